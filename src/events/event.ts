@@ -1,0 +1,138 @@
+import { Type } from "typebox";
+import { Compile } from "typebox/compile";
+import { EventError } from "./errors.js";
+import { type EventId, normalizeEventId } from "./event-id.js";
+import { type JsonObject, type JsonValue, toPythonJson } from "./py-json.js";
+import { type IsoTimestamp, normalizeTimestamp } from "./timestamp.js";
+
+/** Who emitted an event, e.g. `cli:WP01`; it also names the event's Lamport clock. */
+export type NodeId = string & { readonly __brand: "NodeId" };
+
+/**
+ * The event envelope. Field names are those of the on-disk format (and of the Python
+ * spec-kitty), so that a line read is an event with no renaming.
+ */
+export interface Event {
+  readonly event_id: EventId;
+  readonly event_type: string;
+  readonly aggregate_id: string;
+  readonly payload: JsonObject;
+  readonly timestamp: IsoTimestamp;
+  readonly node_id: NodeId;
+  readonly lamport_clock: number;
+  readonly causation_id: EventId | null;
+}
+
+/** What a caller gives to build an event: ids and timestamp in any accepted form. */
+export interface EventInput {
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly aggregate_id: string;
+  readonly payload?: JsonObject;
+  readonly timestamp: string;
+  readonly node_id: string;
+  readonly lamport_clock: number;
+  readonly causation_id?: string | null;
+}
+
+const EnvelopeShape = Compile(
+  Type.Object({
+    event_id: Type.String(),
+    event_type: Type.String({ minLength: 1 }),
+    aggregate_id: Type.String({ minLength: 1 }),
+    payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    timestamp: Type.String(),
+    node_id: Type.String({ minLength: 1 }),
+    lamport_clock: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    causation_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  }),
+);
+
+/** Why a value is not a valid event. */
+export interface InvalidEvent {
+  readonly error: string;
+}
+
+function describeShapeError(value: unknown): string {
+  const first = EnvelopeShape.Errors(value)[0];
+  if (!first) return "not an event object";
+  const field = first.instancePath.replace(/^\//, "");
+  return field ? `${field}: ${first.message}` : first.message;
+}
+
+/**
+ * Validates and normalises an envelope from any source (a parsed line, a caller).
+ * Unknown envelope keys are ignored, as the Python model ignores them.
+ */
+export function validateEvent(value: unknown): Event | InvalidEvent {
+  if (!EnvelopeShape.Check(value)) return { error: describeShapeError(value) };
+  const eventId = normalizeEventId(value.event_id);
+  if (typeof eventId !== "string") return { error: `event_id: ${eventId.error}` };
+  const causation = value.causation_id ?? null;
+  const causationId = causation === null ? null : normalizeEventId(causation);
+  if (causationId !== null && typeof causationId !== "string") {
+    return { error: `causation_id: ${causationId.error}` };
+  }
+  const timestamp = normalizeTimestamp(value.timestamp);
+  if (typeof timestamp !== "string") return { error: `timestamp: ${timestamp.error}` };
+  return {
+    event_id: eventId,
+    event_type: value.event_type,
+    aggregate_id: value.aggregate_id,
+    payload: (value.payload ?? {}) as JsonObject,
+    timestamp,
+    node_id: value.node_id as NodeId,
+    lamport_clock: value.lamport_clock,
+    causation_id: causationId,
+  };
+}
+
+/** True when validation failed. */
+export function isInvalid(result: Event | InvalidEvent): result is InvalidEvent {
+  return "error" in result;
+}
+
+/** Builds a valid event or throws an `EventError` with code `INVALID_EVENT`. */
+export function createEvent(input: EventInput): Event {
+  const result = validateEvent(input);
+  if (isInvalid(result)) throw new EventError("INVALID_EVENT", `invalid event: ${result.error}`);
+  return result;
+}
+
+/** Parses one log line (without its newline) into a valid event, or says why it is not one. */
+export function parseEventLine(line: string): Event | InvalidEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    return { error: `not JSON (${(e as Error).message})` };
+  }
+  return validateEvent(value);
+}
+
+/**
+ * The event's log line (without its newline), byte for byte as Python's
+ * `json.dumps(event, sort_keys=True)` writes it. `floatKeys` names payload keys that hold floats.
+ */
+export function serializeEvent(event: Event, floatKeys?: ReadonlySet<string>): string {
+  const record: Record<string, JsonValue> = {
+    aggregate_id: event.aggregate_id,
+    causation_id: event.causation_id,
+    event_id: event.event_id,
+    event_type: event.event_type,
+    lamport_clock: event.lamport_clock,
+    node_id: event.node_id,
+    payload: event.payload,
+    timestamp: event.timestamp,
+  };
+  return toPythonJson(record, floatKeys);
+}
+
+/** The contract's order: by Lamport clock, then node id (then event id, so ties are stable). */
+export function compareEvents(a: Event, b: Event): number {
+  return (
+    a.lamport_clock - b.lamport_clock ||
+    (a.node_id < b.node_id ? -1 : a.node_id > b.node_id ? 1 : 0) ||
+    (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0)
+  );
+}

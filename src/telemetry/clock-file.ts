@@ -1,0 +1,80 @@
+import { readFile } from "node:fs/promises";
+import writeFileAtomic from "write-file-atomic";
+import { assertClockValue, type ClockStorage } from "../events/clock.js";
+import { toPythonJson } from "../events/py-json.js";
+import { stderrWarningSink, type WarningSink } from "./warnings.js";
+
+type ClockValues = Map<string, number>;
+
+/**
+ * Clock storage in `.telemetry-clock.json`, the Python format: `{"<node_id>": <int>, ...}`,
+ * keys sorted, no trailing newline. The file is replaced atomically. A missing file holds no
+ * values; a corrupt one warns and counts as empty (the log's own clocks then take over).
+ */
+export class FileClockStorage implements ClockStorage {
+  readonly filePath: string;
+  readonly #warn: WarningSink;
+
+  constructor(filePath: string, options: { readonly warn?: WarningSink } = {}) {
+    this.filePath = filePath;
+    this.#warn = options.warn ?? stderrWarningSink;
+  }
+
+  async load(nodeId: string): Promise<number> {
+    return (await this.#read()).get(nodeId) ?? 0;
+  }
+
+  async save(nodeId: string, value: number): Promise<void> {
+    assertClockValue(value);
+    const values = await this.#read({ quiet: true });
+    values.set(nodeId, value);
+    await writeFileAtomic(this.filePath, toPythonJson(Object.fromEntries(values)), {
+      fsync: false,
+    });
+  }
+
+  /** The highest value of any node (0 when there are none). */
+  async maxValue(): Promise<number> {
+    let max = 0;
+    for (const value of (await this.#read()).values()) max = Math.max(max, value);
+    return max;
+  }
+
+  async #read(options: { readonly quiet?: boolean } = {}): Promise<ClockValues> {
+    let text: string;
+    try {
+      text = await readFile(this.filePath, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+      throw e;
+    }
+    const values = parseClockValues(text);
+    if (values) return values;
+    if (!options.quiet) {
+      this.#warn({
+        code: "CLOCK_FILE_CORRUPT",
+        file: this.filePath,
+        message: `${this.filePath} is not a valid clock file; continuing from the clocks in the log`,
+      });
+    }
+    return new Map();
+  }
+}
+
+function parseClockValues(text: string): ClockValues | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return null;
+  const values: ClockValues = new Map();
+  for (const [node, value] of Object.entries(data)) {
+    // Like the Python reader, take any non-negative number and ignore anything else.
+    if (typeof value === "number" && Number.isFinite(value) && value >= 0) {
+      values.set(node, Math.floor(value));
+    }
+  }
+  return values;
+}

@@ -1,0 +1,244 @@
+import { mkdir, open } from "node:fs/promises";
+import { dirname } from "node:path";
+import { monotonicFactory } from "ulid";
+import {
+  compareEvents,
+  type Event,
+  isInvalid,
+  parseEventLine,
+  serializeEvent,
+} from "../events/event.js";
+import type { EventId } from "../events/event-id.js";
+import type { EventStore } from "../events/store.js";
+import { EXECUTION_FLOAT_KEYS, executionPayloadProblem } from "./execution-payload.js";
+import { withFileLock } from "./file-lock.js";
+import { readLogLines } from "./jsonl-reader.js";
+import { indexPathFor, LogIndex } from "./log-index.js";
+import { stderrWarningSink, type WarningSink } from "./warnings.js";
+
+/** What one read of a log found. */
+export interface LogReadStats {
+  /** Non-blank lines seen. */
+  lines: number;
+  /** Distinct valid events returned. */
+  events: number;
+  /** Lines skipped as not JSON, not UTF-8 or not a valid event. */
+  skipped: number;
+  /** Valid lines whose event id was already read (logs merged by git). */
+  duplicates: number;
+  /** The first skipped line and why, for the warning. */
+  firstSkipped: { readonly line: number; readonly reason: string } | null;
+}
+
+/** What a writer sees of the log, under its lock, to build the next event. */
+export interface LogHead {
+  /** The highest Lamport clock of any event in the log (0 when empty). */
+  readonly maxLamportClock: number;
+  /** A new ULID, unique by construction: the store skips the duplicate check for it. */
+  mintEventId(): EventId;
+}
+
+export interface SimpleJsonStoreOptions {
+  /** Where warnings go (malformed lines are reported once per read of a file). */
+  readonly warn?: WarningSink;
+}
+
+const NEWLINE = 0x0a;
+const mintUlid = monotonicFactory();
+
+/**
+ * An `EventStore` in one append-only JSONL file, line-compatible with the Python spec-kitty.
+ *
+ * Reads stream the file and never throw on its content: malformed lines are skipped, counted and
+ * reported once per read. Writes take an inter-process lock, append one whole line, and are
+ * idempotent by event id; a sidecar `LogIndex` keeps a fresh process's first save O(1).
+ */
+export class SimpleJsonStore implements EventStore {
+  readonly filePath: string;
+  readonly #warn: WarningSink;
+  readonly #indexPath: string;
+
+  constructor(filePath: string, options: SimpleJsonStoreOptions = {}) {
+    this.filePath = filePath;
+    this.#warn = options.warn ?? stderrWarningSink;
+    this.#indexPath = indexPathFor(filePath);
+  }
+
+  /** Every valid event in file order, each id once; the stats object fills in as it goes. */
+  async *events(stats: LogReadStats = emptyStats()): AsyncGenerator<Event> {
+    const seen = new Set<string>();
+    try {
+      for await (const event of this.#scan(0, stats)) {
+        if (seen.has(event.event_id)) {
+          stats.duplicates++;
+          continue;
+        }
+        seen.add(event.event_id);
+        stats.events++;
+        yield event;
+      }
+    } finally {
+      this.#reportSkipped(stats);
+    }
+  }
+
+  /** Reads the whole log: its events in file order and what the read found. */
+  async read(): Promise<{ events: Event[]; stats: LogReadStats }> {
+    const stats = emptyStats();
+    const events: Event[] = [];
+    for await (const event of this.events(stats)) events.push(event);
+    return { events, stats };
+  }
+
+  async loadEvents(aggregateId: string): Promise<Event[]> {
+    const { events } = await this.read();
+    return events.filter((e) => e.aggregate_id === aggregateId).sort(compareEvents);
+  }
+
+  async loadAllEvents(): Promise<Event[]> {
+    const { events } = await this.read();
+    return events.sort(compareEvents);
+  }
+
+  /** Appends `event` unless its id is already in the log; true when it was written. */
+  async saveEvent(event: Event): Promise<boolean> {
+    let written = false;
+    await this.#append(
+      async () => event,
+      async () => {
+        written = true;
+      },
+    );
+    return written;
+  }
+
+  /**
+   * Appends the event that `build` makes from the log's current head, all under the log's lock,
+   * then runs `afterWrite` still under it (e.g. to save a clock). Returns the event, or null when
+   * its id was already stored.
+   */
+  async appendNext(
+    build: (head: LogHead) => Promise<Event> | Event,
+    afterWrite?: (event: Event) => Promise<void>,
+  ): Promise<Event | null> {
+    return this.#append(build, afterWrite);
+  }
+
+  async #append(
+    build: (head: LogHead) => Promise<Event> | Event,
+    afterWrite?: (event: Event) => Promise<void>,
+  ): Promise<Event | null> {
+    await mkdir(dirname(this.filePath), { recursive: true });
+    return withFileLock(this.filePath, async () => {
+      const log = await open(this.filePath, "a+");
+      try {
+        const size = (await log.stat()).size;
+        const index = await this.#currentIndex(log, size);
+        const minted = new Set<string>();
+        const event = await build({
+          maxLamportClock: index.maxLamportClock,
+          mintEventId: () => {
+            const id = mintUlid() as EventId;
+            minted.add(id);
+            return id;
+          },
+        });
+        if (!minted.has(event.event_id) && (await this.#contains(index, event.event_id))) {
+          return null;
+        }
+        const line = Buffer.from(`${serializeEvent(event, EXECUTION_FLOAT_KEYS)}\n`, "utf8");
+        // A torn last line (a writer that crashed mid-line) must not swallow ours.
+        const separator = (await endsInFragment(log, size)) ? Buffer.from("\n") : null;
+        const bytes = separator ? Buffer.concat([separator, line]) : line;
+        await writeAll(log, bytes);
+        index.observe(event);
+        index.size = size + bytes.length;
+        if (afterWrite) await afterWrite(event);
+        await index.save(this.#indexPath, log);
+        return event;
+      } finally {
+        await log.close();
+      }
+    });
+  }
+
+  /** The index brought up to date with everything appended since it was written. */
+  async #currentIndex(log: Awaited<ReturnType<typeof open>>, size: number): Promise<LogIndex> {
+    const index = (await LogIndex.load(this.#indexPath, log, size)) ?? new LogIndex();
+    if (index.size < size) {
+      const stats = emptyStats();
+      for await (const event of this.#scan(index.size, stats, (end) => {
+        index.size = end;
+      })) {
+        index.observe(event);
+      }
+    }
+    return index;
+  }
+
+  async #contains(index: LogIndex, id: EventId): Promise<boolean> {
+    const known = index.contains(id);
+    if (known !== "unknown") return known;
+    for await (const event of this.#scan(0, emptyStats())) {
+      if (event.event_id === id) return true;
+    }
+    return false;
+  }
+
+  /** Valid events from byte `start` on; `onCovered` learns each offset up to which all is read. */
+  async *#scan(
+    start: number,
+    stats: LogReadStats,
+    onCovered?: (endOffset: number) => void,
+  ): AsyncGenerator<Event> {
+    for await (const batch of readLogLines(this.filePath, { start })) {
+      for (const { text, number } of batch.lines) {
+        if (text !== null && text.trim() === "") continue;
+        stats.lines++;
+        const event = text === null ? { error: "not valid UTF-8" } : parseEventLine(text);
+        const problem = isInvalid(event) ? event.error : executionPayloadProblem(event);
+        if (problem !== null || isInvalid(event)) {
+          stats.skipped++;
+          stats.firstSkipped ??= { line: number, reason: problem ?? "invalid" };
+          continue;
+        }
+        yield event;
+      }
+      if (batch.terminated) onCovered?.(batch.endOffset);
+    }
+  }
+
+  #reportSkipped(stats: LogReadStats): void {
+    if (stats.skipped === 0 || !stats.firstSkipped) return;
+    const { line, reason } = stats.firstSkipped;
+    const plural = stats.skipped === 1 ? "line" : "lines";
+    this.#warn({
+      code: "MALFORMED_LINES",
+      file: this.filePath,
+      skipped: stats.skipped,
+      message: `${this.filePath}: skipped ${stats.skipped} malformed ${plural} (first at line ${line}: ${reason})`,
+    });
+  }
+}
+
+function emptyStats(): LogReadStats {
+  return { lines: 0, events: 0, skipped: 0, duplicates: 0, firstSkipped: null };
+}
+
+async function endsInFragment(
+  log: Awaited<ReturnType<typeof open>>,
+  size: number,
+): Promise<boolean> {
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  await log.read(last, 0, 1, size - 1);
+  return last[0] !== NEWLINE;
+}
+
+async function writeAll(log: Awaited<ReturnType<typeof open>>, bytes: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await log.write(bytes, offset, bytes.length - offset, null);
+    offset += bytesWritten;
+  }
+}
