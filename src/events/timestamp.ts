@@ -34,7 +34,7 @@ export function normalizeTimestamp(value: unknown): IsoTimestamp | { readonly er
     month >= 1 &&
     month <= 12 &&
     day >= 1 &&
-    day <= daysInMonth(year, month) &&
+    (day <= 28 || day <= daysInMonth(year, month)) &&
     Number(h) <= 23 &&
     Number(mi) <= 59 &&
     Number(s) <= 59 &&

@@ -108,7 +108,7 @@ export class LogIndex {
 }
 
 const INDEX_VERSION = 1;
-const ID_WINDOW = 512;
+const ID_WINDOW = 128;
 const FINGERPRINT_BYTES = 64;
 
 /** The path of the index kept beside a log: `.execution.events.jsonl.index.json`. */

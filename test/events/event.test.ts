@@ -65,7 +65,11 @@ describe("parseEventLine / serializeEvent", () => {
   it.each([
     ["bad JSON", "{not json", /not JSON/],
     ["a JSON array", "[1, 2]", /./],
-    ["a clock written as a string", JSON.stringify({ ...base, lamport_clock: "1" }), /lamport_clock/],
+    [
+      "a clock written as a string",
+      JSON.stringify({ ...base, lamport_clock: "1" }),
+      /lamport_clock/,
+    ],
   ])("explains %s instead of throwing", (_, line, message) => {
     expect(parseEventLine(line)).toEqual({ error: expect.stringMatching(message) });
   });

@@ -21,8 +21,8 @@ describe("pythonFloatRepr", () => {
     [1.7976931348623157e308, "1.7976931348623157e+308"],
     [5e-324, "5e-324"],
     [0.30000000000000004, "0.30000000000000004"],
-    [1234567890123456.7, "1234567890123456.8"],
-    [12345678901234567.0, "1.2345678901234568e+16"],
+    [Number("1234567890123456.7"), "1234567890123456.8"],
+    [Number("12345678901234567.0"), "1.2345678901234568e+16"],
     [-2.5, "-2.5"],
   ])("writes %s as %s", (value, expected) => {
     expect(pythonFloatRepr(value)).toBe(expected);
@@ -42,21 +42,27 @@ describe("toPythonJson", () => {
 
   it("escapes non-ASCII, DEL and control characters as Python's ensure_ascii does", () => {
     expect(
-      toPythonJson({ b: 1, a: 'h\u00e9\u2603\u{1F600} \x7f\x01\n\t"\\/', "\u00e9": [1, 2.5, null, true] }),
+      toPythonJson({
+        b: 1,
+        a: 'h\u00e9\u2603\u{1F600} \x7f\x01\n\t"\\/',
+        "\u00e9": [1, 2.5, null, true],
+      }),
     ).toBe(
       '{"a": "h\\u00e9\\u2603\\ud83d\\ude00 \\u007f\\u0001\\n\\t\\"\\\\/", "b": 1, "\\u00e9": [1, 2.5, null, true]}',
     );
   });
 
   it("writes integral numbers as ints except under float keys", () => {
-    expect(toPythonJson({ cost_usd: 15, tokens: 15, nested: { cost_usd: 0 } }, new Set(["cost_usd"]))).toBe(
-      '{"cost_usd": 15.0, "nested": {"cost_usd": 0.0}, "tokens": 15}',
-    );
+    expect(
+      toPythonJson({ cost_usd: 15, tokens: 15, nested: { cost_usd: 0 } }, new Set(["cost_usd"])),
+    ).toBe('{"cost_usd": 15.0, "nested": {"cost_usd": 0.0}, "tokens": 15}');
   });
 
   it("sorts keys by code point, as Python does, not by UTF-16 unit", () => {
     // U+FF21 sorts before U+1F600 by code point but after its surrogates by UTF-16 unit.
-    expect(toPythonJson({ "\u{1F600}": 1, "\uFF21": 2 })).toBe('{"\\uff21": 2, "\\ud83d\\ude00": 1}');
+    expect(toPythonJson({ "\u{1F600}": 1, "\uFF21": 2 })).toBe(
+      '{"\\uff21": 2, "\\ud83d\\ude00": 1}',
+    );
   });
 
   it("leaves out undefined properties as JSON.stringify does", () => {

@@ -16,6 +16,8 @@ export default class SummaryReporter implements Reporter {
       // A file that failed to load has no tests but must not pass silently.
       if (module.state() === "failed" && [...module.children.allTests()].length === 0) failed++;
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
+    process.stdout.write(
+      `\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`,
+    );
   }
 }

@@ -19,9 +19,11 @@ describe("FileClockStorage", () => {
       "kitty-specs/053-doctrine-governance-layer-refactor/.telemetry-clock.json",
     );
     const clocks = new FileClockStorage(path);
-    expect([await clocks.load("cli:WP02"), await clocks.load("cli:N/A"), await clocks.maxValue()]).toEqual([
-      3, 2, 3,
-    ]);
+    expect([
+      await clocks.load("cli:WP02"),
+      await clocks.load("cli:N/A"),
+      await clocks.maxValue(),
+    ]).toEqual([3, 2, 3]);
   });
 
   it("writes the Python format: keys sorted, Python separators, no newline, other nodes kept", async () => {
@@ -42,12 +44,17 @@ describe("FileClockStorage", () => {
     ["empty (a crash before the first write)", ""],
   ])("warns about a file that is %s and reads it as empty", async (_, content) => {
     const { clocks, warnings } = await clockIn(content);
-    expect([await clocks.load("cli:WP01"), warnings.map((w) => w.code)]).toEqual([0, ["CLOCK_FILE_CORRUPT"]]);
+    expect([await clocks.load("cli:WP01"), warnings.map((w) => w.code)]).toEqual([
+      0,
+      ["CLOCK_FILE_CORRUPT"],
+    ]);
   });
 
   it("ignores values that are not clock values", async () => {
     const { clocks } = await clockIn('{"a": "9", "b": -4, "c": 2.7, "d": 5}');
-    expect([await clocks.load("a"), await clocks.load("c"), await clocks.maxValue()]).toEqual([0, 2, 5]);
+    expect([await clocks.load("a"), await clocks.load("c"), await clocks.maxValue()]).toEqual([
+      0, 2, 5,
+    ]);
   });
 
   it("refuses to save a negative value and leaves the file alone", async () => {

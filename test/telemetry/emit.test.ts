@@ -32,7 +32,10 @@ describe("emitExecutionEvent", () => {
       nodeId: "orchestrator",
     });
     const [line] = (await log()).split("\n");
-    expect({ event, read: (await new SimpleJsonStore(join(dir, "execution.events.jsonl")).read()).events }).toEqual({
+    expect({
+      event,
+      read: (await new SimpleJsonStore(join(dir, "execution.events.jsonl")).read()).events,
+    }).toEqual({
       event: {
         event_id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
         event_type: "ExecutionEvent",
@@ -58,7 +61,10 @@ describe("emitExecutionEvent", () => {
       },
       read: [event],
     });
-    expect({ line: line?.includes('"cost_usd": 0.25,'), warnings }).toEqual({ line: true, warnings: [] });
+    expect({ line: line?.includes('"cost_usd": 0.25,'), warnings }).toEqual({
+      line: true,
+      warnings: [],
+    });
   });
 
   it("writes nulls for unknown reference fields and extensions only when known", async () => {
@@ -128,7 +134,8 @@ describe("emitExecutionEvent", () => {
     for (let i = 0; i < 5; i++) await emit("WP01");
     await rm(join(dir, ".telemetry-clock.json"));
     await rm(join(dir, ".execution.events.jsonl.index.json"));
-    for (const [content] of contents) await writeFile(join(dir, ".telemetry-clock.json"), content as string);
+    for (const [content] of contents)
+      await writeFile(join(dir, ".telemetry-clock.json"), content as string);
     const next = await emit("WP02");
     expect({ clock: next?.lamport_clock, warnings: warnings.map((w) => w.code) }).toEqual({
       clock: 6,
@@ -139,7 +146,13 @@ describe("emitExecutionEvent", () => {
   it("continues above the Python spec-kitty's clocks in a real feature", async () => {
     const project = await copyOfFixtureProject();
     const dir = join(project, "kitty-specs", "053-doctrine-governance-layer-refactor");
-    const event = await emitExecutionEvent(dir, "053-doctrine-governance-layer-refactor", "WP05", "codex", "reviewer");
+    const event = await emitExecutionEvent(
+      dir,
+      "053-doctrine-governance-layer-refactor",
+      "WP05",
+      "codex",
+      "reviewer",
+    );
     const { events, stats } = await new SimpleJsonStore(join(dir, "execution.events.jsonl")).read();
     expect({ clock: event?.lamport_clock, count: events.length, skipped: stats.skipped }).toEqual({
       clock: 4,
@@ -158,7 +171,11 @@ describe("emitExecutionEvent", () => {
     ["a bad causation id", { causationId: "nope" }, /causationId/],
   ])("refuses %s with one warning, writes nothing, and does not throw", async (_, bad, message) => {
     const { dir, warnings } = await feature();
-    const { role = "implementer", wpId = "WP01", ...options } = bad as EmitOptions & { role?: string; wpId?: string };
+    const {
+      role = "implementer",
+      wpId = "WP01",
+      ...options
+    } = bad as EmitOptions & { role?: string; wpId?: string };
     const result = await emitExecutionEvent(dir, "043-x", wpId, "claude", role as "implementer", {
       ...options,
       warn: (w) => warnings.push(w),
@@ -167,7 +184,9 @@ describe("emitExecutionEvent", () => {
     expect({ result, written, warnings }).toEqual({
       result: undefined,
       written: "",
-      warnings: [expect.objectContaining({ code: "EMIT_FAILED", message: expect.stringMatching(message) })],
+      warnings: [
+        expect.objectContaining({ code: "EMIT_FAILED", message: expect.stringMatching(message) }),
+      ],
     });
   });
 
@@ -177,10 +196,17 @@ describe("emitExecutionEvent", () => {
     await mkdir(dir);
     await openToOthers(root);
     await chmod(dir, 0o555);
-    const result = await runEmitWorker([dir, "043-telemetry-foundation", "WP01", "1"], { unprivileged: true });
+    const result = await runEmitWorker([dir, "043-telemetry-foundation", "WP01", "1"], {
+      unprivileged: true,
+    });
     expect({ ...result, stderr: undefined }).toEqual({
       saved: 0,
-      warnings: [expect.objectContaining({ code: "EMIT_FAILED", message: expect.stringMatching(/EACCES|permission/i) })],
+      warnings: [
+        expect.objectContaining({
+          code: "EMIT_FAILED",
+          message: expect.stringMatching(/EACCES|permission/i),
+        }),
+      ],
       exitCode: 0,
       stderr: undefined,
     });
@@ -193,7 +219,9 @@ describe("emitExecutionEvent", () => {
     const result = await emit("WP01");
     expect({ result, warnings }).toEqual({
       result: undefined,
-      warnings: [expect.objectContaining({ code: "EMIT_FAILED", message: expect.stringMatching(/ENOSPC/) })],
+      warnings: [
+        expect.objectContaining({ code: "EMIT_FAILED", message: expect.stringMatching(/ENOSPC/) }),
+      ],
     });
   });
 
@@ -201,7 +229,10 @@ describe("emitExecutionEvent", () => {
     const { dir, emit, warnings } = await feature();
     const first = await emit("WP01");
     const log = join(dir, "execution.events.jsonl");
-    await writeFile(log, `${await readFile(log, "utf8")}{"aggregate_id": "043-telemetry-foundation", "caus`);
+    await writeFile(
+      log,
+      `${await readFile(log, "utf8")}{"aggregate_id": "043-telemetry-foundation", "caus`,
+    );
     const second = await emit("WP02");
     const { events, stats } = await new SimpleJsonStore(log, { warn: () => undefined }).read();
     expect({ events, skipped: stats.skipped, warnings }).toEqual({

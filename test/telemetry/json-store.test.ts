@@ -21,7 +21,9 @@ function collectingStore(path: string) {
 }
 
 let idCounter = 0;
-function executionEvent(overrides: { payload?: Record<string, unknown>; clock?: number; id?: string } = {}): Event {
+function executionEvent(
+  overrides: { payload?: Record<string, unknown>; clock?: number; id?: string } = {},
+): Event {
   idCounter++;
   return createEvent({
     event_id: overrides.id ?? `01KHJVJWDM0HGAGYGXJY${String(idCounter).padStart(6, "0")}`,
@@ -54,7 +56,9 @@ describe("the Python spec-kitty's logs", () => {
     const lines = (await Promise.all((await fixtureLogs()).map((f) => readFile(f, "utf8"))))
       .flatMap((text) => text.split("\n"))
       .filter((line) => line !== "");
-    const rewritten = lines.map((line) => serializeEvent(parseEventLine(line) as Event, EXECUTION_FLOAT_KEYS));
+    const rewritten = lines.map((line) =>
+      serializeEvent(parseEventLine(line) as Event, EXECUTION_FLOAT_KEYS),
+    );
     expect({ count: lines.length, rewritten }).toEqual({ count: 25, rewritten: lines });
   });
 
@@ -75,7 +79,9 @@ describe("SimpleJsonStore writing", () => {
     const { store } = collectingStore(path);
     const written = [
       executionEvent(),
-      executionEvent({ payload: { cost_usd: 0, error: "caf\u00e9 \u{1F600} failed\n", success: false } }),
+      executionEvent({
+        payload: { cost_usd: 0, error: "caf\u00e9 \u{1F600} failed\n", success: false },
+      }),
       executionEvent({ payload: { cost_usd: null, input_tokens: null, cache_read_tokens: 5000 } }),
       executionEvent({ payload: { cost_usd: 1.5e-5, model: "gpt-5.1-codex" } }),
     ];
@@ -90,7 +96,9 @@ describe("SimpleJsonStore writing", () => {
   it("writes lines the Python reference reads and re-dumps identically", async () => {
     const path = join(await tempDir(), "execution.events.jsonl");
     const { store } = collectingStore(path);
-    await store.saveEvent(executionEvent({ payload: { cost_usd: 15, error: "na\u00efve \u2603" } }));
+    await store.saveEvent(
+      executionEvent({ payload: { cost_usd: 15, error: "na\u00efve \u2603" } }),
+    );
     await store.saveEvent(executionEvent({ payload: { cost_usd: 1e-7, reasoning_tokens: 7 } }));
     const check = [
       "import json, sys",
@@ -174,24 +182,80 @@ describe("SimpleJsonStore writing", () => {
 describe("SimpleJsonStore reading", () => {
   const good = () => lineOf(executionEvent());
   const valid = JSON.parse(lineOf(executionEvent()));
-  const variant = (change: (e: Record<string, any>) => void) => {
+  const variant = (
+    change: (e: { payload: Record<string, unknown>; [key: string]: unknown }) => void,
+  ) => {
     const copy = structuredClone(valid);
     change(copy);
     return `${JSON.stringify(copy)}\n`;
   };
 
   it.each([
-    ["not JSON", "{\"event_id\": \n", /not JSON/],
+    ["not JSON", '{"event_id": \n', /not JSON/],
     ["a truncated object", `${good().slice(0, 80)}\n`, /not JSON/],
-    ["tokens as a string", variant((e) => { e.payload.input_tokens = "1200"; }), /input_tokens/],
-    ["negative tokens", variant((e) => { e.payload.output_tokens = -5; }), /output_tokens/],
-    ["cost as a string", variant((e) => { e.payload.cost_usd = "0.5"; }), /cost_usd/],
-    ["success as a string", variant((e) => { e.payload.success = "yes"; }), /success/],
-    ["a negative clock", variant((e) => { e.lamport_clock = -1; }), /lamport_clock/],
-    ["a float clock", variant((e) => { e.lamport_clock = 2.5; }), /lamport_clock/],
-    ["a bad event id", variant((e) => { e.event_id = "123"; }), /event_id/],
-    ["a missing node id", variant((e) => { delete e.node_id; }), /node_id/],
-    ["a bad timestamp", variant((e) => { e.timestamp = "16/02/2026"; }), /timestamp/],
+    [
+      "tokens as a string",
+      variant((e) => {
+        e.payload.input_tokens = "1200";
+      }),
+      /input_tokens/,
+    ],
+    [
+      "negative tokens",
+      variant((e) => {
+        e.payload.output_tokens = -5;
+      }),
+      /output_tokens/,
+    ],
+    [
+      "cost as a string",
+      variant((e) => {
+        e.payload.cost_usd = "0.5";
+      }),
+      /cost_usd/,
+    ],
+    [
+      "success as a string",
+      variant((e) => {
+        e.payload.success = "yes";
+      }),
+      /success/,
+    ],
+    [
+      "a negative clock",
+      variant((e) => {
+        e.lamport_clock = -1;
+      }),
+      /lamport_clock/,
+    ],
+    [
+      "a float clock",
+      variant((e) => {
+        e.lamport_clock = 2.5;
+      }),
+      /lamport_clock/,
+    ],
+    [
+      "a bad event id",
+      variant((e) => {
+        e.event_id = "123";
+      }),
+      /event_id/,
+    ],
+    [
+      "a missing node id",
+      variant((e) => {
+        delete e.node_id;
+      }),
+      /node_id/,
+    ],
+    [
+      "a bad timestamp",
+      variant((e) => {
+        e.timestamp = "16/02/2026";
+      }),
+      /timestamp/,
+    ],
     ["a JSON array", "[1, 2, 3]\n", /./],
     ["invalid UTF-8", Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a]), /UTF-8/],
   ])("skips %s, keeps the events around it and reports it once", async (_, bad, reason) => {
@@ -205,17 +269,30 @@ describe("SimpleJsonStore reading", () => {
     expect({ events, skipped: stats.skipped, warnings }).toEqual({
       events: around,
       skipped: 1,
-      warnings: [expect.objectContaining({ code: "MALFORMED_LINES", skipped: 1, message: expect.stringMatching(reason) })],
+      warnings: [
+        expect.objectContaining({
+          code: "MALFORMED_LINES",
+          skipped: 1,
+          message: expect.stringMatching(reason),
+        }),
+      ],
     });
   });
 
   it("counts every malformed line exactly, with one warning for the file", async () => {
     const path = join(await tempDir(), "execution.events.jsonl");
     const keep = [executionEvent(), executionEvent()];
-    await writeFile(path, `oops\n${lineOf(keep[0] as Event)}\n\n[]\n{"a": 1}\n${lineOf(keep[1] as Event)}  \nnull\n`);
+    await writeFile(
+      path,
+      `oops\n${lineOf(keep[0] as Event)}\n\n[]\n{"a": 1}\n${lineOf(keep[1] as Event)}  \nnull\n`,
+    );
     const { store, warnings } = collectingStore(path);
     const { events, stats } = await store.read();
-    expect({ ids: events.map((e) => e.event_id), skipped: stats.skipped, warnings: warnings.length }).toEqual({
+    expect({
+      ids: events.map((e) => e.event_id),
+      skipped: stats.skipped,
+      warnings: warnings.length,
+    }).toEqual({
       ids: keep.map((e) => e.event_id),
       skipped: 4,
       warnings: 1,
@@ -240,20 +317,30 @@ describe("SimpleJsonStore reading", () => {
   });
 
   it("reads a missing file as empty", async () => {
-    const { store, warnings } = collectingStore(join(await tempDir(), "none", "execution.events.jsonl"));
+    const { store, warnings } = collectingStore(
+      join(await tempDir(), "none", "execution.events.jsonl"),
+    );
     expect({ all: await store.loadAllEvents(), warnings }).toEqual({ all: [], warnings: [] });
   });
 
   it("streams events in file order and loads them sorted by (clock, node)", async () => {
     const path = join(await tempDir(), "execution.events.jsonl");
-    const events = [executionEvent({ clock: 3 }), executionEvent({ clock: 1 }), executionEvent({ clock: 2 })];
+    const events = [
+      executionEvent({ clock: 3 }),
+      executionEvent({ clock: 1 }),
+      executionEvent({ clock: 2 }),
+    ];
     for (const event of events) await collectingStore(path).store.saveEvent(event);
     const { store } = collectingStore(path);
     const streamed: number[] = [];
     for await (const event of store.events()) streamed.push(event.lamport_clock);
     const sorted = (await store.loadAllEvents()).map((e) => e.lamport_clock);
     const byAggregate = await store.loadEvents("other-feature");
-    expect({ streamed, sorted, byAggregate }).toEqual({ streamed: [3, 1, 2], sorted: [1, 2, 3], byAggregate: [] });
+    expect({ streamed, sorted, byAggregate }).toEqual({
+      streamed: [3, 1, 2],
+      sorted: [1, 2, 3],
+      byAggregate: [],
+    });
   });
 
   it("reads lines longer than one read chunk", async () => {
