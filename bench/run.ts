@@ -28,6 +28,17 @@ async function medianOf(runs: number, fn: (i: number) => Promise<unknown>): Prom
   return median(times);
 }
 
+async function interleavedMedians(
+  runs: number,
+  fns: ((i: number) => Promise<unknown>)[],
+): Promise<number[]> {
+  const times: number[][] = fns.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (const [k, fn] of fns.entries()) times[k]?.push(await timeMs(() => fn(i)));
+  }
+  return times.map(median);
+}
+
 /** The parse floor: read in 1 MiB chunks, split on newlines, JSON.parse every line. */
 async function parseFloor(path: string): Promise<number> {
   const file = await open(path, "r");
@@ -78,9 +89,13 @@ try {
   const smallDir = join(root, "small", "kitty-specs", "043-bench");
   await generateLog(join(smallDir, "execution.events.jsonl"), SIZE / 10);
   await emitInto(smallDir);
-  const emptyEmit = await medianOf(RUNS, (i) => emitInto(join(root, `empty-${i}`, "043-bench")));
-  const smallEmit = await medianOf(RUNS, () => emitInto(smallDir));
-  const bigEmit = await medianOf(RUNS, () => emitInto(bigDir));
+  // Interleaved round-robin, so that machine noise falls on every size alike.
+  const [emptyEmit = Number.NaN, smallEmit = Number.NaN, bigEmit = Number.NaN] =
+    await interleavedMedians(RUNS, [
+      (i) => emitInto(join(root, `empty-${i}`, "043-bench")),
+      () => emitInto(smallDir),
+      () => emitInto(bigDir),
+    ]);
   rows.push(["emitExecutionEvent, fresh store, into an empty log", emptyEmit]);
   rows.push([`emitExecutionEvent, fresh store, into a ${SIZE / 10}-event log`, smallEmit]);
   rows.push([`emitExecutionEvent, fresh store, into the ${SIZE}-event log`, bigEmit]);
@@ -106,10 +121,10 @@ try {
   const dist = join(import.meta.dirname, "..", "dist", "index.js");
   const script = `import(${JSON.stringify(dist)}).then((m) => m.emitExecutionEvent(process.argv[1], "043-bench", "WP01", "claude", "implementer"))`;
   const processEmit = (dir: string) => execFileSync(process.execPath, ["-e", script, dir]);
-  const processEmpty = await medianOf(RUNS, async (i) =>
-    processEmit(join(root, `proc-empty-${i}`, "043-bench")),
-  );
-  const processBig = await medianOf(RUNS, async () => processEmit(bigDir));
+  const [processEmpty = Number.NaN, processBig = Number.NaN] = await interleavedMedians(RUNS, [
+    async (i) => processEmit(join(root, `proc-empty-${i}`, "043-bench")),
+    async () => processEmit(bigDir),
+  ]);
   rows.push(["emit, whole process, into an empty log", processEmpty]);
   rows.push([`emit, whole process, into the ${SIZE}-event log`, processBig]);
 
