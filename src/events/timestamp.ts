@@ -59,7 +59,12 @@ export function utcTimestampFromMicros(epochMicros: number): IsoTimestamp {
   )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${fraction}+00:00` as IsoTimestamp;
 }
 
-/** Now, to the microsecond (like Python's `datetime.now(timezone.utc)`), not just the millisecond. */
+/** Now, to the microsecond (like Python's `datetime.now(timezone.utc)`) where the clocks allow. */
 export function nowTimestamp(): IsoTimestamp {
-  return utcTimestampFromMicros(Math.round((performance.timeOrigin + performance.now()) * 1000));
+  // The monotonic clock gives microseconds but drifts from wall time in a long-running process
+  // (NTP adjustments); use it only while it agrees with the wall clock to the millisecond.
+  const precise = performance.timeOrigin + performance.now();
+  const wall = Date.now();
+  const ms = Math.abs(precise - wall) < 1 ? precise : wall;
+  return utcTimestampFromMicros(Math.round(ms * 1000));
 }

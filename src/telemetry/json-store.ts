@@ -1,4 +1,4 @@
-import { mkdir, open } from "node:fs/promises";
+import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { monotonicFactory } from "ulid";
 import {
@@ -117,14 +117,7 @@ export class SimpleJsonStore implements EventStore {
 
   /** Appends `event` unless its id is already in the log; true when it was written. */
   async saveEvent(event: Event): Promise<boolean> {
-    let written = false;
-    await this.#append(
-      async () => event,
-      async () => {
-        written = true;
-      },
-    );
-    return written;
+    return (await this.appendNext(() => event)) !== null;
   }
 
   /**
@@ -133,13 +126,6 @@ export class SimpleJsonStore implements EventStore {
    * its id was already stored.
    */
   async appendNext(
-    build: (head: LogHead) => Promise<Event> | Event,
-    afterWrite?: (event: Event) => Promise<void>,
-  ): Promise<Event | null> {
-    return this.#append(build, afterWrite);
-  }
-
-  async #append(
     build: (head: LogHead) => Promise<Event> | Event,
     afterWrite?: (event: Event) => Promise<void>,
   ): Promise<Event | null> {
@@ -178,7 +164,7 @@ export class SimpleJsonStore implements EventStore {
   }
 
   /** The index brought up to date with everything appended since it was written. */
-  async #currentIndex(log: Awaited<ReturnType<typeof open>>, size: number): Promise<LogIndex> {
+  async #currentIndex(log: FileHandle, size: number): Promise<LogIndex> {
     const index = (await LogIndex.load(this.#indexPath, log, size)) ?? new LogIndex();
     if (index.size < size) {
       const stats = emptyStats();
@@ -200,7 +186,7 @@ export class SimpleJsonStore implements EventStore {
     return false;
   }
 
-  /** Valid events from byte `start` on, a batch per chunk read; `onCovered` learns each offset up to which all is read. */
+  /** Valid events from byte `start` on, a batch per chunk; `onCovered` gets each fully read offset. */
   async *#scan(
     start: number,
     stats: LogReadStats,
@@ -213,12 +199,12 @@ export class SimpleJsonStore implements EventStore {
         stats.lines++;
         const event = text === null ? { error: "not valid UTF-8" } : parseEventLine(text);
         const problem = isInvalid(event) ? event.error : executionPayloadProblem(event);
-        if (problem !== null || isInvalid(event)) {
-          stats.skipped++;
-          stats.firstSkipped ??= { line: number, reason: problem ?? "invalid" };
+        if (problem === null && !isInvalid(event)) {
+          events.push(event);
           continue;
         }
-        events.push(event);
+        stats.skipped++;
+        stats.firstSkipped ??= { line: number, reason: problem ?? "invalid event" };
       }
       yield events;
       if (batch.terminated) onCovered?.(batch.endOffset);
@@ -247,17 +233,14 @@ function emptyStats(): LogReadStats {
   return { lines: 0, events: 0, skipped: 0, duplicates: 0, firstSkipped: null };
 }
 
-async function endsInFragment(
-  log: Awaited<ReturnType<typeof open>>,
-  size: number,
-): Promise<boolean> {
+async function endsInFragment(log: FileHandle, size: number): Promise<boolean> {
   if (size === 0) return false;
   const last = Buffer.alloc(1);
   await log.read(last, 0, 1, size - 1);
   return last[0] !== NEWLINE;
 }
 
-async function writeAll(log: Awaited<ReturnType<typeof open>>, bytes: Buffer): Promise<void> {
+async function writeAll(log: FileHandle, bytes: Buffer): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) {
     const { bytesWritten } = await log.write(bytes, offset, bytes.length - offset, null);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { normalizeTimestamp, utcTimestampFromMicros } from "../../src/events/timestamp.js";
+import {
+  normalizeTimestamp,
+  nowTimestamp,
+  utcTimestampFromMicros,
+} from "../../src/events/timestamp.js";
 
 describe("normalizeTimestamp", () => {
   it.each([
@@ -37,5 +41,21 @@ describe("utcTimestampFromMicros", () => {
     [1771233178000005, "2026-02-16T09:12:58.000005+00:00"],
   ])("writes %s as Python's isoformat()", (micros, expected) => {
     expect(utcTimestampFromMicros(micros)).toBe(expected);
+  });
+});
+
+describe("nowTimestamp", () => {
+  it("is the wall-clock time, in Python's format", () => {
+    const before = Date.now();
+    const stamp = nowTimestamp();
+    const after = Date.now();
+    const ms = Date.parse(stamp);
+    expect({
+      format: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/.test(stamp),
+      inRange: ms >= before - 1 && ms <= after,
+    }).toEqual({
+      format: true,
+      inRange: true,
+    });
   });
 });
