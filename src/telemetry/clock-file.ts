@@ -41,20 +41,21 @@ export class FileClockStorage implements ClockStorage {
   }
 
   async #read(options: { readonly quiet?: boolean } = {}): Promise<ClockValues> {
-    let text: string;
+    let problem: string;
     try {
-      text = await readFile(this.filePath, "utf8");
+      const values = parseClockValues(await readFile(this.filePath, "utf8"));
+      if (values) return values;
+      problem = "is not a valid clock file";
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
-      throw e;
+      // Clock values can be recovered from the log, so an unreadable file is no reason to stop.
+      problem = `could not be read (${(e as Error).message})`;
     }
-    const values = parseClockValues(text);
-    if (values) return values;
     if (!options.quiet) {
       this.#warn({
         code: "CLOCK_FILE_CORRUPT",
         file: this.filePath,
-        message: `${this.filePath} is not a valid clock file; continuing from the clocks in the log`,
+        message: `${this.filePath} ${problem}; continuing from the clocks in the log`,
       });
     }
     return new Map();

@@ -143,6 +143,17 @@ describe("emitExecutionEvent", () => {
     });
   });
 
+  it("saves the event when the clock file cannot be written, and says so", async () => {
+    const { dir, emit, warnings } = await feature();
+    await mkdir(join(dir, ".telemetry-clock.json"), { recursive: true });
+    const event = await emit("WP01");
+    const { events } = await new SimpleJsonStore(join(dir, "execution.events.jsonl")).read();
+    expect({ read: events, codes: warnings.map((w) => w.code) }).toEqual({
+      read: [event],
+      codes: ["CLOCK_FILE_CORRUPT", "EMIT_INCOMPLETE"],
+    });
+  });
+
   it("continues above the Python spec-kitty's clocks in a real feature", async () => {
     const project = await copyOfFixtureProject();
     const dir = join(project, "kitty-specs", "053-doctrine-governance-layer-refactor");
