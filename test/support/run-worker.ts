@@ -9,17 +9,30 @@ export interface WorkerResult {
   readonly stderr: string;
 }
 
-const WORKER = join(import.meta.dirname, "..", "telemetry", "fixtures", "emit-worker.ts");
+const FIXTURES = join(import.meta.dirname, "..", "telemetry", "fixtures");
 
 /** Runs the emit worker in its own Node process; `unprivileged` drops root to `nobody`. */
 export function runEmitWorker(
   args: readonly string[],
   options: { readonly unprivileged?: boolean } = {},
 ): Promise<WorkerResult> {
+  return runWorker(join(FIXTURES, "emit-worker.ts"), args, options);
+}
+
+/** Runs the save worker (saves every event of a JSONL file into a log) in its own process. */
+export function runSaveWorker(eventsFile: string, logPath: string): Promise<WorkerResult> {
+  return runWorker(join(FIXTURES, "save-worker.ts"), [eventsFile, logPath], {});
+}
+
+function runWorker(
+  script: string,
+  args: readonly string[],
+  options: { readonly unprivileged?: boolean },
+): Promise<WorkerResult> {
   // Root ignores file permissions, so a permission test must run as someone else.
   const dropRoot = options.unprivileged === true && process.getuid?.() === 0;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       ...(dropRoot && { uid: 65534, gid: 65534, env: { ...process.env, HOME: "/tmp" } }),
     });

@@ -100,13 +100,28 @@ describe("SimpleJsonStore writing", () => {
       executionEvent({ payload: { cost_usd: 15, error: "na\u00efve \u2603" } }),
     );
     await store.saveEvent(executionEvent({ payload: { cost_usd: 1e-7, reasoning_tokens: 7 } }));
+    await store.saveEvent(
+      createEvent({
+        ...executionEvent({ payload: { cost_usd: 2 } }),
+        event_id: "6F9619FF8B86D011B42D00C04FC964FF",
+        causation_id: "01khjvjwdm0hgagygxjykd1jqg",
+        timestamp: "2026-02-16T09:12:58Z",
+      }),
+    );
+    // The Python spec-kitty's Event model rules, checked by Python itself on our bytes.
     const check = [
-      "import json, sys",
+      "import json, re, sys",
+      "from datetime import datetime",
+      "ID = re.compile(r'^[0-9A-HJKMNP-TV-Z]{26}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')",
       "for line in open(sys.argv[1], encoding='utf-8'):",
       "    line = line.rstrip('\\n'); e = json.loads(line)",
       "    assert json.dumps(e, sort_keys=True) == line, line",
-      "    assert type(e['lamport_clock']) is int and type(e['payload']['cost_usd']) is float",
-      "    assert type(e['payload']['input_tokens']) is int",
+      "    assert sorted(e) == ['aggregate_id', 'causation_id', 'event_id', 'event_type', 'lamport_clock', 'node_id', 'payload', 'timestamp']",
+      "    assert ID.match(e['event_id']) and (e['causation_id'] is None or ID.match(e['causation_id']))",
+      "    assert all(isinstance(e[k], str) and e[k] for k in ('event_type', 'aggregate_id', 'node_id'))",
+      "    assert type(e['lamport_clock']) is int and e['lamport_clock'] >= 0 and type(e['payload']) is dict",
+      "    assert datetime.fromisoformat(e['timestamp']).isoformat() == e['timestamp']",
+      "    assert type(e['payload']['cost_usd']) is float and type(e['payload']['input_tokens']) is int",
       "print('ok')",
     ].join("\n");
     expect(execFileSync("python3", ["-c", check, path], { encoding: "utf8" }).trim()).toBe("ok");
