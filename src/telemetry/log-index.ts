@@ -56,7 +56,8 @@ export class LogIndex {
       return null;
     }
     const index = LogIndex.#fromJson(data);
-    if (!index || index.size > logSize || typeof data !== "object" || data === null) return null;
+    if (!index || index.size > logSize) return null;
+    // #fromJson accepted `data`, so it is an object.
     const stored = data as { head?: unknown; tail?: unknown };
     const [head, tail] = await fingerprints(log, index.size);
     return stored.head === head && stored.tail === tail ? index : null;

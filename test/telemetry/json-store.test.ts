@@ -166,14 +166,19 @@ describe("SimpleJsonStore writing", () => {
     // Another branch's history replaces the file: the index's size and fingerprint no longer hold.
     const c = executionEvent({ clock: 30 });
     await writeFile(path, lineOf(c) + lineOf(b));
-    const head = await new Promise<number>((resolve) => {
-      void store.appendNext((h) => {
-        resolve(h.maxLamportClock);
-        return c;
-      });
+    let head = -1;
+    const appended = await store.appendNext((h) => {
+      head = h.maxLamportClock;
+      return c;
     });
-    expect({ head, saveA: await store.saveEvent(a), saveB: await store.saveEvent(b) }).toEqual({
+    expect({
+      head,
+      appended,
+      saveA: await store.saveEvent(a),
+      saveB: await store.saveEvent(b),
+    }).toEqual({
       head: 30,
+      appended: null,
       saveA: true,
       saveB: false,
     });
