@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { CommanderError } from "commander";
-import { buildProgram } from "./program.js";
+import { runCli } from "./program.js";
 
 // `spec-kitty ... | head` closes our stdout early: that is the reader's choice, not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -8,18 +7,12 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
-// The one place that turns failures into an exit code.
-const program = buildProgram({
+// The one place that sets the exit code.
+process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+  env: process.env,
+  columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+  stderrIsTty: process.stderr.isTTY,
 });
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    process.exitCode = e.exitCode;
-  } else {
-    process.stderr.write(`spec-kitty: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  }
-}

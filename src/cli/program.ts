@@ -1,12 +1,19 @@
 import { createRequire } from "node:module";
-import { Command } from "@commander-js/extra-typings";
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import { CliError } from "./errors.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
-/** Where the program writes; injected so tests run it in-process. */
+/** The program's world, injected so tests run it in-process with fixed streams, cwd and env. */
 export interface ProgramIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Width for tables when stdout is a terminal; undefined when it is not. */
+  readonly columns?: number | undefined;
+  /** Whether stderr is a terminal (progress indicators are shown only then). */
+  readonly stderrIsTty?: boolean | undefined;
 }
 
 /** The `spec-kitty` command tree. The telemetry and orchestrate commands hang off this root. */
@@ -22,4 +29,17 @@ export function buildProgram(io: ProgramIo): Command {
       "after",
       "\nEvents live in kitty-specs/<feature>/execution.events.jsonl; see the README for the library API.",
     );
+}
+
+/** Runs the program on `args` (without node and script) and returns the exit code; never throws. */
+export async function runCli(args: readonly string[], io: ProgramIo): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync([...args], { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    const message = e instanceof CliError || e instanceof Error ? e.message : String(e);
+    io.stderr(`spec-kitty: ${message}\n`);
+    return 1;
+  }
 }

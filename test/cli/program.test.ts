@@ -1,24 +1,6 @@
 import { describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
-import { buildProgram } from "../../src/cli/program.js";
-
-async function run(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const program = buildProgram({
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-  });
-  const exitCode = await program.parseAsync(args, { from: "user" }).then(
-    () => 0,
-    (e: { exitCode?: number }) => e.exitCode ?? 1,
-  );
-  return { stdout, stderr, exitCode };
-}
+import { runSpecKitty as run } from "../support/run-cli.js";
 
 describe("spec-kitty", () => {
   it("prints its version", async () => {

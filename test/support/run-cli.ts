@@ -1,0 +1,29 @@
+import { runCli } from "../../src/cli/program.js";
+
+export interface CliRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+/** Runs `spec-kitty <args>` in-process with NO_COLOR, TZ=UTC and an 100-column non-TTY stdout. */
+export async function runSpecKitty(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; columns?: number } = {},
+): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const exitCode = await runCli(args, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    cwd: options.cwd ?? process.cwd(),
+    env: { NO_COLOR: "1", TZ: "UTC", ...options.env },
+    columns: options.columns,
+    stderrIsTty: false,
+  });
+  return { stdout, stderr, exitCode };
+}
