@@ -3,7 +3,9 @@ export type TelemetryWarningCode =
   | "MALFORMED_LINES"
   | "CLOCK_FILE_CORRUPT"
   | "EMIT_FAILED"
-  | "EMIT_INCOMPLETE";
+  | "EMIT_INCOMPLETE"
+  | "LOG_UNREADABLE"
+  | "FEATURE_OUTSIDE_PROJECT";
 
 /** One warning: a stable code, a one-line message for people, and the file concerned. */
 export interface TelemetryWarning {
