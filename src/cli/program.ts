@@ -35,7 +35,17 @@ export function buildProgram(io: ProgramIo): Command {
 
 // Commands built apart and added with addCommand() do not inherit these settings.
 function configureTree(command: CommandUnknownOpts, io: ProgramIo): void {
-  command.configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).exitOverride();
+  command
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      // Help follows the injected terminal, not the test runner's or CI's.
+      getOutHelpWidth: () => io.columns ?? 80,
+      getErrHelpWidth: () => io.columns ?? 80,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    })
+    .exitOverride();
   for (const sub of command.commands) configureTree(sub, io);
 }
 
