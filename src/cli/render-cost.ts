@@ -24,12 +24,14 @@ export function renderCostJson(groups: readonly CostGroup[]): string {
       total_cache_write_tokens: g.cacheWriteTokens,
       unpriced_event_count: g.unpricedEventCount,
       unpriced_models: [...g.unpricedModels],
+      no_usage_event_count: g.noUsageEventCount,
     })),
     COST_FLOAT_KEYS,
   );
 }
 
 const money = (pico: PicoUsd) => `$${formatUsd(pico, 4)}`;
+const events = (n: number) => `${formatCount(n)} ${n === 1 ? "event" : "events"}`;
 
 /** The cost table for people: one row per group, a TOTAL row, and notes on what is estimated or unpriced. */
 export function renderCostTable(
@@ -87,7 +89,15 @@ export function renderCostTable(
     const count = sum((g) => g.unpricedEventCount);
     notes.push(
       colors.yellow(
-        `Unpriced: ${formatCount(count)} ${count === 1 ? "event" : "events"} with no reported cost and no known rate, counted as $0: ${unpriced.join(", ")}`,
+        `Unpriced: ${events(count)} with no reported cost and no known rate, counted as $0: ${unpriced.join(", ")}`,
+      ),
+    );
+  }
+  const noUsage = sum((g) => g.noUsageEventCount);
+  if (noUsage > 0) {
+    notes.push(
+      colors.yellow(
+        `No usage: ${events(noUsage)} recorded neither tokens nor a cost, counted as $0.`,
       ),
     );
   }

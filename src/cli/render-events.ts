@@ -43,7 +43,9 @@ export function renderEventsTable(
     const p = event.payload;
     const { cost, kind } = eventCost(event, pricing);
     const costText =
-      kind === "unpriced" ? "?" : `${kind === "estimated" ? "~" : ""}$${formatUsd(cost, 4)}`;
+      kind === "unpriced" || kind === "no-usage"
+        ? "?"
+        : `${kind === "estimated" ? "~" : ""}$${formatUsd(cost, 4)}`;
     const outcome =
       p.success === true
         ? colors.green("ok")

@@ -1,4 +1,5 @@
 import type { Event } from "../events/event.js";
+import type { JsonObject } from "../events/py-json.js";
 import { TelemetryError } from "./errors.js";
 import { PicoSum, type PicoUsd, picoFromUsd } from "./money.js";
 
@@ -41,6 +42,8 @@ export interface CostGroup {
   readonly eventCount: number;
   /** Events with no reported cost whose model the table does not price (counted as 0). */
   readonly unpricedEventCount: number;
+  /** Events that recorded neither a cost nor any token count: nothing to price (counted as 0). */
+  readonly noUsageEventCount: number;
   /** The model ids of those events, sorted; `(no model)` when an event names none. */
   readonly unpricedModels: readonly string[];
 }
@@ -71,6 +74,15 @@ function tokens(value: unknown): number {
   return typeof value === "number" ? value : 0;
 }
 
+function hasUsage(payload: JsonObject): boolean {
+  return (
+    typeof payload.input_tokens === "number" ||
+    typeof payload.output_tokens === "number" ||
+    typeof payload.cache_read_tokens === "number" ||
+    typeof payload.cache_write_tokens === "number"
+  );
+}
+
 // Exact: token counts and pico rates are integers; a product past 2^53 is taken as a bigint.
 function addEstimate(
   sum: PicoSum,
@@ -92,7 +104,7 @@ function addEstimate(
 }
 
 /** How one event's cost is known. */
-export type CostKind = "reported" | "estimated" | "unpriced";
+export type CostKind = "reported" | "estimated" | "unpriced" | "no-usage";
 
 /** One event's cost, as the report counts it (an unpriced event counts 0). */
 export function eventCost(event: Event, pricing: RateResolver): { cost: PicoUsd; kind: CostKind } {
@@ -100,6 +112,7 @@ export function eventCost(event: Event, pricing: RateResolver): { cost: PicoUsd;
   if (typeof payload.cost_usd === "number") {
     return { cost: picoFromUsd(payload.cost_usd), kind: "reported" };
   }
+  if (!hasUsage(payload)) return { cost: 0n as PicoUsd, kind: "no-usage" };
   const model = typeof payload.model === "string" && payload.model !== "" ? payload.model : null;
   const rates = model === null ? undefined : pricing.resolve(model)?.rates;
   if (rates === undefined) return { cost: 0n as PicoUsd, kind: "unpriced" };
@@ -124,6 +137,7 @@ class GroupTotals {
   readonly estimated = new PicoSum();
   eventCount = 0;
   unpricedEventCount = 0;
+  noUsageEventCount = 0;
   readonly unpricedModels = new Set<string>();
 }
 
@@ -168,6 +182,10 @@ export class CostAccumulator {
       group.reported.add(picoFromUsd(cost));
       return;
     }
+    if (!hasUsage(payload)) {
+      group.noUsageEventCount++;
+      return;
+    }
     const model = typeof payload.model === "string" && payload.model !== "" ? payload.model : null;
     const rates = model === null ? null : this.#ratesOf(model);
     if (rates === null) {
@@ -204,6 +222,7 @@ export class CostAccumulator {
         estimatedCost,
         eventCount: g.eventCount,
         unpricedEventCount: g.unpricedEventCount,
+        noUsageEventCount: g.noUsageEventCount,
         unpricedModels: [...g.unpricedModels].sort(),
       });
     }
