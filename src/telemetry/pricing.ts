@@ -287,6 +287,11 @@ function describe(
   return { text: field ? `${field} ${message}` : message, path, atKey: false };
 }
 
+/** The most telling problem: an unknown key (often a typo) before the missing key it explains. */
+function mainProblem(errors: readonly ShapeError[]): ShapeError | undefined {
+  return errors.find((e) => e.schemaPath.endsWith("/additionalProperties")) ?? errors[0];
+}
+
 function firstLine(message: string): string {
   return (message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
 }
@@ -326,7 +331,7 @@ export function parsePricingTable(
   }
   const data: unknown = doc.toJS();
   if (!FileShape.Check(data)) {
-    const first = FileShape.Errors(data)[0];
+    const first = mainProblem(FileShape.Errors(data));
     const problem = first
       ? describe(first, [])
       : { text: "not a pricing file", path: [], atKey: false };
@@ -344,7 +349,7 @@ export function parsePricingTable(
   const entries: PricingEntry[] = [];
   for (const [id, value] of Object.entries(data.models)) {
     if (!EntryShape.Check(value)) {
-      const first = EntryShape.Errors(value)[0];
+      const first = mainProblem(EntryShape.Errors(value));
       const problem = first
         ? describe(first, ["models", id])
         : { text: "invalid", path: ["models", id], atKey: false };
