@@ -364,6 +364,12 @@ describe("loadPricingTable", () => {
   });
 
   const good = "  acme-coder-9: {input_per_1k: 0.001, output_per_1k: 0.002}\n";
+  // Ten levels of nine aliases each: yaml refuses to expand it.
+  const aliasBomb = [
+    "a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]",
+    ...Array.from({ length: 10 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`)}]`),
+    `models:\n${good}`,
+  ].join("\n");
   it.each([
     [
       "a YAML syntax error",
@@ -411,6 +417,7 @@ describe("loadPricingTable", () => {
     ["an unknown top-level key", `inherit: false\nmodles:\n${good}`, 2, 1, undefined],
     ["inherit that is not a boolean", `inherit: "no"\nmodels:\n${good}`, 1, 10, undefined],
     ["a list instead of a mapping", `- claude-opus-4-6\n`, 1, 1, undefined],
+    ["an alias bomb", aliasBomb, 1, 1, undefined],
   ])(
     "warns once about %s with file:line:col and keeps the shipped prices",
     async (_, text, line, column, rest) => {
