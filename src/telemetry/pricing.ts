@@ -22,7 +22,8 @@ export interface ResolvedModel {
 
 /** Model prices, looked up by the model id an agent reported. */
 export interface PricingTable {
-  readonly effective: string | undefined; // from the winning file
+  /** The override's date when it has one (always with `inherit: false`), else the shipped one. */
+  readonly effective: string | undefined;
   /** Exact id, then an alias, then the normalised form; undefined = unpriced. Memoised per id. */
   resolve(model: string): ResolvedModel | undefined;
 }
@@ -48,7 +49,7 @@ export interface ParsedPricingTable extends PricingTable {
 }
 
 /** Where a project overrides or adds prices, relative to its root. */
-export const PRICING_OVERRIDE_PATH = join(".kittify", "pricing.yaml");
+const PRICING_OVERRIDE_PATH = join(".kittify", "pricing.yaml");
 
 // USD per 1k tokens. The cap ($1,000 per 1k) is far above any real price and keeps pico-dollar
 // rates, and the sums built from them, well inside safe integers.
@@ -166,8 +167,9 @@ class RateTable implements ParsedPricingTable {
       const model: ResolvedModel = { id: entry.id, rates: entry.rates };
       this.#byId.set(entry.id, model);
       // Two entries claiming one alias is a file's mistake; the first one listed keeps it.
-      for (const alias of entry.aliases)
+      for (const alias of entry.aliases) {
         if (!this.#byAlias.has(alias)) this.#byAlias.set(alias, model);
+      }
       for (const name of [entry.id, ...entry.aliases]) {
         addRanked(this.#byKey, normalisedKey(name), { name, model });
         addRanked(this.#byDatelessKey, datelessKey(name), { name, model });
@@ -287,6 +289,11 @@ function describe(
   return { text: field ? `${field} ${message}` : message, path, atKey: false };
 }
 
+/** The most telling problem: an unknown key (often a typo) before the missing key it explains. */
+function mainProblem(errors: readonly ShapeError[]): ShapeError | undefined {
+  return errors.find((e) => e.schemaPath.endsWith("/additionalProperties")) ?? errors[0];
+}
+
 function firstLine(message: string): string {
   return (message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
 }
@@ -324,9 +331,16 @@ export function parsePricingTable(
     );
     return undefined;
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (e) {
+    // yaml refuses to expand an alias bomb here; a bad override must warn, never throw.
+    report({ line: 1, column: 1 }, `${(e as Error).message}; ignoring this pricing file`);
+    return undefined;
+  }
   if (!FileShape.Check(data)) {
-    const first = FileShape.Errors(data)[0];
+    const first = mainProblem(FileShape.Errors(data));
     const problem = first
       ? describe(first, [])
       : { text: "not a pricing file", path: [], atKey: false };
@@ -343,8 +357,12 @@ export function parsePricingTable(
 
   const entries: PricingEntry[] = [];
   for (const [id, value] of Object.entries(data.models)) {
+    if (id.trim() === "") {
+      report(placeOf(doc, lines, ["models", id], true), "a model id is empty; skipping it");
+      continue;
+    }
     if (!EntryShape.Check(value)) {
-      const first = EntryShape.Errors(value)[0];
+      const first = mainProblem(EntryShape.Errors(value));
       const problem = first
         ? describe(first, ["models", id])
         : { text: "invalid", path: ["models", id], atKey: false };
@@ -407,7 +425,10 @@ async function readOverride(path: string, warn: WarningSink): Promise<string | u
   }
 }
 
-/** The shipped table, overlaid by `<repoRoot>/.kittify/pricing.yaml` when present. Never throws for a bad override. */
+/**
+ * The shipped table, overlaid by `<repoRoot>/.kittify/pricing.yaml` when present. Never throws
+ * for a bad override (it warns and the shipped prices apply).
+ */
 export async function loadPricingTable(
   repoRoot: string | undefined,
   options: { readonly warn?: WarningSink } = {},
