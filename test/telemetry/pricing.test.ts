@@ -85,7 +85,7 @@ describe("the shipped table", () => {
   it("parses without warnings and is dated from the LiteLLM snapshot", () => {
     const { warnings, warn } = collector();
     const table = parsePricingTable(SHIPPED_TEXT, SHIPPED_FILE, warn);
-    expect([warnings, table?.effective, table?.entries.length]).toEqual([[], "2026-07-18", 54]);
+    expect([warnings, table?.effective, table?.entries.length]).toEqual([[], "2026-07-18", 56]);
   });
 
   // Figures as the snapshot states them (USD per token); the last one is the input rate when
@@ -113,8 +113,21 @@ describe("the shipped table", () => {
     });
   });
 
+  // Retired models LiteLLM no longer lists; priced from Anthropic's list prices (see the yaml).
+  const NOT_IN_SNAPSHOT = ["claude-3-5-sonnet-20241022", "claude-3-5-haiku-20241022"];
+
+  it.each<[string, number, number, number, number]>([
+    ["claude-3-5-sonnet-20241022", 3e-6, 1.5e-5, 3e-7, 3.75e-6],
+    ["claude-3-5-haiku-20241022", 8e-7, 4e-6, 8e-8, 1e-6],
+  ])("prices %s at Anthropic's list price", (id, input, output, cacheRead, cacheWrite) => {
+    expect(shipped().resolve(id)).toEqual({
+      id,
+      rates: rates(input, output, cacheRead, cacheWrite),
+    });
+  });
+
   it("matches its LiteLLM entry exactly for every model, base rates and tiers", () => {
-    const entries = shipped().entries;
+    const entries = shipped().entries.filter((e) => !NOT_IN_SNAPSHOT.includes(e.id));
     const expected = entries.map(({ id }) => {
       const source = litellmEntry(id) ?? {};
       return { id, rates: litellmRates(source), tiers: litellmTiers(source) };
@@ -124,7 +137,8 @@ describe("the shipped table", () => {
 
   it("lists as aliases only LiteLLM keys with the same prices (or Anthropic's own aliases)", () => {
     const anthropicAliases = ["claude-3-7-sonnet-latest", "claude-sonnet-4-0", "claude-opus-4-0"];
-    const mismatched = shipped().entries.flatMap((entry) =>
+    const inSnapshot = shipped().entries.filter((e) => !NOT_IN_SNAPSHOT.includes(e.id));
+    const mismatched = inSnapshot.flatMap((entry) =>
       entry.aliases
         .filter((alias) => !anthropicAliases.includes(alias))
         .filter((alias) => {
@@ -190,7 +204,6 @@ describe("resolve", () => {
     ["an invented model", "acme-coder-9"],
     ["a newer Opus than the table knows", "claude-opus-4-9"],
     ["a family name without a version", "claude-opus"],
-    ["Claude 3.5, not in the snapshot", "claude-3-5-sonnet-20241022"],
     ["a base model only its codex variant is listed for", "gpt-5.3"],
     ["a codex variant that does not exist", "gpt-5-codex-mini"],
     ["a version prefix of a Gemini model", "gemini-2.5"],
