@@ -178,6 +178,7 @@ describe("agent telemetry emit", () => {
         total_cache_write_tokens: 2000,
         unpriced_event_count: 0,
         unpriced_models: [],
+        no_usage_event_count: 0,
       },
     });
   });

@@ -165,6 +165,7 @@ describe("cost --json matches the Python implementation on the fixture project",
       "total_cache_write_tokens",
       "unpriced_event_count",
       "unpriced_models",
+      "no_usage_event_count",
     ]);
   });
 });

@@ -82,6 +82,7 @@ describe("costSummary", () => {
       eventCount: 3,
       unpricedEventCount: 0,
       unpricedModels: [],
+      noUsageEventCount: 0,
     });
   });
 
@@ -98,6 +99,19 @@ describe("costSummary", () => {
     expect(group && [usd(group.totalCost), group.unpricedEventCount, group.unpricedModels]).toEqual(
       [0.5, 2, ["(no model)", "acme-coder-9"]],
     );
+  });
+
+  it("counts an event with neither tokens nor cost as no usage, apart from unpriced ones", () => {
+    const [group] = costSummary(
+      [
+        event({}),
+        event({ model: "acme-coder-9" }),
+        event({ model: "acme-coder-9", output_tokens: 3 }),
+      ],
+      "agent",
+      pricing,
+    );
+    expect(group && [group.noUsageEventCount, group.unpricedEventCount]).toEqual([2, 1]);
   });
 
   it("sums money exactly where floats drift: 0.1 reported a million times is 100,000.0", () => {
@@ -175,6 +189,7 @@ describe("eventCost", () => {
     ["reported", { cost_usd: 15.6 }, "reported", "15.600000"],
     ["estimated", { input_tokens: 1_000_000 }, "estimated", "3.000000"],
     ["unpriced", { model: "nope", input_tokens: 1_000_000 }, "unpriced", "0.000000"],
+    ["without usage", { model: "sonnet" }, "no-usage", "0.000000"],
   ])("%s", (_name, payload, kind, cost) => {
     const result = eventCost(event(payload), pricing);
     expect([result.kind, formatUsd(result.cost, 6)]).toEqual([kind, cost]);
