@@ -1,5 +1,4 @@
-import type { Event } from "../events/event.js";
-import type { JsonObject } from "../events/py-json.js";
+import { type Event, eventRecord } from "../events/event.js";
 import { epochMicros } from "../events/timestamp.js";
 import { eventCost, type RateResolver } from "../telemetry/cost.js";
 import { EXECUTION_FLOAT_KEYS } from "../telemetry/execution-payload.js";
@@ -7,22 +6,9 @@ import { formatUsd } from "../telemetry/money.js";
 import { type Colors, formatCount, prettyJson } from "./output.js";
 import { renderTable } from "./table.js";
 
-function eventJson(event: Event): JsonObject {
-  return {
-    aggregate_id: event.aggregate_id,
-    causation_id: event.causation_id,
-    event_id: event.event_id,
-    event_type: event.event_type,
-    lamport_clock: event.lamport_clock,
-    node_id: event.node_id,
-    payload: event.payload,
-    timestamp: event.timestamp,
-  };
-}
-
 /** The events as one JSON array (on-disk field names; `cost_usd` written as a float). */
 export function renderEventsJson(events: readonly Event[]): string {
-  return prettyJson(events.map(eventJson), EXECUTION_FLOAT_KEYS);
+  return prettyJson(events.map(eventRecord), EXECUTION_FLOAT_KEYS);
 }
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : "-");

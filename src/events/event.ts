@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import { Compile } from "typebox/compile";
 import { EventError } from "./errors.js";
 import { type EventId, normalizeEventId } from "./event-id.js";
-import { type JsonObject, type JsonValue, toPythonJson } from "./py-json.js";
+import { type JsonObject, toPythonJson } from "./py-json.js";
 import { type IsoTimestamp, normalizeTimestamp } from "./timestamp.js";
 
 /** Who emitted an event, e.g. `cli:WP01`; it also names the event's Lamport clock. */
@@ -115,7 +115,12 @@ export function parseEventLine(line: string): Event | InvalidEvent {
  * `json.dumps(event, sort_keys=True)` writes it. `floatKeys` names payload keys that hold floats.
  */
 export function serializeEvent(event: Event, floatKeys?: ReadonlySet<string>): string {
-  const record: Record<string, JsonValue> = {
+  return toPythonJson(eventRecord(event), floatKeys);
+}
+
+/** The event as a plain JSON object with the on-disk keys, for writers of other formats. */
+export function eventRecord(event: Event): JsonObject {
+  return {
     aggregate_id: event.aggregate_id,
     causation_id: event.causation_id,
     event_id: event.event_id,
@@ -125,7 +130,6 @@ export function serializeEvent(event: Event, floatKeys?: ReadonlySet<string>): s
     payload: event.payload,
     timestamp: event.timestamp,
   };
-  return toPythonJson(record, floatKeys);
 }
 
 /** The contract's order: by Lamport clock, then node id (then event id, so ties are stable). */

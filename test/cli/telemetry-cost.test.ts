@@ -1,65 +1,41 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { emitExecutionEvent } from "../../src/telemetry/emit.js";
 import { runSpecKitty } from "../support/run-cli.js";
 import { copyOfFixtureProject } from "../support/temp-project.js";
 
-// The Python spec-kitty's _pricing.yaml, as a project override that replaces the shipped table.
-const PYTHON_TABLE = `inherit: false
-models:
-  claude-sonnet-4-20250514: {input_per_1k: 0.003, output_per_1k: 0.015}
-  claude-opus-4-20250514: {input_per_1k: 0.015, output_per_1k: 0.075}
-  claude-haiku-3-5-20241022: {input_per_1k: 0.0008, output_per_1k: 0.004}
-  gpt-4.1: {input_per_1k: 0.002, output_per_1k: 0.008}
-  gpt-4.1-mini: {input_per_1k: 0.0004, output_per_1k: 0.0016}
-  gpt-4.1-nano: {input_per_1k: 0.0001, output_per_1k: 0.0004}
-  gemini-2.5-pro: {input_per_1k: 0.00125, output_per_1k: 0.01}
-  gemini-2.5-flash: {input_per_1k: 0.00015, output_per_1k: 0.0035}
-`;
+const PYTHON_TABLE = join(import.meta.dirname, "..", "fixtures", "pricing", "python-table.yaml");
 
 async function projectWithPythonTable(): Promise<string> {
   const root = await copyOfFixtureProject();
   await mkdir(join(root, ".kittify"));
-  await writeFile(join(root, ".kittify", "pricing.yaml"), PYTHON_TABLE);
+  await copyFile(PYTHON_TABLE, join(root, ".kittify", "pricing.yaml"));
   return root;
 }
 
 type PythonRow = [string, number, number, number, number, number];
 
-/** The Python CLI's keys, in its order, from [key, input, output, cost, estimated, events]. */
+/** The Python CLI's `cost --json` keys, in its order. */
+const PYTHON_KEYS = [
+  "group_key",
+  "group_by",
+  "total_input_tokens",
+  "total_output_tokens",
+  "total_cost_usd",
+  "estimated_cost_usd",
+  "event_count",
+] as const;
+
+/** Python rows from [key, input, output, cost, estimated, events]. */
 function pythonRows(groupBy: string, rows: PythonRow[]) {
-  return rows.map(([key, input, output, cost, estimated, events]) => ({
-    group_key: key,
-    group_by: groupBy,
-    total_input_tokens: input,
-    total_output_tokens: output,
-    total_cost_usd: cost,
-    estimated_cost_usd: estimated,
-    event_count: events,
-  }));
+  return rows.map(([key, ...numbers]) =>
+    Object.fromEntries(PYTHON_KEYS.map((k, i) => [k, [key, groupBy, ...numbers][i]])),
+  );
 }
 
 const pythonKeysOnly = (rows: Record<string, unknown>[]) =>
-  rows.map(
-    ({
-      group_key,
-      group_by,
-      total_input_tokens,
-      total_output_tokens,
-      total_cost_usd,
-      estimated_cost_usd,
-      event_count,
-    }) => ({
-      group_key,
-      group_by,
-      total_input_tokens,
-      total_output_tokens,
-      total_cost_usd,
-      estimated_cost_usd,
-      event_count,
-    }),
-  );
+  rows.map((row) => Object.fromEntries(PYTHON_KEYS.map((k) => [k, row[k]])));
 
 // Worked out by hand from the 25 fixture lines. With the Python table every null-cost event is
 // unpriced there (claude-opus-4-6 and null models are not in it), so costs are the reported
@@ -154,13 +130,7 @@ describe("cost --json matches the Python implementation on the fixture project",
       cwd: await projectWithPythonTable(),
     });
     expect(Object.keys(JSON.parse(run.stdout)[0])).toEqual([
-      "group_key",
-      "group_by",
-      "total_input_tokens",
-      "total_output_tokens",
-      "total_cost_usd",
-      "estimated_cost_usd",
-      "event_count",
+      ...PYTHON_KEYS,
       "total_cache_read_tokens",
       "total_cache_write_tokens",
       "unpriced_event_count",

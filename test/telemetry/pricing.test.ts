@@ -275,18 +275,11 @@ describe("resolve", () => {
   });
 });
 
-// The Python spec-kitty's table, per 1k tokens.
-const PYTHON_TABLE = `inherit: false
-models:
-  claude-sonnet-4-20250514: {input_per_1k: 0.003, output_per_1k: 0.015}
-  claude-opus-4-20250514: {input_per_1k: 0.015, output_per_1k: 0.075}
-  claude-haiku-3-5-20241022: {input_per_1k: 0.0008, output_per_1k: 0.004}
-  gpt-4.1: {input_per_1k: 0.002, output_per_1k: 0.008}
-  gpt-4.1-mini: {input_per_1k: 0.0004, output_per_1k: 0.0016}
-  gpt-4.1-nano: {input_per_1k: 0.0001, output_per_1k: 0.0004}
-  gemini-2.5-pro: {input_per_1k: 0.00125, output_per_1k: 0.01}
-  gemini-2.5-flash: {input_per_1k: 0.00015, output_per_1k: 0.0035}
-`;
+// The Python spec-kitty's table, per 1k tokens, with `inherit: false`.
+const PYTHON_TABLE = readFileSync(
+  join(import.meta.dirname, "..", "fixtures", "pricing", "python-table.yaml"),
+  "utf8",
+);
 
 describe("loadPricingTable", () => {
   it("without a project is the shipped table", async () => {
