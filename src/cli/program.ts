@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { CliError } from "./errors.js";
+import { orchestrateCommand } from "./orchestrate-command.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -28,7 +29,8 @@ export function buildProgram(io: ProgramIo): Command {
     .addHelpText(
       "after",
       "\nEvents live in kitty-specs/<feature>/execution.events.jsonl; see the README for the library API.",
-    );
+    )
+    .addCommand(orchestrateCommand(io));
 }
 
 /** Runs the program on `args` (without node and script) and returns the exit code; never throws. */

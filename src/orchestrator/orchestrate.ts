@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { TelemetryWarning, WarningSink } from "../telemetry/warnings.js";
 import type { AgentInvoker } from "./agents/contract.js";
 import { type AgentId, createInvoker } from "./agents/registry.js";
@@ -102,7 +102,7 @@ export interface PlannedCommand {
   readonly prompt: { readonly via: "stdin" | "argument"; readonly length: number };
 }
 
-/** The commands a run would start for each selected work package (first attempt). */
+/** The commands a run would start for each selected work package (first attempt); cwd relative. */
 export async function dryRun(
   plan: OrchestrationPlan,
 ): Promise<{ wp: WorkPackage; cwd: string; commands: PlannedCommand[] }[]> {
@@ -135,7 +135,7 @@ export async function dryRun(
         planned("reviewer", plan.reviewer, review),
         ...(plan.fallback ? [planned("fallback", plan.fallback, implement)] : []),
       ];
-      return { wp, cwd, commands };
+      return { wp, cwd: relative(plan.options.projectRoot, cwd) || ".", commands };
     }),
   );
 }
