@@ -119,7 +119,7 @@ export function parseClaudeOutput(
   }
   const failed =
     result.is_error === true ||
-    (result.subtype !== undefined && result.subtype !== "success") ||
+    result.subtype !== "success" ||
     (typeof result.api_error_status === "number" && result.api_error_status >= 400);
   return invocationResult(stdout, stderr, exitCode, durationSeconds, {
     success: !failed,

@@ -25,7 +25,7 @@ const ResultEvent = Compile(
   Type.Object({
     type: Type.Literal("result"),
     sessionId: Type.Optional(Type.String()),
-    exitCode: Type.Optional(Type.Integer()),
+    exitCode: Type.Integer(),
   }),
 );
 
@@ -66,7 +66,7 @@ export function parseCopilotOutput(
   const records = jsonRecords(stdout);
   const result = records.findLast((r) => ResultEvent.Check(r));
   const messages = records.filter((r) => AssistantMessage.Check(r)).map((r) => r.data);
-  const reportedExit = result?.exitCode ?? 0;
+  const reportedExit = result?.exitCode;
   return invocationResult(stdout, stderr, exitCode, durationSeconds, {
     success: result !== undefined && reportedExit === 0,
     errors:

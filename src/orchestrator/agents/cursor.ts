@@ -64,7 +64,7 @@ export function parseCursorOutput(
 ): InvocationResult {
   const records = jsonRecords(stdout);
   const result = records.findLast((r) => ResultRecord.Check(r));
-  const failed = result?.is_error === true || (result?.subtype ?? "success") !== "success";
+  const failed = result?.is_error === true || result?.subtype !== "success";
   const usage = result?.usage;
   return invocationResult(stdout, stderr, exitCode, durationSeconds, {
     // Cursor prints no JSON on failure: a missing result means the message is on stderr.

@@ -133,8 +133,13 @@ export function parseGeminiOutput(
     models.find(([, m]) => m.roles?.main !== undefined) ??
     models.toSorted(([, a], [, b]) => (b.tokens?.candidates ?? 0) - (a.tokens?.candidates ?? 0))[0];
   return invocationResult(stdout, stderr, exitCode, durationSeconds, {
-    success: output.error === undefined,
-    errors: output.error ? [describeError(output.error)] : [],
+    // A success always carries the response; an object with neither is not Gemini's.
+    success: output.error === undefined && typeof output.response === "string",
+    errors: output.error
+      ? [describeError(output.error)]
+      : typeof output.response === "string"
+        ? []
+        : ["the output has no Gemini result"],
     usage: { ...(models.length > 0 ? sumModels(tokens) : {}), model: main?.[0] ?? requestedModel },
     sessionId: output.session_id,
     responseText: output.response,

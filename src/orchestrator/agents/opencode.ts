@@ -72,6 +72,7 @@ export function parseOpencodeOutput(
   requestedModel: string | null,
 ): InvocationResult {
   const records = jsonRecords(stdout);
+  const events = records.filter((r) => WithSession.Check(r));
   const steps = records.filter((r) => StepFinish.Check(r)).map((r) => r.part);
   const errors = records
     .filter((r) => ErrorEvent.Check(r))
@@ -87,8 +88,9 @@ export function parseOpencodeOutput(
     .trim();
   return invocationResult(stdout, stderr, exitCode, durationSeconds, {
     // There is no final record: the run ends with the process, and an error may still exit 0.
-    success: errors.length === 0,
-    errors,
+    // Output without a single OpenCode event (nothing, or noise) is no run either.
+    success: errors.length === 0 && events.length > 0,
+    errors: events.length > 0 || exitCode !== 0 ? errors : ["the output has no OpenCode event"],
     usage: {
       // The stream names no model: what we asked for is the best we know.
       model: requestedModel,
@@ -101,7 +103,7 @@ export function parseOpencodeOutput(
       // 0 means "not charged or unknown" (subscription providers): leave it to the estimator.
       costUsd: cost === 0 ? null : cost,
     },
-    sessionId: records.find((r) => WithSession.Check(r))?.sessionID,
+    sessionId: events[0]?.sessionID,
     responseText: text === "" ? null : text,
   });
 }
