@@ -24,11 +24,25 @@ export { type EventStore, InMemoryEventStore } from "./events/store.js";
 export { type IsoTimestamp, normalizeTimestamp } from "./events/timestamp.js";
 export { FileClockStorage } from "./telemetry/clock-file.js";
 export {
+  CostAccumulator,
+  type CostGroup,
+  type CostKind,
+  costSummary,
+  costSummaryOf,
+  eventCost,
+  GROUP_BY_KEYS,
+  type GroupByKey,
+  parseGroupBy,
+  type RateResolver,
+  type TokenRates,
+} from "./telemetry/cost.js";
+export {
   CLOCK_FILE,
   type EmitOptions,
   EVENT_LOG_FILE,
   emitExecutionEvent,
 } from "./telemetry/emit.js";
+export { TelemetryError, type TelemetryErrorCode } from "./telemetry/errors.js";
 export {
   COST_SOURCES,
   type CostSource,
@@ -38,6 +52,7 @@ export {
   ROLES,
   type Role,
 } from "./telemetry/execution-payload.js";
+export { type FeatureDir, featureMatcher, listFeatureDirs } from "./telemetry/features.js";
 export { LogLockError } from "./telemetry/file-lock.js";
 export {
   type LogHead,
@@ -45,4 +60,29 @@ export {
   SimpleJsonStore,
   type SimpleJsonStoreOptions,
 } from "./telemetry/json-store.js";
+export { formatUsd, type PicoUsd, picoFromUsd, usdForJson } from "./telemetry/money.js";
+export {
+  loadPricingTable,
+  type ModelRates,
+  type PricingTable,
+  parsePricingTable,
+  type ResolvedModel,
+} from "./telemetry/pricing.js";
+export {
+  compileFilter,
+  type EventFilter,
+  type ProjectQueryOptions,
+  type QueryOptions,
+  queryExecutionEvents,
+  queryProjectEvents,
+  streamExecutionEvents,
+  streamProjectEvents,
+} from "./telemetry/query.js";
+export {
+  type CostReport,
+  costReport,
+  type EventListing,
+  listEvents,
+  type ReportScope,
+} from "./telemetry/report.js";
 export type { TelemetryWarning, TelemetryWarningCode, WarningSink } from "./telemetry/warnings.js";

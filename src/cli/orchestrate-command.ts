@@ -93,8 +93,6 @@ export function orchestrateCommand(io: ProgramIo) {
     .option("--dry-run", "print, per work package, the exact command lines; run nothing")
     .option("--repo <dir>", "the project root (default: found from the working directory)")
     .addHelpText("after", EXAMPLES)
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .exitOverride()
     .action(async (opts) => {
       const projectRoot = await findProjectRoot(io.cwd, opts.repo);
       const c = createColors(colorsOn(io));

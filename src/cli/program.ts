@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
-import { Command, CommanderError } from "@commander-js/extra-typings";
+import { Command, CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { CliError } from "./errors.js";
 import { orchestrateCommand } from "./orchestrate-command.js";
+import { agentCommand } from "./telemetry-commands.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -19,18 +20,35 @@ export interface ProgramIo {
 
 /** The `spec-kitty` command tree. The telemetry and orchestrate commands hang off this root. */
 export function buildProgram(io: ProgramIo): Command {
-  return new Command("spec-kitty")
+  const program = new Command("spec-kitty")
     .description(
       "Record what every AI coding-agent invocation did and cost, beside each feature's specs.",
     )
     .version(version)
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .exitOverride()
     .addHelpText(
       "after",
       "\nEvents live in kitty-specs/<feature>/execution.events.jsonl; see the README for the library API.",
     )
+    .addCommand(agentCommand(io))
     .addCommand(orchestrateCommand(io));
+  configureTree(program, io);
+  return program;
+}
+
+// Commands built apart and added with addCommand() do not inherit these settings.
+function configureTree(command: CommandUnknownOpts, io: ProgramIo): void {
+  command
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      // Help follows the injected terminal, not the test runner's or CI's.
+      getOutHelpWidth: () => io.columns ?? 80,
+      getErrHelpWidth: () => io.columns ?? 80,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    })
+    .exitOverride();
+  for (const sub of command.commands) configureTree(sub, io);
 }
 
 /** Runs the program on `args` (without node and script) and returns the exit code; never throws. */

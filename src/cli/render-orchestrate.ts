@@ -7,6 +7,7 @@ import type {
 } from "../orchestrator/orchestrate.js";
 import type { ProgressEvent } from "../orchestrator/pipeline.js";
 import type { WorkPackage } from "../orchestrator/work-packages.js";
+import { formatUsd, PicoSum, type PicoUsd } from "../telemetry/money.js";
 
 type Colors = ReturnType<typeof createColors>;
 
@@ -83,7 +84,7 @@ export function renderSummary(report: OrchestrationReport, c: Colors): string {
     count(s.cacheReadTokens),
     count(s.cacheWriteTokens),
     count(s.outputTokens),
-    `${usd(s.reportedCostUsd)}${s.unpricedInvocations > 0 ? "*" : ""}`,
+    `${formatUsd(s.cost, 4)}${s.unpricedInvocations > 0 ? "*" : ""}`,
   ];
   for (const s of report.rows) table.push(row(s));
   const total = (pick: (s: WpSummary) => number) => report.rows.reduce((t, s) => t + pick(s), 0);
@@ -96,13 +97,13 @@ export function renderSummary(report: OrchestrationReport, c: Colors): string {
     count(total((s) => s.cacheReadTokens)),
     count(total((s) => s.cacheWriteTokens)),
     count(total((s) => s.outputTokens)),
-    `${usd(Math.round(total((s) => s.reportedCostUsd) * 1e6) / 1e6)}${report.rows.some((s) => s.unpricedInvocations > 0) ? "*" : ""}`,
+    `${formatUsd(totalCost(report.rows), 4)}${report.rows.some((s) => s.unpricedInvocations > 0) ? "*" : ""}`,
   ]);
   const notes = [
     ...(report.rows.some((s) => s.unpricedInvocations > 0)
       ? [
-          "* some agents report no cost: only reported costs are summed here;",
-          `  \`spec-kitty agent telemetry cost --feature ${report.feature} --group-by wp\` estimates the rest.`,
+          "* some invocations have neither a reported cost nor a priced model: counted as $0",
+          `  (see \`spec-kitty agent telemetry cost --feature ${report.feature} --group-by wp\`).`,
         ]
       : []),
     ...(report.unrecorded > 0
@@ -110,6 +111,12 @@ export function renderSummary(report: OrchestrationReport, c: Colors): string {
       : []),
   ];
   return `${table.toString()}\n${notes.map((n) => `${n}\n`).join("")}`;
+}
+
+function totalCost(rows: readonly WpSummary[]): PicoUsd {
+  const sum = new PicoSum();
+  for (const row of rows) sum.add(row.cost);
+  return sum.total;
 }
 
 function outcomeCell(outcome: WpSummary["outcome"], c: Colors): string {

@@ -68,3 +68,20 @@ export function nowTimestamp(): IsoTimestamp {
   const ms = Math.abs(precise - wall) < 1 ? precise : wall;
   return utcTimestampFromMicros(Math.round(ms * 1000));
 }
+
+/** Microseconds since the Unix epoch of a canonical timestamp, its offset applied. */
+export function epochMicros(ts: IsoTimestamp): number {
+  // Canonical form: YYYY-MM-DDTHH:MM:SS[.ffffff]±HH:MM, so fixed slices suffice.
+  const n = (from: number, to: number) => Number(ts.slice(from, to));
+  const year = n(0, 4);
+  let ms = Date.UTC(year, n(5, 7) - 1, n(8, 10), n(11, 13), n(14, 16), n(17, 19));
+  // Date.UTC maps years 0-99 to 1900-1999; Python's datetime starts at year 1.
+  if (year < 100) ms = new Date(ms).setUTCFullYear(year);
+  const seconds = ms / 1000;
+  const fraction = ts.charCodeAt(19) === 0x2e ? n(20, 26) : 0;
+  const offset = ts.slice(-6);
+  const offsetSeconds =
+    (offset.startsWith("-") ? -1 : 1) *
+    (Number(offset.slice(1, 3)) * 3600 + Number(offset.slice(4)) * 60);
+  return (seconds - offsetSeconds) * 1_000_000 + fraction;
+}

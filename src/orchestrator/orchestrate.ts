@@ -1,4 +1,7 @@
 import { join, relative } from "node:path";
+import { CostAccumulator, type CostGroup } from "../telemetry/cost.js";
+import type { PicoUsd } from "../telemetry/money.js";
+import { loadPricingTable } from "../telemetry/pricing.js";
 import type { TelemetryWarning, WarningSink } from "../telemetry/warnings.js";
 import type { AgentInvoker } from "./agents/contract.js";
 import { type AgentId, createInvoker } from "./agents/registry.js";
@@ -152,9 +155,10 @@ export interface WpSummary {
   readonly cacheReadTokens: number;
   readonly cacheWriteTokens: number;
   readonly outputTokens: number;
-  /** The sum of the costs the agents reported. */
-  readonly reportedCostUsd: number;
-  /** Invocations whose agent reported no cost (the cost report estimates those). */
+  /** Reported plus estimated, as `agent telemetry cost` counts the recorded events. */
+  readonly cost: PicoUsd;
+  readonly estimatedCost: PicoUsd;
+  /** Recorded invocations whose cost is neither reported nor priceable (counted as 0). */
   readonly unpricedInvocations: number;
   readonly reason: string | null;
 }
@@ -242,25 +246,34 @@ export async function runOrchestration(
     if (running.size === 0) break;
     await Promise.race(running.values());
   }
+  // The cost of this run's events, priced exactly as the cost report prices them.
+  const pricing = await loadPricingTable(options.projectRoot, { warn: hooks.warn });
+  const costs = new CostAccumulator(["wp"], pricing);
+  for (const run of runs.values()) {
+    for (const { event } of run.invocations) if (event) costs.add(event);
+  }
+  const byWp = new Map(costs.groups().map((g) => [g.groupKey, g]));
+  const never: WpRun["outcome"] = "blocked";
   const rows = plan.selected.map((wp) =>
     summarise(
       runs.get(wp.id) ?? {
         wp,
-        outcome: "blocked",
+        outcome: never,
         attempts: 0,
         invocations: [],
         reason: "never ready",
       },
+      byWp.get(wp.id),
     ),
   );
   return { feature: plan.feature, rows, unrecorded: countUnrecorded([...runs.values()]) };
 }
 
 function countUnrecorded(runs: readonly WpRun[]): number {
-  return runs.flatMap((r) => r.invocations).filter((i) => !i.recorded).length;
+  return runs.flatMap((r) => r.invocations).filter((i) => i.event === undefined).length;
 }
 
-function summarise(run: WpRun): WpSummary {
+function summarise(run: WpRun, cost: CostGroup | undefined): WpSummary {
   const sum = (pick: (i: Invocation) => number | null) =>
     run.invocations.reduce((total, i) => total + (pick(i) ?? 0), 0);
   return {
@@ -274,10 +287,9 @@ function summarise(run: WpRun): WpSummary {
     cacheReadTokens: sum((i) => i.result.cacheReadTokens),
     cacheWriteTokens: sum((i) => i.result.cacheWriteTokens),
     outputTokens: sum((i) => i.result.outputTokens),
-    // Summed in micro-dollars so that the total does not drift.
-    reportedCostUsd:
-      sum((i) => (i.result.costUsd === null ? null : Math.round(i.result.costUsd * 1e6))) / 1e6,
-    unpricedInvocations: run.invocations.filter((i) => i.result.costUsd === null).length,
+    cost: cost?.totalCost ?? (0n as PicoUsd),
+    estimatedCost: cost?.estimatedCost ?? (0n as PicoUsd),
+    unpricedInvocations: (cost?.unpricedEventCount ?? 0) + (cost?.noUsageEventCount ?? 0),
     reason: run.reason,
   };
 }

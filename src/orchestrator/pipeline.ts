@@ -1,3 +1,4 @@
+import type { Event } from "../events/event.js";
 import { emitExecutionEvent } from "../telemetry/emit.js";
 import type { WarningSink } from "../telemetry/warnings.js";
 import type { AgentInvoker, InvocationResult } from "./agents/contract.js";
@@ -18,8 +19,8 @@ export interface Invocation {
   /** The implementation attempt it belongs to (1 = first). */
   readonly attempt: number;
   readonly result: InvocationResult;
-  /** Whether its ExecutionEvent was written. */
-  readonly recorded: boolean;
+  /** Its ExecutionEvent; undefined when it could not be written. */
+  readonly event: Event | undefined;
 }
 
 /** What the pipeline reports as it goes. */
@@ -141,7 +142,7 @@ async function invoke(
     agent: invoker.agentId,
     attempt,
     result,
-    recorded: event !== undefined,
+    event,
   };
   ctx.onProgress({ type: "invocation-finished", invocation });
   return invocation;

@@ -3,7 +3,10 @@ export type TelemetryWarningCode =
   | "MALFORMED_LINES"
   | "CLOCK_FILE_CORRUPT"
   | "EMIT_FAILED"
-  | "EMIT_INCOMPLETE";
+  | "EMIT_INCOMPLETE"
+  | "LOG_UNREADABLE"
+  | "FEATURE_OUTSIDE_PROJECT"
+  | "PRICING_FILE_INVALID";
 
 /** One warning: a stable code, a one-line message for people, and the file concerned. */
 export interface TelemetryWarning {
@@ -12,6 +15,9 @@ export interface TelemetryWarning {
   readonly file?: string;
   /** For MALFORMED_LINES: how many lines were skipped in this read of the file. */
   readonly skipped?: number;
+  /** For PRICING_FILE_INVALID: where in the file (1-based), when the problem has a place. */
+  readonly line?: number;
+  readonly column?: number;
 }
 
 /** Receives warnings; inject one to collect, count or silence them. */

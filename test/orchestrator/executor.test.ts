@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runProcess } from "../../src/orchestrator/executor.js";
-import { isRunning } from "../support/processes.js";
+import { stillRunning } from "../support/processes.js";
 import { tempDir } from "../support/temp-project.js";
 
 const node = (script: string, stdin: string | null = null, extra = {}) => ({
@@ -51,7 +51,7 @@ describe("runProcess", () => {
     expect({
       timedOut: out.timedOut,
       exitCode: out.exitCode,
-      alive: isRunning(grandchild),
+      alive: await stillRunning(grandchild),
     }).toEqual({
       timedOut: true,
       exitCode: null,
@@ -61,7 +61,10 @@ describe("runProcess", () => {
 
   it("when the agent exits, ends what it left behind holding its output open", async () => {
     const out = await runProcess({ ...node(GRANDCHILD), cwd: await tempDir() });
-    expect({ exitCode: out.exitCode, alive: isRunning(Number(out.stdout.trim())) }).toEqual({
+    expect({
+      exitCode: out.exitCode,
+      alive: await stillRunning(Number(out.stdout.trim())),
+    }).toEqual({
       exitCode: 0,
       alive: false,
     });

@@ -10,3 +10,15 @@ export function isRunning(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Whether `pid` is still running after up to `withinMs`: a killed process closes its pipes a
+ * moment before the kernel marks it dead, so a check right after the pipes close can race it.
+ */
+export async function stillRunning(pid: number, withinMs = 2000): Promise<boolean> {
+  for (const start = Date.now(); Date.now() - start < withinMs; ) {
+    if (!isRunning(pid)) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return isRunning(pid);
+}

@@ -1,0 +1,74 @@
+import { Command, Option } from "@commander-js/extra-typings";
+import { parseGroupBy } from "../telemetry/cost.js";
+import { loadPricingTable } from "../telemetry/pricing.js";
+import { costReport, type ReportScope } from "../telemetry/report.js";
+import { colorsFor } from "./output.js";
+import type { ProgramIo } from "./program.js";
+import { findProjectRoot } from "./project-root.js";
+import { renderCostJson, renderCostTable } from "./render-cost.js";
+import {
+  checkDates,
+  featureFilter,
+  noEvents,
+  noFeatures,
+  repo,
+  since,
+  until,
+  warningsTo,
+} from "./shared-options.js";
+
+/** `agent telemetry cost`: the cost report. */
+export function costCommand(io: ProgramIo) {
+  return new Command("cost")
+    .description("Show what agent invocations cost, grouped by agent, model, feature, role or WP.")
+    .addOption(featureFilter())
+    .addOption(since())
+    .addOption(until())
+    .addOption(
+      new Option(
+        "-g, --group-by <keys>",
+        "agent, model, feature, role or wp, or two joined by a comma (agent,model)",
+      ).default("agent"),
+    )
+    .option(
+      "--json",
+      "print the report as JSON (the Python CLI's keys, plus cache and unpriced keys)",
+    )
+    .addOption(repo())
+    .addHelpText(
+      "after",
+      `
+Costs are those the agents reported; where an event has none, they are estimated from its tokens
+at the rates in pricing.yaml (overridable in .kittify/pricing.yaml) and marked ~. Events whose
+model has no known rate count as $0 and are listed as unpriced.
+
+Examples:
+  $ spec-kitty agent telemetry cost
+  $ spec-kitty agent telemetry cost --group-by model --since 2026-02-01
+  $ spec-kitty agent telemetry cost --feature 043 --group-by agent,model --json`,
+    )
+    .action(async (options) => {
+      parseGroupBy(options.groupBy);
+      checkDates(options);
+      const repoRoot = await findProjectRoot(io.cwd, options.repo);
+      const warn = warningsTo(io);
+      const pricing = await loadPricingTable(repoRoot, { warn });
+      const scope: ReportScope = {
+        repoRoot,
+        feature: options.feature,
+        filter: { since: options.since, until: options.until },
+        warn,
+      };
+      const report = await costReport(scope, options.groupBy, pricing);
+      const json = options.json === true;
+      if (options.feature !== undefined && report.featureCount === 0) {
+        noFeatures(io, options.feature, json);
+      } else if (report.groups.length === 0) {
+        noEvents(io, json);
+      } else if (json) {
+        io.stdout(renderCostJson(report.groups));
+      } else {
+        io.stdout(renderCostTable(report.groups, colorsFor(io), pricing.effective));
+      }
+    });
+}

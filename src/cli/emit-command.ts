@@ -1,0 +1,140 @@
+import { join } from "node:path";
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { emitExecutionEvent } from "../telemetry/emit.js";
+import { ROLES } from "../telemetry/execution-payload.js";
+import { FEATURES_FOLDER } from "../telemetry/features.js";
+import type { TelemetryWarning } from "../telemetry/warnings.js";
+import type { ProgramIo } from "./program.js";
+import { findProjectRoot } from "./project-root.js";
+import {
+  integer,
+  nonNegativeInteger,
+  nonNegativeNumber,
+  repo,
+  warningsTo,
+} from "./shared-options.js";
+
+function featureSlug(value: string): string {
+  if (value === "" || value === "." || value === ".." || /[/\\]/.test(value)) {
+    throw new InvalidArgumentError(`expected a feature folder name under ${FEATURES_FOLDER}/.`);
+  }
+  return value;
+}
+
+/** `agent telemetry emit`: records one invocation, fire-and-forget. */
+export function emitCommand(io: ProgramIo) {
+  return new Command("emit")
+    .description("Record one agent invocation as an ExecutionEvent in the feature's log.")
+    .addOption(
+      new Option("-f, --feature <slug>", "the feature folder name, e.g. 043-telemetry-foundation")
+        .argParser(featureSlug)
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option("-r, --role <role>", "the phase role").choices(ROLES).makeOptionMandatory(),
+    )
+    .option("--agent <name>", "the agent (claude, codex, gemini, copilot, cursor, ...)", "unknown")
+    .option("--model <id>", "the model id the agent used")
+    .option("--wp-id <id>", "the work package", "N/A")
+    .addOption(
+      new Option("--input-tokens <n>", "uncached prompt tokens").argParser(nonNegativeInteger),
+    )
+    .addOption(
+      new Option("--output-tokens <n>", "generated tokens, reasoning included").argParser(
+        nonNegativeInteger,
+      ),
+    )
+    .addOption(
+      new Option("--cache-read-tokens <n>", "prompt tokens served from a cache").argParser(
+        nonNegativeInteger,
+      ),
+    )
+    .addOption(
+      new Option("--cache-write-tokens <n>", "prompt tokens written to a cache").argParser(
+        nonNegativeInteger,
+      ),
+    )
+    .addOption(
+      new Option("--reasoning-tokens <n>", "the reasoning part of the output tokens").argParser(
+        nonNegativeInteger,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--cost-usd <usd>",
+        "the cost the agent reported (else estimated in reports)",
+      ).argParser(nonNegativeNumber),
+    )
+    .addOption(
+      new Option("--duration-ms <ms>", "how long the invocation took")
+        .argParser(nonNegativeNumber)
+        .default(0),
+    )
+    .addOption(
+      new Option("--success", "the invocation succeeded (the default)").conflicts("failure"),
+    )
+    .addOption(new Option("--failure", "the invocation failed"))
+    .option("--error <message>", "what went wrong, for a failure")
+    .addOption(new Option("--exit-code <n>", "the agent's exit code").argParser(integer))
+    .option("--session-id <id>", "the agent's session id")
+    .option("--json", "print the result as JSON")
+    .addOption(repo())
+    .addHelpText(
+      "after",
+      `
+Emission never fails the caller: if the event cannot be written, a warning is printed and the
+exit code is still 0. Invalid flag values are refused with exit 1 before anything is written.
+
+Examples:
+  $ spec-kitty agent telemetry emit --feature 043-telemetry-foundation --role implementer \\
+      --agent claude --model claude-sonnet-4-5 --input-tokens 12000 --output-tokens 3400 \\
+      --cache-read-tokens 80000 --cost-usd 0.2143 --duration-ms 95000 --wp-id WP01
+  $ spec-kitty agent telemetry emit -f 043-telemetry-foundation -r reviewer --failure --json`,
+    )
+    .action(async (options) => {
+      const repoRoot = await findProjectRoot(io.cwd, options.repo);
+      const featureDir = join(repoRoot, FEATURES_FOLDER, options.feature);
+      const warnings: TelemetryWarning[] = [];
+      const event = await emitExecutionEvent(
+        featureDir,
+        options.feature,
+        options.wpId,
+        options.agent,
+        options.role,
+        {
+          model: options.model ?? null,
+          inputTokens: options.inputTokens ?? null,
+          outputTokens: options.outputTokens ?? null,
+          cacheReadTokens: options.cacheReadTokens ?? null,
+          cacheWriteTokens: options.cacheWriteTokens ?? null,
+          reasoningTokens: options.reasoningTokens ?? null,
+          costUsd: options.costUsd ?? null,
+          durationMs: options.durationMs,
+          success: options.failure !== true,
+          error: options.error ?? null,
+          exitCode: options.exitCode ?? null,
+          sessionId: options.sessionId ?? null,
+          warn: (w) => {
+            warnings.push(w);
+            warningsTo(io)(w);
+          },
+        },
+      );
+      if (options.json) {
+        const result = event
+          ? {
+              result: "success",
+              feature: options.feature,
+              role: options.role,
+              agent: options.agent,
+              model: options.model ?? null,
+              event_id: event.event_id,
+              lamport_clock: event.lamport_clock,
+            }
+          : { result: "error", error: warnings.map((w) => w.message).join("; ") };
+        io.stdout(`${JSON.stringify(result)}\n`);
+      } else if (event) {
+        io.stdout(`✓ Telemetry event emitted: ${options.role} for ${options.feature}\n`);
+      }
+    });
+}

@@ -1,0 +1,81 @@
+import { Command, Option } from "@commander-js/extra-typings";
+import { serializeEvent } from "../events/event.js";
+import { EXECUTION_FLOAT_KEYS, ROLES } from "../telemetry/execution-payload.js";
+import { loadPricingTable } from "../telemetry/pricing.js";
+import { listEvents, type ReportScope } from "../telemetry/report.js";
+import { colorsFor } from "./output.js";
+import type { ProgramIo } from "./program.js";
+import { findProjectRoot } from "./project-root.js";
+import { renderEventsJson, renderEventsTable } from "./render-events.js";
+import {
+  checkDates,
+  featureFilter,
+  noEvents,
+  noFeatures,
+  positiveInteger,
+  repo,
+  since,
+  until,
+  warningsTo,
+} from "./shared-options.js";
+
+/** `agent telemetry events`: the matching events, one per row or line. */
+export function eventsCommand(io: ProgramIo) {
+  return new Command("events")
+    .description("List execution events, oldest first, with their tokens, cost and outcome.")
+    .addOption(featureFilter())
+    .addOption(since())
+    .addOption(until())
+    .option("--wp <id>", "only this work package (e.g. WP01)")
+    .option("--agent <name>", "only this agent (e.g. claude)")
+    .option("--model <id>", "only this model id, as recorded")
+    .option("--role <role>", `only this role (${ROLES.join(", ")})`)
+    .addOption(new Option("--success", "only successful invocations").conflicts("failure"))
+    .addOption(new Option("--failure", "only failed invocations"))
+    .addOption(new Option("--json", "print a JSON array").conflicts("jsonl"))
+    .option("--jsonl", "print each event exactly as its line on disk")
+    .option("--limit <n>", "only the last N events", positiveInteger)
+    .addOption(repo())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ spec-kitty agent telemetry events --limit 20
+  $ spec-kitty agent telemetry events --feature 04* --agent claude --failure
+  $ spec-kitty agent telemetry events --since 2026-02-16 --until 2026-02-16 --jsonl`,
+    )
+    .action(async (options) => {
+      checkDates(options);
+      const repoRoot = await findProjectRoot(io.cwd, options.repo);
+      const warn = warningsTo(io);
+      const success = options.success ? true : options.failure ? false : undefined;
+      const scope: ReportScope = {
+        repoRoot,
+        feature: options.feature,
+        filter: {
+          since: options.since,
+          until: options.until,
+          wpId: options.wp,
+          agent: options.agent,
+          model: options.model,
+          role: options.role,
+          success,
+        },
+        warn,
+      };
+      const { events, featureCount } = await listEvents(scope, options.limit);
+      const json = options.json === true || options.jsonl === true;
+      if (options.feature !== undefined && featureCount === 0) {
+        noFeatures(io, options.feature, options.json === true);
+      } else if (events.length === 0) {
+        noEvents(io, options.json === true);
+      } else if (options.jsonl) {
+        io.stdout(events.map((e) => `${serializeEvent(e, EXECUTION_FLOAT_KEYS)}\n`).join(""));
+      } else if (json) {
+        io.stdout(renderEventsJson(events));
+      } else {
+        const pricing = await loadPricingTable(repoRoot, { warn });
+        io.stdout(renderEventsTable(events, pricing, colorsFor(io)));
+      }
+    });
+}

@@ -1,0 +1,44 @@
+import { createColors } from "picocolors";
+import type { JsonValue } from "../events/py-json.js";
+import { pythonFloatRepr } from "../events/py-json.js";
+import type { ProgramIo } from "./program.js";
+
+export type Colors = ReturnType<typeof createColors>;
+
+/** Colour functions, on only for a terminal and never when NO_COLOR is set (FORCE_COLOR wins). */
+export function colorsFor(io: ProgramIo): Colors {
+  const { NO_COLOR, FORCE_COLOR } = io.env;
+  const forced = FORCE_COLOR !== undefined && FORCE_COLOR !== "0";
+  const enabled =
+    forced || ((NO_COLOR === undefined || NO_COLOR === "") && io.columns !== undefined);
+  return createColors(enabled);
+}
+
+/**
+ * JSON indented by two spaces, as the Python CLI prints it: keys in the given order, non-ASCII
+ * kept, and numbers under `floatKeys` written as Python floats (`0.0`, `15.6`).
+ */
+export function prettyJson(value: JsonValue, floatKeys: ReadonlySet<string>): string {
+  const write = (v: JsonValue, indent: string, asFloat: boolean): string => {
+    if (typeof v === "number" && asFloat) return pythonFloatRepr(v);
+    if (v === null || typeof v !== "object") return JSON.stringify(v);
+    const inner = `${indent}  `;
+    if (Array.isArray(v)) {
+      if (v.length === 0) return "[]";
+      const items = v.map((item: JsonValue) => inner + write(item, inner, false));
+      return `[\n${items.join(",\n")}\n${indent}]`;
+    }
+    const entries = Object.entries(v).filter((e): e is [string, JsonValue] => e[1] !== undefined);
+    if (entries.length === 0) return "{}";
+    const items = entries.map(
+      ([k, item]) => `${inner}${JSON.stringify(k)}: ${write(item, inner, floatKeys.has(k))}`,
+    );
+    return `{\n${items.join(",\n")}\n${indent}}`;
+  };
+  return `${write(value, "", false)}\n`;
+}
+
+/** A count with thousands separators, as Python's `{:,}` writes it. */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US", { maximumFractionDigits: 0 });
+}

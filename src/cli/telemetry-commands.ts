@@ -1,0 +1,29 @@
+import { Command } from "@commander-js/extra-typings";
+import { costCommand } from "./cost-command.js";
+import { emitCommand } from "./emit-command.js";
+import { eventsCommand } from "./events-command.js";
+import type { ProgramIo } from "./program.js";
+
+/** `spec-kitty agent telemetry cost|events|emit`. */
+export function agentCommand(io: ProgramIo): Command {
+  const telemetry = new Command("telemetry")
+    .description("Record agent invocations and report what they cost.")
+    .addCommand(costCommand(io))
+    .addCommand(eventsCommand(io))
+    .addCommand(emitCommand(io))
+    .addHelpText(
+      "after",
+      `
+Each feature's invocations are in kitty-specs/<feature>/execution.events.jsonl.
+
+Examples:
+  $ spec-kitty agent telemetry cost --group-by model
+  $ spec-kitty agent telemetry events --feature 043 --limit 20
+  $ spec-kitty agent telemetry emit --feature 043-telemetry-foundation --role reviewer --agent codex
+  $ spec-kitty agent telemetry cost --help`,
+    );
+  return new Command("agent")
+    .description("Commands for coding agents and the people who run them.")
+    .addCommand(telemetry)
+    .addHelpText("after", "\nExample:\n  $ spec-kitty agent telemetry cost");
+}

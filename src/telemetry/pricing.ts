@@ -1,0 +1,444 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Static, Type } from "typebox";
+import { Compile } from "typebox/compile";
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { stderrWarningSink, type TelemetryWarning, type WarningSink } from "./warnings.js";
+
+/** Integer pico-dollars (1e-12 USD) per token: exact for every published rate. */
+export interface ModelRates {
+  readonly input: number; // pico-USD per uncached input token
+  readonly output: number;
+  readonly cacheRead: number; // when the table has none: the input rate (see toRates)
+  readonly cacheWrite: number; // when the table has none: the input rate
+}
+
+/** The table entry a model id resolved to: its listed id and its rates. */
+export interface ResolvedModel {
+  readonly id: string;
+  readonly rates: ModelRates;
+}
+
+/** Model prices, looked up by the model id an agent reported. */
+export interface PricingTable {
+  /** The override's date when it has one (always with `inherit: false`), else the shipped one. */
+  readonly effective: string | undefined;
+  /** Exact id, then an alias, then the normalised form; undefined = unpriced. Memoised per id. */
+  resolve(model: string): ResolvedModel | undefined;
+}
+
+/** Long-context rates for one request whose prompt exceeds `aboveTokens`: informational only. */
+export interface PricingTier {
+  readonly aboveTokens: number;
+  readonly rates: ModelRates;
+}
+
+/** One model as a pricing file lists it. */
+export interface PricingEntry {
+  readonly id: string;
+  readonly rates: ModelRates;
+  readonly aliases: readonly string[];
+  readonly tiers: readonly PricingTier[];
+}
+
+/** A parsed pricing file: a table of its own, plus what laying it over another needs. */
+export interface ParsedPricingTable extends PricingTable {
+  readonly inherit: boolean;
+  readonly entries: readonly PricingEntry[];
+}
+
+/** Where a project overrides or adds prices, relative to its root. */
+const PRICING_OVERRIDE_PATH = join(".kittify", "pricing.yaml");
+
+// USD per 1k tokens. The cap ($1,000 per 1k) is far above any real price and keeps pico-dollar
+// rates, and the sums built from them, well inside safe integers.
+const Rate = Type.Number({ minimum: 0, maximum: 1000 });
+
+const RateFields = {
+  input_per_1k: Rate,
+  output_per_1k: Rate,
+  cache_read_per_1k: Type.Optional(Rate),
+  cache_write_per_1k: Type.Optional(Rate),
+};
+
+const EntrySchema = Type.Object(
+  {
+    ...RateFields,
+    aliases: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    tiers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { above_tokens: Type.Integer({ minimum: 1 }), ...RateFields },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+const EntryShape = Compile(EntrySchema);
+
+const FileShape = Compile(
+  Type.Object(
+    {
+      effective: Type.Optional(Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$" })),
+      inherit: Type.Optional(Type.Boolean()),
+      models: Type.Record(Type.String(), Type.Unknown()),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+type RateFieldValues = Pick<Static<typeof EntrySchema>, keyof typeof RateFields>;
+
+/** USD per 1k tokens -> pico-USD per token: 1 USD/1k = 1e12 / 1e3 pico per token. */
+function picoPerToken(per1k: number): number {
+  return Math.round(per1k * 1e9);
+}
+
+function toRates(fields: RateFieldValues): ModelRates {
+  const input = picoPerToken(fields.input_per_1k);
+  // A provider that publishes no cache price bills those tokens as ordinary input (no discount,
+  // no premium), so the input rate neither hides nor invents cost.
+  return {
+    input,
+    output: picoPerToken(fields.output_per_1k),
+    cacheRead:
+      fields.cache_read_per_1k === undefined ? input : picoPerToken(fields.cache_read_per_1k),
+    cacheWrite:
+      fields.cache_write_per_1k === undefined ? input : picoPerToken(fields.cache_write_per_1k),
+  };
+}
+
+// Normalisation, applied to table names and reported ids alike. Never a prefix or substring
+// match: `claude-opus-4` must not price as `claude-opus-4-5`, nor `gpt-5` as `gpt-5-codex`.
+const CONTEXT_SUFFIX = /\[\d+[km]\]$/; // Claude Code's `claude-opus-4-6[1m]`
+const DIGIT_DOT = /(?<=\d)\.(?=\d)/g; // `claude-opus-4.6` -> `claude-opus-4-6`
+const TRAILING_DATE = /-(?:20\d{6}|20\d{2}-\d{2}-\d{2})$/; // `-20250514`, `-2025-05-14`
+
+/** Lower case, no provider path (`openrouter/anthropic/`), no context suffix, `@`/`.` -> `-`. */
+function normalisedKey(id: string): string {
+  const lower = id.toLowerCase();
+  return lower
+    .slice(lower.lastIndexOf("/") + 1)
+    .replace(CONTEXT_SUFFIX, "")
+    .replaceAll("@", "-")
+    .replace(DIGIT_DOT, "-");
+}
+
+function datelessKey(id: string): string {
+  return normalisedKey(id).replace(TRAILING_DATE, "");
+}
+
+/** Which of two names sharing a normalised key wins: undated, then shorter, then code order. */
+function outranks(a: string, b: string): boolean {
+  const datedA = TRAILING_DATE.test(normalisedKey(a));
+  const datedB = TRAILING_DATE.test(normalisedKey(b));
+  if (datedA !== datedB) return datedB;
+  return a.length !== b.length ? a.length < b.length : a < b;
+}
+
+interface Named {
+  readonly name: string;
+  readonly model: ResolvedModel;
+}
+
+function addRanked(index: Map<string, Named>, key: string, named: Named): void {
+  const current = index.get(key);
+  if (!current || outranks(named.name, current.name)) index.set(key, named);
+}
+
+class RateTable implements ParsedPricingTable {
+  readonly effective: string | undefined;
+  readonly inherit: boolean;
+  readonly entries: readonly PricingEntry[];
+  readonly #byId = new Map<string, ResolvedModel>();
+  readonly #byAlias = new Map<string, ResolvedModel>();
+  readonly #byKey = new Map<string, Named>();
+  readonly #byDatelessKey = new Map<string, Named>();
+  readonly #memo = new Map<string, ResolvedModel | undefined>();
+
+  constructor(effective: string | undefined, inherit: boolean, entries: readonly PricingEntry[]) {
+    this.effective = effective;
+    this.inherit = inherit;
+    this.entries = entries;
+    for (const entry of entries) {
+      const model: ResolvedModel = { id: entry.id, rates: entry.rates };
+      this.#byId.set(entry.id, model);
+      // Two entries claiming one alias is a file's mistake; the first one listed keeps it.
+      for (const alias of entry.aliases) {
+        if (!this.#byAlias.has(alias)) this.#byAlias.set(alias, model);
+      }
+      for (const name of [entry.id, ...entry.aliases]) {
+        addRanked(this.#byKey, normalisedKey(name), { name, model });
+        addRanked(this.#byDatelessKey, datelessKey(name), { name, model });
+      }
+    }
+  }
+
+  resolve(model: string): ResolvedModel | undefined {
+    if (this.#memo.has(model)) return this.#memo.get(model);
+    // The dated key is tried before the dateless one, so `openai/gpt-x-2025-01-01` finds that
+    // dated entry when the table lists one with its own price.
+    const found =
+      this.#byId.get(model) ??
+      this.#byAlias.get(model) ??
+      this.#byKey.get(normalisedKey(model))?.model ??
+      this.#byDatelessKey.get(datelessKey(model))?.model;
+    this.#memo.set(model, found);
+    return found;
+  }
+}
+
+/**
+ * Lays a project's table over the shipped one. Each override entry takes over its id and
+ * aliases (compared normalised, so `claude-opus-4.6` replaces `claude-opus-4-6`); with
+ * `inherit: false` the override is the whole table.
+ */
+function overlay(shipped: ParsedPricingTable, override: ParsedPricingTable): PricingTable {
+  if (!override.inherit) return override;
+  const claimed = new Set(
+    override.entries.flatMap((e) => [e.id, ...e.aliases]).map((name) => normalisedKey(name)),
+  );
+  const kept = shipped.entries
+    .filter((e) => !claimed.has(normalisedKey(e.id)))
+    .map((e) => ({ ...e, aliases: e.aliases.filter((a) => !claimed.has(normalisedKey(a))) }));
+  return new RateTable(override.effective ?? shipped.effective, true, [
+    ...kept,
+    ...override.entries,
+  ]);
+}
+
+// ---- reading a pricing file ----
+
+interface Place {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** The place of the node at `path` (its key's place when `atKey`), or the nearest parent's. */
+function placeOf(
+  doc: Document,
+  lines: LineCounter,
+  path: readonly string[],
+  atKey = false,
+): Place | undefined {
+  let node: unknown = doc.contents;
+  let start = doc.contents?.range?.[0];
+  for (const [i, segment] of path.entries()) {
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === segment);
+      if (!isPair(pair)) break;
+      const keyStart = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+      if (atKey && i === path.length - 1 && keyStart !== undefined) {
+        start = keyStart;
+        break;
+      }
+      next = pair.value;
+      start = keyStart ?? start;
+    } else if (isSeq(node)) {
+      next = node.items[Number(segment)];
+    }
+    const range = (next as { range?: [number, number, number] } | null | undefined)?.range;
+    // An empty value (`gpt-5:` and nothing else) has a zero-width range: point at its key.
+    if (!range || range[0] === range[1]) break;
+    start = range[0];
+    node = next;
+  }
+  if (start === undefined) return undefined;
+  const { line, col } = lines.linePos(start);
+  return { line, column: col };
+}
+
+interface ShapeError {
+  readonly instancePath: string;
+  readonly schemaPath: string;
+  readonly keyword: string;
+  readonly message: string;
+  readonly params: object;
+}
+
+function pointerSegments(pointer: string): string[] {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+/** The first problem of a value, in words, with the path (below `base`) of where it is. */
+function describe(
+  error: ShapeError,
+  base: readonly string[],
+): { text: string; path: string[]; atKey: boolean } {
+  const path = [...base, ...pointerSegments(error.instancePath)];
+  const field = pointerSegments(error.instancePath).join(".");
+  if (error.keyword === "required") {
+    const missing = (error.params as { requiredProperties?: string[] }).requiredProperties ?? [];
+    return {
+      text: `${field ? `${field}: ` : ""}missing ${missing.join(", ")}`,
+      path,
+      atKey: true,
+    };
+  }
+  if (error.schemaPath.endsWith("/additionalProperties")) {
+    return { text: `unknown key "${path.at(-1)}"`, path, atKey: true };
+  }
+  const message = error.message.replace("must be object", "must be a mapping");
+  return { text: field ? `${field} ${message}` : message, path, atKey: false };
+}
+
+/** The most telling problem: an unknown key (often a typo) before the missing key it explains. */
+function mainProblem(errors: readonly ShapeError[]): ShapeError | undefined {
+  return errors.find((e) => e.schemaPath.endsWith("/additionalProperties")) ?? errors[0];
+}
+
+function firstLine(message: string): string {
+  return (message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+}
+
+/**
+ * Builds a table from YAML text (used by loadPricingTable and tests). Warns, naming
+ * `file:line:column`, and returns undefined when the file as a whole is unusable (a YAML error,
+ * not a mapping, an unknown top-level key, a top-level value of the wrong type); a bad model
+ * entry is skipped with a warning and the rest is kept.
+ */
+export function parsePricingTable(
+  text: string,
+  file: string,
+  warn: WarningSink,
+): ParsedPricingTable | undefined {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  const report = (place: Place | undefined, problem: string): void => {
+    const where = place ? `${file}:${place.line}:${place.column}` : file;
+    const warning: TelemetryWarning = {
+      code: "PRICING_FILE_INVALID",
+      file,
+      message: `${where}: ${problem}`,
+      ...(place ? { line: place.line, column: place.column } : {}),
+    };
+    warn(warning);
+  };
+
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const pos = syntax.linePos?.[0];
+    report(
+      pos ? { line: pos.line, column: pos.col } : undefined,
+      `${firstLine(syntax.message)}; ignoring this pricing file`,
+    );
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (e) {
+    // yaml refuses to expand an alias bomb here; a bad override must warn, never throw.
+    report({ line: 1, column: 1 }, `${(e as Error).message}; ignoring this pricing file`);
+    return undefined;
+  }
+  if (!FileShape.Check(data)) {
+    const first = mainProblem(FileShape.Errors(data));
+    const problem = first
+      ? describe(first, [])
+      : { text: "not a pricing file", path: [], atKey: false };
+    const text =
+      problem.path.length === 0 && !isMap(doc.contents)
+        ? "expected a mapping with a `models` key"
+        : problem.text;
+    report(
+      placeOf(doc, lines, problem.path, problem.atKey) ?? { line: 1, column: 1 },
+      `${text}; ignoring this pricing file`,
+    );
+    return undefined;
+  }
+
+  const entries: PricingEntry[] = [];
+  for (const [id, value] of Object.entries(data.models)) {
+    if (id.trim() === "") {
+      report(placeOf(doc, lines, ["models", id], true), "a model id is empty; skipping it");
+      continue;
+    }
+    if (!EntryShape.Check(value)) {
+      const first = mainProblem(EntryShape.Errors(value));
+      const problem = first
+        ? describe(first, ["models", id])
+        : { text: "invalid", path: ["models", id], atKey: false };
+      report(
+        placeOf(doc, lines, problem.path, problem.atKey),
+        `model "${id}": ${problem.text}; skipping this model`,
+      );
+      continue;
+    }
+    entries.push({
+      id,
+      rates: toRates(value),
+      aliases: value.aliases ?? [],
+      tiers: (value.tiers ?? []).map((t) => ({ aboveTokens: t.above_tokens, rates: toRates(t) })),
+    });
+  }
+  return new RateTable(data.effective, data.inherit ?? true, entries);
+}
+
+/** An unexpected failure: the pricing table shipped with the package is missing or broken. */
+export class PricingTableError extends Error {
+  readonly code = "PRICING_TABLE_UNAVAILABLE";
+
+  constructor(message: string) {
+    super(message);
+    this.name = "PricingTableError";
+  }
+}
+
+const SHIPPED_TABLE = new URL("./pricing.yaml", import.meta.url);
+let shipped: Promise<ParsedPricingTable> | undefined;
+
+async function loadShipped(): Promise<ParsedPricingTable> {
+  const problems: string[] = [];
+  const text = await readFile(SHIPPED_TABLE, "utf8").catch((e: Error) => {
+    throw new PricingTableError(`the shipped pricing table could not be read (${e.message})`);
+  });
+  const table = parsePricingTable(text, fileURLToPath(SHIPPED_TABLE), (w) =>
+    problems.push(w.message),
+  );
+  if (!table || problems.length > 0) {
+    throw new PricingTableError(`the shipped pricing table is invalid: ${problems.join("; ")}`);
+  }
+  return table;
+}
+
+async function readOverride(path: string, warn: WarningSink): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // No override (or no .kittify folder at all) is the normal case.
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    warn({
+      code: "PRICING_FILE_INVALID",
+      file: path,
+      message: `${path}: could not be read (${(e as Error).message}); ignoring this pricing file`,
+    });
+    return undefined;
+  }
+}
+
+/**
+ * The shipped table, overlaid by `<repoRoot>/.kittify/pricing.yaml` when present. Never throws
+ * for a bad override (it warns and the shipped prices apply).
+ */
+export async function loadPricingTable(
+  repoRoot: string | undefined,
+  options: { readonly warn?: WarningSink } = {},
+): Promise<PricingTable> {
+  shipped ??= loadShipped();
+  const base = await shipped;
+  if (repoRoot === undefined) return base;
+  const warn = options.warn ?? stderrWarningSink;
+  const path = join(repoRoot, PRICING_OVERRIDE_PATH);
+  const text = await readOverride(path, warn);
+  const override = text === undefined ? undefined : parsePricingTable(text, path, warn);
+  return override ? overlay(base, override) : base;
+}

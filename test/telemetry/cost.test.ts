@@ -1,0 +1,197 @@
+import { describe, expect, it } from "vitest";
+import { createEvent, type Event } from "../../src/events/event.js";
+import type { JsonObject } from "../../src/events/py-json.js";
+import {
+  CostAccumulator,
+  costSummary,
+  eventCost,
+  parseGroupBy,
+  type RateResolver,
+  type TokenRates,
+} from "../../src/telemetry/cost.js";
+import { formatUsd, type PicoUsd, usdForJson } from "../../src/telemetry/money.js";
+
+// Pico-dollars per token: $3 / $15 / $0.30 / $3.75 per million tokens.
+const SONNET: TokenRates = {
+  input: 3_000_000,
+  output: 15_000_000,
+  cacheRead: 300_000,
+  cacheWrite: 3_750_000,
+};
+const pricing: RateResolver = {
+  resolve: (model) => (model === "sonnet" ? { rates: SONNET } : undefined),
+};
+
+let clock = 0;
+function event(payload: JsonObject, feature = "001-a"): Event {
+  clock++;
+  return createEvent({
+    event_id: `01KHJVJWDM0HGAGYGXJYKD${String(clock).padStart(4, "0")}`,
+    event_type: "ExecutionEvent",
+    aggregate_id: feature,
+    payload: {
+      wp_id: "WP01",
+      agent: "claude",
+      role: "implementer",
+      model: "sonnet",
+      input_tokens: null,
+      output_tokens: null,
+      cost_usd: null,
+      ...payload,
+    },
+    timestamp: "2026-02-16T09:12:58+00:00",
+    node_id: "cli:WP01",
+    lamport_clock: clock,
+  });
+}
+
+const usd = (pico: PicoUsd) => usdForJson(pico);
+
+describe("costSummary", () => {
+  it("uses a reported cost as is, 0.0 included, and estimates only a null cost", () => {
+    const [group] = costSummary(
+      [
+        event({ cost_usd: 0.0, input_tokens: 1_000_000 }),
+        event({ cost_usd: 1.25, input_tokens: 10 }),
+        event({
+          input_tokens: 1000,
+          output_tokens: 2000,
+          cache_read_tokens: 10_000,
+          cache_write_tokens: 400,
+        }),
+      ],
+      "agent",
+      pricing,
+    );
+    // 1000 x $3/M + 2000 x $15/M + 10,000 x $0.30/M + 400 x $3.75/M = 0.003 + 0.03 + 0.003 + 0.0015
+    expect(
+      group && {
+        ...group,
+        totalCost: usd(group.totalCost),
+        estimatedCost: usd(group.estimatedCost),
+      },
+    ).toEqual({
+      groupKey: "claude",
+      groupBy: "agent",
+      inputTokens: 1_001_010,
+      outputTokens: 2000,
+      cacheReadTokens: 10_000,
+      cacheWriteTokens: 400,
+      totalCost: 1.2875,
+      estimatedCost: 0.0375,
+      eventCount: 3,
+      unpricedEventCount: 0,
+      unpricedModels: [],
+      noUsageEventCount: 0,
+    });
+  });
+
+  it("counts an unknown or missing model as unpriced at $0, never silently", () => {
+    const [group] = costSummary(
+      [
+        event({ model: "acme-coder-9", input_tokens: 5000 }),
+        event({ model: null, input_tokens: 7 }),
+        event({ model: "acme-coder-9", cost_usd: 0.5 }),
+      ],
+      "agent",
+      pricing,
+    );
+    expect(group && [usd(group.totalCost), group.unpricedEventCount, group.unpricedModels]).toEqual(
+      [0.5, 2, ["(no model)", "acme-coder-9"]],
+    );
+  });
+
+  it("counts an event with neither tokens nor cost as no usage, apart from unpriced ones", () => {
+    const [group] = costSummary(
+      [
+        event({}),
+        event({ model: "acme-coder-9" }),
+        event({ model: "acme-coder-9", output_tokens: 3 }),
+      ],
+      "agent",
+      pricing,
+    );
+    expect(group && [group.noUsageEventCount, group.unpricedEventCount]).toEqual([2, 1]);
+  });
+
+  it("sums money exactly where floats drift: 0.1 reported a million times is 100,000.0", () => {
+    const acc = new CostAccumulator(["agent"], pricing);
+    const one = event({ cost_usd: 0.1 });
+    for (let i = 0; i < 1_000_000; i++) acc.add(one);
+    const [group] = acc.groups();
+    expect(group && formatUsd(group.totalCost, 6)).toBe("100,000.000000");
+  });
+
+  it("keeps exactness past 2^53 pico-dollars (a $100,000 estimate from huge token counts)", () => {
+    const [group] = costSummary(
+      [event({ output_tokens: 6_666_666_667 }), event({ output_tokens: 1 })],
+      "agent",
+      pricing,
+    );
+    // 6,666,666,668 tokens x 15,000,000 pico = 100,000,000,020,000,000,000 pico
+    expect(group && formatUsd(group.totalCost, 6)).toBe("100,000.000020");
+  });
+
+  it("groups missing values as unknown and sorts by cost descending, then key", () => {
+    const groups = costSummary(
+      [
+        event({ agent: null, cost_usd: 1 }),
+        event({ agent: "codex", cost_usd: 1 }),
+        event({ agent: "gemini", cost_usd: 3 }),
+        event({ agent: "aider", cost_usd: 1 }),
+      ],
+      "agent",
+      pricing,
+    );
+    expect(groups.map((g) => [g.groupKey, usd(g.totalCost)])).toEqual([
+      ["gemini", 3],
+      ["aider", 1],
+      ["codex", 1],
+      ["unknown", 1],
+    ]);
+  });
+
+  it.each<[string, string[]]>([
+    ["feature", ["002-b", "001-a"]],
+    ["wp", ["WP02", "WP01"]],
+    ["role", ["reviewer", "implementer"]],
+    ["model", ["sonnet", "unknown"]],
+    ["agent,model", ["codex,sonnet", "claude,unknown"]],
+    ["feature,wp", ["002-b,WP02", "001-a,WP01"]],
+  ])("groups by %s", (groupBy, keys) => {
+    const groups = costSummary(
+      [
+        event({ cost_usd: 1, model: null }),
+        event({ cost_usd: 2, agent: "codex", role: "reviewer", wp_id: "WP02" }, "002-b"),
+      ],
+      groupBy,
+      pricing,
+    );
+    expect(groups.map((g) => g.groupKey)).toEqual(keys);
+  });
+});
+
+describe("parseGroupBy", () => {
+  it.each(["", "agent,agent", "agent,model,role", "vendor", "agent;model"])(
+    "refuses %j",
+    (text) => {
+      expect(() => parseGroupBy(text)).toThrow(/invalid --group-by/);
+    },
+  );
+
+  it("accepts two keys with spaces around the comma", () => {
+    expect(parseGroupBy("agent, model")).toEqual(["agent", "model"]);
+  });
+});
+
+describe("eventCost", () => {
+  it.each<[string, JsonObject, string, string]>([
+    ["reported", { cost_usd: 15.6 }, "reported", "15.600000"],
+    ["estimated", { input_tokens: 1_000_000 }, "estimated", "3.000000"],
+    ["unpriced", { model: "nope", input_tokens: 1_000_000 }, "unpriced", "0.000000"],
+    ["without usage", { model: "sonnet" }, "no-usage", "0.000000"],
+  ])("%s", (_name, payload, kind, cost) => {
+    const result = eventCost(event(payload), pricing);
+    expect([result.kind, formatUsd(result.cost, 6)]).toEqual([kind, cost]);
+  });
+});
