@@ -92,7 +92,8 @@ async function readWorkPackage(projectRoot: string, path: string): Promise<WorkP
   }
   if (!Frontmatter.Check(data)) {
     const first = Frontmatter.Errors(data)[0];
-    throw invalid(`frontmatter ${first?.instancePath || ""} ${first?.message ?? "is invalid"}`);
+    const where = first?.instancePath ? ` ${first.instancePath}` : "";
+    throw invalid(`frontmatter${where} ${first?.message ?? "is invalid"}`);
   }
   return {
     id: data.work_package_id,
