@@ -1,4 +1,3 @@
-import Table from "cli-table3";
 import type { createColors } from "picocolors";
 import type {
   OrchestrationReport,
@@ -8,6 +7,7 @@ import type {
 import type { ProgressEvent } from "../orchestrator/pipeline.js";
 import type { WorkPackage } from "../orchestrator/work-packages.js";
 import { formatUsd, PicoSum, type PicoUsd } from "../telemetry/money.js";
+import { renderTable } from "./table.js";
 
 type Colors = ReturnType<typeof createColors>;
 
@@ -60,21 +60,6 @@ function firstLine(text: string): string {
 
 /** The summary table: one row per work package and a total. */
 export function renderSummary(report: OrchestrationReport, c: Colors): string {
-  const table = new Table({
-    head: [
-      "WP",
-      "Outcome",
-      "Attempts",
-      "Duration",
-      "Input",
-      "Cache read",
-      "Cache write",
-      "Output",
-      "Cost ($)",
-    ],
-    colAligns: ["left", "left", "right", "right", "right", "right", "right", "right", "right"],
-    style: { head: [], border: [], compact: true },
-  });
   const row = (s: WpSummary) => [
     s.wpId,
     outcomeCell(s.outcome, c),
@@ -86,19 +71,33 @@ export function renderSummary(report: OrchestrationReport, c: Colors): string {
     count(s.outputTokens),
     `${formatUsd(s.cost, 4)}${s.unpricedInvocations > 0 ? "*" : ""}`,
   ];
-  for (const s of report.rows) table.push(row(s));
   const total = (pick: (s: WpSummary) => number) => report.rows.reduce((t, s) => t + pick(s), 0);
-  table.push([
-    "total",
-    "",
-    String(total((s) => s.attempts)),
-    formatDuration(total((s) => s.durationSeconds)),
-    count(total((s) => s.inputTokens)),
-    count(total((s) => s.cacheReadTokens)),
-    count(total((s) => s.cacheWriteTokens)),
-    count(total((s) => s.outputTokens)),
-    `${formatUsd(totalCost(report.rows), 4)}${report.rows.some((s) => s.unpricedInvocations > 0) ? "*" : ""}`,
-  ]);
+  const table = renderTable({
+    head: [
+      "WP",
+      "Outcome",
+      "Attempts",
+      "Duration",
+      "Input",
+      "Cache read",
+      "Cache write",
+      "Output",
+      "Cost ($)",
+    ],
+    align: ["left", "left", "right", "right", "right", "right", "right", "right", "right"],
+    rows: report.rows.map(row),
+    footer: [
+      "total",
+      "",
+      String(total((s) => s.attempts)),
+      formatDuration(total((s) => s.durationSeconds)),
+      count(total((s) => s.inputTokens)),
+      count(total((s) => s.cacheReadTokens)),
+      count(total((s) => s.cacheWriteTokens)),
+      count(total((s) => s.outputTokens)),
+      `${formatUsd(totalCost(report.rows), 4)}${report.rows.some((s) => s.unpricedInvocations > 0) ? "*" : ""}`,
+    ],
+  });
   const notes = [
     ...(report.rows.some((s) => s.unpricedInvocations > 0)
       ? [
@@ -110,7 +109,7 @@ export function renderSummary(report: OrchestrationReport, c: Colors): string {
       ? [`${report.unrecorded} invocation(s) could not be recorded in the event log.`]
       : []),
   ];
-  return `${table.toString()}\n${notes.map((n) => `${n}\n`).join("")}`;
+  return `${table}${notes.map((n) => `${n}\n`).join("")}`;
 }
 
 function totalCost(rows: readonly WpSummary[]): PicoUsd {
