@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { createColors } from "picocolors";
 import { AGENT_IDS, type AgentId, isAgentId } from "../orchestrator/agents/registry.js";
 import {
   checkAgentsInstalled,
@@ -8,6 +7,7 @@ import {
   runOrchestration,
 } from "../orchestrator/orchestrate.js";
 import { CliError } from "./errors.js";
+import { colorsFor } from "./output.js";
 import type { ProgramIo } from "./program.js";
 import { findProjectRoot } from "./project-root.js";
 import { progressLine, renderDryRun, renderSummary } from "./render-orchestrate.js";
@@ -95,7 +95,8 @@ export function orchestrateCommand(io: ProgramIo) {
     .addHelpText("after", EXAMPLES)
     .action(async (opts) => {
       const projectRoot = await findProjectRoot(io.cwd, opts.repo);
-      const c = createColors(colorsOn(io));
+      // Progress goes to stderr: its colours follow stderr's terminal, the table's stdout's.
+      const c = colorsFor({ ...io, columns: io.stderrIsTty ? 80 : undefined });
       const plan = await planOrchestration({
         projectRoot,
         feature: opts.feature,
@@ -125,7 +126,7 @@ export function orchestrateCommand(io: ProgramIo) {
         },
         warn: (warning) => io.stderr(`warning: ${warning.message}\n`),
       });
-      io.stdout(renderSummary(report, c));
+      io.stdout(renderSummary(report, colorsFor(io)));
       const notApproved = report.rows.filter(
         (r) => r.outcome !== "approved" && r.outcome !== "skipped",
       );
@@ -136,10 +137,4 @@ export function orchestrateCommand(io: ProgramIo) {
         );
       }
     });
-}
-
-function colorsOn(io: ProgramIo): boolean {
-  const { NO_COLOR, FORCE_COLOR } = io.env;
-  if (FORCE_COLOR !== undefined && FORCE_COLOR !== "0") return true;
-  return (NO_COLOR === undefined || NO_COLOR === "") && io.stderrIsTty === true;
 }
