@@ -1,4 +1,3 @@
-import type { createColors } from "picocolors";
 import type {
   OrchestrationReport,
   PlannedCommand,
@@ -7,9 +6,8 @@ import type {
 import type { ProgressEvent } from "../orchestrator/pipeline.js";
 import type { WorkPackage } from "../orchestrator/work-packages.js";
 import { formatUsd, PicoSum, type PicoUsd } from "../telemetry/money.js";
+import type { Colors } from "./output.js";
 import { renderTable } from "./table.js";
-
-type Colors = ReturnType<typeof createColors>;
 
 const count = (n: number) => n.toLocaleString("en-US");
 const usd = (n: number) => n.toFixed(4);
