@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { CliError } from "./errors.js";
+import { orchestrateCommand } from "./orchestrate-command.js";
 import { agentCommand } from "./telemetry-commands.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -28,7 +29,8 @@ export function buildProgram(io: ProgramIo): Command {
       "after",
       "\nEvents live in kitty-specs/<feature>/execution.events.jsonl; see the README for the library API.",
     )
-    .addCommand(agentCommand(io));
+    .addCommand(agentCommand(io))
+    .addCommand(orchestrateCommand(io));
   configureTree(program, io);
   return program;
 }

@@ -1,0 +1,157 @@
+import type {
+  OrchestrationReport,
+  PlannedCommand,
+  WpSummary,
+} from "../orchestrator/orchestrate.js";
+import type { ProgressEvent } from "../orchestrator/pipeline.js";
+import type { WorkPackage } from "../orchestrator/work-packages.js";
+import { formatUsd, PicoSum, type PicoUsd } from "../telemetry/money.js";
+import type { Colors } from "./output.js";
+import { renderTable } from "./table.js";
+
+const count = (n: number) => n.toLocaleString("en-US");
+const usd = (n: number) => n.toFixed(4);
+
+/** A duration as people read it: `8.7s`, `2m 05s`, `1h 02m`. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m ${String(Math.floor(seconds % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
+/** One progress line for stderr, or null for events not worth a line. */
+export function progressLine(event: ProgressEvent, c: Colors): string | null {
+  switch (event.type) {
+    case "note":
+      return `warning: ${event.message}`;
+    case "wp-started":
+      return `${c.bold(event.wp.id)} started: ${event.wp.title}`;
+    case "wp-skipped":
+      return `${c.bold(event.summary.wp.id)} ${event.summary.outcome}: ${event.summary.reason ?? ""}`;
+    case "invocation-started":
+      return `${event.wpId} ${event.role} ${event.agent} (attempt ${event.attempt}) running...`;
+    case "invocation-finished": {
+      const { wpId, role, agent, result } = event.invocation;
+      const tokens =
+        result.inputTokens === null && result.outputTokens === null
+          ? "no usage reported"
+          : `${count((result.inputTokens ?? 0) + (result.cacheReadTokens ?? 0) + (result.cacheWriteTokens ?? 0))} in / ${count(result.outputTokens ?? 0)} out`;
+      const cost = result.costUsd === null ? "" : `, $${usd(result.costUsd)}`;
+      const status = result.success ? c.green("ok") : c.red(`failed: ${result.errors.join("; ")}`);
+      return `${wpId} ${role} ${agent} ${status} in ${formatDuration(result.durationSeconds)} (${tokens}${cost})`;
+    }
+    case "verdict":
+      return event.verdict.kind === "rejected"
+        ? `${event.wpId} review: ${c.yellow("rejected")}: ${firstLine(event.verdict.feedback)}`
+        : `${event.wpId} review: ${event.verdict.kind === "approved" ? c.green("approved") : c.red("no verdict")}`;
+    case "wp-finished":
+      return `${c.bold(event.summary.wp.id)} ${event.summary.outcome} after ${event.summary.attempts} attempt(s)`;
+    default:
+      return event satisfies never;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? "";
+}
+
+/** The summary table: one row per work package and a total. */
+export function renderSummary(report: OrchestrationReport, c: Colors): string {
+  const row = (s: WpSummary) => [
+    s.wpId,
+    outcomeCell(s.outcome, c),
+    String(s.attempts),
+    formatDuration(s.durationSeconds),
+    count(s.inputTokens),
+    count(s.cacheReadTokens),
+    count(s.cacheWriteTokens),
+    count(s.outputTokens),
+    `${formatUsd(s.cost, 4)}${s.unpricedInvocations > 0 ? "*" : ""}`,
+  ];
+  const total = (pick: (s: WpSummary) => number) => report.rows.reduce((t, s) => t + pick(s), 0);
+  const table = renderTable({
+    head: [
+      "WP",
+      "Outcome",
+      "Attempts",
+      "Duration",
+      "Input",
+      "Cache read",
+      "Cache write",
+      "Output",
+      "Cost ($)",
+    ],
+    align: ["left", "left", "right", "right", "right", "right", "right", "right", "right"],
+    rows: report.rows.map(row),
+    footer: [
+      "total",
+      "",
+      String(total((s) => s.attempts)),
+      formatDuration(total((s) => s.durationSeconds)),
+      count(total((s) => s.inputTokens)),
+      count(total((s) => s.cacheReadTokens)),
+      count(total((s) => s.cacheWriteTokens)),
+      count(total((s) => s.outputTokens)),
+      `${formatUsd(totalCost(report.rows), 4)}${report.rows.some((s) => s.unpricedInvocations > 0) ? "*" : ""}`,
+    ],
+  });
+  const notes = [
+    ...(report.rows.some((s) => s.unpricedInvocations > 0)
+      ? [
+          "* some invocations have neither a reported cost nor a priced model: counted as $0",
+          `  (see \`spec-kitty agent telemetry cost --feature ${report.feature} --group-by wp\`).`,
+        ]
+      : []),
+    ...(report.unrecorded > 0
+      ? [`${report.unrecorded} invocation(s) could not be recorded in the event log.`]
+      : []),
+  ];
+  return `${table}${notes.map((n) => `${n}\n`).join("")}`;
+}
+
+function totalCost(rows: readonly WpSummary[]): PicoUsd {
+  const sum = new PicoSum();
+  for (const row of rows) sum.add(row.cost);
+  return sum.total;
+}
+
+function outcomeCell(outcome: WpSummary["outcome"], c: Colors): string {
+  switch (outcome) {
+    case "approved":
+    case "skipped":
+      return c.green(outcome);
+    case "rejected":
+    case "blocked":
+      return c.yellow(outcome);
+    case "failed":
+      return c.red(outcome);
+    default:
+      return outcome satisfies never;
+  }
+}
+
+/** A shell-like rendering of one argument: quoted when it has anything but safe characters. */
+function shellWord(arg: string): string {
+  return /^[\w@%+=:,./<>-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The dry run: per work package, the exact command lines it would run. */
+export function renderDryRun(
+  feature: string,
+  plans: readonly { wp: WorkPackage; cwd: string; commands: readonly PlannedCommand[] }[],
+): string {
+  const lines = [`Dry run of ${feature}: nothing is started.`];
+  for (const { wp, cwd, commands } of plans) {
+    const deps = wp.dependencies.length > 0 ? ` (after ${wp.dependencies.join(", ")})` : "";
+    lines.push("", `${wp.id} ${wp.title}${deps}`, `  cwd: ${cwd}`);
+    for (const cmd of commands) {
+      const words = [cmd.command, ...cmd.args].map(shellWord).join(" ");
+      const stdin = cmd.prompt.via === "stdin" ? " < <prompt>" : "";
+      lines.push(
+        `  ${`${cmd.role}:`.padEnd(13)}${words}${stdin}   # prompt: ${count(cmd.prompt.length)} chars ${cmd.prompt.via === "stdin" ? "on stdin" : "as an argument"}`,
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

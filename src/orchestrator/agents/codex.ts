@@ -1,0 +1,162 @@
+import { type Static, Type } from "typebox";
+import { Compile } from "typebox/compile";
+import type { Role } from "../../telemetry/execution-payload.js";
+import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "./contract.js";
+import { invocationResult, isOnPath, jsonRecords, minusKnown } from "./output-records.js";
+
+const Count = Type.Integer({ minimum: 0 });
+
+const TurnUsageSchema = Type.Object({
+  input_tokens: Count,
+  cached_input_tokens: Type.Optional(Count),
+  cache_write_input_tokens: Type.Optional(Count),
+  output_tokens: Count,
+  reasoning_output_tokens: Type.Optional(Count),
+});
+type TurnUsage = Static<typeof TurnUsageSchema>;
+
+const ThreadStarted = Compile(
+  Type.Object({ type: Type.Literal("thread.started"), thread_id: Type.String() }),
+);
+const TurnCompleted = Compile(
+  Type.Object({ type: Type.Literal("turn.completed"), usage: TurnUsageSchema }),
+);
+const TurnFailed = Compile(
+  Type.Object({
+    type: Type.Literal("turn.failed"),
+    error: Type.Optional(Type.Object({ message: Type.Optional(Type.String()) })),
+  }),
+);
+const StreamError = Compile(Type.Object({ type: Type.Literal("error"), message: Type.String() }));
+const ItemCompleted = Compile(
+  Type.Object({
+    type: Type.Literal("item.completed"),
+    item: Type.Object({
+      type: Type.String(),
+      text: Type.Optional(Type.String()),
+      message: Type.Optional(Type.String()),
+    }),
+  }),
+);
+// Before 0.44 the first line was the config (with the model) and usage came as token_count
+// messages; rollout files under ~/.codex/sessions carry the same token_count payload.
+const LegacyConfig = Compile(Type.Object({ model: Type.String(), provider: Type.String() }));
+const TokenCountInfo = Type.Object({
+  type: Type.Literal("token_count"),
+  info: Type.Object({ total_token_usage: TurnUsageSchema }),
+});
+const LegacyTokenCount = Compile(Type.Object({ msg: TokenCountInfo }));
+const RolloutTokenCount = Compile(Type.Object({ payload: TokenCountInfo }));
+const RolloutTurnContext = Compile(
+  Type.Object({
+    type: Type.Literal("turn_context"),
+    payload: Type.Object({ model: Type.String() }),
+  }),
+);
+const RolloutMeta = Compile(
+  Type.Object({ type: Type.Literal("session_meta"), payload: Type.Object({ id: Type.String() }) }),
+);
+const LegacyTaskComplete = Compile(
+  Type.Object({ msg: Type.Object({ type: Type.Literal("task_complete") }) }),
+);
+
+const NestedApiError = Compile(Type.Object({ error: Type.Object({ message: Type.String() }) }));
+
+/** Codex CLI: `codex exec --json`, the prompt on stdin. */
+export function createCodexInvoker(options: InvokerOptions = {}): AgentInvoker {
+  return {
+    agentId: "codex",
+    command: "codex",
+    usesStdin: true,
+    isInstalled: () => isOnPath("codex", options.env ?? process.env),
+    buildCommand: (prompt: string, _workingDir: string, role: Role) => ({
+      command: "codex",
+      args: [
+        "exec",
+        "--json",
+        "--skip-git-repo-check",
+        "--sandbox",
+        role === "reviewer" ? "read-only" : "workspace-write",
+        ...(options.model ? ["--model", options.model] : []),
+      ],
+      stdin: prompt,
+    }),
+    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
+      parseCodexOutput(stdout, stderr, exitCode, durationSeconds, options.model ?? null),
+  };
+}
+
+/** Reads `codex exec --json` (and recognises the pre-0.44 stream and rollout files). */
+export function parseCodexOutput(
+  stdout: string,
+  stderr: string,
+  exitCode: number | null,
+  durationSeconds: number,
+  requestedModel: string | null,
+): InvocationResult {
+  const records = jsonRecords(stdout);
+  // The stream names no model: what we asked for is the best we know.
+  const model =
+    requestedModel ??
+    records.find((r) => LegacyConfig.Check(r))?.model ??
+    records.findLast((r) => RolloutTurnContext.Check(r))?.payload.model ??
+    null;
+  const sessionId =
+    records.find((r) => ThreadStarted.Check(r))?.thread_id ??
+    records.find((r) => RolloutMeta.Check(r))?.payload.id ??
+    null;
+  const messages = records.filter((r) => ItemCompleted.Check(r)).map((r) => r.item);
+  const responseText = messages.findLast((i) => i.type === "agent_message")?.text ?? null;
+  // Item errors and stream `error` events are retried or worked around: only warnings.
+  const warnings = [
+    ...messages.filter((i) => i.type === "error").map((i) => i.message ?? "error item"),
+    ...records.filter((r) => StreamError.Check(r)).map((r) => unwrapMessage(r.message)),
+  ];
+  // The usage is the thread's running total, so the last report is the whole run.
+  const lastUsage =
+    records.findLast((r) => TurnCompleted.Check(r))?.usage ??
+    records.findLast((r) => LegacyTokenCount.Check(r))?.msg.info.total_token_usage ??
+    records.findLast((r) => RolloutTokenCount.Check(r))?.payload.info.total_token_usage;
+  const completedIndex = records.findLastIndex(
+    (r) => TurnCompleted.Check(r) || LegacyTaskComplete.Check(r),
+  );
+  const failedIndex = records.findLastIndex((r) => TurnFailed.Check(r));
+  const failed = records[failedIndex];
+  const success = completedIndex >= 0 && failedIndex < completedIndex;
+  const errors = success
+    ? []
+    : TurnFailed.Check(failed)
+      ? [unwrapMessage(failed.error?.message ?? "turn failed")]
+      : exitCode === 0
+        ? ["the output has no turn.completed record"]
+        : [];
+  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+    success,
+    errors,
+    warnings,
+    usage: { ...(lastUsage ? normalise(lastUsage) : {}), model },
+    sessionId,
+    responseText,
+  });
+}
+
+/** Codex counts cached prompt tokens inside `input_tokens`: take them out. */
+function normalise(usage: TurnUsage): Partial<Usage> {
+  return {
+    inputTokens: minusKnown(
+      usage.input_tokens,
+      usage.cached_input_tokens,
+      usage.cache_write_input_tokens,
+    ),
+    cacheReadTokens: usage.cached_input_tokens ?? null,
+    cacheWriteTokens: usage.cache_write_input_tokens ?? null,
+    outputTokens: usage.output_tokens,
+    reasoningTokens: usage.reasoning_output_tokens ?? null,
+  };
+}
+
+/** Error messages are often an API error object serialised into the string. */
+function unwrapMessage(message: string): string {
+  const nested = jsonRecords(message)[0];
+  return NestedApiError.Check(nested) ? nested.error.message : message;
+}

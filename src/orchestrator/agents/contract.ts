@@ -1,0 +1,84 @@
+import type { Role } from "../../telemetry/execution-payload.js";
+
+/** What one agent invocation did, as the orchestrator records it. Unknown numbers are null. */
+export interface InvocationResult {
+  /** Whether the agent really did its job: not only the exit code, also its own error records. */
+  readonly success: boolean;
+  /** Null when the process was killed by a signal (e.g. on timeout) or never started. */
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationSeconds: number;
+  readonly filesModified: readonly string[];
+  readonly commitsMade: readonly string[];
+  readonly errors: readonly string[];
+  readonly warnings: readonly string[];
+  /** The main model of the run (the one that did the work when several were used). */
+  readonly model: string | null;
+  /** Prompt tokens billed at the base rate: neither read from nor written to a cache. */
+  readonly inputTokens: number | null;
+  /** All generated tokens, reasoning included. */
+  readonly outputTokens: number | null;
+  readonly cacheReadTokens: number | null;
+  readonly cacheWriteTokens: number | null;
+  /** The part of `outputTokens` that was reasoning (never billed twice). */
+  readonly reasoningTokens: number | null;
+  /** Only what the agent itself reported; null leaves the estimate to the cost report. */
+  readonly costUsd: number | null;
+  readonly sessionId: string | null;
+  /** The agent's final answer text, where the reviewer's verdict is read from. */
+  readonly responseText: string | null;
+}
+
+/** A command line ready to spawn; the prompt goes to stdin when `stdin` is not null. */
+export interface AgentCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly stdin: string | null;
+}
+
+/** One agent CLI behind the orchestrator's contract. */
+export interface AgentInvoker {
+  readonly agentId: string;
+  /** The executable looked up on PATH. */
+  readonly command: string;
+  readonly usesStdin: boolean;
+  isInstalled(): Promise<boolean>;
+  buildCommand(prompt: string, workingDir: string, role: Role): AgentCommand;
+  /** Never throws: garbage, empty or truncated output gives a failed or usage-less result. */
+  parseOutput(
+    stdout: string,
+    stderr: string,
+    exitCode: number | null,
+    durationSeconds: number,
+  ): InvocationResult;
+}
+
+/** How an invoker is set up: the model to ask for, and where to look for the executable. */
+export interface InvokerOptions {
+  /** Passed to the CLI's model flag; also the model recorded when the output names none. */
+  readonly model?: string | undefined;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+}
+
+/** The usage part of a result; every field null when the agent reported nothing. */
+export type Usage = Pick<
+  InvocationResult,
+  | "model"
+  | "inputTokens"
+  | "outputTokens"
+  | "cacheReadTokens"
+  | "cacheWriteTokens"
+  | "reasoningTokens"
+  | "costUsd"
+>;
+
+export const NO_USAGE: Usage = {
+  model: null,
+  inputTokens: null,
+  outputTokens: null,
+  cacheReadTokens: null,
+  cacheWriteTokens: null,
+  reasoningTokens: null,
+  costUsd: null,
+};

@@ -1,0 +1,87 @@
+import { Type } from "typebox";
+import { Compile } from "typebox/compile";
+import type { AgentInvoker, InvocationResult, InvokerOptions } from "./contract.js";
+import { invocationResult, isOnPath, jsonRecords, sumKnown } from "./output-records.js";
+
+const ModelEvent = Compile(
+  Type.Object({
+    type: Type.Union([
+      Type.Literal("session.tools_updated"),
+      Type.Literal("tool.execution_complete"),
+    ]),
+    data: Type.Object({ model: Type.String() }),
+  }),
+);
+const AssistantMessage = Compile(
+  Type.Object({
+    type: Type.Literal("assistant.message"),
+    data: Type.Object({
+      content: Type.Optional(Type.String()),
+      outputTokens: Type.Optional(Type.Integer({ minimum: 0 })),
+    }),
+  }),
+);
+const ResultEvent = Compile(
+  Type.Object({
+    type: Type.Literal("result"),
+    sessionId: Type.Optional(Type.String()),
+    exitCode: Type.Integer(),
+  }),
+);
+
+/** GitHub Copilot CLI: `copilot -p <prompt> --output-format json`, the prompt as an argument. */
+export function createCopilotInvoker(options: InvokerOptions = {}): AgentInvoker {
+  return {
+    agentId: "copilot",
+    command: "copilot",
+    usesStdin: false,
+    isInstalled: () => isOnPath("copilot", options.env ?? process.env),
+    buildCommand: (prompt: string) => ({
+      command: "copilot",
+      args: [
+        "-p",
+        prompt,
+        "--output-format",
+        "json",
+        // Required in non-interactive mode; nobody is there to answer a prompt.
+        "--allow-all-tools",
+        "--no-ask-user",
+        ...(options.model ? ["--model", options.model] : []),
+      ],
+      stdin: null,
+    }),
+    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
+      parseCopilotOutput(stdout, stderr, exitCode, durationSeconds, options.model ?? null),
+  };
+}
+
+/** Reads Copilot's JSONL session events: output tokens only, no input, cache or cost. */
+export function parseCopilotOutput(
+  stdout: string,
+  stderr: string,
+  exitCode: number | null,
+  durationSeconds: number,
+  requestedModel: string | null,
+): InvocationResult {
+  const records = jsonRecords(stdout);
+  const result = records.findLast((r) => ResultEvent.Check(r));
+  const messages = records.filter((r) => AssistantMessage.Check(r)).map((r) => r.data);
+  const reportedExit = result?.exitCode;
+  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+    success: result !== undefined && reportedExit === 0,
+    errors:
+      result === undefined
+        ? exitCode === 0
+          ? ["the output has no result record"]
+          : []
+        : reportedExit === 0
+          ? []
+          : [`the session ended with exit code ${reportedExit}`],
+    usage: {
+      model: records.findLast((r) => ModelEvent.Check(r))?.data.model ?? requestedModel,
+      outputTokens: sumKnown(messages.map((m) => m.outputTokens)),
+    },
+    sessionId: result?.sessionId,
+    responseText: messages.findLast((m) => m.content !== undefined)?.content?.trim() ?? null,
+  });
+}

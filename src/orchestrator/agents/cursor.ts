@@ -1,0 +1,84 @@
+import { Type } from "typebox";
+import { Compile } from "typebox/compile";
+import type { AgentInvoker, InvocationResult, InvokerOptions } from "./contract.js";
+import { invocationResult, isOnPath, jsonRecords } from "./output-records.js";
+
+const Count = Type.Integer({ minimum: 0 });
+
+const InitRecord = Compile(
+  Type.Object({
+    type: Type.Literal("system"),
+    subtype: Type.Literal("init"),
+    model: Type.Optional(Type.String()),
+  }),
+);
+const ResultRecord = Compile(
+  Type.Object({
+    type: Type.Literal("result"),
+    subtype: Type.Optional(Type.String()),
+    is_error: Type.Optional(Type.Boolean()),
+    result: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    session_id: Type.Optional(Type.String()),
+    usage: Type.Optional(
+      Type.Object({
+        inputTokens: Type.Optional(Count),
+        outputTokens: Type.Optional(Count),
+        cacheReadTokens: Type.Optional(Count),
+        cacheWriteTokens: Type.Optional(Count),
+      }),
+    ),
+  }),
+);
+
+/** Cursor CLI: `cursor-agent -p --output-format stream-json`, the prompt as an argument. */
+export function createCursorInvoker(options: InvokerOptions = {}): AgentInvoker {
+  return {
+    agentId: "cursor",
+    command: "cursor-agent",
+    usesStdin: false,
+    isInstalled: () => isOnPath("cursor-agent", options.env ?? process.env),
+    buildCommand: (prompt: string) => ({
+      command: "cursor-agent",
+      args: [
+        "-p",
+        "--output-format",
+        "stream-json",
+        "--force",
+        ...(options.model ? ["--model", options.model] : []),
+        prompt,
+      ],
+      stdin: null,
+    }),
+    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
+      parseCursorOutput(stdout, stderr, exitCode, durationSeconds, options.model ?? null),
+  };
+}
+
+/** Reads Cursor's json/stream-json result; usage only in newer builds, never a cost. */
+export function parseCursorOutput(
+  stdout: string,
+  stderr: string,
+  exitCode: number | null,
+  durationSeconds: number,
+  requestedModel: string | null,
+): InvocationResult {
+  const records = jsonRecords(stdout);
+  const result = records.findLast((r) => ResultRecord.Check(r));
+  const failed = result?.is_error === true || result?.subtype !== "success";
+  const usage = result?.usage;
+  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+    // Cursor prints no JSON on failure: a missing result means the message is on stderr.
+    success: result !== undefined && !failed,
+    errors: result !== undefined && failed ? [result.result || (result.subtype ?? "error")] : [],
+    usage: {
+      // init.model is a display name ("Claude 4.5 Opus (Thinking)"); the requested id is better.
+      model: requestedModel ?? records.find((r) => InitRecord.Check(r))?.model ?? null,
+      inputTokens: usage?.inputTokens ?? null,
+      outputTokens: usage?.outputTokens ?? null,
+      cacheReadTokens: usage?.cacheReadTokens ?? null,
+      cacheWriteTokens: usage?.cacheWriteTokens ?? null,
+    },
+    sessionId: result?.session_id,
+    responseText: result?.result ?? null,
+  });
+}

@@ -1,0 +1,207 @@
+import { type Static, Type } from "typebox";
+import { Compile } from "typebox/compile";
+import type { Role } from "../../telemetry/execution-payload.js";
+import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "./contract.js";
+import { invocationResult, isOnPath, jsonRecords, minusKnown, sumKnown } from "./output-records.js";
+
+const Count = Type.Integer({ minimum: 0 });
+
+const ModelTokensSchema = Type.Object({
+  input: Type.Optional(Count),
+  prompt: Type.Optional(Count),
+  candidates: Type.Optional(Count),
+  cached: Type.Optional(Count),
+  thoughts: Type.Optional(Count),
+  tool: Type.Optional(Count),
+});
+type ModelTokens = Static<typeof ModelTokensSchema>;
+
+const ErrorSchema = Type.Object({
+  type: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  code: Type.Optional(Type.Union([Type.Integer(), Type.String()])),
+});
+
+// `-o json`: one object with the answer, per-model stats, and `error` on failure.
+const JsonOutput = Compile(
+  Type.Object({
+    session_id: Type.Optional(Type.String()),
+    response: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    stats: Type.Optional(
+      Type.Object({
+        models: Type.Optional(
+          Type.Record(
+            Type.String(),
+            Type.Object({
+              tokens: Type.Optional(ModelTokensSchema),
+              roles: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+            }),
+          ),
+        ),
+      }),
+    ),
+    error: Type.Optional(ErrorSchema),
+  }),
+);
+
+// `-o stream-json`: init, message deltas, ..., and a final result line.
+const StreamInit = Compile(
+  Type.Object({
+    type: Type.Literal("init"),
+    session_id: Type.Optional(Type.String()),
+    model: Type.Optional(Type.String()),
+  }),
+);
+const StreamMessage = Compile(
+  Type.Object({ type: Type.Literal("message"), role: Type.String(), content: Type.String() }),
+);
+const StreamResultSchema = Type.Object({
+  type: Type.Literal("result"),
+  status: Type.String(),
+  error: Type.Optional(ErrorSchema),
+  stats: Type.Optional(
+    Type.Object({
+      total_tokens: Type.Optional(Count),
+      input_tokens: Type.Optional(Count),
+      output_tokens: Type.Optional(Count),
+      cached: Type.Optional(Count),
+      input: Type.Optional(Count),
+      models: Type.Optional(
+        Type.Record(Type.String(), Type.Object({ output_tokens: Type.Optional(Count) })),
+      ),
+    }),
+  ),
+});
+const StreamResult = Compile(StreamResultSchema);
+
+/** Gemini CLI: `gemini -o json`, the prompt on stdin. */
+export function createGeminiInvoker(options: InvokerOptions = {}): AgentInvoker {
+  return {
+    agentId: "gemini",
+    command: "gemini",
+    usesStdin: true,
+    isInstalled: () => isOnPath("gemini", options.env ?? process.env),
+    buildCommand: (prompt: string, _workingDir: string, role: Role) => ({
+      command: "gemini",
+      args: [
+        "--output-format",
+        "json",
+        // Without trust, Gemini silently drops the approval mode back to `default`.
+        "--skip-trust",
+        "--approval-mode",
+        role === "reviewer" ? "plan" : "yolo",
+        ...(options.model ? ["--model", options.model] : []),
+      ],
+      stdin: prompt,
+    }),
+    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
+      parseGeminiOutput(stdout, stderr, exitCode, durationSeconds, options.model ?? null),
+  };
+}
+
+/** Reads Gemini's json or stream-json output; an error object may be on stderr instead. */
+export function parseGeminiOutput(
+  stdout: string,
+  stderr: string,
+  exitCode: number | null,
+  durationSeconds: number,
+  requestedModel: string | null,
+): InvocationResult {
+  const records = jsonRecords(stdout);
+  const result = records.findLast((r) => StreamResult.Check(r));
+  if (result !== undefined) {
+    return parseStream(
+      records,
+      result,
+      [stdout, stderr, exitCode, durationSeconds],
+      requestedModel,
+    );
+  }
+  // Since 0.39 a failed json run prints its error object on stderr, and nothing on stdout.
+  const output = [...records, ...jsonRecords(stderr)].find((r) => JsonOutput.Check(r));
+  if (output === undefined) {
+    return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+      success: false,
+      errors: exitCode === 0 ? ["the output has no Gemini result"] : [],
+      usage: { model: requestedModel },
+    });
+  }
+  const models = Object.entries(output.stats?.models ?? {});
+  const tokens = models.map(([, m]) => m.tokens ?? {});
+  // The router/utility model answers too: the main one has role `main`, else wrote the most.
+  const main =
+    models.find(([, m]) => m.roles?.main !== undefined) ??
+    models.toSorted(([, a], [, b]) => (b.tokens?.candidates ?? 0) - (a.tokens?.candidates ?? 0))[0];
+  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+    // A success always carries the response; an object with neither is not Gemini's.
+    success: output.error === undefined && typeof output.response === "string",
+    errors: output.error
+      ? [describeError(output.error)]
+      : typeof output.response === "string"
+        ? []
+        : ["the output has no Gemini result"],
+    usage: { ...(models.length > 0 ? sumModels(tokens) : {}), model: main?.[0] ?? requestedModel },
+    sessionId: output.session_id,
+    responseText: output.response,
+  });
+}
+
+/**
+ * `prompt` includes `cached`; `tool` (tool-use prompt) is input too; `thoughts` are output.
+ * So input + cache read + output equals Gemini's `total`, every token counted once.
+ */
+function sumModels(tokens: readonly ModelTokens[]): Partial<Usage> {
+  const uncached = tokens.map((t) => t.input ?? minusKnown(t.prompt ?? null, t.cached) ?? null);
+  return {
+    inputTokens: sumKnown([...uncached, ...tokens.map((t) => t.tool)]),
+    cacheReadTokens: sumKnown(tokens.map((t) => t.cached)),
+    outputTokens: sumKnown(tokens.flatMap((t) => [t.candidates, t.thoughts])),
+    reasoningTokens: sumKnown(tokens.map((t) => t.thoughts)),
+  };
+}
+
+function parseStream(
+  records: readonly Record<string, unknown>[],
+  result: Static<typeof StreamResultSchema>,
+  [stdout, stderr, exitCode, durationSeconds]: [string, string, number | null, number],
+  requestedModel: string | null,
+): InvocationResult {
+  const init = records.find((r) => StreamInit.Check(r));
+  const stats = result.stats ?? {};
+  const ranked = Object.entries(stats.models ?? {}).toSorted(
+    ([, a], [, b]) => (b.output_tokens ?? 0) - (a.output_tokens ?? 0),
+  );
+  // `init.model` may be "auto", which is not the model that answered.
+  const initModel = init?.model && init.model !== "auto" ? init.model : null;
+  const text = records
+    .filter((r) => StreamMessage.Check(r))
+    .filter((m) => m.role === "assistant")
+    .map((m) => m.content)
+    .join("");
+  const prompt = stats.input_tokens ?? null;
+  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+    success: result.status === "success",
+    errors: result.error
+      ? [describeError(result.error)]
+      : result.status === "success"
+        ? []
+        : [result.status],
+    usage: {
+      model: ranked[0]?.[0] ?? initModel ?? requestedModel,
+      inputTokens: stats.input ?? minusKnown(prompt, stats.cached),
+      cacheReadTokens: stats.cached ?? null,
+      // Thoughts are only inside total_tokens: output is whatever is not prompt.
+      outputTokens:
+        stats.total_tokens === undefined
+          ? (stats.output_tokens ?? null)
+          : minusKnown(stats.total_tokens, prompt),
+    },
+    sessionId: init?.session_id,
+    responseText: text === "" ? null : text,
+  });
+}
+
+function describeError(error: Static<typeof ErrorSchema>): string {
+  const message = error.message ?? "unknown error";
+  return error.type && error.type !== "Error" ? `${error.type}: ${message}` : message;
+}

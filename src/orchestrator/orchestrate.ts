@@ -1,0 +1,306 @@
+import { join, relative } from "node:path";
+import { CostAccumulator, type CostGroup } from "../telemetry/cost.js";
+import type { PicoUsd } from "../telemetry/money.js";
+import { loadPricingTable } from "../telemetry/pricing.js";
+import type { TelemetryWarning, WarningSink } from "../telemetry/warnings.js";
+import type { AgentInvoker } from "./agents/contract.js";
+import { type AgentId, createInvoker } from "./agents/registry.js";
+import { OrchestratorError } from "./errors.js";
+import {
+  type Invocation,
+  type PipelineContext,
+  type ProgressEvent,
+  processWorkPackage,
+  type WpRun,
+} from "./pipeline.js";
+import { implementerPrompt, reviewerPrompt } from "./prompts.js";
+import { RunState, type WpOutcome } from "./run-state.js";
+import {
+  checkDependencies,
+  loadWorkPackages,
+  resolveFeature,
+  type WorkPackage,
+  workingDirectory,
+} from "./work-packages.js";
+
+/** What to run and how. */
+export interface OrchestrateOptions {
+  readonly projectRoot: string;
+  readonly feature: string;
+  readonly implementer: AgentId;
+  readonly reviewer: AgentId;
+  readonly fallback: AgentId | null;
+  /** Only these work packages (default: all of the feature's). */
+  readonly wpIds: readonly string[] | null;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly models?: Partial<Record<"implementer" | "reviewer" | "fallback", string>>;
+  readonly killGraceMs?: number;
+}
+
+/** A checked plan: the feature, its work packages in order, and the invokers. */
+export interface OrchestrationPlan {
+  readonly options: OrchestrateOptions;
+  readonly feature: string;
+  readonly featureDir: string;
+  readonly selected: readonly WorkPackage[];
+  readonly implementer: AgentInvoker;
+  readonly reviewer: AgentInvoker;
+  readonly fallback: AgentInvoker | null;
+}
+
+/**
+ * Resolves the feature and checks everything that can be checked before an agent runs: the
+ * prompt files and their frontmatter, the selection, dependencies and cycles.
+ */
+export async function planOrchestration(options: OrchestrateOptions): Promise<OrchestrationPlan> {
+  const feature = await resolveFeature(options.projectRoot, options.feature);
+  const packages = await loadWorkPackages(options.projectRoot, feature);
+  checkDependencies(packages);
+  const known = new Set(packages.map((wp) => wp.id));
+  const missing = (options.wpIds ?? []).filter((id) => !known.has(id));
+  if (missing.length > 0) {
+    throw new OrchestratorError(
+      "MISSING_PROMPT_FILE",
+      `no prompt file for ${missing.join(", ")} in kitty-specs/${feature}/tasks/`,
+    );
+  }
+  const wanted = options.wpIds === null ? known : new Set(options.wpIds);
+  const invoker = (id: AgentId, model: string | undefined) =>
+    createInvoker(id, { model, env: options.env });
+  return {
+    options,
+    feature,
+    featureDir: join(options.projectRoot, "kitty-specs", feature),
+    selected: packages.filter((wp) => wanted.has(wp.id)),
+    implementer: invoker(options.implementer, options.models?.implementer),
+    reviewer: invoker(options.reviewer, options.models?.reviewer),
+    fallback:
+      options.fallback === null ? null : invoker(options.fallback, options.models?.fallback),
+  };
+}
+
+/** Refuses to start when an agent the plan needs is not on PATH. */
+export async function checkAgentsInstalled(plan: OrchestrationPlan): Promise<void> {
+  const agents = [plan.implementer, plan.reviewer, ...(plan.fallback ? [plan.fallback] : [])];
+  for (const agent of agents) {
+    if (!(await agent.isInstalled())) {
+      throw new OrchestratorError(
+        "AGENT_NOT_INSTALLED",
+        `${agent.agentId} is not installed: ${agent.command} is not on PATH`,
+      );
+    }
+  }
+}
+
+/** One command a dry run shows. */
+export interface PlannedCommand {
+  readonly role: "implementer" | "reviewer" | "fallback";
+  readonly agent: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Where the prompt goes, and its length in characters. */
+  readonly prompt: { readonly via: "stdin" | "argument"; readonly length: number };
+}
+
+/** The commands a run would start for each selected work package (first attempt); cwd relative. */
+export async function dryRun(
+  plan: OrchestrationPlan,
+): Promise<{ wp: WorkPackage; cwd: string; commands: PlannedCommand[] }[]> {
+  return Promise.all(
+    plan.selected.map(async (wp) => {
+      const cwd = await workingDirectory(plan.options.projectRoot, plan.feature, wp.id);
+      const implement = implementerPrompt(plan.feature, wp, null);
+      const review = reviewerPrompt(plan.feature, wp);
+      const planned = (
+        role: PlannedCommand["role"],
+        invoker: AgentInvoker,
+        prompt: string,
+      ): PlannedCommand => {
+        const built = invoker.buildCommand(
+          prompt,
+          cwd,
+          role === "reviewer" ? "reviewer" : "implementer",
+        );
+        return {
+          role,
+          agent: invoker.agentId,
+          command: built.command,
+          // The prompt itself is shown as a placeholder; it is long and multi-line.
+          args: built.args.map((a) => (a === prompt ? "<prompt>" : a)),
+          prompt: { via: built.stdin === null ? "argument" : "stdin", length: prompt.length },
+        };
+      };
+      const commands = [
+        planned("implementer", plan.implementer, implement),
+        planned("reviewer", plan.reviewer, review),
+        ...(plan.fallback ? [planned("fallback", plan.fallback, implement)] : []),
+      ];
+      return { wp, cwd: relative(plan.options.projectRoot, cwd) || ".", commands };
+    }),
+  );
+}
+
+/** One row of the run's summary. */
+export interface WpSummary {
+  readonly wpId: string;
+  readonly title: string;
+  readonly outcome: WpOutcome;
+  readonly attempts: number;
+  readonly invocations: number;
+  readonly durationSeconds: number;
+  readonly inputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+  readonly outputTokens: number;
+  /** Reported plus estimated, as `agent telemetry cost` counts the recorded events. */
+  readonly cost: PicoUsd;
+  readonly estimatedCost: PicoUsd;
+  /** Recorded invocations whose cost is neither reported nor priceable (counted as 0). */
+  readonly unpricedInvocations: number;
+  readonly reason: string | null;
+}
+
+/** What a run did. */
+export interface OrchestrationReport {
+  readonly feature: string;
+  readonly rows: readonly WpSummary[];
+  /** Invocations whose event could not be written. */
+  readonly unrecorded: number;
+}
+
+/**
+ * Runs the plan: work packages whose dependencies are approved run, up to `concurrency` at a
+ * time; those approved in an earlier run are skipped; dependants of a failed one are blocked.
+ */
+export async function runOrchestration(
+  plan: OrchestrationPlan,
+  hooks: { readonly onProgress: (event: ProgressEvent) => void; readonly warn: WarningSink },
+): Promise<OrchestrationReport> {
+  const { options } = plan;
+  const { state, problem } = await RunState.load(options.projectRoot, plan.feature);
+  const warnOnce = onceSink(hooks.warn);
+  if (problem) hooks.onProgress({ type: "note", message: problem });
+  const ctx: PipelineContext = {
+    projectRoot: options.projectRoot,
+    feature: plan.feature,
+    featureDir: plan.featureDir,
+    implementer: plan.implementer,
+    reviewer: plan.reviewer,
+    fallback: plan.fallback,
+    maxRetries: options.maxRetries,
+    timeoutMs: options.timeoutMs,
+    ...(options.killGraceMs !== undefined && { killGraceMs: options.killGraceMs }),
+    env: options.env,
+    workingDir: (wp) => workingDirectory(options.projectRoot, plan.feature, wp.id),
+    onProgress: hooks.onProgress,
+    warn: warnOnce,
+  };
+  const selected = new Set(plan.selected.map((wp) => wp.id));
+  const runs = new Map<string, WpRun>();
+  // A dependency outside the selection counts as done: the user chose to leave it out.
+  const done = (id: string) =>
+    !selected.has(id) || state.isApproved(id) || runs.get(id)?.outcome === "approved";
+  const settled = (id: string) => runs.has(id);
+  const settle = (wp: WorkPackage, outcome: "skipped" | "blocked", reason: string) => {
+    const run: WpRun = { wp, outcome, attempts: 0, invocations: [], reason };
+    runs.set(wp.id, run);
+    hooks.onProgress({ type: "wp-skipped", summary: run });
+  };
+  for (const wp of plan.selected) {
+    if (state.isApproved(wp.id)) settle(wp, "skipped", "approved in an earlier run");
+  }
+  const running = new Map<string, Promise<void>>();
+  for (;;) {
+    // Blocking one work package may block its dependants: repeat until nothing changes.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const wp of plan.selected.filter((w) => !settled(w.id) && !running.has(w.id))) {
+        const blockedBy = wp.dependencies.find((d) => settled(d) && !done(d));
+        if (blockedBy !== undefined) {
+          settle(wp, "blocked", `${blockedBy} was not approved`);
+          changed = true;
+        }
+      }
+    }
+    const ready = plan.selected.filter(
+      (wp) => !settled(wp.id) && !running.has(wp.id) && wp.dependencies.every(done),
+    );
+    for (const wp of ready.slice(0, Math.max(0, options.concurrency - running.size))) {
+      running.set(
+        wp.id,
+        processWorkPackage(ctx, wp).then(async (run) => {
+          runs.set(wp.id, run);
+          running.delete(wp.id);
+          await state.record(wp.id, run.outcome, run.attempts).catch((e: unknown) => {
+            hooks.warn({
+              code: "EMIT_FAILED",
+              message: `could not save the run state: ${e instanceof Error ? e.message : e}`,
+            });
+          });
+        }),
+      );
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  // The cost of this run's events, priced exactly as the cost report prices them.
+  const pricing = await loadPricingTable(options.projectRoot, { warn: hooks.warn });
+  const costs = new CostAccumulator(["wp"], pricing);
+  for (const run of runs.values()) {
+    for (const { event } of run.invocations) if (event) costs.add(event);
+  }
+  const byWp = new Map(costs.groups().map((g) => [g.groupKey, g]));
+  const never: WpRun["outcome"] = "blocked";
+  const rows = plan.selected.map((wp) =>
+    summarise(
+      runs.get(wp.id) ?? {
+        wp,
+        outcome: never,
+        attempts: 0,
+        invocations: [],
+        reason: "never ready",
+      },
+      byWp.get(wp.id),
+    ),
+  );
+  return { feature: plan.feature, rows, unrecorded: countUnrecorded([...runs.values()]) };
+}
+
+function countUnrecorded(runs: readonly WpRun[]): number {
+  return runs.flatMap((r) => r.invocations).filter((i) => i.event === undefined).length;
+}
+
+function summarise(run: WpRun, cost: CostGroup | undefined): WpSummary {
+  const sum = (pick: (i: Invocation) => number | null) =>
+    run.invocations.reduce((total, i) => total + (pick(i) ?? 0), 0);
+  return {
+    wpId: run.wp.id,
+    title: run.wp.title,
+    outcome: run.outcome,
+    attempts: run.attempts,
+    invocations: run.invocations.length,
+    durationSeconds: sum((i) => i.result.durationSeconds),
+    inputTokens: sum((i) => i.result.inputTokens),
+    cacheReadTokens: sum((i) => i.result.cacheReadTokens),
+    cacheWriteTokens: sum((i) => i.result.cacheWriteTokens),
+    outputTokens: sum((i) => i.result.outputTokens),
+    cost: cost?.totalCost ?? (0n as PicoUsd),
+    estimatedCost: cost?.estimatedCost ?? (0n as PicoUsd),
+    unpricedInvocations: (cost?.unpricedEventCount ?? 0) + (cost?.noUsageEventCount ?? 0),
+    reason: run.reason,
+  };
+}
+
+/** Passes on the first warning per code and file; an unwritable folder is reported once. */
+function onceSink(downstream: WarningSink): WarningSink {
+  const seen = new Set<string>();
+  return (warning: TelemetryWarning) => {
+    const key = `${warning.code}\u0000${warning.file ?? ""}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    downstream(warning);
+  };
+}

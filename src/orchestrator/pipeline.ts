@@ -1,0 +1,280 @@
+import type { Event } from "../events/event.js";
+import { emitExecutionEvent } from "../telemetry/emit.js";
+import type { WarningSink } from "../telemetry/warnings.js";
+import type { AgentInvoker, InvocationResult } from "./agents/contract.js";
+import { runProcess } from "./executor.js";
+import { implementerPrompt, reviewerPrompt } from "./prompts.js";
+import { parseVerdict, type Verdict } from "./review-verdict.js";
+import type { WpOutcome } from "./run-state.js";
+import type { WorkPackage } from "./work-packages.js";
+
+/** The roles the pipeline runs agents in. */
+export type PipelineRole = "implementer" | "reviewer";
+
+/** One agent invocation, as run and as recorded. */
+export interface Invocation {
+  readonly wpId: string;
+  readonly role: PipelineRole;
+  readonly agent: string;
+  /** The implementation attempt it belongs to (1 = first). */
+  readonly attempt: number;
+  readonly result: InvocationResult;
+  /** Its ExecutionEvent; undefined when it could not be written. */
+  readonly event: Event | undefined;
+}
+
+/** What the pipeline reports as it goes. */
+export type ProgressEvent =
+  | { readonly type: "note"; readonly message: string }
+  | { readonly type: "wp-started"; readonly wp: WorkPackage }
+  | { readonly type: "wp-skipped"; readonly summary: WpRun }
+  | {
+      readonly type: "invocation-started";
+      readonly wpId: string;
+      readonly role: PipelineRole;
+      readonly agent: string;
+      readonly attempt: number;
+    }
+  | { readonly type: "invocation-finished"; readonly invocation: Invocation }
+  | { readonly type: "verdict"; readonly wpId: string; readonly verdict: Verdict }
+  | { readonly type: "wp-finished"; readonly summary: WpRun };
+
+/** How one work package went in this run. */
+export interface WpRun {
+  readonly wp: WorkPackage;
+  readonly outcome: WpOutcome;
+  /** Implementation attempts made (retries after rejection count, fallbacks do not). */
+  readonly attempts: number;
+  readonly invocations: readonly Invocation[];
+  readonly reason: string | null;
+}
+
+/** Everything the pipeline needs, injected. */
+export interface PipelineContext {
+  readonly projectRoot: string;
+  readonly feature: string;
+  readonly featureDir: string;
+  readonly implementer: AgentInvoker;
+  readonly reviewer: AgentInvoker;
+  readonly fallback: AgentInvoker | null;
+  readonly maxRetries: number;
+  readonly timeoutMs: number;
+  readonly killGraceMs?: number;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The work package's working directory. */
+  readonly workingDir: (wp: WorkPackage) => Promise<string>;
+  readonly onProgress: (event: ProgressEvent) => void;
+  /** Receives emission failures; the run goes on. */
+  readonly warn: WarningSink;
+}
+
+/** Runs one agent on a prompt, records one ExecutionEvent for it, and never throws. */
+async function invoke(
+  ctx: PipelineContext,
+  invoker: AgentInvoker,
+  role: PipelineRole,
+  wp: WorkPackage,
+  prompt: string,
+  attempt: number,
+): Promise<Invocation> {
+  ctx.onProgress({
+    type: "invocation-started",
+    wpId: wp.id,
+    role,
+    agent: invoker.agentId,
+    attempt,
+  });
+  const cwd = await ctx.workingDir(wp);
+  const command = invoker.buildCommand(prompt, cwd, role);
+  const result = await runProcess({
+    ...command,
+    cwd,
+    env: ctx.env,
+    timeoutMs: ctx.timeoutMs,
+    ...(ctx.killGraceMs !== undefined && { killGraceMs: ctx.killGraceMs }),
+  }).then(
+    (out) => {
+      const parsed = invoker.parseOutput(out.stdout, out.stderr, out.exitCode, out.durationSeconds);
+      const notes = [
+        ...(out.truncated.stdout
+          ? ["stdout exceeded the capture limit; its start was dropped"]
+          : []),
+        ...(out.truncated.stderr
+          ? ["stderr exceeded the capture limit; its start was dropped"]
+          : []),
+      ];
+      return {
+        ...parsed,
+        ...(out.timedOut && {
+          success: false,
+          errors: [`timed out after ${ctx.timeoutMs / 1000}s`, ...parsed.errors],
+        }),
+        warnings: [...parsed.warnings, ...notes],
+      } satisfies InvocationResult;
+    },
+    (e: unknown) => notStarted(e),
+  );
+  const event = await emitExecutionEvent(
+    ctx.featureDir,
+    ctx.feature,
+    wp.id,
+    invoker.agentId,
+    role,
+    {
+      model: result.model,
+      inputTokens: result.inputTokens,
+      outputTokens: result.outputTokens,
+      cacheReadTokens: result.cacheReadTokens,
+      cacheWriteTokens: result.cacheWriteTokens,
+      reasoningTokens: result.reasoningTokens,
+      costUsd: result.costUsd,
+      durationMs: result.durationSeconds * 1000,
+      success: result.success,
+      error: result.success ? null : result.errors.join("; "),
+      exitCode: result.exitCode,
+      sessionId: result.sessionId,
+      warn: ctx.warn,
+    },
+  );
+  const invocation = {
+    wpId: wp.id,
+    role,
+    agent: invoker.agentId,
+    attempt,
+    result,
+    event,
+  };
+  ctx.onProgress({ type: "invocation-finished", invocation });
+  return invocation;
+}
+
+function notStarted(e: unknown): InvocationResult {
+  return {
+    success: false,
+    exitCode: null,
+    stdout: "",
+    stderr: "",
+    durationSeconds: 0,
+    filesModified: [],
+    commitsMade: [],
+    errors: [e instanceof Error ? e.message : String(e)],
+    warnings: [],
+    model: null,
+    inputTokens: null,
+    outputTokens: null,
+    cacheReadTokens: null,
+    cacheWriteTokens: null,
+    reasoningTokens: null,
+    costUsd: null,
+    sessionId: null,
+    responseText: null,
+  };
+}
+
+/** The primary agent, then the fallback when it failed (and is a different agent). */
+async function withFallback(
+  ctx: PipelineContext,
+  primary: AgentInvoker,
+  role: PipelineRole,
+  wp: WorkPackage,
+  prompt: string,
+  attempt: number,
+  usable: (i: Invocation) => boolean,
+): Promise<Invocation[]> {
+  const first = await invoke(ctx, primary, role, wp, prompt, attempt);
+  const fallback = ctx.fallback;
+  if (usable(first) || fallback === null || fallback.agentId === primary.agentId) return [first];
+  return [first, await invoke(ctx, fallback, role, wp, prompt, attempt)];
+}
+
+/** Runs the implementer on a work package (with the reviewer's feedback when retrying). */
+export async function processWpImplementation(
+  ctx: PipelineContext,
+  wp: WorkPackage,
+  attempt: number,
+  feedback: string | null,
+): Promise<{ readonly success: boolean; readonly invocations: readonly Invocation[] }> {
+  const prompt = implementerPrompt(ctx.feature, wp, feedback);
+  const invocations = await withFallback(
+    ctx,
+    ctx.implementer,
+    "implementer",
+    wp,
+    prompt,
+    attempt,
+    (i) => i.result.success,
+  );
+  return { success: invocations.at(-1)?.result.success === true, invocations };
+}
+
+/** Runs the reviewer on a work package's implementation and reads its verdict. */
+export async function processWpReview(
+  ctx: PipelineContext,
+  wp: WorkPackage,
+  attempt: number,
+): Promise<{ readonly verdict: Verdict; readonly invocations: readonly Invocation[] }> {
+  const prompt = reviewerPrompt(ctx.feature, wp);
+  const verdictOf = (i: Invocation): Verdict =>
+    i.result.success ? parseVerdict(i.result.responseText) : { kind: "none" };
+  // A review without a verdict is as useless as a failed one: the fallback reviews instead.
+  const invocations = await withFallback(
+    ctx,
+    ctx.reviewer,
+    "reviewer",
+    wp,
+    prompt,
+    attempt,
+    (i) => verdictOf(i).kind !== "none",
+  );
+  const last = invocations.at(-1);
+  const verdict: Verdict = last === undefined ? { kind: "none" } : verdictOf(last);
+  ctx.onProgress({ type: "verdict", wpId: wp.id, verdict });
+  return { verdict, invocations };
+}
+
+/** Implement, review, and on rejection implement again with the feedback, up to the retry limit. */
+export async function processWorkPackage(ctx: PipelineContext, wp: WorkPackage): Promise<WpRun> {
+  ctx.onProgress({ type: "wp-started", wp });
+  const invocations: Invocation[] = [];
+  let feedback: string | null = null;
+  let run: WpRun | undefined;
+  for (let attempt = 1; run === undefined; attempt++) {
+    const implementation = await processWpImplementation(ctx, wp, attempt, feedback);
+    invocations.push(...implementation.invocations);
+    if (!implementation.success) {
+      run = finished(wp, "failed", attempt, invocations, "the implementer failed");
+      break;
+    }
+    const review = await processWpReview(ctx, wp, attempt);
+    invocations.push(...review.invocations);
+    const verdict = review.verdict;
+    switch (verdict.kind) {
+      case "approved":
+        run = finished(wp, "approved", attempt, invocations, null);
+        break;
+      case "none":
+        run = finished(wp, "failed", attempt, invocations, "the review gave no verdict");
+        break;
+      case "rejected":
+        if (attempt > ctx.maxRetries) {
+          run = finished(wp, "rejected", attempt, invocations, verdict.feedback);
+        }
+        feedback = verdict.feedback;
+        break;
+      default:
+        verdict satisfies never;
+    }
+  }
+  ctx.onProgress({ type: "wp-finished", summary: run });
+  return run;
+}
+
+function finished(
+  wp: WorkPackage,
+  outcome: WpOutcome,
+  attempts: number,
+  invocations: readonly Invocation[],
+  reason: string | null,
+): WpRun {
+  return { wp, outcome, attempts, invocations: [...invocations], reason };
+}

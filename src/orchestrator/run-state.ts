@@ -1,0 +1,92 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { Type } from "typebox";
+import { Compile } from "typebox/compile";
+import writeFileAtomic from "write-file-atomic";
+
+/** How a work package ended in a run. */
+export const WP_OUTCOMES = ["approved", "rejected", "failed", "blocked", "skipped"] as const;
+export type WpOutcome = (typeof WP_OUTCOMES)[number];
+
+const StateFile = Compile(
+  Type.Object({
+    feature: Type.String(),
+    workPackages: Type.Record(
+      Type.String(),
+      Type.Object({
+        outcome: Type.Union(WP_OUTCOMES.map((o) => Type.Literal(o))),
+        attempts: Type.Integer({ minimum: 0 }),
+        updatedAt: Type.String(),
+      }),
+    ),
+  }),
+);
+
+/** Where a feature's orchestration progress is kept. */
+export function runStatePath(projectRoot: string, feature: string): string {
+  return join(projectRoot, ".kittify", "orchestrate", `${feature}.json`);
+}
+
+/**
+ * The progress of a feature's runs in `.kittify/orchestrate/<feature>.json`, so that a run
+ * started again skips the work packages already approved. Saves are queued and atomic.
+ */
+export class RunState {
+  private readonly path: string;
+  private readonly feature: string;
+  private readonly entries: Map<
+    string,
+    { outcome: WpOutcome; attempts: number; updatedAt: string }
+  >;
+  private pending: Promise<void> = Promise.resolve();
+
+  private constructor(path: string, feature: string, entries: RunState["entries"]) {
+    this.path = path;
+    this.feature = feature;
+    this.entries = entries;
+  }
+
+  /** Loads the state; a missing or unreadable file starts afresh (`problem` says why). */
+  static async load(
+    projectRoot: string,
+    feature: string,
+  ): Promise<{ state: RunState; problem: string | null }> {
+    const path = runStatePath(projectRoot, feature);
+    const text = await readFile(path, "utf8").catch(() => null);
+    let data: unknown = null;
+    try {
+      data = text === null ? null : JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+    const valid = StateFile.Check(data) && data.feature === feature;
+    const entries: RunState["entries"] = new Map(
+      StateFile.Check(data) && valid ? Object.entries(data.workPackages) : [],
+    );
+    const problem =
+      text !== null && !valid ? `${path} is not a valid run state; starting afresh` : null;
+    return { state: new RunState(path, feature, entries), problem };
+  }
+
+  /** Whether an earlier run got `wpId` approved. */
+  isApproved(wpId: string): boolean {
+    return this.entries.get(wpId)?.outcome === "approved";
+  }
+
+  /** Records how `wpId` ended and saves the file (rejects when it cannot be written). */
+  record(wpId: string, outcome: WpOutcome, attempts: number): Promise<void> {
+    this.entries.set(wpId, { outcome, attempts, updatedAt: new Date().toISOString() });
+    const save = async () => {
+      await mkdir(dirname(this.path), { recursive: true });
+      const workPackages = Object.fromEntries(
+        [...this.entries].sort(([a], [b]) => (a < b ? -1 : 1)),
+      );
+      await writeFileAtomic(
+        this.path,
+        `${JSON.stringify({ feature: this.feature, workPackages }, null, 2)}\n`,
+      );
+    };
+    this.pending = this.pending.then(save, save);
+    return this.pending;
+  }
+}

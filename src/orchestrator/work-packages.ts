@@ -1,0 +1,149 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { Type } from "typebox";
+import { Compile } from "typebox/compile";
+import { parse as parseYaml } from "yaml";
+import { OrchestratorError } from "./errors.js";
+
+/** One work package: its prompt file's frontmatter and body. */
+export interface WorkPackage {
+  readonly id: string;
+  readonly title: string;
+  readonly dependencies: readonly string[];
+  /** The prompt file, relative to the project root. */
+  readonly promptFile: string;
+  /** The prompt: the file without its frontmatter. */
+  readonly body: string;
+}
+
+const Frontmatter = Compile(
+  Type.Object({
+    work_package_id: Type.String({ minLength: 1 }),
+    title: Type.Optional(Type.String()),
+    dependencies: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+  }),
+);
+
+const PROMPT_FILE = /^(WP\d+)-.*\.md$/;
+
+/** The feature folder under `kitty-specs/` that `feature` names: exactly, or as a unique prefix. */
+export async function resolveFeature(projectRoot: string, feature: string): Promise<string> {
+  const specs = join(projectRoot, "kitty-specs");
+  const names = await readdir(specs, { withFileTypes: true }).then(
+    (entries) => entries.filter((e) => e.isDirectory()).map((e) => e.name),
+    (): string[] => [],
+  );
+  if (names.includes(feature)) return feature;
+  const matches = names.filter((n) => n.startsWith(feature.replace(/\*$/, ""))).sort();
+  if (matches.length === 1) return matches[0] as string;
+  throw new OrchestratorError(
+    "FEATURE_NOT_FOUND",
+    matches.length === 0
+      ? `no feature matches ${JSON.stringify(feature)} in ${specs}`
+      : `${JSON.stringify(feature)} matches several features: ${matches.join(", ")}`,
+  );
+}
+
+/** Reads `kitty-specs/<feature>/tasks/WPxx-*.md`, validating each file's frontmatter. */
+export async function loadWorkPackages(
+  projectRoot: string,
+  feature: string,
+): Promise<WorkPackage[]> {
+  const tasks = join(projectRoot, "kitty-specs", feature, "tasks");
+  const files = await readdir(tasks).then(
+    (names) => names.filter((n) => PROMPT_FILE.test(n)).sort(),
+    (): string[] => [],
+  );
+  if (files.length === 0) {
+    throw new OrchestratorError(
+      "NO_WORK_PACKAGES",
+      `no work package prompt files (WPxx-*.md) in ${relative(projectRoot, tasks)}`,
+    );
+  }
+  const packages = await Promise.all(
+    files.map((name) => readWorkPackage(projectRoot, join(tasks, name))),
+  );
+  const seen = new Map<string, string>();
+  for (const wp of packages) {
+    const other = seen.get(wp.id);
+    if (other !== undefined) {
+      throw new OrchestratorError(
+        "INVALID_WORK_PACKAGE",
+        `${wp.id} is declared by both ${other} and ${wp.promptFile}`,
+      );
+    }
+    seen.set(wp.id, wp.promptFile);
+  }
+  return packages;
+}
+
+async function readWorkPackage(projectRoot: string, path: string): Promise<WorkPackage> {
+  const promptFile = relative(projectRoot, path);
+  const text = await readFile(path, "utf8");
+  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
+  const invalid = (why: string) =>
+    new OrchestratorError("INVALID_WORK_PACKAGE", `${promptFile}: ${why}`);
+  if (match === null) throw invalid("no YAML frontmatter (--- ... ---) at the top");
+  let data: unknown;
+  try {
+    data = parseYaml(match[1] ?? "");
+  } catch (e) {
+    throw invalid(`frontmatter is not valid YAML: ${e instanceof Error ? e.message : e}`);
+  }
+  if (!Frontmatter.Check(data)) {
+    const first = Frontmatter.Errors(data)[0];
+    const where = first?.instancePath ? ` ${first.instancePath}` : "";
+    throw invalid(`frontmatter${where} ${first?.message ?? "is invalid"}`);
+  }
+  return {
+    id: data.work_package_id,
+    title: data.title ?? data.work_package_id,
+    dependencies: data.dependencies ?? [],
+    promptFile,
+    body: text.slice(match[0].length).trim(),
+  };
+}
+
+/**
+ * Checks the dependency graph before anything runs: every dependency must have a prompt file
+ * and there must be no cycle. Throws the first problem found.
+ */
+export function checkDependencies(packages: readonly WorkPackage[]): void {
+  const byId = new Map(packages.map((wp) => [wp.id, wp]));
+  for (const wp of packages) {
+    for (const dep of wp.dependencies) {
+      if (!byId.has(dep)) {
+        throw new OrchestratorError(
+          "MISSING_PROMPT_FILE",
+          `${wp.id} depends on ${dep}, which has no prompt file (tasks/${dep}-*.md)`,
+        );
+      }
+    }
+  }
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (id: string, path: readonly string[]): void => {
+    if (state.get(id) === "done") return;
+    if (state.get(id) === "visiting") {
+      const cycle = [...path.slice(path.indexOf(id)), id];
+      throw new OrchestratorError("DEPENDENCY_CYCLE", `dependency cycle: ${cycle.join(" -> ")}`);
+    }
+    state.set(id, "visiting");
+    for (const dep of byId.get(id)?.dependencies ?? []) visit(dep, [...path, id]);
+    state.set(id, "done");
+  };
+  for (const wp of packages) visit(wp.id, []);
+}
+
+/** Where an agent works on a work package: its worktree when there is one, else the root. */
+export async function workingDirectory(
+  projectRoot: string,
+  feature: string,
+  wpId: string,
+): Promise<string> {
+  const worktree = join(projectRoot, ".worktrees", `${feature}-${wpId}`);
+  const isDir = await stat(worktree).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  return isDir ? worktree : projectRoot;
+}
