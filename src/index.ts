@@ -22,6 +22,32 @@ export {
 } from "./events/py-json.js";
 export { type EventStore, InMemoryEventStore } from "./events/store.js";
 export { type IsoTimestamp, normalizeTimestamp } from "./events/timestamp.js";
+export type {
+  AgentCommand,
+  AgentInvoker,
+  InvocationResult,
+  InvokerOptions,
+} from "./orchestrator/agents/contract.js";
+export { AGENT_IDS, type AgentId, createInvoker } from "./orchestrator/agents/registry.js";
+export { OrchestratorError, type OrchestratorErrorCode } from "./orchestrator/errors.js";
+export { type ProcessOutcome, type ProcessRequest, runProcess } from "./orchestrator/executor.js";
+export {
+  type OrchestrateOptions,
+  type OrchestrationPlan,
+  type OrchestrationReport,
+  planOrchestration,
+  runOrchestration,
+  type WpSummary,
+} from "./orchestrator/orchestrate.js";
+export {
+  type PipelineContext,
+  processWorkPackage,
+  processWpImplementation,
+  processWpReview,
+  type WpRun,
+} from "./orchestrator/pipeline.js";
+export { parseVerdict, type Verdict } from "./orchestrator/review-verdict.js";
+export { loadWorkPackages, type WorkPackage } from "./orchestrator/work-packages.js";
 export { FileClockStorage } from "./telemetry/clock-file.js";
 export {
   CostAccumulator,

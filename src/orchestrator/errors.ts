@@ -1,3 +1,5 @@
+import { CodedError } from "../events/errors.js";
+
 /** Stable codes for the orchestrator's expected failures, reported before anything runs. */
 export type OrchestratorErrorCode =
   | "FEATURE_NOT_FOUND"
@@ -9,12 +11,4 @@ export type OrchestratorErrorCode =
   | "INVALID_OPTION";
 
 /** A failure the user can act on; the CLI prints its message as one line. */
-export class OrchestratorError extends Error {
-  readonly code: OrchestratorErrorCode;
-
-  constructor(code: OrchestratorErrorCode, message: string) {
-    super(message);
-    this.name = "OrchestratorError";
-    this.code = code;
-  }
-}
+export class OrchestratorError extends CodedError<OrchestratorErrorCode> {}
