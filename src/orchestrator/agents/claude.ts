@@ -1,8 +1,8 @@
 import { type Static, Type } from "typebox";
 import { Compile } from "typebox/compile";
-import type { Role } from "../../telemetry/execution-payload.js";
 import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "./contract.js";
-import { invocationResult, isOnPath, jsonRecords, sumKnown } from "./output-records.js";
+import { defineInvoker } from "./define-invoker.js";
+import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 const Usd = Type.Number({ minimum: 0 });
@@ -65,14 +65,12 @@ type ApiUsageShape = Static<typeof ApiUsage>;
 
 /** Claude Code: `claude -p --output-format stream-json --verbose`, the prompt on stdin. */
 export function createClaudeInvoker(options: InvokerOptions = {}): AgentInvoker {
-  return {
-    agentId: "claude",
-    command: "claude",
-    usesStdin: true,
-    isInstalled: () => isOnPath("claude", options.env ?? process.env),
-    buildCommand: (prompt: string, _workingDir: string, role: Role) => ({
+  return defineInvoker(
+    {
+      agentId: "claude",
       command: "claude",
-      args: [
+      usesStdin: true,
+      args: (_prompt, role, modelFlags) => [
         "-p",
         "--output-format",
         "stream-json",
@@ -80,13 +78,12 @@ export function createClaudeInvoker(options: InvokerOptions = {}): AgentInvoker 
         // Headless runs cannot answer permission prompts; a reviewer only needs to read.
         "--permission-mode",
         role === "reviewer" ? "plan" : "bypassPermissions",
-        ...(options.model ? ["--model", options.model] : []),
+        ...modelFlags,
       ],
-      stdin: prompt,
-    }),
-    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
-      parseClaudeOutput(stdout, stderr, exitCode, durationSeconds, options.model ?? null),
-  };
+      parse: parseClaudeOutput,
+    },
+    options,
+  );
 }
 
 /** Reads Claude Code's json (object or, with verbose on, array) or stream-json output. */

@@ -1,8 +1,8 @@
 import { type Static, Type } from "typebox";
 import { Compile } from "typebox/compile";
-import type { Role } from "../../telemetry/execution-payload.js";
 import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "./contract.js";
-import { invocationResult, isOnPath, jsonRecords, minusKnown } from "./output-records.js";
+import { defineInvoker } from "./define-invoker.js";
+import { invocationResult, jsonRecords, minusKnown } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -64,26 +64,23 @@ const NestedApiError = Compile(Type.Object({ error: Type.Object({ message: Type.
 
 /** Codex CLI: `codex exec --json`, the prompt on stdin. */
 export function createCodexInvoker(options: InvokerOptions = {}): AgentInvoker {
-  return {
-    agentId: "codex",
-    command: "codex",
-    usesStdin: true,
-    isInstalled: () => isOnPath("codex", options.env ?? process.env),
-    buildCommand: (prompt: string, _workingDir: string, role: Role) => ({
+  return defineInvoker(
+    {
+      agentId: "codex",
       command: "codex",
-      args: [
+      usesStdin: true,
+      args: (_prompt, role, modelFlags) => [
         "exec",
         "--json",
         "--skip-git-repo-check",
         "--sandbox",
         role === "reviewer" ? "read-only" : "workspace-write",
-        ...(options.model ? ["--model", options.model] : []),
+        ...modelFlags,
       ],
-      stdin: prompt,
-    }),
-    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
-      parseCodexOutput(stdout, stderr, exitCode, durationSeconds, options.model ?? null),
-  };
+      parse: parseCodexOutput,
+    },
+    options,
+  );
 }
 
 /** Reads `codex exec --json` (and recognises the pre-0.44 stream and rollout files). */

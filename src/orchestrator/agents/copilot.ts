@@ -1,7 +1,8 @@
 import { Type } from "typebox";
 import { Compile } from "typebox/compile";
 import type { AgentInvoker, InvocationResult, InvokerOptions } from "./contract.js";
-import { invocationResult, isOnPath, jsonRecords, sumKnown } from "./output-records.js";
+import { defineInvoker } from "./define-invoker.js";
+import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
 
 const ModelEvent = Compile(
   Type.Object({
@@ -31,14 +32,12 @@ const ResultEvent = Compile(
 
 /** GitHub Copilot CLI: `copilot -p <prompt> --output-format json`, the prompt as an argument. */
 export function createCopilotInvoker(options: InvokerOptions = {}): AgentInvoker {
-  return {
-    agentId: "copilot",
-    command: "copilot",
-    usesStdin: false,
-    isInstalled: () => isOnPath("copilot", options.env ?? process.env),
-    buildCommand: (prompt: string) => ({
+  return defineInvoker(
+    {
+      agentId: "copilot",
       command: "copilot",
-      args: [
+      usesStdin: false,
+      args: (prompt, _role, modelFlags) => [
         "-p",
         prompt,
         "--output-format",
@@ -46,13 +45,12 @@ export function createCopilotInvoker(options: InvokerOptions = {}): AgentInvoker
         // Required in non-interactive mode; nobody is there to answer a prompt.
         "--allow-all-tools",
         "--no-ask-user",
-        ...(options.model ? ["--model", options.model] : []),
+        ...modelFlags,
       ],
-      stdin: null,
-    }),
-    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
-      parseCopilotOutput(stdout, stderr, exitCode, durationSeconds, options.model ?? null),
-  };
+      parse: parseCopilotOutput,
+    },
+    options,
+  );
 }
 
 /** Reads Copilot's JSONL session events: output tokens only, no input, cache or cost. */

@@ -1,7 +1,8 @@
 import { Type } from "typebox";
 import { Compile } from "typebox/compile";
 import type { AgentInvoker, InvocationResult, InvokerOptions } from "./contract.js";
-import { invocationResult, isOnPath, jsonRecords } from "./output-records.js";
+import { defineInvoker } from "./define-invoker.js";
+import { invocationResult, jsonRecords } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -32,26 +33,23 @@ const ResultRecord = Compile(
 
 /** Cursor CLI: `cursor-agent -p --output-format stream-json`, the prompt as an argument. */
 export function createCursorInvoker(options: InvokerOptions = {}): AgentInvoker {
-  return {
-    agentId: "cursor",
-    command: "cursor-agent",
-    usesStdin: false,
-    isInstalled: () => isOnPath("cursor-agent", options.env ?? process.env),
-    buildCommand: (prompt: string) => ({
+  return defineInvoker(
+    {
+      agentId: "cursor",
       command: "cursor-agent",
-      args: [
+      usesStdin: false,
+      args: (prompt, _role, modelFlags) => [
         "-p",
         "--output-format",
         "stream-json",
         "--force",
-        ...(options.model ? ["--model", options.model] : []),
+        ...modelFlags,
         prompt,
       ],
-      stdin: null,
-    }),
-    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
-      parseCursorOutput(stdout, stderr, exitCode, durationSeconds, options.model ?? null),
-  };
+      parse: parseCursorOutput,
+    },
+    options,
+  );
 }
 
 /** Reads Cursor's json/stream-json result; usage only in newer builds, never a cost. */

@@ -1,8 +1,8 @@
 import { type Static, Type } from "typebox";
 import { Compile } from "typebox/compile";
-import type { Role } from "../../telemetry/execution-payload.js";
 import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "./contract.js";
-import { invocationResult, isOnPath, jsonRecords, minusKnown, sumKnown } from "./output-records.js";
+import { defineInvoker } from "./define-invoker.js";
+import { invocationResult, jsonRecords, minusKnown, sumKnown } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -76,27 +76,24 @@ const StreamResult = Compile(StreamResultSchema);
 
 /** Gemini CLI: `gemini -o json`, the prompt on stdin. */
 export function createGeminiInvoker(options: InvokerOptions = {}): AgentInvoker {
-  return {
-    agentId: "gemini",
-    command: "gemini",
-    usesStdin: true,
-    isInstalled: () => isOnPath("gemini", options.env ?? process.env),
-    buildCommand: (prompt: string, _workingDir: string, role: Role) => ({
+  return defineInvoker(
+    {
+      agentId: "gemini",
       command: "gemini",
-      args: [
+      usesStdin: true,
+      args: (_prompt, role, modelFlags) => [
         "--output-format",
         "json",
         // Without trust, Gemini silently drops the approval mode back to `default`.
         "--skip-trust",
         "--approval-mode",
         role === "reviewer" ? "plan" : "yolo",
-        ...(options.model ? ["--model", options.model] : []),
+        ...modelFlags,
       ],
-      stdin: prompt,
-    }),
-    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
-      parseGeminiOutput(stdout, stderr, exitCode, durationSeconds, options.model ?? null),
-  };
+      parse: parseGeminiOutput,
+    },
+    options,
+  );
 }
 
 /** Reads Gemini's json or stream-json output; an error object may be on stderr instead. */

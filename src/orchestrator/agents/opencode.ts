@@ -1,8 +1,8 @@
 import { Type } from "typebox";
 import { Compile } from "typebox/compile";
-import type { Role } from "../../telemetry/execution-payload.js";
 import type { AgentInvoker, InvocationResult, InvokerOptions } from "./contract.js";
-import { invocationResult, isOnPath, jsonRecords, sumKnown } from "./output-records.js";
+import { defineInvoker } from "./define-invoker.js";
+import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -40,27 +40,24 @@ const WithSession = Compile(Type.Object({ sessionID: Type.String() }));
 
 /** OpenCode: `opencode run --format json <prompt>`, the prompt as an argument. */
 export function createOpencodeInvoker(options: InvokerOptions = {}): AgentInvoker {
-  return {
-    agentId: "opencode",
-    command: "opencode",
-    usesStdin: false,
-    isInstalled: () => isOnPath("opencode", options.env ?? process.env),
-    buildCommand: (prompt: string, _workingDir: string, role: Role) => ({
+  return defineInvoker(
+    {
+      agentId: "opencode",
       command: "opencode",
-      args: [
+      usesStdin: false,
+      args: (prompt, role, modelFlags) => [
         "run",
         "--format",
         "json",
         // Headless: permissions nobody can answer would be auto-rejected; a reviewer asks none.
         ...(role === "reviewer" ? [] : ["--auto"]),
-        ...(options.model ? ["--model", options.model] : []),
+        ...modelFlags,
         prompt,
       ],
-      stdin: null,
-    }),
-    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
-      parseOpencodeOutput(stdout, stderr, exitCode, durationSeconds, options.model ?? null),
-  };
+      parse: parseOpencodeOutput,
+    },
+    options,
+  );
 }
 
 /** Reads `opencode run --format json`: usage per step (summed), errors that exit 0. */

@@ -1,0 +1,42 @@
+import type { Role } from "../../telemetry/execution-payload.js";
+import type { AgentInvoker, InvocationResult, InvokerOptions } from "./contract.js";
+import { isOnPath } from "./output-records.js";
+
+/** Reads one agent's output; never throws. `requestedModel` is the `--model` we passed, if any. */
+export type OutputParser = (
+  stdout: string,
+  stderr: string,
+  exitCode: number | null,
+  durationSeconds: number,
+  requestedModel: string | null,
+) => InvocationResult;
+
+/** What sets one agent CLI apart: its executable, how it takes the prompt, its flags, its parser. */
+export interface AgentSpec {
+  readonly agentId: string;
+  readonly command: string;
+  /** The prompt goes on stdin; otherwise `args` places it. */
+  readonly usesStdin: boolean;
+  /** The headless, machine-readable command line for a role; `modelFlags` is `--model X` or empty. */
+  args(prompt: string, role: Role, modelFlags: readonly string[]): readonly string[];
+  readonly parse: OutputParser;
+}
+
+/** An `AgentInvoker` from an agent's spec: everything but the flags and the parser is shared. */
+export function defineInvoker(spec: AgentSpec, options: InvokerOptions): AgentInvoker {
+  const model = options.model ?? null;
+  const modelFlags = model ? ["--model", model] : [];
+  return {
+    agentId: spec.agentId,
+    command: spec.command,
+    usesStdin: spec.usesStdin,
+    isInstalled: () => isOnPath(spec.command, options.env ?? process.env),
+    buildCommand: (prompt, _workingDir, role) => ({
+      command: spec.command,
+      args: [...spec.args(prompt, role, modelFlags)],
+      stdin: spec.usesStdin ? prompt : null,
+    }),
+    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
+      spec.parse(stdout, stderr, exitCode, durationSeconds, model),
+  };
+}
