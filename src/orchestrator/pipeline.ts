@@ -1,7 +1,7 @@
 import type { Event } from "../events/event.js";
 import { emitExecutionEvent } from "../telemetry/emit.js";
 import type { WarningSink } from "../telemetry/warnings.js";
-import type { AgentInvoker, InvocationResult } from "./agents/contract.js";
+import { type AgentInvoker, type InvocationResult, NO_USAGE } from "./agents/contract.js";
 import { runProcess } from "./executor.js";
 import { implementerPrompt, reviewerPrompt } from "./prompts.js";
 import { parseVerdict, type Verdict } from "./review-verdict.js";
@@ -159,13 +159,7 @@ function notStarted(e: unknown): InvocationResult {
     commitsMade: [],
     errors: [e instanceof Error ? e.message : String(e)],
     warnings: [],
-    model: null,
-    inputTokens: null,
-    outputTokens: null,
-    cacheReadTokens: null,
-    cacheWriteTokens: null,
-    reasoningTokens: null,
-    costUsd: null,
+    ...NO_USAGE,
     sessionId: null,
     responseText: null,
   };
