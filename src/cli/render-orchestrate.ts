@@ -38,8 +38,14 @@ export function progressLine(event: ProgressEvent, c: Colors): string | null {
           ? "no usage reported"
           : `${count((result.inputTokens ?? 0) + (result.cacheReadTokens ?? 0) + (result.cacheWriteTokens ?? 0))} in / ${count(result.outputTokens ?? 0)} out`;
       const cost = result.costUsd === null ? "" : `, $${usd(result.costUsd)}`;
+      const files = result.filesModified.length;
+      const commits = result.commitsMade.length;
+      const changes =
+        files + commits === 0
+          ? ""
+          : `, ${files} ${files === 1 ? "file" : "files"} changed, ${commits} ${commits === 1 ? "commit" : "commits"}`;
       const status = result.success ? c.green("ok") : c.red(`failed: ${result.errors.join("; ")}`);
-      return `${wpId} ${role} ${agent} ${status} in ${formatDuration(result.durationSeconds)} (${tokens}${cost})`;
+      return `${wpId} ${role} ${agent} ${status} in ${formatDuration(result.durationSeconds)} (${tokens}${cost}${changes})`;
     }
     case "verdict":
       return event.verdict.kind === "rejected"

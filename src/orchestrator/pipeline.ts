@@ -3,6 +3,7 @@ import { emitExecutionEvent } from "../telemetry/emit.js";
 import type { WarningSink } from "../telemetry/warnings.js";
 import { type AgentInvoker, type InvocationResult, NO_USAGE } from "./agents/contract.js";
 import { runProcess } from "./executor.js";
+import { gitChangesSince, gitSnapshot } from "./git-changes.js";
 import { implementerPrompt, reviewerPrompt } from "./prompts.js";
 import { parseVerdict, type Verdict } from "./review-verdict.js";
 import type { WpOutcome } from "./run-state.js";
@@ -86,6 +87,7 @@ async function invoke(
   });
   const cwd = await ctx.workingDir(wp);
   const command = invoker.buildCommand(prompt, cwd, role);
+  const before = await gitSnapshot(cwd);
   const result = await runProcess({
     ...command,
     cwd,
@@ -93,8 +95,9 @@ async function invoke(
     timeoutMs: ctx.timeoutMs,
     ...(ctx.killGraceMs !== undefined && { killGraceMs: ctx.killGraceMs }),
   }).then(
-    (out) => {
+    async (out) => {
       const parsed = invoker.parseOutput(out.stdout, out.stderr, out.exitCode, out.durationSeconds);
+      const changes = await gitChangesSince(before);
       const notes = [
         ...(out.truncated.stdout
           ? ["stdout exceeded the capture limit; its start was dropped"]
@@ -105,6 +108,8 @@ async function invoke(
       ];
       return {
         ...parsed,
+        filesModified: changes.filesModified,
+        commitsMade: changes.commitsMade,
         ...(out.timedOut && {
           success: false,
           errors: [`timed out after ${ctx.timeoutMs / 1000}s`, ...parsed.errors],

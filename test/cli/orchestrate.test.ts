@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -114,6 +114,35 @@ const tableRows = (text: string) =>
     );
 
 describe("spec-kitty orchestrate", () => {
+  it("shows what each invocation changed in a git work tree", async () => {
+    const root = await project([["WP01", "Data model", []]]);
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+        cwd: root,
+      });
+    git("init", "-q");
+    git("add", ".");
+    git("commit", "-qm", "specs");
+    // The fake agents keep their books outside the work tree, as real ones do.
+    const fakes = await installFakeAgents(await tempDir(), [
+      {
+        agent: "claude",
+        match: ["Implement work package WP01"],
+        steps: [{ fixture: "claude/stream-json-basic.v2.1.7.jsonl", write: "model.ts" }],
+      },
+      { agent: "codex", match: ["Review"], steps: [codexSays("VERDICT: APPROVED")] },
+    ]);
+    const run = await runSpecKitty([...SCENARIO_ARGS.slice(0, 5)], { cwd: root, env: fakes.env });
+    const finished = run.stderr
+      .split("\n")
+      .filter((l) => / (implementer|reviewer) \w+ ok /.test(l));
+    expect(finished.map((l) => l.replace(/ in .*\(/, " ("))).toEqual([
+      expect.stringMatching(/^WP01 implementer claude ok \(.*, 1 file changed, 0 commits\)$/),
+      // The reviewer changed nothing: no changes part at all.
+      expect.stringMatching(/^WP01 reviewer codex ok \([\d,]+ in \/ [\d,]+ out\)$/),
+    ]);
+  });
+
   it("runs 3 work packages and records exactly one event per invocation", async () => {
     const root = await project();
     const fakes = await installFakeAgents(root, SCENARIO);

@@ -13,6 +13,8 @@ export interface FakeStep {
   readonly exit?: number;
   readonly hang?: boolean;
   readonly grandchild?: boolean;
+  /** A file to create in the working directory, as an agent's edit would. */
+  readonly write?: string;
 }
 
 /** The n-th call of `agent` whose prompt contains every `match` string plays `steps[n]`. */
