@@ -236,7 +236,7 @@ export async function runOrchestration(
           running.delete(wp.id);
           await state.record(wp.id, run.outcome, run.attempts).catch((e: unknown) => {
             hooks.warn({
-              code: "EMIT_FAILED",
+              code: "RUN_STATE_FAILED",
               message: `could not save the run state: ${e instanceof Error ? e.message : e}`,
             });
           });
@@ -253,12 +253,11 @@ export async function runOrchestration(
     for (const { event } of run.invocations) if (event) costs.add(event);
   }
   const byWp = new Map(costs.groups().map((g) => [g.groupKey, g]));
-  const never: WpRun["outcome"] = "blocked";
   const rows = plan.selected.map((wp) =>
     summarise(
       runs.get(wp.id) ?? {
         wp,
-        outcome: never,
+        outcome: "blocked",
         attempts: 0,
         invocations: [],
         reason: "never ready",

@@ -3,6 +3,8 @@ import { join, relative } from "node:path";
 import { Type } from "typebox";
 import { Compile } from "typebox/compile";
 import { parse as parseYaml } from "yaml";
+import { FEATURES_FOLDER, listFeatureDirs } from "../telemetry/features.js";
+import { stderrWarningSink, type WarningSink } from "../telemetry/warnings.js";
 import { OrchestratorError } from "./errors.js";
 
 /** One work package: its prompt file's frontmatter and body. */
@@ -26,20 +28,25 @@ const Frontmatter = Compile(
 
 const PROMPT_FILE = /^(WP\d+)-.*\.md$/;
 
-/** The feature folder under `kitty-specs/` that `feature` names: exactly, or as a unique prefix. */
-export async function resolveFeature(projectRoot: string, feature: string): Promise<string> {
-  const specs = join(projectRoot, "kitty-specs");
-  const names = await readdir(specs, { withFileTypes: true }).then(
-    (entries) => entries.filter((e) => e.isDirectory()).map((e) => e.name),
-    (): string[] => [],
+/**
+ * The feature folder under `kitty-specs/` that `feature` names: exactly, or as the one folder its
+ * prefix or glob matches (the same matching as the reports' `--feature`, never outside).
+ */
+export async function resolveFeature(
+  projectRoot: string,
+  feature: string,
+  warn: WarningSink = stderrWarningSink,
+): Promise<string> {
+  const matches = (await listFeatureDirs(projectRoot, { pattern: feature, warn })).map(
+    (f) => f.slug,
   );
-  if (names.includes(feature)) return feature;
-  const matches = names.filter((n) => n.startsWith(feature.replace(/\*$/, ""))).sort();
-  if (matches.length === 1) return matches[0] as string;
+  if (matches.includes(feature)) return feature;
+  const [only] = matches;
+  if (only !== undefined && matches.length === 1) return only;
   throw new OrchestratorError(
     "FEATURE_NOT_FOUND",
     matches.length === 0
-      ? `no feature matches ${JSON.stringify(feature)} in ${specs}`
+      ? `no feature matches ${JSON.stringify(feature)} in ${join(projectRoot, FEATURES_FOLDER)}`
       : `${JSON.stringify(feature)} matches several features: ${matches.join(", ")}`,
   );
 }

@@ -6,7 +6,8 @@ export type TelemetryWarningCode =
   | "EMIT_INCOMPLETE"
   | "LOG_UNREADABLE"
   | "FEATURE_OUTSIDE_PROJECT"
-  | "PRICING_FILE_INVALID";
+  | "PRICING_FILE_INVALID"
+  | "RUN_STATE_FAILED";
 
 /** One warning: a stable code, a one-line message for people, and the file concerned. */
 export interface TelemetryWarning {

@@ -1,7 +1,7 @@
 import { type Static, Type } from "typebox";
 import { Compile } from "typebox/compile";
-import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "./contract.js";
-import { defineInvoker } from "./define-invoker.js";
+import type { AgentInvoker, InvokerOptions, Usage } from "./contract.js";
+import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
@@ -87,13 +87,13 @@ export function createClaudeInvoker(options: InvokerOptions = {}): AgentInvoker 
 }
 
 /** Reads Claude Code's json (object or, with verbose on, array) or stream-json output. */
-export function parseClaudeOutput(
-  stdout: string,
-  stderr: string,
-  exitCode: number | null,
-  durationSeconds: number,
-  requestedModel: string | null,
-): InvocationResult {
+export const parseClaudeOutput: OutputParser = (
+  stdout,
+  stderr,
+  exitCode,
+  durationSeconds,
+  requestedModel,
+) => {
   const records = jsonRecords(stdout);
   const init = records.find((r) => InitRecord.Check(r));
   const assistants = records.filter((r) => AssistantRecord.Check(r));
@@ -131,7 +131,7 @@ export function parseClaudeOutput(
     sessionId,
     responseText: result.result ?? null,
   });
-}
+};
 
 function resultErrors(result: Result): string[] {
   const listed = (result.errors ?? []).map((e) => (typeof e === "string" ? e : JSON.stringify(e)));

@@ -1,7 +1,7 @@
 import { type Static, Type } from "typebox";
 import { Compile } from "typebox/compile";
-import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "./contract.js";
-import { defineInvoker } from "./define-invoker.js";
+import type { AgentInvoker, InvokerOptions, Usage } from "./contract.js";
+import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords, minusKnown } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
@@ -84,13 +84,13 @@ export function createCodexInvoker(options: InvokerOptions = {}): AgentInvoker {
 }
 
 /** Reads `codex exec --json` (and recognises the pre-0.44 stream and rollout files). */
-export function parseCodexOutput(
-  stdout: string,
-  stderr: string,
-  exitCode: number | null,
-  durationSeconds: number,
-  requestedModel: string | null,
-): InvocationResult {
+export const parseCodexOutput: OutputParser = (
+  stdout,
+  stderr,
+  exitCode,
+  durationSeconds,
+  requestedModel,
+) => {
   const records = jsonRecords(stdout);
   // The stream names no model: what we asked for is the best we know.
   const model =
@@ -135,7 +135,7 @@ export function parseCodexOutput(
     sessionId,
     responseText,
   });
-}
+};
 
 /** Codex counts cached prompt tokens inside `input_tokens`: take them out. */
 function normalise(usage: TurnUsage): Partial<Usage> {

@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import { Compile } from "typebox/compile";
-import type { AgentInvoker, InvocationResult, InvokerOptions } from "./contract.js";
-import { defineInvoker } from "./define-invoker.js";
+import type { AgentInvoker, InvokerOptions } from "./contract.js";
+import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
 
 const ModelEvent = Compile(
@@ -54,13 +54,13 @@ export function createCopilotInvoker(options: InvokerOptions = {}): AgentInvoker
 }
 
 /** Reads Copilot's JSONL session events: output tokens only, no input, cache or cost. */
-export function parseCopilotOutput(
-  stdout: string,
-  stderr: string,
-  exitCode: number | null,
-  durationSeconds: number,
-  requestedModel: string | null,
-): InvocationResult {
+export const parseCopilotOutput: OutputParser = (
+  stdout,
+  stderr,
+  exitCode,
+  durationSeconds,
+  requestedModel,
+) => {
   const records = jsonRecords(stdout);
   const result = records.findLast((r) => ResultEvent.Check(r));
   const messages = records.filter((r) => AssistantMessage.Check(r)).map((r) => r.data);
@@ -82,4 +82,4 @@ export function parseCopilotOutput(
     sessionId: result?.sessionId,
     responseText: messages.findLast((m) => m.content !== undefined)?.content?.trim() ?? null,
   });
-}
+};

@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import { Compile } from "typebox/compile";
-import type { AgentInvoker, InvocationResult, InvokerOptions } from "./contract.js";
-import { defineInvoker } from "./define-invoker.js";
+import type { AgentInvoker, InvokerOptions } from "./contract.js";
+import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
@@ -53,13 +53,13 @@ export function createCursorInvoker(options: InvokerOptions = {}): AgentInvoker 
 }
 
 /** Reads Cursor's json/stream-json result; usage only in newer builds, never a cost. */
-export function parseCursorOutput(
-  stdout: string,
-  stderr: string,
-  exitCode: number | null,
-  durationSeconds: number,
-  requestedModel: string | null,
-): InvocationResult {
+export const parseCursorOutput: OutputParser = (
+  stdout,
+  stderr,
+  exitCode,
+  durationSeconds,
+  requestedModel,
+) => {
   const records = jsonRecords(stdout);
   const result = records.findLast((r) => ResultRecord.Check(r));
   const failed = result?.is_error === true || result?.subtype !== "success";
@@ -79,4 +79,4 @@ export function parseCursorOutput(
     sessionId: result?.session_id,
     responseText: result?.result ?? null,
   });
-}
+};

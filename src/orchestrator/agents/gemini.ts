@@ -1,7 +1,7 @@
 import { type Static, Type } from "typebox";
 import { Compile } from "typebox/compile";
 import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "./contract.js";
-import { defineInvoker } from "./define-invoker.js";
+import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords, minusKnown, sumKnown } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
@@ -97,13 +97,13 @@ export function createGeminiInvoker(options: InvokerOptions = {}): AgentInvoker 
 }
 
 /** Reads Gemini's json or stream-json output; an error object may be on stderr instead. */
-export function parseGeminiOutput(
-  stdout: string,
-  stderr: string,
-  exitCode: number | null,
-  durationSeconds: number,
-  requestedModel: string | null,
-): InvocationResult {
+export const parseGeminiOutput: OutputParser = (
+  stdout,
+  stderr,
+  exitCode,
+  durationSeconds,
+  requestedModel,
+) => {
   const records = jsonRecords(stdout);
   const result = records.findLast((r) => StreamResult.Check(r));
   if (result !== undefined) {
@@ -141,7 +141,7 @@ export function parseGeminiOutput(
     sessionId: output.session_id,
     responseText: output.response,
   });
-}
+};
 
 /**
  * `prompt` includes `cached`; `tool` (tool-use prompt) is input too; `thoughts` are output.

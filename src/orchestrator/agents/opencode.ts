@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import { Compile } from "typebox/compile";
-import type { AgentInvoker, InvocationResult, InvokerOptions } from "./contract.js";
-import { defineInvoker } from "./define-invoker.js";
+import type { AgentInvoker, InvokerOptions } from "./contract.js";
+import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
@@ -61,13 +61,13 @@ export function createOpencodeInvoker(options: InvokerOptions = {}): AgentInvoke
 }
 
 /** Reads `opencode run --format json`: usage per step (summed), errors that exit 0. */
-export function parseOpencodeOutput(
-  stdout: string,
-  stderr: string,
-  exitCode: number | null,
-  durationSeconds: number,
-  requestedModel: string | null,
-): InvocationResult {
+export const parseOpencodeOutput: OutputParser = (
+  stdout,
+  stderr,
+  exitCode,
+  durationSeconds,
+  requestedModel,
+) => {
   const records = jsonRecords(stdout);
   const events = records.filter((r) => WithSession.Check(r));
   const steps = records.filter((r) => StepFinish.Check(r)).map((r) => r.part);
@@ -103,4 +103,4 @@ export function parseOpencodeOutput(
     sessionId: events[0]?.sessionID,
     responseText: text === "" ? null : text,
   });
-}
+};
