@@ -2,6 +2,8 @@ import type { Event } from "../events/event.js";
 import type { JsonObject } from "../events/py-json.js";
 import { TelemetryError } from "./errors.js";
 import { PicoSum, type PicoUsd, picoFromUsd } from "./money.js";
+import { EventFields } from "./scan/event-fields.js";
+import { UsageRow, type UsageRowKey } from "./scan/usage-rows.js";
 
 /** The keys a cost report can group by. */
 export const GROUP_BY_KEYS = ["agent", "model", "feature", "role", "wp"] as const;
@@ -64,10 +66,9 @@ export function parseGroupBy(text: string): readonly GroupByKey[] {
   return keys.filter(valid);
 }
 
-function groupValue(event: Event, key: GroupByKey): string {
-  const value =
-    key === "feature" ? event.aggregate_id : event.payload[key === "wp" ? "wp_id" : key];
-  return typeof value === "string" && value !== "" ? value : UNKNOWN_GROUP;
+function rowGroupValue(row: UsageRowKey, key: GroupByKey): string {
+  const value = key === "feature" ? row.aggregateId : key === "wp" ? row.wpId : row[key];
+  return value !== null && value !== "" ? value : UNKNOWN_GROUP;
 }
 
 function tokens(value: unknown): number {
@@ -153,6 +154,7 @@ export class CostAccumulator {
   readonly #groups = new Map<string, GroupTotals>();
   // Resolving a model id is not free and a log holds few distinct ones.
   readonly #rates = new Map<string, TokenRates | null>();
+  readonly #scratch = new EventFields();
 
   constructor(groupBy: readonly GroupByKey[], pricing: RateResolver) {
     if (groupBy.length === 0) throw new TelemetryError("INVALID_GROUP_BY", "no group-by key");
@@ -161,39 +163,43 @@ export class CostAccumulator {
   }
 
   add(event: Event): void {
-    const key = this.#keys.map((k) => groupValue(event, k)).join(",");
+    const row = new UsageRow(this.#scratch.fromEvent(event));
+    row.add(this.#scratch);
+    this.addRow(row);
+  }
+
+  /** Adds a row of summed events (see UsageRows): the same as adding each of its events. */
+  addRow(row: UsageRow): void {
+    const key = this.#keys.map((k) => rowGroupValue(row, k)).join(",");
     let group = this.#groups.get(key);
     if (group === undefined) {
       group = new GroupTotals();
       this.#groups.set(key, group);
     }
-    const { payload } = event;
-    const input = tokens(payload.input_tokens);
-    const output = tokens(payload.output_tokens);
-    const cacheRead = tokens(payload.cache_read_tokens);
-    const cacheWrite = tokens(payload.cache_write_tokens);
-    group.inputTokens += input;
-    group.outputTokens += output;
-    group.cacheReadTokens += cacheRead;
-    group.cacheWriteTokens += cacheWrite;
-    group.eventCount++;
-    const cost = payload.cost_usd;
-    if (typeof cost === "number") {
-      group.reported.add(picoFromUsd(cost));
-      return;
-    }
-    if (!hasUsage(payload)) {
-      group.noUsageEventCount++;
-      return;
-    }
-    const model = typeof payload.model === "string" && payload.model !== "" ? payload.model : null;
+    group.inputTokens += row.inputTokens;
+    group.outputTokens += row.outputTokens;
+    group.cacheReadTokens += row.cacheReadTokens;
+    group.cacheWriteTokens += row.cacheWriteTokens;
+    group.eventCount += row.eventCount;
+    group.reported.add(row.reported.total);
+    group.noUsageEventCount += row.noUsageCount;
+    if (row.estimateCount === 0) return;
+    const model = row.model !== null && row.model !== "" ? row.model : null;
     const rates = model === null ? null : this.#ratesOf(model);
     if (rates === null) {
-      group.unpricedEventCount++;
+      group.unpricedEventCount += row.estimateCount;
       group.unpricedModels.add(model ?? NO_MODEL);
       return;
     }
-    addEstimate(group.estimated, input, output, cacheRead, cacheWrite, rates);
+    // Exact: rate x (sum of counts) is the sum of rate x count, in integers.
+    addEstimate(
+      group.estimated,
+      row.estimateInputTokens,
+      row.estimateOutputTokens,
+      row.estimateCacheReadTokens,
+      row.estimateCacheWriteTokens,
+      rates,
+    );
   }
 
   #ratesOf(model: string): TokenRates | null {

@@ -1,16 +1,11 @@
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { monotonicFactory } from "ulid";
-import {
-  compareEvents,
-  type Event,
-  isInvalid,
-  parseEventLine,
-  serializeEvent,
-} from "../events/event.js";
+import { compareEvents, type Event, isInvalid, serializeEvent } from "../events/event.js";
 import type { EventId } from "../events/event-id.js";
 import type { EventStore } from "../events/store.js";
-import { EXECUTION_FLOAT_KEYS, executionPayloadProblem } from "./execution-payload.js";
+import { malformedLinesWarning, readEventLine } from "./event-line.js";
+import { EXECUTION_FLOAT_KEYS } from "./execution-payload.js";
 import { withFileLock } from "./file-lock.js";
 import { readLogLines } from "./jsonl-reader.js";
 import { indexPathFor, LogIndex } from "./log-index.js";
@@ -195,16 +190,15 @@ export class SimpleJsonStore implements EventStore {
     for await (const batch of readLogLines(this.filePath, { start })) {
       const events: Event[] = [];
       for (const { text, number } of batch.lines) {
-        if (text !== null && isBlank(text)) continue;
+        const event = readEventLine(text);
+        if (event === null) continue;
         stats.lines++;
-        const event = text === null ? { error: "not valid UTF-8" } : parseEventLine(text);
-        const problem = isInvalid(event) ? event.error : executionPayloadProblem(event);
-        if (problem === null && !isInvalid(event)) {
+        if (!isInvalid(event)) {
           events.push(event);
           continue;
         }
         stats.skipped++;
-        stats.firstSkipped ??= { line: number, reason: problem ?? "invalid event" };
+        stats.firstSkipped ??= { line: number, reason: event.error };
       }
       yield events;
       if (batch.terminated) onCovered?.(batch.endOffset);
@@ -212,21 +206,9 @@ export class SimpleJsonStore implements EventStore {
   }
 
   #reportSkipped(stats: LogReadStats): void {
-    if (stats.skipped === 0 || !stats.firstSkipped) return;
-    const { line, reason } = stats.firstSkipped;
-    const plural = stats.skipped === 1 ? "line" : "lines";
-    this.#warn({
-      code: "MALFORMED_LINES",
-      file: this.filePath,
-      skipped: stats.skipped,
-      message: `${this.filePath}: skipped ${stats.skipped} malformed ${plural} (first at line ${line}: ${reason})`,
-    });
+    const warning = malformedLinesWarning(this.filePath, stats);
+    if (warning) this.#warn(warning);
   }
-}
-
-// Cheaper than trim() on every line: only a line that starts with white space can be blank.
-function isBlank(text: string): boolean {
-  return text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === "");
 }
 
 function emptyStats(): LogReadStats {

@@ -1,3 +1,4 @@
+import { cleanLine } from "./event-line.js";
 import { open } from "node:fs/promises";
 
 /** One line of a log, without its line ending; `text` is null when the bytes are not UTF-8. */
@@ -41,11 +42,9 @@ function toLines(bytes: Uint8Array, firstNumber: number): LogLine[] {
   }
   const lines: LogLine[] = new Array(texts.length);
   for (let i = 0; i < texts.length; i++) {
-    let text = texts[i] ?? null;
-    // Tolerate CRLF (a log checked out on Windows) and a BOM at the start of the file.
-    if (text?.endsWith("\r")) text = text.slice(0, -1);
-    if (text !== null && firstNumber + i === 1 && text.startsWith("\ufeff")) text = text.slice(1);
-    lines[i] = { text, number: firstNumber + i };
+    const text = texts[i] ?? null;
+    const number = firstNumber + i;
+    lines[i] = { text: text === null ? null : cleanLine(text, number), number };
   }
   return lines;
 }

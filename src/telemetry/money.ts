@@ -35,6 +35,13 @@ export class PicoSum {
     this.#big += pico;
   }
 
+  /** Adds a reported USD figure exactly as `add(picoFromUsd(usd))`, without a bigint per call. */
+  addUsd(usd: number): void {
+    const pico = Math.round(usd * PICO_PER_USD);
+    if (Number.isSafeInteger(pico)) this.addSafe(pico);
+    else this.add(picoFromUsd(usd));
+  }
+
   get total(): PicoUsd {
     return (this.#big + BigInt(this.#small)) as PicoUsd;
   }

@@ -1,9 +1,13 @@
+import { join } from "node:path";
 import { compareEvents, type Event } from "../events/event.js";
 import { epochMicros } from "../events/timestamp.js";
 import { CostAccumulator, type CostGroup, parseGroupBy, type RateResolver } from "./cost.js";
+import { EVENT_LOG_FILE } from "./emit.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
-import { compileFilter, type EventFilter, streamExecutionEvents } from "./query.js";
+import { compileFilter, type EventFilter, streamExecutionEvents, timeBound } from "./query.js";
+import { tallyLogs } from "./scan/log-tallies.js";
+import type { UsageRowKey } from "./scan/usage-rows.js";
 import type { WarningSink } from "./warnings.js";
 
 /** What to report on: the project, its features, and which of their execution events. */
@@ -44,20 +48,73 @@ async function* scopeEvents(
   }
 }
 
-/** The cost report of a project's execution events, streamed: memory holds only the groups. */
+export interface CostReportOptions {
+  /** Keep and use `.kittify/cache/` (default true); reports are the same either way. */
+  readonly cache?: boolean | undefined;
+  /** Threads to read with, the main one included; default: the available parallelism. */
+  readonly threads?: number | undefined;
+  /** Logs smaller than this are read by one thread; default 8 MiB. */
+  readonly minRangeBytes?: number | undefined;
+  /** Bytes read so far and in all, as the scan goes (for a progress indicator). */
+  readonly onProgress?: ((bytesDone: number, bytesTotal: number) => void) | undefined;
+}
+
+/**
+ * The cost report of a project's execution events. Logs are summed into usage rows (read in
+ * parallel, or taken from the cache plus what was appended), then rolled up into groups: the
+ * same groups, to the pico-dollar, as costing every event one by one.
+ */
 export async function costReport(
   scope: ReportScope,
   groupBy: string,
   pricing: RateResolver,
+  options: CostReportOptions = {},
 ): Promise<CostReport> {
   const acc = new CostAccumulator(parseGroupBy(groupBy), pricing);
-  let featureCount = 0;
-  for await (const event of scopeEvents(scope, (n) => {
-    featureCount = n;
-  })) {
-    acc.add(event);
+  const filter = scope.filter ?? {};
+  compileFilter(filter); // a bad date bound fails before any file is read
+  const window =
+    filter.since === undefined && filter.until === undefined
+      ? undefined
+      : {
+          since: filter.since === undefined ? undefined : timeBound(filter.since, "since"),
+          until: filter.until === undefined ? undefined : timeBound(filter.until, "until"),
+        };
+  const features = await listFeatureDirs(scope.repoRoot, {
+    pattern: scope.feature,
+    warn: scope.warn,
+  });
+  const tallies = await tallyLogs(
+    features.map(({ dir }) => join(dir, EVENT_LOG_FILE)),
+    {
+      warn: scope.warn,
+      window,
+      cacheDir: options.cache === false ? null : join(scope.repoRoot, CACHE_DIR),
+      threads: options.threads,
+      minRangeBytes: options.minRangeBytes,
+      onProgress: options.onProgress,
+    },
+  );
+  const matches = compileRowFilter(filter);
+  for (const tally of tallies) {
+    for (const row of tally.rows) if (matches(row)) acc.addRow(row);
   }
-  return { groups: acc.groups(), featureCount };
+  return { groups: acc.groups(), featureCount: features.length };
+}
+
+/** Where reports keep their cache, relative to the project root (safe to delete, never commit). */
+export const CACHE_DIR = join(".kittify", "cache");
+
+/** The field conditions of a filter, on usage rows (time is applied while reading). */
+function compileRowFilter(filter: Omit<EventFilter, "eventType">): (row: UsageRowKey) => boolean {
+  const checks: ((row: UsageRowKey) => boolean)[] = [];
+  const { wpId, agent, model, role, success } = filter;
+  if (wpId !== undefined) checks.push((row) => row.wpId === wpId);
+  if (agent !== undefined) checks.push((row) => row.agent === agent);
+  if (model !== undefined) checks.push((row) => row.model === model);
+  if (role !== undefined) checks.push((row) => row.role === role);
+  if (success !== undefined) checks.push((row) => row.success === success);
+  return (row) => checks.every((check) => check(row));
 }
 
 /** A project's matching execution events, oldest first; only the last `limit` when given. */

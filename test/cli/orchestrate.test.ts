@@ -533,7 +533,7 @@ describe("spec-kitty orchestrate with an unwritable feature folder", () => {
         ],
       },
     ]);
-    await mkdir(join(root, ".kittify"));
+    await mkdir(join(root, ".kittify"), { recursive: true });
     await openToOthers(root, join(root, ".kittify"), join(root, "fake-agent-state"));
     await chmod(join(root, ".kittify"), 0o777);
     await chmod(join(root, "fake-agent-state"), 0o777);

@@ -9,7 +9,7 @@ const PYTHON_TABLE = join(import.meta.dirname, "..", "fixtures", "pricing", "pyt
 
 async function projectWithPythonTable(): Promise<string> {
   const root = await copyOfFixtureProject();
-  await mkdir(join(root, ".kittify"));
+  await mkdir(join(root, ".kittify"), { recursive: true });
   await copyFile(PYTHON_TABLE, join(root, ".kittify", "pricing.yaml"));
   return root;
 }

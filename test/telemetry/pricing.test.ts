@@ -38,7 +38,7 @@ function shipped(): ParsedPricingTable {
 /** A fresh project root with `.kittify/pricing.yaml` holding `text`. */
 async function projectWith(text: string): Promise<{ root: string; file: string }> {
   const root = await tempDir();
-  await mkdir(join(root, ".kittify"));
+  await mkdir(join(root, ".kittify"), { recursive: true });
   const file = join(root, ".kittify", "pricing.yaml");
   await writeFile(file, text);
   return { root, file };

@@ -1,0 +1,222 @@
+import { open } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { IdSet, type IdSetData } from "./id-set.js";
+import { LogTally, type LogTallyJson } from "./log-tally.js";
+import { type RangeOptions, scanRange, type TimeWindow } from "./scan-range.js";
+
+/** One log to sum, from a line start to its end. */
+export interface FileJob {
+  readonly path: string;
+  readonly start: number;
+  /** The file's size when planned: lines starting before it are read. */
+  readonly end: number;
+  readonly unterminated: RangeOptions["unterminated"];
+}
+
+export interface FileResult {
+  readonly tally: LogTally;
+  /** The ids of the lines read (to save in the cache). */
+  readonly ids: IdSet;
+  /** The offset after the last line read. */
+  readonly end: number;
+}
+
+export interface ParallelOptions {
+  readonly window?: TimeWindow | undefined;
+  /** Threads to use, the main one included; default: the machine's available parallelism. */
+  readonly threads?: number | undefined;
+  /** Below this many bytes a range is not worth a thread of its own; default 8 MiB. */
+  readonly minRangeBytes?: number | undefined;
+  /** Called with the bytes read so far, after each range (for a progress indicator). */
+  readonly onProgress?: ((bytesDone: number, bytesTotal: number) => void) | undefined;
+}
+
+/** What a worker is sent and sends back (see scan-worker.ts). */
+export interface RangeJob extends Omit<RangeOptions, "ids"> {
+  readonly path: string;
+}
+export type RangeReply =
+  | { readonly tally: LogTallyJson; readonly ids: IdSetData; readonly end: number }
+  | { readonly error: string };
+
+const DEFAULT_MIN_RANGE = 8 << 20;
+const NEWLINE = 0x0a;
+
+interface PlannedRange {
+  readonly job: RangeJob;
+  readonly file: number;
+  result?: FileResult;
+}
+
+/**
+ * Sums several logs, splitting big ones into line-aligned ranges read by worker threads and
+ * the main thread at once. Each range keeps its own id set; joining them finds events repeated
+ * across ranges, and a file with any is read again in one piece, so the result is always the
+ * one a single sequential read gives.
+ */
+export async function scanFiles(
+  files: readonly FileJob[],
+  options: ParallelOptions = {},
+): Promise<FileResult[]> {
+  const threads = Math.max(1, options.threads ?? availableParallelism());
+  const total = files.reduce((sum, f) => sum + Math.max(0, f.end - f.start), 0);
+  const target = Math.max(options.minRangeBytes ?? DEFAULT_MIN_RANGE, Math.ceil(total / threads));
+  const ranges: PlannedRange[] = [];
+  for (const [file, job] of files.entries()) {
+    for (const range of await splitFile(job, target, options.window))
+      ranges.push({ job: range, file });
+  }
+  let done = 0;
+  const progress = (range: PlannedRange) => {
+    done += Math.max(0, range.job.end - range.job.start);
+    options.onProgress?.(Math.min(done, total), total);
+  };
+  const workerCount = Math.min(threads, ranges.length) - 1;
+  await runRanges(ranges, workerCount, progress);
+  return Promise.all(
+    files.map((job, file) =>
+      joinFile(
+        job,
+        ranges.filter((r) => r.file === file),
+        options.window,
+      ),
+    ),
+  );
+}
+
+/** Line-aligned ranges of about `target` bytes (one range for a small file). */
+async function splitFile(
+  job: FileJob,
+  target: number,
+  window: TimeWindow | undefined,
+): Promise<RangeJob[]> {
+  const starts = [job.start];
+  if (job.end - job.start > target * 1.5) {
+    const file = await open(job.path, "r");
+    try {
+      const probe = Buffer.allocUnsafe(64 << 10);
+      for (let nominal = job.start + target; nominal < job.end - target / 2; nominal += target) {
+        const next = await nextLineStart(file, probe, nominal, job.end);
+        if (next !== null && next > (starts.at(-1) as number) && next < job.end) starts.push(next);
+      }
+    } finally {
+      await file.close();
+    }
+  }
+  return starts.map((start, i) => {
+    const last = i === starts.length - 1;
+    return {
+      path: job.path,
+      start,
+      end: last ? job.end : (starts[i + 1] as number),
+      window,
+      unterminated: last ? job.unterminated : "read",
+    };
+  });
+}
+
+async function nextLineStart(
+  file: Awaited<ReturnType<typeof open>>,
+  probe: Buffer,
+  from: number,
+  end: number,
+): Promise<number | null> {
+  for (let position = from; position < end; position += probe.length) {
+    const { bytesRead } = await file.read(probe, 0, probe.length, position);
+    if (bytesRead === 0) return null;
+    const newline = probe.subarray(0, bytesRead).indexOf(NEWLINE);
+    if (newline !== -1) return position + newline + 1;
+  }
+  return null;
+}
+
+/** Reads every range: workers and the main thread each take the next one until none is left. */
+async function runRanges(
+  ranges: PlannedRange[],
+  workerCount: number,
+  progress: (range: PlannedRange) => void,
+): Promise<void> {
+  let next = 0;
+  const take = (): PlannedRange | undefined => ranges[next++];
+  const inMain = async () => {
+    for (let range = take(); range; range = take()) {
+      const ids = new IdSet();
+      const { tally, end } = await scanRange(range.job.path, { ...range.job, ids });
+      range.result = { tally, ids, end };
+      progress(range);
+    }
+  };
+  const workers = Array.from({ length: Math.max(0, workerCount) }, () => startWorker());
+  try {
+    await Promise.all([inMain(), ...workers.map((w) => inWorker(w, take, progress))]);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  // A range a worker could not read (it failed to start, say) is read here.
+  for (const range of ranges) {
+    if (range.result) continue;
+    const ids = new IdSet();
+    const { tally, end } = await scanRange(range.job.path, { ...range.job, ids });
+    range.result = { tally, ids, end };
+  }
+}
+
+async function inWorker(
+  worker: Worker,
+  take: () => PlannedRange | undefined,
+  progress: (range: PlannedRange) => void,
+): Promise<void> {
+  for (let range = take(); range; range = take()) {
+    const reply = await ask(worker, range.job);
+    if (reply === null || "error" in reply) return; // left for the main thread
+    const tally = LogTally.fromJSON(reply.tally);
+    const ids = IdSet.from(reply.ids);
+    if (tally === null || ids === null) return;
+    range.result = { tally, ids, end: reply.end };
+    progress(range);
+  }
+}
+
+function ask(worker: Worker, job: RangeJob): Promise<RangeReply | null> {
+  return new Promise((resolve) => {
+    const onMessage = (reply: RangeReply) => {
+      worker.off("error", onError);
+      resolve(reply);
+    };
+    const onError = () => {
+      worker.off("message", onMessage);
+      resolve(null);
+    };
+    worker.once("message", onMessage);
+    worker.once("error", onError);
+    worker.postMessage(job);
+  });
+}
+
+function startWorker(): Worker {
+  // From source (tests, tsx) the worker is TypeScript and needs tsx's loader; built, it is JS.
+  const fromSource = import.meta.url.endsWith(".ts");
+  const script = new URL(fromSource ? "./scan-worker.ts" : "./scan-worker.js", import.meta.url);
+  return new Worker(script, fromSource ? { execArgv: ["--import", "tsx"] } : {});
+}
+
+/** A file's ranges joined in file order; read again in one piece if an id repeats across them. */
+async function joinFile(
+  job: FileJob,
+  ranges: PlannedRange[],
+  window: TimeWindow | undefined,
+): Promise<FileResult> {
+  const [first, ...rest] = ranges.map((r) => r.result as FileResult);
+  if (first === undefined) return { tally: new LogTally(), ids: new IdSet(), end: job.start };
+  let repeated = 0;
+  for (const part of rest) {
+    repeated += first.ids.addAll(part.ids.data());
+    first.tally.append(part.tally);
+  }
+  if (repeated === 0)
+    return { tally: first.tally, ids: first.ids, end: rest.at(-1)?.end ?? first.end };
+  const ids = new IdSet();
+  const { tally, end } = await scanRange(job.path, { ...job, ids, window });
+  return { tally, ids, end };
+}

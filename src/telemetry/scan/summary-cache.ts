@@ -1,0 +1,191 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { BigIntStats } from "node:fs";
+import { type FileHandle, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { crc32 } from "node:zlib";
+import { fingerprints } from "../log-index.js";
+import { IdSet } from "./id-set.js";
+import { LogTally } from "./log-tally.js";
+
+/**
+ * The report's incremental cache: for each log, the tally of its first `end` bytes and the ids
+ * seen there, so that a later report reads only what was appended. It lives in
+ * `.kittify/cache/` and may be deleted at any time.
+ *
+ * A cache entry is used only for the same file (device and inode) that still starts with the
+ * same bytes up to `end` (the first and last 64 of them are compared); a truncated, rewritten or
+ * replaced log, or an entry that does not read back whole (checksums), is ignored and rebuilt.
+ * Prices are not cached (the rows hold tokens), so a changed pricing file needs nothing here.
+ *
+ * Files: `<key>.json` (the tally and the list of id segments) and `<key>.<n>.ids` (id tables).
+ * Each run adds one segment with the ids it read, so a run after a small append writes a small
+ * file; past MAX_SEGMENTS they are merged into one.
+ */
+export interface CachedLog {
+  /** The offset the tally covers: the end of a complete line. */
+  readonly end: number;
+  readonly tally: LogTally;
+  readonly layers: readonly IdSet[];
+  /** The files the layers were read from, in the same order. */
+  readonly segments: readonly Segment[];
+}
+
+/** The file a cache entry belongs to. */
+export interface LogIdentity {
+  readonly path: string;
+  readonly handle: FileHandle;
+  readonly stat: BigIntStats;
+}
+
+const VERSION = 1;
+const MAX_SEGMENTS = 8;
+
+export interface Segment {
+  readonly file: string;
+  readonly slots: number;
+  readonly size: number;
+  readonly crc: number;
+}
+
+interface Header {
+  readonly version: number;
+  readonly log: string;
+  readonly dev: string;
+  readonly ino: string;
+  readonly end: number;
+  readonly head: string;
+  readonly tail: string;
+  readonly tally: unknown;
+  readonly segments: readonly Segment[];
+}
+
+function entryKey(logPath: string): string {
+  return createHash("sha256").update(resolve(logPath)).digest("hex").slice(0, 20);
+}
+
+/** The cached state of a log, or null when there is none that can be trusted. */
+export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise<CachedLog | null> {
+  const key = entryKey(log.path);
+  let header: Header;
+  try {
+    header = JSON.parse(await readFile(join(cacheDir, `${key}.json`), "utf8")) as Header;
+  } catch {
+    return null;
+  }
+  if (
+    typeof header !== "object" ||
+    header === null ||
+    header.version !== VERSION ||
+    header.dev !== String(log.stat.dev) ||
+    header.ino !== String(log.stat.ino) ||
+    !Number.isSafeInteger(header.end) ||
+    header.end > Number(log.stat.size) ||
+    !Array.isArray(header.segments)
+  ) {
+    return null;
+  }
+  const [head, tail] = await fingerprints(log.handle, header.end);
+  if (head !== header.head || tail !== header.tail) return null;
+  const tally = LogTally.fromJSON(header.tally);
+  if (tally === null) return null;
+  const layers: IdSet[] = [];
+  for (const segment of header.segments) {
+    const set = await readSegment(cacheDir, key, segment);
+    if (set === null) return null;
+    layers.push(set);
+  }
+  return { end: header.end, tally, layers, segments: header.segments };
+}
+
+async function readSegment(cacheDir: string, key: string, segment: Segment): Promise<IdSet | null> {
+  if (typeof segment?.file !== "string" || !segment.file.startsWith(`${key}.`)) return null;
+  if (!Number.isSafeInteger(segment.slots) || segment.slots <= 0) return null;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(cacheDir, segment.file));
+  } catch {
+    return null;
+  }
+  const tagBytes = segment.slots * 2;
+  if (bytes.length !== tagBytes + segment.slots * 16 || crc32(bytes) !== segment.crc) return null;
+  // Copied into fresh buffers: typed arrays need aligned offsets, a Buffer from readFile may not be.
+  const tags = new Uint16Array(segment.slots);
+  new Uint8Array(tags.buffer).set(bytes.subarray(0, tagBytes));
+  const words = new Uint32Array(segment.slots * 4);
+  new Uint8Array(words.buffer).set(bytes.subarray(tagBytes));
+  const set = IdSet.from({ size: segment.size, tags, words });
+  return set;
+}
+
+/**
+ * Saves a log's state: the tally of its first `end` bytes, the id layers it was `loaded` with
+ * and the ids read since. Failing to save loses only speed, so errors are swallowed.
+ */
+export async function saveCachedLog(
+  cacheDir: string,
+  log: LogIdentity,
+  state: { end: number; tally: LogTally; loaded: CachedLog | null; fresh: IdSet },
+): Promise<void> {
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    const key = entryKey(log.path);
+    const loaded = state.loaded;
+    let layers: { set: IdSet; segment: Segment | null }[] = (loaded?.layers ?? []).map(
+      (set, i) => ({ set, segment: loaded?.segments[i] ?? null }),
+    );
+    // Layers loaded from this entry keep their files; a first save or a merge writes anew.
+    if (layers.some((l) => l.segment === null) || layers.length + 1 > MAX_SEGMENTS) {
+      const merged = new IdSet(state.fresh.size + layers.reduce((n, l) => n + l.set.size, 0));
+      for (const l of layers) merged.addAll(l.set.data());
+      merged.addAll(state.fresh.data());
+      layers = [{ set: merged, segment: null }];
+    } else if (state.fresh.size > 0) {
+      layers.push({ set: state.fresh, segment: null });
+    }
+    const segments: Segment[] = [];
+    for (const layer of layers)
+      segments.push(layer.segment ?? (await writeSegment(cacheDir, key, layer.set)));
+    const [head, tail] = await fingerprints(log.handle, state.end);
+    const header: Header = {
+      version: VERSION,
+      log: resolve(log.path),
+      dev: String(log.stat.dev),
+      ino: String(log.stat.ino),
+      end: state.end,
+      head,
+      tail,
+      tally: state.tally.toJSON(),
+      segments,
+    };
+    const temp = join(cacheDir, `${key}.json.${randomBytes(4).toString("hex")}.tmp`);
+    await writeFile(temp, JSON.stringify(header));
+    await rename(temp, join(cacheDir, `${key}.json`));
+    await removeUnlisted(cacheDir, key, segments);
+  } catch {
+    // A read-only checkout, a full disk: the next report reads the log in full again.
+  }
+}
+
+async function writeSegment(cacheDir: string, key: string, set: IdSet): Promise<Segment> {
+  const { size, tags, words } = set.data();
+  const bytes = Buffer.concat([
+    Buffer.from(tags.buffer, tags.byteOffset, tags.byteLength),
+    Buffer.from(words.buffer, words.byteOffset, words.byteLength),
+  ]);
+  const file = `${key}.${randomBytes(4).toString("hex")}.ids`;
+  await writeFile(join(cacheDir, file), bytes);
+  return { file, slots: tags.length, size, crc: crc32(bytes) };
+}
+
+async function removeUnlisted(
+  cacheDir: string,
+  key: string,
+  segments: readonly Segment[],
+): Promise<void> {
+  const listed = new Set(segments.map((s) => s.file));
+  for (const name of await readdir(cacheDir)) {
+    if (name.startsWith(`${key}.`) && name.endsWith(".ids") && !listed.has(name)) {
+      await rm(join(cacheDir, name), { force: true });
+    }
+  }
+}
