@@ -4,6 +4,7 @@ import { loadPricingTable } from "../telemetry/pricing.js";
 import { costReport, type ReportScope } from "../telemetry/report.js";
 import { colorsFor } from "./output.js";
 import type { ProgramIo } from "./program.js";
+import { scanProgress } from "./progress.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderCostJson, renderCostTable } from "./render-cost.js";
 import {
@@ -59,8 +60,17 @@ Examples:
         filter: { since: options.since, until: options.until },
         warn,
       };
-      const report = await costReport(scope, options.groupBy, pricing);
       const json = options.json === true;
+      // On stderr only, so even `--json | jq` on a terminal gets it and stdout stays clean.
+      const progress = scanProgress(io, "Reading event logs");
+      let report: Awaited<ReturnType<typeof costReport>>;
+      try {
+        report = await costReport(scope, options.groupBy, pricing, {
+          onProgress: progress.onProgress,
+        });
+      } finally {
+        progress.stop();
+      }
       if (options.feature !== undefined && report.featureCount === 0) {
         noFeatures(io, options.feature, json);
       } else if (report.groups.length === 0) {

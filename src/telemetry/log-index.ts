@@ -128,8 +128,7 @@ function lowerBound(sorted: readonly string[], value: string): number {
   return lo;
 }
 
-/** Base64 of the first and the last 64 bytes of the log's first `size` bytes: enough to notice a rewrite. */
-export async function fingerprints(log: FileHandle, size: number): Promise<[string, string]> {
+async function fingerprints(log: FileHandle, size: number): Promise<[string, string]> {
   const length = Math.min(FINGERPRINT_BYTES, size);
   const read = async (position: number): Promise<string> => {
     const buffer = Buffer.alloc(length);

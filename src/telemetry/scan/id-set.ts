@@ -167,6 +167,22 @@ export class IdSet {
     return repeated;
   }
 
+  /** Whether any id of `other` is also in this set. */
+  sharesAny(other: IdSet): boolean {
+    const tags = other.#tags;
+    const words = other.#words;
+    for (let s = 0; s < tags.length; s++) {
+      const tag = tags[s] as number;
+      if (tag === 0) continue;
+      const o = s * 4;
+      const w0 = words[o] as number;
+      const w1 = words[o + 1] as number;
+      const w2 = words[o + 2] as number;
+      if (this.#find(tag, w0, w1, w2, words[o + 3] as number) >= 0) return true;
+    }
+    return false;
+  }
+
   data(): IdSetData {
     return { size: this.#size, tags: this.#tags, words: this.#words };
   }

@@ -326,6 +326,11 @@ class LineScanner {
     return this.byteAt(this.skipSpace()) === 0x6e;
   }
 
+  /** Consumes a `null` if one is next; anything else is left unread. */
+  private readNull(): boolean {
+    return this.nullNext() && this.readLiteral() === 0;
+  }
+
   /** Any JSON value, validated and not kept. */
   private skipValue(depth: number): boolean {
     const b = this.byteAt(this.skipSpace());
@@ -400,7 +405,7 @@ class LineScanner {
       case TIMESTAMP:
         return this.readPlainString() && this.readTimestamp(out);
       case CAUSATION_ID:
-        if (this.readLiteral() === 0) return true;
+        if (this.readNull()) return true;
         return (
           this.readPlainString() && this.causation.decode(this.buf, this.strStart, this.strEnd)
         );
@@ -434,7 +439,7 @@ class LineScanner {
 
   /** A string or null; undefined when it is neither (or a string this scanner leaves alone). */
   private nullableString(): string | null | undefined {
-    if (this.readLiteral() === 0) return null;
+    if (this.readNull()) return null;
     return this.readPlainString() ? this.internedString() : undefined;
   }
 
@@ -496,7 +501,7 @@ class LineScanner {
         return this.readNumber() && this.numIsInteger;
       default:
         // COST_SOURCE
-        if (this.readLiteral() === 0) return true;
+        if (this.readNull()) return true;
         return this.readPlainString() && (this.bytesEqual(REPORTED) || this.bytesEqual(ESTIMATED));
     }
   }

@@ -1,7 +1,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { malformedLinesWarning } from "../event-line.js";
 import type { WarningSink } from "../warnings.js";
-import { LayeredIdSet } from "./id-set.js";
+import { IdSet, LayeredIdSet } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
 import { type FileJob, type FileResult, scanFiles } from "./parallel-scan.js";
 import { scanRange, type TimeWindow } from "./scan-range.js";
@@ -114,7 +114,7 @@ async function finishLog(
   let end: number;
   if (scanned !== null) {
     ({ tally, end } = scanned);
-    ids = new LayeredIdSet([], scanned.ids);
+    ids = new LayeredIdSet(scanned.ids, new IdSet(16));
   } else {
     const cached = log.cached as CachedLog;
     ids = new LayeredIdSet(cached.layers);
@@ -130,7 +130,13 @@ async function finishLog(
     end = appended.end;
   }
   if (cache?.cacheDir) {
-    await saveCachedLog(cache.cacheDir, log, { end, tally, loaded: log.cached, fresh: ids.fresh });
+    await saveCachedLog(cache.cacheDir, log, {
+      end,
+      tally,
+      layers: ids.layers,
+      loaded: log.cached,
+      fresh: ids.fresh,
+    });
   }
   if (end < size) {
     // A last line without its newline: counted now, but not cached (it may still be growing).

@@ -16,8 +16,8 @@ export interface FileJob {
 
 export interface FileResult {
   readonly tally: LogTally;
-  /** The ids of the lines read (to save in the cache). */
-  readonly ids: IdSet;
+  /** The ids of the lines read, one set per range (to save in the cache as they are). */
+  readonly ids: readonly IdSet[];
   /** The offset after the last line read. */
   readonly end: number;
 }
@@ -28,7 +28,7 @@ export interface ParallelOptions {
   readonly threads?: number | undefined;
   /** Below this many bytes a range is not worth a thread of its own; default 8 MiB. */
   readonly minRangeBytes?: number | undefined;
-  /** Called with the bytes read so far, after each range (for a progress indicator). */
+  /** Called with the bytes read so far, as the scan goes (for a progress indicator). */
   readonly onProgress?: ((bytesDone: number, bytesTotal: number) => void) | undefined;
 }
 
@@ -38,16 +38,26 @@ export interface RangeJob extends Omit<RangeOptions, "ids"> {
 }
 export type RangeReply =
   | { readonly tally: LogTallyJson; readonly ids: IdSetData; readonly end: number }
+  | { readonly progress: number }
   | { readonly error: string };
 
 const DEFAULT_MIN_RANGE = 8 << 20;
 const NEWLINE = 0x0a;
 
+interface RangeResult {
+  readonly tally: LogTally;
+  readonly ids: IdSet;
+  readonly end: number;
+}
+
 interface PlannedRange {
   readonly job: RangeJob;
   readonly file: number;
-  result?: FileResult;
+  result?: RangeResult;
 }
+
+// Lines spec-kitty writes are 350-500 bytes; a wrong guess costs one growth of the set, no more.
+const AVERAGE_LINE_BYTES = 420;
 
 /**
  * Sums several logs, splitting big ones into line-aligned ranges read by worker threads and
@@ -68,8 +78,8 @@ export async function scanFiles(
       ranges.push({ job: range, file });
   }
   let done = 0;
-  const progress = (range: PlannedRange) => {
-    done += Math.max(0, range.job.end - range.job.start);
+  const progress = (bytes: number) => {
+    done += bytes;
     options.onProgress?.(Math.min(done, total), total);
   };
   const workerCount = Math.min(threads, ranges.length) - 1;
@@ -135,16 +145,19 @@ async function nextLineStart(
 async function runRanges(
   ranges: PlannedRange[],
   workerCount: number,
-  progress: (range: PlannedRange) => void,
+  progress: (bytes: number) => void,
 ): Promise<void> {
   let next = 0;
   const take = (): PlannedRange | undefined => ranges[next++];
   const inMain = async () => {
     for (let range = take(); range; range = take()) {
-      const ids = new IdSet();
-      const { tally, end } = await scanRange(range.job.path, { ...range.job, ids });
+      const ids = new IdSet(estimatedIds(range.job.end - range.job.start));
+      const { tally, end } = await scanRange(range.job.path, {
+        ...range.job,
+        ids,
+        onBytes: progress,
+      });
       range.result = { tally, ids, end };
-      progress(range);
     }
   };
   const workers = Array.from({ length: Math.max(0, workerCount) }, () => startWorker());
@@ -156,7 +169,7 @@ async function runRanges(
   // A range a worker could not read (it failed to start, say) is read here.
   for (const range of ranges) {
     if (range.result) continue;
-    const ids = new IdSet();
+    const ids = new IdSet(estimatedIds(range.job.end - range.job.start));
     const { tally, end } = await scanRange(range.job.path, { ...range.job, ids });
     range.result = { tally, ids, end };
   }
@@ -165,30 +178,44 @@ async function runRanges(
 async function inWorker(
   worker: Worker,
   take: () => PlannedRange | undefined,
-  progress: (range: PlannedRange) => void,
+  progress: (bytes: number) => void,
 ): Promise<void> {
   for (let range = take(); range; range = take()) {
-    const reply = await ask(worker, range.job);
-    if (reply === null || "error" in reply) return; // left for the main thread
+    const reply = await ask(worker, range.job, progress);
+    if (reply === null) return; // this range and the rest are left for the main thread
     const tally = LogTally.fromJSON(reply.tally);
     const ids = IdSet.from(reply.ids);
     if (tally === null || ids === null) return;
     range.result = { tally, ids, end: reply.end };
-    progress(range);
   }
 }
 
-function ask(worker: Worker, job: RangeJob): Promise<RangeReply | null> {
+type RangeResultReply = Extract<RangeReply, { tally: unknown }>;
+
+function ask(
+  worker: Worker,
+  job: RangeJob,
+  progress: (bytes: number) => void,
+): Promise<RangeResultReply | null> {
+  let reported = 0;
   return new Promise((resolve) => {
     const onMessage = (reply: RangeReply) => {
+      if ("progress" in reply) {
+        reported += reply.progress;
+        progress(reply.progress);
+        return;
+      }
+      worker.off("message", onMessage);
       worker.off("error", onError);
+      if ("error" in reply) return resolve(null);
+      progress(Math.max(0, job.end - job.start - reported));
       resolve(reply);
     };
     const onError = () => {
       worker.off("message", onMessage);
       resolve(null);
     };
-    worker.once("message", onMessage);
+    worker.on("message", onMessage);
     worker.once("error", onError);
     worker.postMessage(job);
   });
@@ -201,22 +228,32 @@ function startWorker(): Worker {
   return new Worker(script, fromSource ? { execArgv: ["--import", "tsx"] } : {});
 }
 
-/** A file's ranges joined in file order; read again in one piece if an id repeats across them. */
+/**
+ * A file's ranges joined in file order. The id sets are kept apart (no merged copy of a million
+ * ids); an id found in two of them means an event repeated across ranges, and then the file is
+ * read again in one piece.
+ */
 async function joinFile(
   job: FileJob,
   ranges: PlannedRange[],
   window: TimeWindow | undefined,
 ): Promise<FileResult> {
-  const [first, ...rest] = ranges.map((r) => r.result as FileResult);
-  if (first === undefined) return { tally: new LogTally(), ids: new IdSet(), end: job.start };
-  let repeated = 0;
-  for (const part of rest) {
-    repeated += first.ids.addAll(part.ids.data());
-    first.tally.append(part.tally);
+  const parts = ranges.map((r) => r.result as RangeResult);
+  const [first, ...rest] = parts;
+  if (first === undefined) return { tally: new LogTally(), ids: [], end: job.start };
+  const repeated = rest.some((part, i) =>
+    parts.slice(0, i + 1).some((earlier) => earlier.ids.sharesAny(part.ids)),
+  );
+  if (repeated) {
+    const ids = new IdSet(estimatedIds(job.end - job.start));
+    const { tally, end } = await scanRange(job.path, { ...job, ids, window });
+    return { tally, ids: [ids], end };
   }
-  if (repeated === 0)
-    return { tally: first.tally, ids: first.ids, end: rest.at(-1)?.end ?? first.end };
-  const ids = new IdSet();
-  const { tally, end } = await scanRange(job.path, { ...job, ids, window });
-  return { tally, ids, end };
+  for (const part of rest) first.tally.append(part.tally);
+  return { tally: first.tally, ids: parts.map((p) => p.ids), end: rest.at(-1)?.end ?? first.end };
+}
+
+/** Enough room for the ids of a range, so the set does not grow (and briefly double) as it fills. */
+function estimatedIds(bytes: number): number {
+  return Math.ceil(bytes / AVERAGE_LINE_BYTES);
 }

@@ -25,6 +25,8 @@ export interface RangeOptions {
    * it like any line, or "leave" it (it may still grow; `RangeScan.end` stops before it).
    */
   readonly unterminated: "read" | "leave";
+  /** Called with the bytes of each chunk read (for a progress indicator). */
+  readonly onBytes?: ((bytes: number) => void) | undefined;
 }
 
 export interface RangeScan {
@@ -94,6 +96,7 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
       }
       const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, position);
       position += bytesRead;
+      if (bytesRead > 0) options.onBytes?.(bytesRead);
       const available = filled + bytesRead;
       let from = 0;
       for (;;) {

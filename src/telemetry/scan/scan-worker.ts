@@ -6,9 +6,20 @@ import { scanRange } from "./scan-range.js";
 
 const port = parentPort;
 if (port === null) throw new Error("scan-worker.js runs as a worker thread only");
+// Progress goes back every PROGRESS_STEP bytes, not every chunk: messages are not free.
+const PROGRESS_STEP = 16 << 20;
+
 port.on("message", (job: RangeJob) => {
-  const ids = new IdSet();
-  scanRange(job.path, { ...job, ids }).then(
+  const ids = new IdSet(Math.ceil((job.end - job.start) / 420));
+  let unreported = 0;
+  const onBytes = (bytes: number) => {
+    unreported += bytes;
+    if (unreported < PROGRESS_STEP) return;
+    const message: RangeReply = { progress: unreported };
+    port.postMessage(message);
+    unreported = 0;
+  };
+  scanRange(job.path, { ...job, ids, onBytes }).then(
     ({ tally, end }) => {
       const data = ids.data();
       const reply: RangeReply = { tally: tally.toJSON(), ids: data, end };

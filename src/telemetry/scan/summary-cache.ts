@@ -1,9 +1,17 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
-import { type FileHandle, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
-import { fingerprints } from "../log-index.js";
 import { IdSet } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
 
@@ -12,9 +20,10 @@ import { LogTally } from "./log-tally.js";
  * seen there, so that a later report reads only what was appended. It lives in
  * `.kittify/cache/` and may be deleted at any time.
  *
- * A cache entry is used only for the same file (device and inode) that still starts with the
- * same bytes up to `end` (the first and last 64 of them are compared); a truncated, rewritten or
- * replaced log, or an entry that does not read back whole (checksums), is ignored and rebuilt.
+ * A cache entry is used only for the same file (device and inode) that still holds the same
+ * bytes up to `end`, as far as a sample tells (a hash of its first and last 4 KiB and of 14
+ * blocks between); a truncated, rewritten or replaced log, or an entry that does not read back
+ * whole (checksums), is ignored and rebuilt.
  * Prices are not cached (the rows hold tokens), so a changed pricing file needs nothing here.
  *
  * Files: `<key>.json` (the tally and the list of id segments) and `<key>.<n>.ids` (id tables).
@@ -37,7 +46,7 @@ export interface LogIdentity {
   readonly stat: BigIntStats;
 }
 
-const VERSION = 1;
+const VERSION = 2;
 const MAX_SEGMENTS = 8;
 
 export interface Segment {
@@ -53,8 +62,7 @@ interface Header {
   readonly dev: string;
   readonly ino: string;
   readonly end: number;
-  readonly head: string;
-  readonly tail: string;
+  readonly sample: string;
   readonly tally: unknown;
   readonly segments: readonly Segment[];
 }
@@ -84,8 +92,7 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
   ) {
     return null;
   }
-  const [head, tail] = await fingerprints(log.handle, header.end);
-  if (head !== header.head || tail !== header.tail) return null;
+  if (header.sample !== (await contentSample(log.handle, header.end))) return null;
   const tally = LogTally.fromJSON(header.tally);
   if (tally === null) return null;
   const layers: IdSet[] = [];
@@ -100,21 +107,52 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
 async function readSegment(cacheDir: string, key: string, segment: Segment): Promise<IdSet | null> {
   if (typeof segment?.file !== "string" || !segment.file.startsWith(`${key}.`)) return null;
   if (!Number.isSafeInteger(segment.slots) || segment.slots <= 0) return null;
-  let bytes: Buffer;
+  const tags = new Uint16Array(segment.slots);
+  const words = new Uint32Array(segment.slots * 4);
+  const tagBytes = new Uint8Array(tags.buffer);
+  const wordBytes = new Uint8Array(words.buffer);
   try {
-    bytes = await readFile(join(cacheDir, segment.file));
+    // Read straight into the tables: no intermediate copy of a file that can be ~37 MB.
+    const handle = await open(join(cacheDir, segment.file), "r");
+    try {
+      const { size } = await handle.stat();
+      if (size !== tagBytes.length + wordBytes.length) return null;
+      await readFully(handle, tagBytes, 0);
+      await readFully(handle, wordBytes, tagBytes.length);
+    } finally {
+      await handle.close();
+    }
   } catch {
     return null;
   }
-  const tagBytes = segment.slots * 2;
-  if (bytes.length !== tagBytes + segment.slots * 16 || crc32(bytes) !== segment.crc) return null;
-  // Copied into fresh buffers: typed arrays need aligned offsets, a Buffer from readFile may not be.
-  const tags = new Uint16Array(segment.slots);
-  new Uint8Array(tags.buffer).set(bytes.subarray(0, tagBytes));
-  const words = new Uint32Array(segment.slots * 4);
-  new Uint8Array(words.buffer).set(bytes.subarray(tagBytes));
+  if (crc32(wordBytes, crc32(tagBytes)) !== segment.crc) return null;
   const set = IdSet.from({ size: segment.size, tags, words });
   return set;
+}
+
+const SAMPLE_BLOCK = 4096;
+const SAMPLE_BLOCKS = 16;
+
+/** A hash of blocks spread over the log's first `end` bytes (the first and the last included). */
+async function contentSample(handle: FileHandle, end: number): Promise<string> {
+  const hash = createHash("sha256").update(String(end));
+  const block = Buffer.alloc(SAMPLE_BLOCK);
+  const last = Math.max(0, end - SAMPLE_BLOCK);
+  for (let i = 0; i < SAMPLE_BLOCKS; i++) {
+    const position = Math.floor((last * i) / (SAMPLE_BLOCKS - 1));
+    const length = Math.min(SAMPLE_BLOCK, end - position);
+    const { bytesRead } = await handle.read(block, 0, length, position);
+    hash.update(block.subarray(0, bytesRead));
+  }
+  return hash.digest("hex");
+}
+
+async function readFully(handle: FileHandle, into: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < into.length; ) {
+    const { bytesRead } = await handle.read(into, done, into.length - done, position + done);
+    if (bytesRead === 0) throw new Error("cache segment ended early");
+    done += bytesRead;
+  }
 }
 
 /**
@@ -124,17 +162,24 @@ async function readSegment(cacheDir: string, key: string, segment: Segment): Pro
 export async function saveCachedLog(
   cacheDir: string,
   log: LogIdentity,
-  state: { end: number; tally: LogTally; loaded: CachedLog | null; fresh: IdSet },
+  state: {
+    end: number;
+    tally: LogTally;
+    layers: readonly IdSet[];
+    loaded: CachedLog | null;
+    fresh: IdSet;
+  },
 ): Promise<void> {
   try {
     await mkdir(cacheDir, { recursive: true });
     const key = entryKey(log.path);
-    const loaded = state.loaded;
-    let layers: { set: IdSet; segment: Segment | null }[] = (loaded?.layers ?? []).map(
-      (set, i) => ({ set, segment: loaded?.segments[i] ?? null }),
-    );
-    // Layers loaded from this entry keep their files; a first save or a merge writes anew.
-    if (layers.some((l) => l.segment === null) || layers.length + 1 > MAX_SEGMENTS) {
+    const { loaded } = state;
+    // Layers loaded from this entry keep their files; the others are written as they are.
+    let layers: { set: IdSet; segment: Segment | null }[] = state.layers.map((set) => {
+      const i = loaded?.layers.indexOf(set) ?? -1;
+      return { set, segment: i >= 0 ? (loaded?.segments[i] ?? null) : null };
+    });
+    if (layers.length + 1 > MAX_SEGMENTS) {
       const merged = new IdSet(state.fresh.size + layers.reduce((n, l) => n + l.set.size, 0));
       for (const l of layers) merged.addAll(l.set.data());
       merged.addAll(state.fresh.data());
@@ -145,15 +190,14 @@ export async function saveCachedLog(
     const segments: Segment[] = [];
     for (const layer of layers)
       segments.push(layer.segment ?? (await writeSegment(cacheDir, key, layer.set)));
-    const [head, tail] = await fingerprints(log.handle, state.end);
+    const sample = await contentSample(log.handle, state.end);
     const header: Header = {
       version: VERSION,
       log: resolve(log.path),
       dev: String(log.stat.dev),
       ino: String(log.stat.ino),
       end: state.end,
-      head,
-      tail,
+      sample,
       tally: state.tally.toJSON(),
       segments,
     };
@@ -168,13 +212,18 @@ export async function saveCachedLog(
 
 async function writeSegment(cacheDir: string, key: string, set: IdSet): Promise<Segment> {
   const { size, tags, words } = set.data();
-  const bytes = Buffer.concat([
-    Buffer.from(tags.buffer, tags.byteOffset, tags.byteLength),
-    Buffer.from(words.buffer, words.byteOffset, words.byteLength),
-  ]);
+  // Two writes, no concatenated copy: a million ids are ~37 MB.
+  const tagBytes = Buffer.from(tags.buffer, tags.byteOffset, tags.byteLength);
+  const wordBytes = Buffer.from(words.buffer, words.byteOffset, words.byteLength);
   const file = `${key}.${randomBytes(4).toString("hex")}.ids`;
-  await writeFile(join(cacheDir, file), bytes);
-  return { file, slots: tags.length, size, crc: crc32(bytes) };
+  const handle = await open(join(cacheDir, file), "w");
+  try {
+    await handle.write(tagBytes);
+    await handle.write(wordBytes);
+  } finally {
+    await handle.close();
+  }
+  return { file, slots: tags.length, size, crc: crc32(wordBytes, crc32(tagBytes)) };
 }
 
 async function removeUnlisted(

@@ -191,33 +191,56 @@ function rowKey(k: UsageRowKey): string {
   return `${k.success === null ? "n" : k.success ? "t" : "f"}${part(k.agent)}${part(k.model)}${part(k.role)}${part(k.wpId)}${part(k.aggregateId)}`;
 }
 
+type Level<T> = Map<string | null, T>;
+
+function getOrAdd<T>(level: Level<Level<T>>, key: string | null): Level<T> {
+  let next = level.get(key);
+  if (next === undefined) {
+    next = new Map();
+    level.set(key, next);
+  }
+  return next;
+}
+
 /** The rows of one log (or part of one), keyed by their fields. */
 export class UsageRows {
   readonly #rows = new Map<string, UsageRow>();
+  // The per-event path: nested maps by field, no key string built per event (a scan's strings
+  // are interned, so each lookup hashes a string whose hash is already known).
+  readonly #index: Level<Level<Level<Level<Level<(UsageRow | undefined)[]>>>>> = new Map();
 
   add(e: EventFields): void {
-    const key = rowKey(e);
-    let row = this.#rows.get(key);
+    const byAgent = getOrAdd(this.#index, e.aggregateId);
+    const byModel = getOrAdd(byAgent, e.agent);
+    const byRole = getOrAdd(byModel, e.model);
+    const byWp = getOrAdd(byRole, e.role);
+    let outcomes = byWp.get(e.wpId);
+    if (outcomes === undefined) {
+      outcomes = [undefined, undefined, undefined];
+      byWp.set(e.wpId, outcomes);
+    }
+    const slot = e.success === null ? 0 : e.success ? 1 : 2;
+    let row = outcomes[slot];
     if (row === undefined) {
-      row = new UsageRow(e);
-      this.#rows.set(key, row);
+      row = this.#rowFor(e);
+      outcomes[slot] = row;
     }
     row.add(e);
   }
 
+  #rowFor(key: UsageRowKey): UsageRow {
+    const text = rowKey(key);
+    let row = this.#rows.get(text);
+    if (row === undefined) {
+      row = new UsageRow(key);
+      this.#rows.set(text, row);
+    }
+    return row;
+  }
+
   /** Adds another part's rows into these. */
   merge(other: Iterable<UsageRow>): void {
-    for (const row of other) {
-      const key = rowKey(row);
-      const mine = this.#rows.get(key);
-      if (mine === undefined) {
-        const copy = new UsageRow(row);
-        copy.merge(row);
-        this.#rows.set(key, copy);
-      } else {
-        mine.merge(row);
-      }
-    }
+    for (const row of other) this.#rowFor(row).merge(row);
   }
 
   get size(): number {

@@ -1,0 +1,154 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isInvalid } from "../../../src/events/event.js";
+import { cleanLine, readEventLine } from "../../../src/telemetry/event-line.js";
+import { EventFields } from "../../../src/telemetry/scan/event-fields.js";
+import { scanLine } from "../../../src/telemetry/scan/line-scanner.js";
+import { FIXTURE_PROJECT } from "../../support/temp-project.js";
+import { eventLine, variedLog } from "../../support/varied-log.js";
+
+const DEMO_PROJECT = join(import.meta.dirname, "..", "..", "..", "examples", "demo-project");
+
+async function logLines(project: string): Promise<string[]> {
+  const lines: string[] = [];
+  const features = join(project, "kitty-specs");
+  for (const feature of await readdir(features)) {
+    const text = await readFile(join(features, feature, "execution.events.jsonl"), "utf8").catch(
+      () => "",
+    );
+    lines.push(...text.split("\n").filter((l) => l !== ""));
+  }
+  return lines;
+}
+
+function plain(fields: EventFields) {
+  const { id, ...rest } = fields;
+  return { ...rest, idTag: id.tag, idWords: [...id.words] };
+}
+
+/**
+ * The scanner's verdict on `bytes` checked against the full parse: when it accepts a line, the
+ * full parse must accept it too and read the same fields. Returns whether it accepted.
+ */
+function agreesWithFullParse(bytes: Buffer): boolean {
+  const fast = new EventFields();
+  if (!scanLine(bytes, 0, bytes.length, fast)) return false;
+  let text: string | null;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    text = null;
+  }
+  const event = readEventLine(text === null ? null : cleanLine(text, 2));
+  if (event === null || isInvalid(event)) {
+    throw new Error(`scanner accepted a line the full parse refuses: ${bytes.toString("latin1")}`);
+  }
+  expect(plain(fast)).toEqual(plain(new EventFields().fromEvent(event)));
+  return true;
+}
+
+// A small deterministic generator, so that a failure can be replayed.
+function randomSource(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const NOISE = [
+  '"',
+  "\\",
+  "\\u0041",
+  "{",
+  "}",
+  "[",
+  "]",
+  ",",
+  ":",
+  " ",
+  "\t",
+  "\r",
+  "0",
+  "-",
+  ".",
+  "e5",
+  "null",
+  "true",
+  "x",
+  "\u00e9",
+  "\u0001",
+];
+
+function mutate(line: string, random: () => number): Buffer {
+  let text = line;
+  const edits = 1 + Math.floor(random() * 3);
+  for (let k = 0; k < edits; k++) {
+    const at = Math.floor(random() * text.length);
+    const choice = random();
+    if (choice < 0.35) {
+      text =
+        text.slice(0, at) + (NOISE[Math.floor(random() * NOISE.length)] as string) + text.slice(at);
+    } else if (choice < 0.7) {
+      text = text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 4));
+    } else {
+      const from = Math.floor(random() * text.length);
+      text = text.slice(0, at) + text.slice(from, from + 12) + text.slice(at);
+    }
+  }
+  return Buffer.from(text, "utf8");
+}
+
+describe("scanLine (the report's fast path)", () => {
+  it("reads every line of the real fixture logs exactly as the full parse does", async () => {
+    const lines = await logLines(FIXTURE_PROJECT);
+    const accepted = lines.filter((line) => agreesWithFullParse(Buffer.from(line, "utf8")));
+    // The fast path must actually serve real logs, not only fall back.
+    expect(accepted.length).toBeGreaterThan(lines.length * 0.9);
+  });
+
+  it("reads every line of the demo project exactly as the full parse does", async () => {
+    const lines = await logLines(DEMO_PROJECT);
+    const accepted = lines.filter((line) => agreesWithFullParse(Buffer.from(line, "utf8")));
+    expect(accepted.length).toBeGreaterThan(lines.length * 0.9);
+  });
+
+  it("never accepts an awkward line the full parse reads differently", () => {
+    const lines = variedLog(400, "043-x").toString("latin1").split("\n");
+    for (const line of lines) agreesWithFullParse(Buffer.from(line, "latin1"));
+  });
+
+  it("agrees with the full parse on 20,000 random corruptions of real lines", async () => {
+    const random = randomSource(20261124);
+    const sources = [
+      ...(await logLines(FIXTURE_PROJECT)),
+      eventLine(7, "043-x"),
+      eventLine(8, "043-x"),
+    ];
+    let accepted = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const source = sources[Math.floor(random() * sources.length)] as string;
+      if (agreesWithFullParse(mutate(source, random))) accepted++;
+    }
+    // Some corruptions stay valid (a changed digit): those must be read alike, and they exist.
+    expect(accepted).toBeGreaterThan(1000);
+  });
+
+  it("leaves to the full parse what it cannot read with certainty", () => {
+    const line = eventLine(3, "043-x");
+    const refused = [
+      line.replace('"agent": "', '"agent": "\\u0063'), // an escape in a field it reads
+      line.replace('"lamport_clock": 3', '"lamport_clock": 3e0'), // an exponent
+      line.replace('"payload": {', '"payload": {"agent": "x", '), // a repeated key
+      line.replace("+00:00", "Z"), // a timestamp form other than the canonical one
+      line.replace('"event_id"', '"event\\u005fid"'), // a key written with an escape
+      `${line}\r`,
+    ];
+    for (const text of refused) {
+      expect(scanLine(Buffer.from(text), 0, Buffer.byteLength(text), new EventFields())).toBe(
+        false,
+      );
+    }
+  });
+});

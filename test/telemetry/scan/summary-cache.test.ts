@@ -1,0 +1,173 @@
+import {
+  appendFile,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CostAccumulator, parseGroupBy } from "../../../src/telemetry/cost.js";
+import { loadPricingTable } from "../../../src/telemetry/pricing.js";
+import { streamProjectEvents } from "../../../src/telemetry/query.js";
+import { CACHE_DIR, costReport } from "../../../src/telemetry/report.js";
+import { tempDir } from "../../support/temp-project.js";
+import { eventLine, writeVariedLog } from "../../support/varied-log.js";
+
+const FEATURE = "043-cached";
+
+/** The report without any cache, event by event through the store's full parse. */
+async function reference(root: string, groupBy = "agent,model") {
+  const pricing = await loadPricingTable(root, { warn: () => undefined });
+  const acc = new CostAccumulator(parseGroupBy(groupBy), pricing);
+  const events = streamProjectEvents(
+    root,
+    { eventType: "ExecutionEvent" },
+    { warn: () => undefined },
+  );
+  for await (const event of events) acc.add(event);
+  return acc.groups();
+}
+
+/** The cached report, and how many bytes it had to read from the start of a log. */
+async function report(root: string, groupBy = "agent,model") {
+  const pricing = await loadPricingTable(root, { warn: () => undefined });
+  let fullReadBytes = 0;
+  const result = await costReport({ repoRoot: root, warn: () => undefined }, groupBy, pricing, {
+    threads: 1,
+    onProgress: (_, total) => {
+      fullReadBytes = total;
+    },
+  });
+  return { groups: result.groups, fullReadBytes };
+}
+
+async function project(events = 800): Promise<{ root: string; log: string }> {
+  const root = await tempDir();
+  const log = await writeVariedLog(root, FEATURE, events);
+  return { root, log };
+}
+
+async function cacheFiles(root: string): Promise<string[]> {
+  return (await readdir(join(root, CACHE_DIR)).catch(() => [])).sort();
+}
+
+async function appendEvents(log: string, from: number, count: number): Promise<void> {
+  let text = "";
+  for (let i = from; i < from + count; i++) text += `${eventLine(i, FEATURE)}\n`;
+  await appendFile(log, `${text}{"torn": \n`);
+}
+
+describe("the report cache (.kittify/cache)", () => {
+  it("gives the same report as no cache, and then reads only what was appended", async () => {
+    const { root, log } = await project();
+    const cold = await report(root);
+    expect(cold.fullReadBytes).toBe((await stat(log)).size);
+    expect(cold.groups).toEqual(await reference(root));
+    expect((await cacheFiles(root)).length).toBeGreaterThan(0);
+
+    const warm = await report(root);
+    expect(warm).toEqual({ groups: cold.groups, fullReadBytes: 0 });
+
+    await appendEvents(log, 5000, 30);
+    const appended = await report(root);
+    expect(appended.fullReadBytes).toBe(0);
+    expect(appended.groups).toEqual(await reference(root));
+    expect(appended.groups).not.toEqual(cold.groups);
+  });
+
+  it("is not used for a log that was truncated, rewritten or replaced", async () => {
+    const { root, log } = await project();
+    await report(root);
+    const bytes = await readFile(log);
+    const size = bytes.length;
+
+    await truncate(log, bytes.indexOf(0x0a, size / 2) + 1); // a shorter log
+    expect(await report(root)).toEqual({
+      groups: await reference(root),
+      fullReadBytes: (await stat(log)).size,
+    });
+
+    // The same size, another first line (the cache compares the first and last bytes it covers).
+    await report(root);
+    const text = await readFile(log, "latin1");
+    await writeFile(log, text.replace('"cli"', '"CLI"'), "latin1");
+    expect(await report(root)).toEqual({
+      groups: await reference(root),
+      fullReadBytes: text.length,
+    });
+
+    // Another file in its place (another inode), even one that only adds lines.
+    await report(root);
+    await writeFile(
+      `${log}.new`,
+      `${await readFile(log, "latin1")}${eventLine(9000, FEATURE)}\n`,
+      "latin1",
+    );
+    await rename(`${log}.new`, log);
+    expect(await report(root)).toEqual({
+      groups: await reference(root),
+      fullReadBytes: (await stat(log)).size,
+    });
+  });
+
+  it("ignores a corrupt or deleted cache and rebuilds it", async () => {
+    const { root, log } = await project();
+    const expected = await reference(root);
+    const size = (await stat(log)).size;
+    const corruptions: [string, (file: string) => Promise<void>][] = [
+      ["garbage in the header", (f) => writeFile(f, "{not json")],
+      ["a header of another shape", (f) => writeFile(f, JSON.stringify({ version: 1, tally: 3 }))],
+      ["a cut id table", (f) => truncate(f, 100)],
+      [
+        "a changed id table",
+        async (f) => {
+          const bytes = await readFile(f);
+          bytes[bytes.length - 3] = (bytes[bytes.length - 3] as number) ^ 0xff;
+          await writeFile(f, bytes);
+        },
+      ],
+    ];
+    for (const [what, corrupt] of corruptions) {
+      await report(root);
+      const files = await cacheFiles(root);
+      const target = files.find((f) =>
+        what.includes("header") ? f.endsWith(".json") : f.endsWith(".ids"),
+      );
+      await corrupt(join(root, CACHE_DIR, target as string));
+      expect(await report(root), what).toEqual({ groups: expected, fullReadBytes: size });
+      expect(await report(root), `${what}, rebuilt`).toEqual({
+        groups: expected,
+        fullReadBytes: 0,
+      });
+    }
+    await rm(join(root, CACHE_DIR), { recursive: true });
+    expect(await report(root)).toEqual({ groups: expected, fullReadBytes: size });
+  });
+
+  it("holds tokens, not prices: a changed pricing file shows at once", async () => {
+    const { root } = await project();
+    const before = await report(root, "model");
+    await writeFile(
+      join(root, ".kittify", "pricing.yaml"),
+      "models:\n  acme-local:\n    input_per_1k: 0.5\n    output_per_1k: 1.5\n",
+    );
+    const after = await report(root, "model");
+    expect(after.fullReadBytes).toBe(0);
+    expect(after.groups).toEqual(await reference(root, "model"));
+    expect(after.groups).not.toEqual(before.groups);
+  });
+
+  it("counts a last line without its newline once, before and after it is completed", async () => {
+    const root = await tempDir();
+    const log = await writeVariedLog(root, FEATURE, 300, { unterminated: true });
+    expect((await report(root)).groups).toEqual(await reference(root));
+    // A writer finishes the line (ours adds the newline first), then appends more.
+    await appendFile(log, `\n${eventLine(7000, FEATURE)}\n`);
+    const after = await report(root);
+    expect(after).toEqual({ groups: await reference(root), fullReadBytes: 0 });
+  });
+});
