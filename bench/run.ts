@@ -1,144 +1,509 @@
-// npm run bench: medians of one run, as ratios. See bench/README.md for the last measured table.
-import { execFileSync } from "node:child_process";
-import { cp, mkdtemp, open, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+// npm run bench: the cost report, emit and the parse floor, each as a whole `node` process, on
+// generated projects of several sizes; prints one markdown table of medians and the targets.
+// See bench/README.md for what is measured and how.
+import { spawn, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { emitExecutionEvent } from "../src/telemetry/emit.js";
-import { SimpleJsonStore } from "../src/telemetry/json-store.js";
-import { generateLog } from "./generate.js";
+import {
+  appendEvents,
+  FEATURES_FOLDER,
+  generateLog,
+  generateProject,
+  selfCheck,
+} from "./generate.js";
 
-const SIZE = Number(process.env.BENCH_EVENTS ?? 100_000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 21);
-const quiet = { warn: () => undefined };
+// ---------------------------------------------------------------------------------------------
+// Knobs.
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-async function timeMs(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
-async function medianOf(runs: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await timeMs(() => fn(i)));
-  return median(times);
-}
-
-async function interleavedMedians(
-  runs: number,
-  fns: ((i: number) => Promise<unknown>)[],
-): Promise<number[]> {
-  const times: number[][] = fns.map(() => []);
-  for (let i = 0; i < runs; i++) {
-    for (const [k, fn] of fns.entries()) times[k]?.push(await timeMs(() => fn(i)));
+function positiveIntegers(name: string, fallback: string): number[] {
+  const text = process.env[name] ?? fallback;
+  const values = text.split(",").map((part) => Number(part.trim().replace(/_/g, "")));
+  if (values.length === 0 || values.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
+    throw new Error(`${name} must be positive whole numbers joined by commas, got ${text}`);
   }
-  return times.map(median);
+  return values;
 }
 
-/** The parse floor: read in 1 MiB chunks, split on newlines, JSON.parse every line. */
-async function parseFloor(path: string): Promise<number> {
-  const file = await open(path, "r");
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  let carry = "";
-  let parsed = 0;
-  for (;;) {
-    const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
-    if (bytesRead === 0) break;
-    const lines = (carry + buffer.toString("utf8", 0, bytesRead)).split("\n");
-    carry = lines.pop() ?? "";
-    for (const line of lines) {
-      try {
-        JSON.parse(line);
-        parsed++;
-      } catch {}
+const SIZES = [...new Set(positiveIntegers("BENCH_SIZES", "10000,100000,1000000"))].sort(
+  (a, b) => a - b,
+);
+const [RUNS = 5] = positiveIntegers("BENCH_RUNS", "5");
+const [FEATURES = 24] = positiveIntegers("BENCH_FEATURES", "24");
+const SEED = process.env.BENCH_SEED ?? "1";
+const BUILD = process.env.BENCH_BUILD !== "0";
+if (RUNS < 3) throw new Error(`BENCH_RUNS must be at least 3 (medians of fewer mean little)`);
+
+const REPO = join(import.meta.dirname, "..");
+const CLI = join(REPO, "dist", "cli", "main.js");
+const FLOOR = join(import.meta.dirname, "parse-floor.mjs");
+const MAX_RSS = join(import.meta.dirname, "max-rss.cjs");
+const GROUP_BYS = ["agent", "model", "feature", "role", "wp", "agent,model"] as const;
+const LARGEST = SIZES.at(-1) ?? 0;
+
+const progress = (text: string) => process.stderr.write(`${text}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Whole-process runs.
+
+interface ProcessRun {
+  readonly ms: number;
+  /** Peak resident set size in KiB (getrusage, every thread of the process). */
+  readonly maxRssKb: number;
+  readonly stdout: string;
+}
+
+let runCounter = 0;
+
+/** Runs `node --require max-rss.cjs <args>`; fails unless it exits 0. */
+async function runNode(args: readonly string[], scratch: string): Promise<ProcessRun> {
+  const rssFile = join(scratch, `max-rss-${runCounter++}`);
+  const child = spawn(process.execPath, ["--require", MAX_RSS, ...args], {
+    env: { ...process.env, BENCH_MAX_RSS_FILE: rssFile, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const start = performance.now();
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+    (resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (c, s) => resolve([c, s]));
+    },
+  );
+  const ms = performance.now() - start;
+  if (code !== 0) {
+    const tail = Buffer.concat(stderr).toString("utf8").trim().split("\n").slice(-5).join("\n");
+    throw new Error(`node ${args.join(" ")} exited with ${code ?? signal}:\n${tail}`);
+  }
+  const maxRssKb = Number(await readFile(rssFile, "utf8"));
+  await rm(rssFile, { force: true });
+  return { ms, maxRssKb, stdout: Buffer.concat(stdout).toString("utf8") };
+}
+
+function costArgs(root: string, groupBy = "agent"): string[] {
+  return [CLI, "agent", "telemetry", "cost", "--json", "--repo", root, "--group-by", groupBy];
+}
+
+/** Checks a `cost --json` output; returns the events it counted. */
+function reportedEvents(stdout: string): number {
+  const groups: unknown = JSON.parse(stdout);
+  if (!Array.isArray(groups) || groups.length === 0) {
+    throw new Error(`cost --json printed no groups: ${stdout.slice(0, 200)}`);
+  }
+  let events = 0;
+  for (const group of groups) {
+    const count: unknown = (group as Record<string, unknown>).event_count;
+    if (typeof count !== "number") throw new Error("cost --json: a group has no event_count");
+    events += count;
+  }
+  return events;
+}
+
+/** Correctness notes (a report that counts wrong would be measured fast for nothing). */
+const checks = new Map<string, string>();
+
+function expectEvents(what: string, stdout: string, expected: number): void {
+  const got = reportedEvents(stdout);
+  if (got !== expected && !checks.has(what)) {
+    checks.set(what, `${what}: the report counted ${got} events, the generator wrote ${expected}`);
+    progress(`  MISMATCH: ${checks.get(what)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and formatting.
+
+interface Sample {
+  readonly ms: number[];
+  readonly rssKb: number[];
+}
+
+const sample = (): Sample => ({ ms: [], rssKb: [] });
+
+function record(s: Sample, run: ProcessRun): void {
+  s.ms.push(run.ms);
+  s.rssKb.push(run.maxRssKb);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+}
+
+/** Decimal megabytes of a KiB figure. */
+const mb = (kb: number) => (kb * 1024) / 1e6;
+
+function sizeLabel(n: number): string {
+  if (n >= 1e6 && n % 1e6 === 0) return `${n / 1e6}M`;
+  if (n >= 1e3 && n % 1e3 === 0) return `${n / 1e3}k`;
+  return n.toLocaleString("en-US");
+}
+
+const fixed = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function markdownTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`;
+  return [line(head), rule, ...rows.map(line)].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// One size: generate, measure, clean up.
+
+interface SizeResult {
+  readonly size: number;
+  readonly floor: Sample;
+  readonly cold: Sample;
+  readonly warm: Sample;
+  readonly warmAppended: Sample;
+  /** Cold runs of the other --group-by keys (largest size only). */
+  readonly groupBys: Map<string, Sample>;
+  readonly emit?: EmitResult;
+}
+
+interface EmitResult {
+  readonly empty: Sample;
+  readonly largestFeature: Sample;
+  readonly largestFeatureEvents: number;
+  readonly bigLog: Sample;
+  readonly bigLogEvents: number;
+  /** The first emit into the largest feature, which builds its index (one run). */
+  readonly firstIntoLargest: number;
+}
+
+const liveRoots = new Set<string>();
+// Interrupted: the temporary projects (up to ~1 GB at 1M events) go too.
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const) {
+  process.once(signal, () => {
+    for (const root of liveRoots) rmSync(root, { recursive: true, force: true });
+    process.exit(code);
+  });
+}
+
+async function measureSize(size: number): Promise<SizeResult> {
+  const label = sizeLabel(size);
+  const root = await mkdtemp(join(tmpdir(), `spec-kitty-bench-${label}-`));
+  liveRoots.add(root);
+  try {
+    const scratch = join(root, ".bench");
+    const cache = join(root, ".kittify", "cache");
+    const dropCache = () => rm(cache, { recursive: true, force: true });
+    const t = performance.now();
+    const project = await generateProject(root, { events: size, features: FEATURES, seed: SEED });
+    await mkdir(scratch, { recursive: true });
+    progress(
+      `[${label}] generated ${size} events over ${project.features.length} features in ${seconds(performance.now() - t)} ` +
+        `(${project.badLines} bad lines, ${project.invalidEvents} invalid events, ${project.duplicates} duplicates)`,
+    );
+    const files = project.features.map((f) => f.path);
+    const jsonLines = project.events + project.invalidEvents + project.duplicates;
+    let expected = project.events;
+
+    const floorRun = async () => {
+      const run = await runNode([FLOOR, ...files], scratch);
+      const parsed = Number(run.stdout.trim());
+      if (parsed !== jsonLines) {
+        throw new Error(`parse floor parsed ${parsed} lines, the generator wrote ${jsonLines}`);
+      }
+      return run;
+    };
+    const costRun = async (what: string, groupBy?: string) => {
+      const run = await runNode(costArgs(root, groupBy), scratch);
+      expectEvents(`${what} at ${label}`, run.stdout, expected);
+      return run;
+    };
+
+    // One unmeasured run of each, so that both start from the same warm page cache.
+    await floorRun();
+    await dropCache();
+    await costRun("cold report");
+
+    // The floor and the cold report interleaved, so that machine noise falls on both alike.
+    const floor = sample();
+    const cold = sample();
+    for (let i = 0; i < RUNS; i++) {
+      progress(`[${label}] floor and cold report, run ${i + 1}/${RUNS}`);
+      record(floor, await floorRun());
+      await dropCache();
+      record(cold, await costRun("cold report"));
+    }
+
+    // Right after a run: whatever the last cold run left in .kittify/cache is kept.
+    const warm = sample();
+    for (let i = 0; i < RUNS; i++) {
+      progress(`[${label}] warm report, run ${i + 1}/${RUNS}`);
+      record(warm, await costRun("warm report"));
+    }
+
+    const groupBys = new Map<string, Sample>();
+    if (size === LARGEST) {
+      for (const key of GROUP_BYS) if (key !== "agent") groupBys.set(key, sample());
+      for (let i = 0; i < RUNS; i++) {
+        progress(`[${label}] cold report per --group-by, run ${i + 1}/${RUNS}`);
+        for (const [key, s] of groupBys) {
+          await dropCache();
+          record(s, await costRun(`cold report --group-by ${key}`, key));
+        }
+      }
+    }
+
+    // Each run: 1% more events appended, then the report with the previous run's cache.
+    const appended = Math.max(1, Math.round(size / 100));
+    await costRun("warm report");
+    const warmAppended = sample();
+    for (let i = 0; i < RUNS; i++) {
+      progress(`[${label}] warm report after appending ${appended} events, run ${i + 1}/${RUNS}`);
+      const added = await appendEvents(root, appended, `${SEED}:${i}`);
+      expected += added.events;
+      record(warmAppended, await costRun("warm report after +1%"));
+    }
+
+    const emit = size === LARGEST ? await measureEmit(root, scratch, project.features) : undefined;
+    return { size, floor, cold, warm, warmAppended, groupBys, ...(emit && { emit }) };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+    liveRoots.delete(root);
+  }
+}
+
+function emitArgs(root: string, feature: string): string[] {
+  return [
+    CLI,
+    "agent",
+    "telemetry",
+    "emit",
+    "--repo",
+    root,
+    "--feature",
+    feature,
+    "--role",
+    "implementer",
+    "--agent",
+    "claude",
+    "--model",
+    "claude-sonnet-4-5",
+    "--input-tokens",
+    "1000",
+    "--output-tokens",
+    "100",
+    "--json",
+  ];
+}
+
+async function emitRun(root: string, feature: string, scratch: string): Promise<ProcessRun> {
+  const run = await runNode(emitArgs(root, feature), scratch);
+  const result: unknown = JSON.parse(run.stdout);
+  if ((result as Record<string, unknown> | null)?.result !== "success") {
+    throw new Error(`emit into ${feature} did not succeed: ${run.stdout.trim()}`);
+  }
+  return run;
+}
+
+/**
+ * Emit into a fresh empty feature, into the project's largest feature, and into one log of as
+ * many events as the whole project: round-robin, so that noise falls on all three alike.
+ */
+async function measureEmit(
+  root: string,
+  scratch: string,
+  features: readonly { readonly slug: string; readonly events: number }[],
+): Promise<EmitResult> {
+  const largest = [...features].sort((a, b) => b.events - a.events)[0];
+  if (!largest) throw new Error("the project has no features");
+  const label = sizeLabel(LARGEST);
+  const bigSlug = `999-emit-${label}`;
+  const t = performance.now();
+  await generateLog(
+    join(root, FEATURES_FOLDER, bigSlug, "execution.events.jsonl"),
+    LARGEST,
+    bigSlug,
+  );
+  progress(
+    `[${label}] generated a ${LARGEST}-event log for emit in ${seconds(performance.now() - t)}`,
+  );
+
+  // The first emit into a big log builds its index: a one-off, shown apart.
+  const first = await emitRun(root, largest.slug, scratch);
+  await emitRun(root, bigSlug, scratch);
+  await emitRun(root, "900-emit-warmup", scratch);
+
+  const empty = sample();
+  const largestFeature = sample();
+  const bigLog = sample();
+  const runs = RUNS * 3;
+  for (let i = 0; i < runs; i++) {
+    if (i % RUNS === 0)
+      progress(`[${label}] emit, runs ${i + 1}-${Math.min(i + RUNS, runs)}/${runs}`);
+    record(empty, await emitRun(root, `901-emit-empty-${i}`, scratch));
+    record(largestFeature, await emitRun(root, largest.slug, scratch));
+    record(bigLog, await emitRun(root, bigSlug, scratch));
+  }
+  return {
+    empty,
+    largestFeature,
+    largestFeatureEvents: largest.events,
+    bigLog,
+    bigLogEvents: LARGEST,
+    firstIntoLargest: first.ms,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report.
+
+function report(results: readonly SizeResult[], totalMs: number): string {
+  const rows: string[][] = [];
+  const add = (measure: string, size: string, s: Sample, withRss: boolean) =>
+    rows.push([
+      measure,
+      size,
+      fixed(median(s.ms)),
+      withRss ? fixed(mb(median(s.rssKb))) : "",
+      String(s.ms.length),
+    ]);
+  for (const r of results) {
+    const size = sizeLabel(r.size);
+    add("parse floor (node bench/parse-floor.mjs)", size, r.floor, true);
+    add("cost --json, cold (no .kittify/cache)", size, r.cold, true);
+    add("cost --json, warm (right after a run)", size, r.warm, true);
+    add("cost --json, warm after appending 1%", size, r.warmAppended, true);
+    for (const [key, s] of r.groupBys) add(`cost --json --group-by ${key}, cold`, size, s, true);
+  }
+  const emit = results.find((r) => r.emit)?.emit;
+  if (emit) {
+    const size = sizeLabel(LARGEST);
+    add("emit into an empty feature", size, emit.empty, true);
+    add(
+      `emit into the largest feature (${emit.largestFeatureEvents.toLocaleString("en-US")} events)`,
+      size,
+      emit.largestFeature,
+      true,
+    );
+    add(
+      `emit into a ${emit.bigLogEvents.toLocaleString("en-US")}-event log`,
+      size,
+      emit.bigLog,
+      true,
+    );
+    rows.push([
+      "first emit into the largest feature (builds its index; once)",
+      size,
+      fixed(emit.firstIntoLargest),
+      "",
+      "1",
+    ]);
+  }
+
+  const ratioOf = (a: Sample, b: Sample) => median(a.ms) / median(b.ms);
+  const ratioRows = [
+    ["cold report / parse floor", ...results.map((r) => `${fixed(ratioOf(r.cold, r.floor), 2)}x`)],
+    [
+      "warm report / cold report",
+      ...results.map((r) => `${fixed(100 * ratioOf(r.warm, r.cold))}%`),
+    ],
+    [
+      "warm after +1% / cold report",
+      ...results.map((r) => `${fixed(100 * ratioOf(r.warmAppended, r.cold))}%`),
+    ],
+  ];
+
+  const largest = results.at(-1);
+  const targets: string[][] = [];
+  if (largest) {
+    const at = sizeLabel(largest.size);
+    const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
+    const coldRatio = ratioOf(largest.cold, largest.floor);
+    targets.push([
+      `cold report / parse floor at ${at}`,
+      `${fixed(coldRatio, 2)}x`,
+      "<= 0.60x",
+      verdict(coldRatio <= 0.6),
+    ]);
+    const warmRatio = ratioOf(largest.warmAppended, largest.cold);
+    targets.push([
+      `warm report after +1% / cold report at ${at}`,
+      `${fixed(100 * warmRatio)}%`,
+      "<= 10%",
+      verdict(warmRatio <= 0.1),
+    ]);
+    const rss: [string, number][] = [["agent", median(largest.cold.rssKb)]];
+    for (const [key, s] of largest.groupBys) rss.push([key, median(s.rssKb)]);
+    const [worstKey, worstKb] = rss.reduce((a, b) => (b[1] > a[1] ? b : a));
+    targets.push([
+      `peak RSS of the cold report at ${at}, worst of ${rss.length} --group-by (${worstKey})`,
+      `${fixed(mb(worstKb))} MB`,
+      "<= 150 MB",
+      verdict(mb(worstKb) <= 150),
+    ]);
+    if (emit) {
+      const emitRatio = ratioOf(emit.bigLog, emit.empty);
+      targets.push([
+        `emit into a ${sizeLabel(emit.bigLogEvents)}-event log / into an empty log`,
+        `${fixed(emitRatio, 2)}x`,
+        "<= 1.50x",
+        verdict(emitRatio <= 1.5),
+      ]);
     }
   }
-  await file.close();
-  return parsed;
+
+  const env = `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"}), ${new Date().toISOString().slice(0, 10)}`;
+  const knobs = `BENCH_SIZES=${SIZES.join(",")} BENCH_RUNS=${RUNS} BENCH_FEATURES=${FEATURES} BENCH_SEED=${SEED}`;
+  const out = [
+    `Measured ${env}; ${knobs}. Every row is a whole \`node\` process; medians.`,
+    "",
+    markdownTable(["measure", "events", "median ms", "peak RSS MB", "runs"], rows),
+    "",
+    markdownTable(["ratio", ...results.map((r) => sizeLabel(r.size))], ratioRows),
+    "",
+  ];
+  if (emit) {
+    out.push(
+      `emit: largest feature / empty = ${fixed(ratioOf(emit.largestFeature, emit.empty), 2)}x; ` +
+        `${sizeLabel(emit.bigLogEvents)}-event log / empty = ${fixed(ratioOf(emit.bigLog, emit.empty), 2)}x`,
+      "",
+    );
+  }
+  out.push(markdownTable(["target", "measured", "limit", "result"], targets), "");
+  if (largest && largest.size !== 1_000_000) {
+    out.push(
+      `(The targets are defined at 1M events; this run's largest size is ${sizeLabel(largest.size)}.)`,
+      "",
+    );
+  }
+  out.push(
+    checks.size === 0
+      ? "Checks: every run exited 0 with valid JSON; every report counted the distinct valid events the generator wrote."
+      : `Checks: every run exited 0 with valid JSON, but:\n${[...checks.values()].map((c) => `- ${c}`).join("\n")}`,
+    "",
+    `Whole bench run: ${fixed(totalMs / 60_000)} min (generation included).`,
+  );
+  return `${out.join("\n")}\n`;
 }
 
-const root = await mkdtemp(join(tmpdir(), "spec-kitty-bench-"));
-try {
-  const bigDir = join(root, "big", "kitty-specs", "043-bench");
-  const bigLog = join(bigDir, "execution.events.jsonl");
-  process.stderr.write(`generating ${SIZE} events...\n`);
-  await generateLog(bigLog, SIZE);
+// ---------------------------------------------------------------------------------------------
 
-  const emitInto = (dir: string) =>
-    emitExecutionEvent(dir, "043-bench", "WP01", "claude", "implementer", {
-      inputTokens: 10,
-      ...quiet,
-    });
-  // Warm the index once, as any earlier emit would have.
-  await emitInto(bigDir);
-
-  const rows: [string, number][] = [];
-  rows.push([
-    `parse floor: JSON.parse every line of the ${SIZE}-event log`,
-    await medianOf(5, () => parseFloor(bigLog)),
-  ]);
-  rows.push([
-    `full read: SimpleJsonStore.read() of the ${SIZE}-event log`,
-    await medianOf(5, () => new SimpleJsonStore(bigLog, quiet).read()),
-  ]);
-
-  const smallDir = join(root, "small", "kitty-specs", "043-bench");
-  await generateLog(join(smallDir, "execution.events.jsonl"), SIZE / 10);
-  await emitInto(smallDir);
-  // Interleaved round-robin, so that machine noise falls on every size alike.
-  const [emptyEmit = Number.NaN, smallEmit = Number.NaN, bigEmit = Number.NaN] =
-    await interleavedMedians(RUNS, [
-      (i) => emitInto(join(root, `empty-${i}`, "043-bench")),
-      () => emitInto(smallDir),
-      () => emitInto(bigDir),
-    ]);
-  rows.push(["emitExecutionEvent, fresh store, into an empty log", emptyEmit]);
-  rows.push([`emitExecutionEvent, fresh store, into a ${SIZE / 10}-event log`, smallEmit]);
-  rows.push([`emitExecutionEvent, fresh store, into the ${SIZE}-event log`, bigEmit]);
-
-  // A re-save of an event from long ago falls back to one scan of the log (rare: imports, retries).
-  const { events } = await new SimpleJsonStore(bigLog, quiet).read();
-  // Near the end of the log but below the index's window: the scan reads almost every line.
-  const old = events[events.length - 1000];
-  if (!old) throw new Error("generated log is empty");
-  rows.push([
-    `saveEvent of an old id (fallback scan of ${SIZE} events)`,
-    await medianOf(5, () => new SimpleJsonStore(bigLog, quiet).saveEvent(old)),
-  ]);
-  const noIndexDir = join(root, "no-index");
-  await cp(bigDir, noIndexDir, { recursive: true });
-  await rm(join(noIndexDir, ".execution.events.jsonl.index.json"));
-  rows.push([
-    `first emit with no index beside the ${SIZE}-event log (one-off rebuild)`,
-    await timeMs(() => emitInto(noIndexDir)),
-  ]);
-
-  // Whole process: node startup + import + one emit, from the built library.
-  const dist = join(import.meta.dirname, "..", "dist", "index.js");
-  const script = `import(${JSON.stringify(dist)}).then((m) => m.emitExecutionEvent(process.argv[1], "043-bench", "WP01", "claude", "implementer"))`;
-  const processEmit = (dir: string) => execFileSync(process.execPath, ["-e", script, dir]);
-  const [processEmpty = Number.NaN, processBig = Number.NaN] = await interleavedMedians(RUNS, [
-    async (i) => processEmit(join(root, `proc-empty-${i}`, "043-bench")),
-    async () => processEmit(bigDir),
-  ]);
-  rows.push(["emit, whole process, into an empty log", processEmpty]);
-  rows.push([`emit, whole process, into the ${SIZE}-event log`, processBig]);
-
-  const width = Math.max(...rows.map(([name]) => name.length));
-  process.stdout.write(
-    `\n| ${"measure".padEnd(width)} | median ms |\n|${"-".repeat(width + 2)}|----------:|\n`,
-  );
-  for (const [name, ms] of rows)
-    process.stdout.write(`| ${name.padEnd(width)} | ${ms.toFixed(2).padStart(9)} |\n`);
-  process.stdout.write(
-    `\nratios: in-process emit big/empty = ${(bigEmit / emptyEmit).toFixed(2)}x; ` +
-      `whole-process emit big/empty = ${(processBig / processEmpty).toFixed(2)}x; ` +
-      `full read / parse floor = ${((rows[1]?.[1] ?? 0) / (rows[0]?.[1] ?? 1)).toFixed(2)}x\n`,
-  );
-} finally {
-  await rm(root, { recursive: true, force: true });
+const started = performance.now();
+if (BUILD) {
+  progress("building the CLI (npm run build; BENCH_BUILD=0 skips)...");
+  const build = spawnSync("npm", ["run", "build"], { cwd: REPO, stdio: ["ignore", 2, 2] });
+  if (build.status !== 0) throw new Error(`npm run build failed (${build.status ?? build.signal})`);
 }
+selfCheck();
+progress("generator self-check: its lines are byte-identical to serializeEvent's");
+const results: SizeResult[] = [];
+for (const size of SIZES) results.push(await measureSize(size));
+process.stdout.write(report(results, performance.now() - started));
