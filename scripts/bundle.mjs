@@ -18,9 +18,17 @@ await build({
   target: "node20",
   sourcemap: true,
   logLevel: "warning",
-  // CommonJS dependencies (commander, yaml) call require(); ESM output has none of its own.
+  // CommonJS dependencies call require() (commander, yaml) and read __filename
+  // (write-file-atomic); an ES module has none of these, so the bundle defines them.
   banner: {
-    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+    js: [
+      'import { createRequire as __createRequire } from "node:module";',
+      'import { fileURLToPath as __fileURLToPath } from "node:url";',
+      'import { dirname as __pathDirname } from "node:path";',
+      "const require = __createRequire(import.meta.url);",
+      "const __filename = __fileURLToPath(import.meta.url);",
+      "const __dirname = __pathDirname(__filename);",
+    ].join(" "),
   },
 });
 await chmod("dist/cli/main.js", 0o755);

@@ -1,5 +1,5 @@
-import { cleanLine } from "./event-line.js";
 import { open } from "node:fs/promises";
+import { cleanLine } from "./event-line.js";
 
 /** One line of a log, without its line ending; `text` is null when the bytes are not UTF-8. */
 export interface LogLine {

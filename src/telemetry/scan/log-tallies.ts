@@ -35,8 +35,14 @@ export async function tallyLogs(
   const useCache = options.cacheDir !== null && options.window === undefined;
   const logs: (OpenLog | null)[] = [];
   try {
-    for (const path of paths)
-      logs.push(await openLog(path, useCache ? options.cacheDir : null, options.warn));
+    // Opened (and their cache entries read) all at once, so that the waits on the disk overlap.
+    const opened = await Promise.allSettled(
+      paths.map((path) => openLog(path, useCache ? options.cacheDir : null, options.warn)),
+    );
+    for (const [i, result] of opened.entries()) {
+      if (result.status === "rejected") unreadable(paths[i] as string, result.reason, options.warn);
+      logs.push(result.status === "fulfilled" ? result.value : null);
+    }
     // Logs with a cache entry have only their appended bytes to read: that is done here, with
     // the ids from the cache. The others are read in full, in parallel.
     const fresh = logs.filter((log): log is OpenLog => log !== null && log.cached === null);
@@ -129,7 +135,9 @@ async function finishLog(
     tally.append(appended.tally);
     end = appended.end;
   }
-  if (cache?.cacheDir) {
+  // Nothing appended since the cache was written: it is still exact, leave it as it is.
+  const unchanged = log.cached !== null && end === log.cached.end;
+  if (cache?.cacheDir && !unchanged) {
     await saveCachedLog(cache.cacheDir, log, {
       end,
       tally,

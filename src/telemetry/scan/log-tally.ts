@@ -45,10 +45,8 @@ export class LogTally implements SkippedLines {
     if (!count(v.lines) || !count(v.skipped) || !count(v.duplicates)) return null;
     const first = v.first_skipped as { line?: unknown; reason?: unknown } | null | undefined;
     if (first !== null && !(count(first?.line) && typeof first?.reason === "string")) return null;
-    const rows = UsageRows.fromJSON(v.rows);
-    if (rows === null) return null;
     const tally = new LogTally();
-    tally.rows.merge(rows);
+    if (!tally.rows.addJSON(v.rows)) return null;
     tally.lines = v.lines;
     tally.skipped = v.skipped;
     tally.duplicates = v.duplicates;

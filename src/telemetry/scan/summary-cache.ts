@@ -21,8 +21,8 @@ import { LogTally } from "./log-tally.js";
  * `.kittify/cache/` and may be deleted at any time.
  *
  * A cache entry is used only for the same file (device and inode) that still holds the same
- * bytes up to `end`, as far as a sample tells (a hash of its first and last 4 KiB and of 14
- * blocks between); a truncated, rewritten or replaced log, or an entry that does not read back
+ * bytes up to `end`, as far as a sample tells (a hash of its first and last 4 KiB and of 6
+ * blocks between, or the whole log when it is small); a truncated, rewritten or replaced log, or an entry that does not read back
  * whole (checksums), is ignored and rebuilt.
  * Prices are not cached (the rows hold tokens), so a changed pricing file needs nothing here.
  *
@@ -107,52 +107,58 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
 async function readSegment(cacheDir: string, key: string, segment: Segment): Promise<IdSet | null> {
   if (typeof segment?.file !== "string" || !segment.file.startsWith(`${key}.`)) return null;
   if (!Number.isSafeInteger(segment.slots) || segment.slots <= 0) return null;
-  const tags = new Uint16Array(segment.slots);
-  const words = new Uint32Array(segment.slots * 4);
-  const tagBytes = new Uint8Array(tags.buffer);
-  const wordBytes = new Uint8Array(words.buffer);
+  // One buffer, one read: the tags (2 bytes a slot) then the words (16), which stay aligned
+  // because a table has a power-of-two number (>= 16) of slots. One byte more is asked for, so
+  // that a longer file is caught too.
+  const tagLength = segment.slots * 2;
+  const length = tagLength + segment.slots * 16;
+  const bytes = new Uint8Array(length + 1);
   try {
-    // Read straight into the tables: no intermediate copy of a file that can be ~37 MB.
     const handle = await open(join(cacheDir, segment.file), "r");
     try {
-      const { size } = await handle.stat();
-      if (size !== tagBytes.length + wordBytes.length) return null;
-      await readFully(handle, tagBytes, 0);
-      await readFully(handle, wordBytes, tagBytes.length);
+      if ((await readUpTo(handle, bytes)) !== length) return null;
     } finally {
       await handle.close();
     }
   } catch {
     return null;
   }
+  const tagBytes = bytes.subarray(0, tagLength);
+  const wordBytes = bytes.subarray(tagLength, length);
+  const tags = new Uint16Array(bytes.buffer, 0, segment.slots);
+  const words = new Uint32Array(bytes.buffer, tagLength, segment.slots * 4);
   if (crc32(wordBytes, crc32(tagBytes)) !== segment.crc) return null;
   const set = IdSet.from({ size: segment.size, tags, words });
   return set;
 }
 
 const SAMPLE_BLOCK = 4096;
-const SAMPLE_BLOCKS = 16;
+const SAMPLE_BLOCKS = 8;
 
 /** A hash of blocks spread over the log's first `end` bytes (the first and the last included). */
 async function contentSample(handle: FileHandle, end: number): Promise<string> {
   const hash = createHash("sha256").update(String(end));
-  const block = Buffer.alloc(SAMPLE_BLOCK);
+  // A small log is hashed whole, in one read.
+  const whole = end <= SAMPLE_BLOCK * SAMPLE_BLOCKS;
+  const block = Buffer.alloc(whole ? end : SAMPLE_BLOCK);
   const last = Math.max(0, end - SAMPLE_BLOCK);
-  for (let i = 0; i < SAMPLE_BLOCKS; i++) {
-    const position = Math.floor((last * i) / (SAMPLE_BLOCKS - 1));
-    const length = Math.min(SAMPLE_BLOCK, end - position);
-    const { bytesRead } = await handle.read(block, 0, length, position);
+  for (let i = 0; i < (whole ? 1 : SAMPLE_BLOCKS); i++) {
+    const position = whole ? 0 : Math.floor((last * i) / (SAMPLE_BLOCKS - 1));
+    const { bytesRead } = await handle.read(block, 0, block.length, position);
     hash.update(block.subarray(0, bytesRead));
   }
   return hash.digest("hex");
 }
 
-async function readFully(handle: FileHandle, into: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < into.length; ) {
-    const { bytesRead } = await handle.read(into, done, into.length - done, position + done);
-    if (bytesRead === 0) throw new Error("cache segment ended early");
+/** Reads from the start until `into` is full or the file ends; returns the bytes read. */
+async function readUpTo(handle: FileHandle, into: Uint8Array): Promise<number> {
+  let done = 0;
+  while (done < into.length) {
+    const { bytesRead } = await handle.read(into, done, into.length - done, done);
+    if (bytesRead === 0) break;
     done += bytesRead;
   }
+  return done;
 }
 
 /**

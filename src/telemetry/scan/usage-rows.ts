@@ -255,15 +255,17 @@ export class UsageRows {
     return [...this.#rows.values()].map((row) => row.toJSON());
   }
 
-  /** Rows from `toJSON()`'s output; null when any is malformed. */
-  static fromJSON(value: unknown): UsageRows | null {
-    if (!Array.isArray(value)) return null;
-    const rows = new UsageRows();
+  /** Adds into these the rows of `toJSON()`'s output; false when any is malformed. */
+  addJSON(value: unknown): boolean {
+    if (!Array.isArray(value)) return false;
     for (const item of value) {
       const row = UsageRow.fromJSON(item);
-      if (row === null) return null;
-      rows.merge([row]);
+      if (row === null) return false;
+      const key = rowKey(row);
+      const mine = this.#rows.get(key);
+      if (mine === undefined) this.#rows.set(key, row);
+      else mine.merge(row);
     }
-    return rows;
+    return true;
   }
 }
