@@ -170,7 +170,11 @@ export class CostAccumulator {
 
   /** Adds a row of summed events (see UsageRows): the same as adding each of its events. */
   addRow(row: UsageRow): void {
-    const key = this.#keys.map((k) => rowGroupValue(row, k)).join(",");
+    const [first, second] = this.#keys as [GroupByKey, GroupByKey?];
+    const key =
+      second === undefined
+        ? rowGroupValue(row, first)
+        : `${rowGroupValue(row, first)},${rowGroupValue(row, second)}`;
     let group = this.#groups.get(key);
     if (group === undefined) {
       group = new GroupTotals();
@@ -181,7 +185,7 @@ export class CostAccumulator {
     group.cacheReadTokens += row.cacheReadTokens;
     group.cacheWriteTokens += row.cacheWriteTokens;
     group.eventCount += row.eventCount;
-    group.reported.add(row.reported.total);
+    group.reported.addSum(row.reported);
     group.noUsageEventCount += row.noUsageCount;
     if (row.estimateCount === 0) return;
     const model = row.model !== null && row.model !== "" ? row.model : null;

@@ -42,6 +42,12 @@ export class PicoSum {
     else this.add(picoFromUsd(usd));
   }
 
+  /** Adds another running sum (no bigint arithmetic unless either sum has spilled). */
+  addSum(other: PicoSum): void {
+    if (other.#big !== 0n) this.#big += other.#big;
+    this.addSafe(other.#small);
+  }
+
   get total(): PicoUsd {
     return (this.#big + BigInt(this.#small)) as PicoUsd;
   }

@@ -1,7 +1,7 @@
 /**
  * An exact set of event ids, for deduplicating a million-event log without a million strings.
  * A canonical id is a ULID (26 base32 characters, upper-cased) or a UUID (32 hex digits); each
- * is stored as four 32-bit words and a 16-bit tag. A ULID's first 24 characters fill the words
+ * is stored as four 32-bit words and a tag. A ULID's first 24 characters fill the words
  * 6 by 6 (30 bits each) and its last two the tag (1 + 10 bits); a UUID's 32 digits fill the
  * words 8 by 8 and its tag is UUID_TAG. So two ids are equal exactly when their canonical texts are.
  */
@@ -81,26 +81,27 @@ export class IdKey {
   }
 }
 
-/** The set's contents, as plain arrays that can be transferred to another thread or saved. */
+/** The set's contents, as one array that can be transferred to another thread or saved. */
 export interface IdSetData {
   readonly size: number;
-  readonly tags: Uint16Array;
-  readonly words: Uint32Array;
+  /** SLOT_WORDS words a slot: the tag (0: empty), then the id's four words. */
+  readonly slots: Uint32Array;
 }
 
-/** Open addressing over typed arrays: at most ~26 bytes per id, nothing for the GC to trace. */
+/** Words a slot takes: the tag and the key, side by side so that a probe reads one cache line. */
+export const SLOT_WORDS = 5;
+
+/** Open addressing over one typed array: ~29 bytes per id at most, nothing for the GC to trace. */
 export class IdSet {
   #size = 0;
   #mask: number;
-  #tags: Uint16Array;
-  #words: Uint32Array;
+  #slots: Uint32Array;
 
   constructor(capacity = 1024) {
-    let slots = 16;
-    while (slots * MAX_LOAD < capacity) slots *= 2;
-    this.#mask = slots - 1;
-    this.#tags = new Uint16Array(slots);
-    this.#words = new Uint32Array(slots * 4);
+    let count = 16;
+    while (count * MAX_LOAD < capacity) count *= 2;
+    this.#mask = count - 1;
+    this.#slots = new Uint32Array(count * SLOT_WORDS);
   }
 
   get size(): number {
@@ -111,115 +112,87 @@ export class IdSet {
   add(key: IdKey): boolean {
     if (key.tag === 0) throw new RangeError("IdSet.add: not a decoded id");
     if (this.#size + 1 > (this.#mask + 1) * MAX_LOAD) this.#grow();
-    const w = key.words;
-    const slot = this.#find(
-      key.tag,
-      w[0] as number,
-      w[1] as number,
-      w[2] as number,
-      w[3] as number,
-    );
-    if (slot >= 0) return false;
-    this.#put(~slot, key.tag, w[0] as number, w[1] as number, w[2] as number, w[3] as number);
-    this.#size++;
-    return true;
+    return this.#insert(key.tag, key.words, 0);
   }
 
   has(key: IdKey): boolean {
-    const w = key.words;
-    return this.#find(key.tag, w[0] as number, w[1] as number, w[2] as number, w[3] as number) >= 0;
-  }
-
-  /**
-   * Adds every id of `other`; returns how many were already here. Used to join the sets of a
-   * file's ranges read in parallel: within a range ids are distinct, so any hit is an id read
-   * twice across ranges.
-   */
-  addAll(other: IdSetData): number {
-    let repeated = 0;
-    const { tags, words } = other;
-    for (let s = 0; s < tags.length; s++) {
-      const tag = tags[s] as number;
-      if (tag === 0) continue;
-      if (this.#size + 1 > (this.#mask + 1) * MAX_LOAD) this.#grow();
-      const o = s * 4;
-      const slot = this.#find(
-        tag,
-        words[o] as number,
-        words[o + 1] as number,
-        words[o + 2] as number,
-        words[o + 3] as number,
-      );
-      if (slot >= 0) {
-        repeated++;
-        continue;
-      }
-      this.#put(
-        ~slot,
-        tag,
-        words[o] as number,
-        words[o + 1] as number,
-        words[o + 2] as number,
-        words[o + 3] as number,
-      );
-      this.#size++;
-    }
-    return repeated;
+    return this.#find(key.tag, key.words, 0) >= 0;
   }
 
   /** Whether any id of `other` is also in this set. */
   sharesAny(other: IdSet): boolean {
-    const tags = other.#tags;
-    const words = other.#words;
-    for (let s = 0; s < tags.length; s++) {
-      const tag = tags[s] as number;
-      if (tag === 0) continue;
-      const o = s * 4;
-      const w0 = words[o] as number;
-      const w1 = words[o + 1] as number;
-      const w2 = words[o + 2] as number;
-      if (this.#find(tag, w0, w1, w2, words[o + 3] as number) >= 0) return true;
+    const slots = other.#slots;
+    for (let o = 0; o < slots.length; o += SLOT_WORDS) {
+      const tag = slots[o] as number;
+      if (tag !== 0 && this.#find(tag, slots, o + 1) >= 0) return true;
     }
     return false;
   }
 
-  data(): IdSetData {
-    return { size: this.#size, tags: this.#tags, words: this.#words };
+  /** Adds every id of `other`. */
+  addAll(other: IdSetData): void {
+    const slots = other.slots;
+    for (let o = 0; o < slots.length; o += SLOT_WORDS) {
+      const tag = slots[o] as number;
+      if (tag === 0) continue;
+      if (this.#size + 1 > (this.#mask + 1) * MAX_LOAD) this.#grow();
+      this.#insert(tag, slots, o + 1);
+    }
   }
 
-  /** A set over saved arrays (from `data()`); null when they are not a consistent table. */
+  data(): IdSetData {
+    return { size: this.#size, slots: this.#slots };
+  }
+
+  /**
+   * A set over saved data (from `data()`); null when its shape is not a table's. Its contents
+   * are trusted: whoever saved them checks their integrity (the cache keeps a checksum).
+   */
   static from(data: IdSetData): IdSet | null {
-    const slots = data.tags.length;
-    if (slots < 16 || (slots & (slots - 1)) !== 0 || data.words.length !== slots * 4) return null;
-    let size = 0;
-    for (const tag of data.tags) {
-      if (tag !== 0) size++;
-    }
-    if (size !== data.size || size > slots * MAX_LOAD) return null;
+    const count = data.slots.length / SLOT_WORDS;
+    if (!Number.isInteger(count) || count < 16 || (count & (count - 1)) !== 0) return null;
+    const { size } = data;
+    if (!Number.isSafeInteger(size) || size < 0 || size > count * MAX_LOAD) return null;
     const set = new IdSet(0);
-    set.#mask = slots - 1;
-    set.#tags = data.tags;
-    set.#words = data.words;
+    set.#mask = count - 1;
+    set.#slots = data.slots;
     set.#size = size;
     return set;
   }
 
-  // The slot holding the key (>= 0), or ~(the empty slot where it would go).
-  #find(tag: number, w0: number, w1: number, w2: number, w3: number): number {
+  #insert(tag: number, key: Uint32Array, at: number): boolean {
+    const found = this.#find(tag, key, at);
+    if (found >= 0) return false;
+    const o = ~found * SLOT_WORDS;
+    const slots = this.#slots;
+    slots[o] = tag;
+    slots[o + 1] = key[at] as number;
+    slots[o + 2] = key[at + 1] as number;
+    slots[o + 3] = key[at + 2] as number;
+    slots[o + 4] = key[at + 3] as number;
+    this.#size++;
+    return true;
+  }
+
+  // The slot holding the key key[at..at+4) (>= 0), or ~(the empty slot where it would go).
+  #find(tag: number, key: Uint32Array, at: number): number {
+    const w0 = key[at] as number;
+    const w1 = key[at + 1] as number;
+    const w2 = key[at + 2] as number;
+    const w3 = key[at + 3] as number;
     const mask = this.#mask;
-    const tags = this.#tags;
-    const words = this.#words;
+    const slots = this.#slots;
     let slot = hash(tag, w0, w1, w2, w3) & mask;
     for (;;) {
-      const t = tags[slot] as number;
+      const o = slot * SLOT_WORDS;
+      const t = slots[o] as number;
       if (t === 0) return ~slot;
-      const o = slot * 4;
       if (
         t === tag &&
-        words[o + 3] === w3 &&
-        words[o + 2] === w2 &&
-        words[o + 1] === w1 &&
-        words[o] === w0
+        slots[o + 4] === w3 &&
+        slots[o + 3] === w2 &&
+        slots[o + 2] === w1 &&
+        slots[o + 1] === w0
       ) {
         return slot;
       }
@@ -227,21 +200,11 @@ export class IdSet {
     }
   }
 
-  #put(slot: number, tag: number, w0: number, w1: number, w2: number, w3: number): void {
-    this.#tags[slot] = tag;
-    const o = slot * 4;
-    this.#words[o] = w0;
-    this.#words[o + 1] = w1;
-    this.#words[o + 2] = w2;
-    this.#words[o + 3] = w3;
-  }
-
   #grow(): void {
-    const old = { size: 0, tags: this.#tags, words: this.#words };
-    const slots = (this.#mask + 1) * 2;
-    this.#mask = slots - 1;
-    this.#tags = new Uint16Array(slots);
-    this.#words = new Uint32Array(slots * 4);
+    const old = { size: 0, slots: this.#slots };
+    const count = (this.#mask + 1) * 2;
+    this.#mask = count - 1;
+    this.#slots = new Uint32Array(count * SLOT_WORDS);
     this.#size = 0;
     this.addAll(old);
   }

@@ -14,9 +14,26 @@ import { IdKey } from "./id-set.js";
  * line it accepts (a test fuzzes the two against each other).
  */
 export function scanLine(bytes: Uint8Array, start: number, end: number, out: EventFields): boolean {
-  return scanner.scan(bytes, start, end, out);
+  return scanner.scan(bytes, start, end, out) && scanner.position === end;
 }
 
+/**
+ * The same for a line whose end is not known yet: reads from `start` (before `limit`) and
+ * returns the offset of the line's `\n` when it accepts the line, -1 otherwise (not accepted,
+ * or no `\n` before `limit`). It saves the search for the line's end: the scanner finds it.
+ */
+export function scanLineTo(
+  bytes: Uint8Array,
+  start: number,
+  limit: number,
+  out: EventFields,
+): number {
+  if (!scanner.scan(bytes, start, limit, out)) return -1;
+  const at = scanner.position;
+  return at < limit && bytes[at] === NEWLINE ? at : -1;
+}
+
+const NEWLINE = 0x0a;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -33,6 +50,7 @@ const NINE = 0x39;
 const SPACE = 0x20;
 const TAB = 0x09;
 const MAX_DEPTH = 32;
+const INVALID = -2;
 
 // Envelope keys; the first six are required.
 const EVENT_ID = 0;
@@ -92,15 +110,20 @@ const PAYLOAD_KEYS = [
 ];
 
 interface KeyEntry {
-  readonly bytes: Uint8Array;
+  /** The key's bytes after its first one, and its closing quote. */
+  readonly rest: Uint8Array;
   readonly index: number;
 }
 
-/** Keys grouped by length, as bytes, so that a key is matched without making a string of it. */
+/**
+ * Keys grouped by their first byte, so that a known key is matched in one pass over its bytes
+ * (and its closing quote), without making a string of it.
+ */
 function keyTable(keys: readonly string[]): KeyEntry[][] {
   const table: KeyEntry[][] = [];
   for (const [index, key] of keys.entries()) {
-    (table[key.length] ??= []).push({ bytes: Buffer.from(key, "latin1"), index });
+    const rest = Buffer.from(`${key.slice(1)}"`, "latin1");
+    (table[key.charCodeAt(0)] ??= []).push({ rest, index });
   }
   return table;
 }
@@ -112,6 +135,17 @@ const ESTIMATED = Buffer.from("estimated", "latin1");
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const { latin1Slice } = Buffer.prototype;
 const INTERN_SLOTS = 1024;
+
+// What a byte is inside a string: printable ASCII, the closing quote, a backslash, or a byte
+// this reader leaves to the full parse (control characters, which JSON forbids, and non-ASCII).
+const ORDINARY = 0;
+const CLOSING_QUOTE = 1;
+const ESCAPE = 2;
+const OTHER = 3;
+const STRING_BYTE = new Uint8Array(256).fill(OTHER);
+STRING_BYTE.fill(ORDINARY, 0x20, 0x7f);
+STRING_BYTE[QUOTE] = CLOSING_QUOTE;
+STRING_BYTE[BACKSLASH] = ESCAPE;
 
 function isDigit(b: number): boolean {
   return b >= ZERO && b <= NINE;
@@ -134,8 +168,17 @@ class LineScanner {
   private numIsInteger = false;
   private numNegative = false;
   private readonly causation = new IdKey();
+  // The date of the last timestamp read (yyyymmdd) and its midnight in epoch seconds.
+  private lastDate = -1;
+  private lastMidnight = 0;
   private readonly interned: (string | undefined)[] = new Array(INTERN_SLOTS);
 
+  /** Where the last scan stopped: after the object and the spaces that follow it. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Reads an event object from `start`, stopping at anything else (a `\n`, `lim`). */
   scan(bytes: Uint8Array, start: number, end: number, out: EventFields): boolean {
     this.buf = bytes;
     this.pos = start;
@@ -145,7 +188,9 @@ class LineScanner {
     out.inputTokens = out.outputTokens = out.cacheReadTokens = out.cacheWriteTokens = null;
     out.costUsd = null;
     out.isExecution = false;
-    return this.readEnvelope(out) && this.skipSpace() === this.lim;
+    if (!this.readEnvelope(out)) return false;
+    this.skipSpace();
+    return true;
   }
 
   private byteAt(at: number): number {
@@ -172,17 +217,6 @@ class LineScanner {
     if (this.strEnd - strStart !== expected.length) return false;
     for (let i = 0; i < expected.length; i++) if (buf[strStart + i] !== expected[i]) return false;
     return true;
-  }
-
-  /** The index of the last string read among a table's keys, or -1. */
-  private keyIndex(table: KeyEntry[][]): number {
-    const candidates = table[this.strEnd - this.strStart];
-    if (candidates === undefined) return -1;
-    for (let i = 0; i < candidates.length; i++) {
-      const entry = candidates[i] as KeyEntry;
-      if (this.bytesEqual(entry.bytes)) return entry.index;
-    }
-    return -1;
   }
 
   /** The last string read, as a string; the few distinct values of a field are made once. */
@@ -217,15 +251,17 @@ class LineScanner {
     if (this.byteAt(pos) !== QUOTE) return false;
     this.strStart = ++pos;
     const lim = this.lim;
+    // One table load per byte: most bytes are ordinary and take one branch.
     while (pos < lim) {
-      const b = buf[pos] as number;
-      if (b === QUOTE) {
-        this.strEnd = pos;
-        this.pos = pos + 1;
-        return true;
+      const kind = STRING_BYTE[buf[pos] as number] as number;
+      if (kind === ORDINARY) {
+        pos++;
+        continue;
       }
-      if (b === BACKSLASH || b < 0x20 || b > 0x7e) return false;
-      pos++;
+      if (kind !== CLOSING_QUOTE) return false;
+      this.strEnd = pos;
+      this.pos = pos + 1;
+      return true;
     }
     return false;
   }
@@ -238,17 +274,17 @@ class LineScanner {
     this.strStart = ++pos;
     const lim = this.lim;
     while (pos < lim) {
-      const b = buf[pos] as number;
-      if (b === QUOTE) {
+      const kind = STRING_BYTE[buf[pos] as number] as number;
+      if (kind === ORDINARY) {
+        pos++;
+        continue;
+      }
+      if (kind === CLOSING_QUOTE) {
         this.strEnd = pos;
         this.pos = pos + 1;
         return true;
       }
-      if (b < 0x20 || b > 0x7e) return false;
-      if (b !== BACKSLASH) {
-        pos++;
-        continue;
-      }
+      if (kind !== ESCAPE) return false;
       const e = this.byteAt(pos + 1);
       if (e === 0x75) {
         // \uXXXX
@@ -275,8 +311,17 @@ class LineScanner {
     if (this.numNegative) pos++;
     const intStart = pos;
     if (pos >= lim || !isDigit(buf[pos] as number)) return false;
+    // The integer part's value is taken on the way (exact while it has at most 15 digits).
+    let value = 0;
     if (buf[pos] === ZERO) pos++;
-    else while (pos < lim && isDigit(buf[pos] as number)) pos++;
+    else {
+      while (pos < lim) {
+        const digit = (buf[pos] as number) - ZERO;
+        if (digit < 0 || digit > 9) break;
+        value = value * 10 + digit;
+        pos++;
+      }
+    }
     const intEnd = pos;
     this.numIsInteger = true;
     if (pos < lim && buf[pos] === DOT) {
@@ -290,8 +335,6 @@ class LineScanner {
     const next = this.byteAt(pos);
     if (next === 0x65 || next === 0x45) return false; // an exponent: left to the full parse
     if (this.numIsInteger && intEnd - intStart <= 15) {
-      let value = 0;
-      for (let i = intStart; i < intEnd; i++) value = value * 10 + ((buf[i] as number) - ZERO);
       this.numValue = this.numNegative ? -value : value;
       return true;
     }
@@ -355,15 +398,37 @@ class LineScanner {
     return this.readLiteral() >= 0;
   }
 
-  /** The key of an object member and its colon; false when it has an escape (it might name a field). */
-  private readKey(): boolean {
-    return this.readPlainString() && this.expect(COLON);
+  /**
+   * The key of an object member and its colon: its index in `table`, -1 for a key that is not
+   * in it, or INVALID (malformed, or an escape: such a key might still name a field).
+   */
+  private readKey(table: KeyEntry[][]): number {
+    const buf = this.buf;
+    const at = this.skipSpace() + 1;
+    if (this.byteAt(at - 1) !== QUOTE) return INVALID;
+    const candidates = table[this.byteAt(at)];
+    if (candidates !== undefined) {
+      for (let c = 0; c < candidates.length; c++) {
+        const { rest, index } = candidates[c] as KeyEntry;
+        const end = at + 1 + rest.length;
+        if (end > this.lim) continue;
+        let i = 0;
+        while (i < rest.length && buf[at + 1 + i] === rest[i]) i++;
+        if (i < rest.length) continue;
+        this.pos = end;
+        return this.expect(COLON) ? index : INVALID;
+      }
+    }
+    this.pos = at - 1;
+    return this.readPlainString() && this.expect(COLON) ? -1 : INVALID;
   }
 
   /** After a member: true at the closing brace, false at a comma, null when malformed. */
   private memberEnd(): boolean | null {
-    if (this.expect(CLOSE_BRACE)) return true;
-    return this.expect(COMMA) ? false : null;
+    const b = this.byteAt(this.skipSpace());
+    if (b !== CLOSE_BRACE && b !== COMMA) return null;
+    this.pos++;
+    return b === CLOSE_BRACE;
   }
 
   private readEnvelope(out: EventFields): boolean {
@@ -371,8 +436,8 @@ class LineScanner {
     if (this.byteAt(this.skipSpace()) === CLOSE_BRACE) return false; // no required key
     let seen = 0;
     for (;;) {
-      if (!this.readKey()) return false;
-      const key = this.keyIndex(ENVELOPE_TABLE);
+      const key = this.readKey(ENVELOPE_TABLE);
+      if (key === INVALID) return false;
       if (key < 0) {
         if (!this.skipValue(0)) return false;
       } else {
@@ -422,8 +487,8 @@ class LineScanner {
     }
     let seen = 0;
     for (;;) {
-      if (!this.readKey()) return false;
-      const key = this.keyIndex(PAYLOAD_TABLE);
+      const key = this.readKey(PAYLOAD_TABLE);
+      if (key === INVALID) return false;
       if (key < 0) {
         if (!this.skipValue(1)) return false;
       } else {
@@ -534,10 +599,19 @@ class LineScanner {
     const hour = this.digits(s + 11, 2);
     const minute = this.digits(s + 14, 2);
     const second = this.digits(s + 17, 2);
-    if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) return false;
-    if (minute < 0 || minute > 59 || second < 0 || second > 59) return false;
-    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-    if (day > (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number))) return false;
+    if (year < 0 || month < 0 || day < 0) return false; // not digits
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+      return false;
+    }
+    // Consecutive lines mostly share a date: check it and find its midnight once.
+    const date = year * 10_000 + month * 100 + day;
+    if (date !== this.lastDate) {
+      if (year < 100 || month < 1 || month > 12 || day < 1) return false;
+      const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+      if (day > (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number))) return false;
+      this.lastDate = date;
+      this.lastMidnight = Date.UTC(year, month - 1, day) / 1000;
+    }
     let at = s + 19;
     let fraction = 0;
     if (hasFraction) {
@@ -553,7 +627,8 @@ class LineScanner {
     if (offsetHours < 0 || offsetHours > 23 || offsetMinutes < 0 || offsetMinutes > 59) {
       return false;
     }
-    const seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
+    // Whole seconds, so this is exactly Date.UTC(year, month - 1, day, hour, minute, second) / 1000.
+    const seconds = this.lastMidnight + hour * 3600 + minute * 60 + second;
     const offsetSeconds = (sign === MINUS ? -1 : 1) * (offsetHours * 3600 + offsetMinutes * 60);
     out.micros = (seconds - offsetSeconds) * 1_000_000 + fraction;
     return true;

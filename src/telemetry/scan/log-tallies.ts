@@ -52,20 +52,22 @@ export async function tallyLogs(
       end: Number(log.stat.size),
       unterminated: "leave",
     }));
-    const results = new Map<OpenLog, FileResult>();
-    const scanned = await scanFiles(jobs, options);
-    for (const [i, log] of fresh.entries()) results.set(log, scanned[i] as FileResult);
-
+    const cache = useCache ? options : null;
+    const finished = new Map<OpenLog, LogTally>();
+    // Each log read in full is finished (cached, its ids let go) as soon as it is read.
+    await scanFiles(jobs, options, async (i, result) => {
+      const log = fresh[i] as OpenLog;
+      finished.set(log, await finishLog(log, result, cache, options.window));
+    });
     const tallies: LogTally[] = [];
     for (const log of logs) {
       if (log === null) {
         tallies.push(new LogTally());
         continue;
       }
-      tallies.push(
-        await finishLog(log, results.get(log) ?? null, useCache ? options : null, options.window),
-      );
-      const warning = malformedLinesWarning(log.path, tallies.at(-1) as LogTally);
+      const tally = finished.get(log) ?? (await finishLog(log, null, cache, options.window));
+      tallies.push(tally);
+      const warning = malformedLinesWarning(log.path, tally);
       if (warning) options.warn(warning);
     }
     return tallies;

@@ -53,7 +53,9 @@ interface RangeResult {
 interface PlannedRange {
   readonly job: RangeJob;
   readonly file: number;
+  /** Set once read; let go once its file is joined (`read` stays true). */
   result?: RangeResult;
+  read?: boolean;
 }
 
 // Lines spec-kitty writes are 350-500 bytes; a wrong guess costs one growth of the set, no more.
@@ -63,12 +65,14 @@ const AVERAGE_LINE_BYTES = 420;
  * Sums several logs, splitting big ones into line-aligned ranges read by worker threads and
  * the main thread at once. Each range keeps its own id set; joining them finds events repeated
  * across ranges, and a file with any is read again in one piece, so the result is always the
- * one a single sequential read gives.
+ * one a single sequential read gives. Each file's result goes to `onFile` as soon as all its
+ * ranges are read, and is not kept: memory holds the id sets of the files being read, not all.
  */
 export async function scanFiles(
   files: readonly FileJob[],
-  options: ParallelOptions = {},
-): Promise<FileResult[]> {
+  options: ParallelOptions,
+  onFile: (index: number, result: FileResult) => Promise<void>,
+): Promise<void> {
   const threads = Math.max(1, options.threads ?? availableParallelism());
   const total = files.reduce((sum, f) => sum + Math.max(0, f.end - f.start), 0);
   const target = Math.max(options.minRangeBytes ?? DEFAULT_MIN_RANGE, Math.ceil(total / threads));
@@ -82,17 +86,23 @@ export async function scanFiles(
     done += bytes;
     options.onProgress?.(Math.min(done, total), total);
   };
+  const unread = files.map((_, file) => ranges.filter((r) => r.file === file).length);
+  const finishing: Promise<void>[] = [];
+  const finish = async (file: number) => {
+    const own = ranges.filter((r) => r.file === file);
+    const result = await joinFile(files[file] as FileJob, own, options.window);
+    for (const range of own) delete range.result;
+    await onFile(file, result);
+  };
+  for (const [file, count] of unread.entries()) if (count === 0) finishing.push(finish(file));
+  const onRange = (range: PlannedRange) => {
+    range.read = true;
+    unread[range.file] = (unread[range.file] as number) - 1;
+    if (unread[range.file] === 0) finishing.push(finish(range.file));
+  };
   const workerCount = Math.min(threads, ranges.length) - 1;
-  await runRanges(ranges, workerCount, progress);
-  return Promise.all(
-    files.map((job, file) =>
-      joinFile(
-        job,
-        ranges.filter((r) => r.file === file),
-        options.window,
-      ),
-    ),
-  );
+  await runRanges(ranges, workerCount, progress, onRange);
+  await Promise.all(finishing);
 }
 
 /** Line-aligned ranges of about `target` bytes (one range for a small file). */
@@ -146,6 +156,7 @@ async function runRanges(
   ranges: PlannedRange[],
   workerCount: number,
   progress: (bytes: number) => void,
+  onRange: (range: PlannedRange) => void,
 ): Promise<void> {
   let next = 0;
   const take = (): PlannedRange | undefined => ranges[next++];
@@ -158,20 +169,22 @@ async function runRanges(
         onBytes: progress,
       });
       range.result = { tally, ids, end };
+      onRange(range);
     }
   };
   const workers = Array.from({ length: Math.max(0, workerCount) }, () => startWorker());
   try {
-    await Promise.all([inMain(), ...workers.map((w) => inWorker(w, take, progress))]);
+    await Promise.all([inMain(), ...workers.map((w) => inWorker(w, take, progress, onRange))]);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
   // A range a worker could not read (it failed to start, say) is read here.
   for (const range of ranges) {
-    if (range.result) continue;
+    if (range.read) continue;
     const ids = new IdSet(estimatedIds(range.job.end - range.job.start));
     const { tally, end } = await scanRange(range.job.path, { ...range.job, ids });
     range.result = { tally, ids, end };
+    onRange(range);
   }
 }
 
@@ -179,6 +192,7 @@ async function inWorker(
   worker: Worker,
   take: () => PlannedRange | undefined,
   progress: (bytes: number) => void,
+  onRange: (range: PlannedRange) => void,
 ): Promise<void> {
   for (let range = take(); range; range = take()) {
     const reply = await ask(worker, range.job, progress);
@@ -187,6 +201,7 @@ async function inWorker(
     const ids = IdSet.from(reply.ids);
     if (tally === null || ids === null) return;
     range.result = { tally, ids, end: reply.end };
+    onRange(range);
   }
 }
 

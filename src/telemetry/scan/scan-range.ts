@@ -3,7 +3,7 @@ import { isInvalid } from "../../events/event.js";
 import { cleanLine, readEventLine } from "../event-line.js";
 import { EventFields } from "./event-fields.js";
 import type { IdMemory } from "./id-set.js";
-import { scanLine } from "./line-scanner.js";
+import { scanLineTo } from "./line-scanner.js";
 import { LogTally } from "./log-tally.js";
 
 /** Inclusive bounds in epoch microseconds; events outside are read (and deduplicated) but not summed. */
@@ -52,10 +52,11 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
   const tally = new LogTally();
   const fields = new EventFields();
 
-  const readLine = (bytes: Uint8Array, from: number, to: number): void => {
+  // A line the fast scanner has accepted (fields filled) or, with `from`/`to`, any other line.
+  const readLine = (bytes: Uint8Array, from: number, to: number, scanned: boolean): void => {
     tally.lines++;
     if (from === to) return; // blank
-    if (!(bytes[from] === OPEN_BRACE && scanLine(bytes, from, to, fields))) {
+    if (!scanned) {
       let text: string | null;
       try {
         text = strictUtf8.decode(bytes.subarray(from, to));
@@ -101,15 +102,23 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
       let from = 0;
       for (;;) {
         if (lineStart + from >= options.end) return { tally, end: lineStart + from };
+        if (buffer[from] === OPEN_BRACE) {
+          const newline = scanLineTo(buffer, from, available, fields);
+          if (newline !== -1) {
+            readLine(buffer, from, newline, true);
+            from = newline + 1;
+            continue;
+          }
+        }
         const newline = buffer.indexOf(NEWLINE, from);
         if (newline === -1 || newline >= available) break;
-        readLine(buffer, from, newline);
+        readLine(buffer, from, newline, false);
         from = newline + 1;
       }
       if (bytesRead === 0) {
         // The end of the file, with `available - from` bytes of a line that has no `\n`.
         if (from < available && options.unterminated === "read") {
-          readLine(buffer, from, available);
+          readLine(buffer, from, available, false);
           return { tally, end: lineStart + available };
         }
         return { tally, end: lineStart + from };

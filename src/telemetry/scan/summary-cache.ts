@@ -12,7 +12,7 @@ import {
 } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
-import { IdSet } from "./id-set.js";
+import { IdSet, SLOT_WORDS } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
 
 /**
@@ -46,7 +46,7 @@ export interface LogIdentity {
   readonly stat: BigIntStats;
 }
 
-const VERSION = 2;
+const VERSION = 3;
 const MAX_SEGMENTS = 8;
 
 export interface Segment {
@@ -107,11 +107,9 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
 async function readSegment(cacheDir: string, key: string, segment: Segment): Promise<IdSet | null> {
   if (typeof segment?.file !== "string" || !segment.file.startsWith(`${key}.`)) return null;
   if (!Number.isSafeInteger(segment.slots) || segment.slots <= 0) return null;
-  // One buffer, one read: the tags (2 bytes a slot) then the words (16), which stay aligned
-  // because a table has a power-of-two number (>= 16) of slots. One byte more is asked for, so
-  // that a longer file is caught too.
-  const tagLength = segment.slots * 2;
-  const length = tagLength + segment.slots * 16;
+  // One read straight into the table; one byte more is asked for, so that a longer file is
+  // caught too.
+  const length = segment.slots * SLOT_WORDS * 4;
   const bytes = new Uint8Array(length + 1);
   try {
     const handle = await open(join(cacheDir, segment.file), "r");
@@ -123,12 +121,9 @@ async function readSegment(cacheDir: string, key: string, segment: Segment): Pro
   } catch {
     return null;
   }
-  const tagBytes = bytes.subarray(0, tagLength);
-  const wordBytes = bytes.subarray(tagLength, length);
-  const tags = new Uint16Array(bytes.buffer, 0, segment.slots);
-  const words = new Uint32Array(bytes.buffer, tagLength, segment.slots * 4);
-  if (crc32(wordBytes, crc32(tagBytes)) !== segment.crc) return null;
-  const set = IdSet.from({ size: segment.size, tags, words });
+  if (segmentChecksum(bytes.subarray(0, length), segment.size) !== segment.crc) return null;
+  const slots = new Uint32Array(bytes.buffer, 0, segment.slots * SLOT_WORDS);
+  const set = IdSet.from({ size: segment.size, slots });
   return set;
 }
 
@@ -148,6 +143,11 @@ async function contentSample(handle: FileHandle, end: number): Promise<string> {
     hash.update(block.subarray(0, bytesRead));
   }
   return hash.digest("hex");
+}
+
+/** The checksum of a table and of its id count (kept in the header, so checked along). */
+function segmentChecksum(bytes: Uint8Array, size: number): number {
+  return crc32(String(size), crc32(bytes));
 }
 
 /** Reads from the start until `into` is full or the file ends; returns the bytes read. */
@@ -217,19 +217,11 @@ export async function saveCachedLog(
 }
 
 async function writeSegment(cacheDir: string, key: string, set: IdSet): Promise<Segment> {
-  const { size, tags, words } = set.data();
-  // Two writes, no concatenated copy: a million ids are ~37 MB.
-  const tagBytes = Buffer.from(tags.buffer, tags.byteOffset, tags.byteLength);
-  const wordBytes = Buffer.from(words.buffer, words.byteOffset, words.byteLength);
+  const { size, slots } = set.data();
+  const bytes = Buffer.from(slots.buffer, slots.byteOffset, slots.byteLength); // a view, no copy
   const file = `${key}.${randomBytes(4).toString("hex")}.ids`;
-  const handle = await open(join(cacheDir, file), "w");
-  try {
-    await handle.write(tagBytes);
-    await handle.write(wordBytes);
-  } finally {
-    await handle.close();
-  }
-  return { file, slots: tags.length, size, crc: crc32(wordBytes, crc32(tagBytes)) };
+  await writeFile(join(cacheDir, file), bytes);
+  return { file, slots: slots.length / SLOT_WORDS, size, crc: segmentChecksum(bytes, size) };
 }
 
 async function removeUnlisted(

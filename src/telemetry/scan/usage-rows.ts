@@ -84,7 +84,7 @@ export class UsageRow implements UsageRowKey {
     this.outputTokens += other.outputTokens;
     this.cacheReadTokens += other.cacheReadTokens;
     this.cacheWriteTokens += other.cacheWriteTokens;
-    this.reported.add(other.reported.total);
+    this.reported.addSum(other.reported);
     this.noUsageCount += other.noUsageCount;
     this.estimateCount += other.estimateCount;
     this.estimateInputTokens += other.estimateInputTokens;
