@@ -48,6 +48,11 @@ export class PicoSum {
     this.addSafe(other.#small);
   }
 
+  /** The sum as a number when it has not spilled into the bigint (exact then), else null. */
+  exactNumber(): number | null {
+    return this.#big === 0n ? this.#small : null;
+  }
+
   get total(): PicoUsd {
     return (this.#big + BigInt(this.#small)) as PicoUsd;
   }

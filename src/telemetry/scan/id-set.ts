@@ -86,6 +86,50 @@ export interface IdSetData {
   readonly size: number;
   /** SLOT_WORDS words a slot: the tag (0: empty), then the id's four words. */
   readonly slots: Uint32Array;
+  /** The greatest ULID in the set as [w0, w1, w2, w3, tag], or null when it holds none. */
+  readonly newest: readonly number[] | null;
+  /** How many UUIDs it holds. */
+  readonly uuids: number;
+}
+
+/**
+ * Whether an id may be among ids summed up by `newest` and `uuids` (see IdSetData): a ULID
+ * greater than the newest cannot be, nor a UUID when there are none. Fresh events get fresh
+ * ULIDs, so an append can mostly be checked without the id tables.
+ */
+export function mayHold(summary: Pick<IdSetData, "newest" | "uuids">, key: IdKey): boolean {
+  if (key.tag === UUID_TAG) return summary.uuids > 0;
+  const newest = summary.newest;
+  return newest !== null && compareUlid(key.tag, key.words, 0, newest) <= 0;
+}
+
+/** Orders ULID keys as their texts are ordered (the base32 digits are in ASCII order). */
+function compareUlid(
+  tag: number,
+  words: ArrayLike<number>,
+  at: number,
+  other: readonly number[],
+): number {
+  for (let i = 0; i < 4; i++) {
+    const d = (words[at + i] as number) - (other[i] as number);
+    if (d !== 0) return d;
+  }
+  return tag - (other[4] as number);
+}
+
+/** The summary of several sets together. */
+export function joinSummaries(
+  sets: readonly Pick<IdSetData, "newest" | "uuids">[],
+): Pick<IdSetData, "newest" | "uuids"> {
+  let newest: readonly number[] | null = null;
+  let uuids = 0;
+  for (const set of sets) {
+    uuids += set.uuids;
+    const n = set.newest;
+    if (n !== null && (newest === null || compareUlid(n[4] as number, n, 0, newest) > 0))
+      newest = n;
+  }
+  return { newest, uuids };
 }
 
 /** Words a slot takes: the tag and the key, side by side so that a probe reads one cache line. */
@@ -96,6 +140,8 @@ export class IdSet {
   #size = 0;
   #mask: number;
   #slots: Uint32Array;
+  #newest: number[] | null = null;
+  #uuids = 0;
 
   constructor(capacity = 1024) {
     let count = 16;
@@ -141,7 +187,7 @@ export class IdSet {
   }
 
   data(): IdSetData {
-    return { size: this.#size, slots: this.#slots };
+    return { size: this.#size, slots: this.#slots, newest: this.#newest, uuids: this.#uuids };
   }
 
   /**
@@ -151,12 +197,17 @@ export class IdSet {
   static from(data: IdSetData): IdSet | null {
     const count = data.slots.length / SLOT_WORDS;
     if (!Number.isInteger(count) || count < 16 || (count & (count - 1)) !== 0) return null;
-    const { size } = data;
+    const { size, newest, uuids } = data;
     if (!Number.isSafeInteger(size) || size < 0 || size > count * MAX_LOAD) return null;
+    if (!Number.isSafeInteger(uuids) || uuids < 0 || uuids > size) return null;
+    if (newest !== null && !(Array.isArray(newest) && newest.length === 5)) return null;
+    if (newest?.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) return null;
     const set = new IdSet(0);
     set.#mask = count - 1;
     set.#slots = data.slots;
     set.#size = size;
+    set.#newest = newest === null ? null : [...newest];
+    set.#uuids = uuids;
     return set;
   }
 
@@ -171,6 +222,16 @@ export class IdSet {
     slots[o + 3] = key[at + 2] as number;
     slots[o + 4] = key[at + 3] as number;
     this.#size++;
+    if (tag === UUID_TAG) this.#uuids++;
+    else if (this.#newest === null || compareUlid(tag, key, at, this.#newest) > 0) {
+      this.#newest = [
+        key[at] as number,
+        key[at + 1] as number,
+        key[at + 2] as number,
+        key[at + 3] as number,
+        tag,
+      ];
+    }
     return true;
   }
 
@@ -201,11 +262,12 @@ export class IdSet {
   }
 
   #grow(): void {
-    const old = { size: 0, slots: this.#slots };
+    const old = { size: 0, slots: this.#slots, newest: null, uuids: 0 };
     const count = (this.#mask + 1) * 2;
     this.#mask = count - 1;
     this.#slots = new Uint32Array(count * SLOT_WORDS);
     this.#size = 0;
+    this.#uuids = 0;
     this.addAll(old);
   }
 }

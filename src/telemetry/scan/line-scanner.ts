@@ -112,6 +112,8 @@ const PAYLOAD_KEYS = [
 interface KeyEntry {
   /** The key's bytes after its first one, and its closing quote. */
   readonly rest: Uint8Array;
+  /** The same bytes four at a time (little-endian), for the bulk of the comparison. */
+  readonly words: Uint32Array;
   readonly index: number;
 }
 
@@ -123,7 +125,9 @@ function keyTable(keys: readonly string[]): KeyEntry[][] {
   const table: KeyEntry[][] = [];
   for (const [index, key] of keys.entries()) {
     const rest = Buffer.from(`${key.slice(1)}"`, "latin1");
-    (table[key.charCodeAt(0)] ??= []).push({ rest, index });
+    const words = new Uint32Array(rest.length >> 2);
+    for (let w = 0; w < words.length; w++) words[w] = rest.readUInt32LE(w * 4);
+    (table[key.charCodeAt(0)] ??= []).push({ rest, words, index });
   }
   return table;
 }
@@ -135,6 +139,7 @@ const ESTIMATED = Buffer.from("estimated", "latin1");
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const { latin1Slice } = Buffer.prototype;
 const INTERN_SLOTS = 1024;
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 // What a byte is inside a string: printable ASCII, the closing quote, a backslash, or a byte
 // this reader leaves to the full parse (control characters, which JSON forbids, and non-ASCII).
@@ -155,9 +160,17 @@ function isHex(b: number): boolean {
   return isDigit(b) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
 }
 
+/** A string made from bytes already seen, and those bytes (also four at a time). */
+interface Interned {
+  readonly text: string;
+  readonly bytes: Uint8Array;
+  readonly words: Uint32Array;
+}
+
 // Its state lives in fields of one object: V8 keeps their accesses cheap in a hot loop.
 class LineScanner {
   private buf: Uint8Array = new Uint8Array(0);
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private pos = 0;
   private lim = 0;
   // The last string read is buf[strStart, strEnd), without its quotes.
@@ -171,7 +184,7 @@ class LineScanner {
   // The date of the last timestamp read (yyyymmdd) and its midnight in epoch seconds.
   private lastDate = -1;
   private lastMidnight = 0;
-  private readonly interned: (string | undefined)[] = new Array(INTERN_SLOTS);
+  private readonly interned: (Interned | undefined)[] = new Array(INTERN_SLOTS);
 
   /** Where the last scan stopped: after the object and the spaces that follow it. */
   get position(): number {
@@ -180,6 +193,7 @@ class LineScanner {
 
   /** Reads an event object from `start`, stopping at anything else (a `\n`, `lim`). */
   scan(bytes: Uint8Array, start: number, end: number, out: EventFields): boolean {
+    if (bytes !== this.buf) this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     this.buf = bytes;
     this.pos = start;
     this.lim = end;
@@ -225,23 +239,33 @@ class LineScanner {
     const length = strEnd - strStart;
     // A cheap hash of the length and up to four bytes from the end (ids differ at their ends).
     let h = length;
-    for (let i = Math.max(strStart, strEnd - 4); i < strEnd; i++)
+    for (let i = Math.max(strStart, strEnd - 4); i < strEnd; i++) {
       h = (h * 31 + (buf[i] as number)) | 0;
+    }
     const slot = h & (INTERN_SLOTS - 1);
     const cached = this.interned[slot];
-    if (cached !== undefined && cached.length === length) {
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (cached.charCodeAt(i) !== buf[strStart + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return cached;
+    if (cached !== undefined && cached.words.length === length >> 2) {
+      if (cached.text.length === length && this.sameBytes(cached)) return cached.text;
     }
     const text = latin1Slice.call(buf, strStart, strEnd);
-    this.interned[slot] = text;
+    const bytes = Buffer.from(text, "latin1");
+    const words = new Uint32Array(length >> 2);
+    for (let w = 0; w < words.length; w++) words[w] = bytes.readUInt32LE(w * 4);
+    this.interned[slot] = { text, words, bytes };
     return text;
+  }
+
+  /** Whether the last string read has the bytes of `entry` (compared four at a time). */
+  private sameBytes(entry: Interned): boolean {
+    const { view, buf, strStart } = this;
+    const { words, bytes } = entry;
+    for (let w = 0; w < words.length; w++) {
+      if (view.getUint32(strStart + w * 4, true) !== words[w]) return false;
+    }
+    for (let i = words.length * 4; i < bytes.length; i++) {
+      if (buf[strStart + i] !== bytes[i]) return false;
+    }
+    return true;
   }
 
   /** A string of printable ASCII without escapes; sets strStart/strEnd. */
@@ -324,18 +348,29 @@ class LineScanner {
     }
     const intEnd = pos;
     this.numIsInteger = true;
+    let fractionDigits = 0;
     if (pos < lim && buf[pos] === DOT) {
       pos++;
       const fractionStart = pos;
-      while (pos < lim && isDigit(buf[pos] as number)) pos++;
-      if (pos === fractionStart) return false;
+      while (pos < lim) {
+        const digit = (buf[pos] as number) - ZERO;
+        if (digit < 0 || digit > 9) break;
+        value = value * 10 + digit;
+        pos++;
+      }
+      fractionDigits = pos - fractionStart;
+      if (fractionDigits === 0) return false;
       this.numIsInteger = false;
     }
     this.pos = pos;
     const next = this.byteAt(pos);
     if (next === 0x65 || next === 0x45) return false; // an exponent: left to the full parse
-    if (this.numIsInteger && intEnd - intStart <= 15) {
-      this.numValue = this.numNegative ? -value : value;
+    // At most 15 digits in all: `value` is exact, and so is value / 10^k (one correctly
+    // rounded division of two exact doubles), which is what JSON.parse makes of the text.
+    if (intEnd - intStart + fractionDigits <= 15) {
+      const magnitude =
+        fractionDigits === 0 ? value : value / (POWERS_OF_TEN[fractionDigits] as number);
+      this.numValue = this.numNegative ? -magnitude : magnitude;
       return true;
     }
     // Number() of a JSON number's text is exactly what JSON.parse makes of it.
@@ -408,12 +443,17 @@ class LineScanner {
     if (this.byteAt(at - 1) !== QUOTE) return INVALID;
     const candidates = table[this.byteAt(at)];
     if (candidates !== undefined) {
+      const view = this.view;
       for (let c = 0; c < candidates.length; c++) {
-        const { rest, index } = candidates[c] as KeyEntry;
-        const end = at + 1 + rest.length;
+        const { rest, words, index } = candidates[c] as KeyEntry;
+        const from = at + 1;
+        const end = from + rest.length;
         if (end > this.lim) continue;
-        let i = 0;
-        while (i < rest.length && buf[at + 1 + i] === rest[i]) i++;
+        let w = 0;
+        while (w < words.length && view.getUint32(from + w * 4, true) === words[w]) w++;
+        if (w < words.length) continue;
+        let i = w * 4;
+        while (i < rest.length && buf[from + i] === rest[i]) i++;
         if (i < rest.length) continue;
         this.pos = end;
         return this.expect(COLON) ? index : INVALID;

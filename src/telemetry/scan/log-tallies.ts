@@ -1,11 +1,13 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { malformedLinesWarning } from "../event-line.js";
 import type { WarningSink } from "../warnings.js";
-import { IdSet, LayeredIdSet } from "./id-set.js";
+import { type IdKey, type IdMemory, IdSet, LayeredIdSet, mayHold } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
 import { type FileJob, type FileResult, scanFiles } from "./parallel-scan.js";
-import { scanRange, type TimeWindow } from "./scan-range.js";
+import { type RangeOptions, type RangeScan, scanRange, type TimeWindow } from "./scan-range.js";
 import { type CachedLog, type LogIdentity, loadCachedLog, saveCachedLog } from "./summary-cache.js";
+
+const SAVE_AFTER_BYTES = 256 << 10;
 
 export interface TallyOptions {
   readonly warn: WarningSink;
@@ -109,7 +111,100 @@ function unreadable(path: string, e: unknown, warn: WarningSink): void {
   warn({ code: "LOG_UNREADABLE", file: path, message: `${path}: not read (${reason})` });
 }
 
-/** One log's tally: cached part + appended part (saved to the cache) + an unterminated last line. */
+/**
+ * The ids an appended part is checked against: the cached ones, known only by their summary
+ * until an id could be among them (then `undecided` is set, that id is not added, and the part
+ * must be read again with the cached tables loaded), and the ones read since (`fresh`).
+ */
+class AppendedIds implements IdMemory {
+  undecided = false;
+  fresh = new IdSet();
+  #layers: readonly IdSet[] | null = null;
+  readonly #cached: CachedLog;
+
+  constructor(cached: CachedLog) {
+    this.#cached = cached;
+  }
+
+  add(key: IdKey): boolean {
+    if (this.#layers !== null) {
+      for (const layer of this.#layers) if (layer.has(key)) return false;
+    } else if (mayHold(this.#cached.ids, key)) {
+      this.undecided = true;
+      return true;
+    }
+    return this.fresh.add(key);
+  }
+
+  /**
+   * Loads the cached id tables for a second reading of a part; `again` forgets the ids the
+   * first reading added. False when the tables cannot be read.
+   */
+  async load(again: boolean): Promise<boolean> {
+    this.#layers = await this.#cached.loadLayers();
+    this.undecided = false;
+    if (again) this.fresh = new IdSet();
+    return this.#layers !== null;
+  }
+}
+
+/** Reads a part of a log against the cached ids, loading their tables only if it must. */
+async function scanAgainst(
+  path: string,
+  ids: AppendedIds,
+  options: Omit<RangeOptions, "ids">,
+): Promise<RangeScan | null> {
+  const first = await scanRange(path, { ...options, ids });
+  if (!ids.undecided) return first;
+  // The unterminated last line read alone added nothing when undecided: no ids to forget.
+  if (!(await ids.load(options.unterminated === "leave"))) return null;
+  return scanRange(path, { ...options, ids });
+}
+
+interface ReadPart {
+  readonly tally: LogTally;
+  readonly end: number;
+  readonly ids: IdMemory;
+  /** The ids to add to the cache. */
+  readonly fresh: readonly IdSet[];
+  readonly loaded: CachedLog | null;
+}
+
+/** A log's lines up to its last `\n`: cached part + appended part, or all of it. */
+async function readTerminated(
+  log: OpenLog,
+  scanned: FileResult | null,
+  window: TimeWindow | undefined,
+): Promise<ReadPart> {
+  const size = Number(log.stat.size);
+  if (scanned !== null) {
+    const ids = new LayeredIdSet(scanned.ids, new IdSet(16));
+    return { tally: scanned.tally, end: scanned.end, ids, fresh: scanned.ids, loaded: null };
+  }
+  const cached = log.cached;
+  if (cached !== null) {
+    const ids = new AppendedIds(cached);
+    const options = { start: cached.end, end: size, window, unterminated: "leave" } as const;
+    const appended = await scanAgainst(log.path, ids, options);
+    if (appended !== null) {
+      const tally = cached.tally;
+      tally.append(appended.tally);
+      return { tally, end: appended.end, ids, fresh: [ids.fresh], loaded: cached };
+    }
+  }
+  // No cache entry, or its id tables could not be read: the log is read in full.
+  const all = new IdSet();
+  const read = await scanRange(log.path, {
+    start: 0,
+    end: size,
+    ids: all,
+    window,
+    unterminated: "leave",
+  });
+  return { tally: read.tally, end: read.end, ids: all, fresh: [all], loaded: null };
+}
+
+/** One log's tally: what `readTerminated` read (saved to the cache) + an unterminated last line. */
 async function finishLog(
   log: OpenLog,
   scanned: FileResult | null,
@@ -117,50 +212,28 @@ async function finishLog(
   window: TimeWindow | undefined,
 ): Promise<LogTally> {
   const size = Number(log.stat.size);
-  let tally: LogTally;
-  let ids: LayeredIdSet;
-  let end: number;
-  if (scanned !== null) {
-    ({ tally, end } = scanned);
-    ids = new LayeredIdSet(scanned.ids, new IdSet(16));
-  } else {
-    const cached = log.cached as CachedLog;
-    ids = new LayeredIdSet(cached.layers);
-    const appended = await scanRange(log.path, {
-      start: cached.end,
-      end: size,
-      ids,
-      window,
-      unterminated: "leave",
-    });
-    tally = cached.tally;
-    tally.append(appended.tally);
-    end = appended.end;
+  const part = await readTerminated(log, scanned, window);
+  // A small append is cheaper to read again next time than to save (a table and the rows):
+  // the entry is rewritten once a log has grown by SAVE_AFTER_BYTES since it was written.
+  const stale = part.loaded === null || part.end - part.loaded.end >= SAVE_AFTER_BYTES;
+  if (cache?.cacheDir && stale) {
+    const { end, tally, loaded, fresh } = part;
+    await saveCachedLog(cache.cacheDir, log, { end, tally, loaded, fresh });
   }
-  // Nothing appended since the cache was written: it is still exact, leave it as it is.
-  const unchanged = log.cached !== null && end === log.cached.end;
-  if (cache?.cacheDir && !unchanged) {
-    await saveCachedLog(cache.cacheDir, log, {
-      end,
-      tally,
-      layers: ids.layers,
-      loaded: log.cached,
-      fresh: ids.fresh,
-    });
+  if (part.end === size) return part.tally;
+  // A last line without its newline: counted now, but not cached (it may still be growing).
+  const options = { start: part.end, end: size, window, unterminated: "read" } as const;
+  const tail =
+    part.ids instanceof AppendedIds
+      ? await scanAgainst(log.path, part.ids, options)
+      : await scanRange(log.path, { ...options, ids: part.ids });
+  if (tail === null) {
+    // The cached tables could not be read to check that line: read the whole log instead.
+    const ids = new IdSet();
+    return (await scanRange(log.path, { ...options, start: 0, ids })).tally;
   }
-  if (end < size) {
-    // A last line without its newline: counted now, but not cached (it may still be growing).
-    const tail = await scanRange(log.path, {
-      start: end,
-      end: size,
-      ids,
-      window,
-      unterminated: "read",
-    });
-    const whole = new LogTally();
-    whole.append(tally);
-    whole.append(tail.tally);
-    return whole;
-  }
-  return tally;
+  const whole = new LogTally();
+  whole.append(part.tally);
+  whole.append(tail.tally);
+  return whole;
 }

@@ -42,6 +42,7 @@ export type RangeReply =
   | { readonly error: string };
 
 const DEFAULT_MIN_RANGE = 8 << 20;
+const RANGES_PER_THREAD = 4;
 const NEWLINE = 0x0a;
 
 interface RangeResult {
@@ -75,7 +76,9 @@ export async function scanFiles(
 ): Promise<void> {
   const threads = Math.max(1, options.threads ?? availableParallelism());
   const total = files.reduce((sum, f) => sum + Math.max(0, f.end - f.start), 0);
-  const target = Math.max(options.minRangeBytes ?? DEFAULT_MIN_RANGE, Math.ceil(total / threads));
+  // Several ranges a thread, taken biggest first, so that the threads finish close together.
+  const share = Math.ceil(total / (threads * RANGES_PER_THREAD));
+  const target = Math.max(options.minRangeBytes ?? DEFAULT_MIN_RANGE, share);
   const ranges: PlannedRange[] = [];
   for (const [file, job] of files.entries()) {
     for (const range of await splitFile(job, target, options.window))
@@ -158,8 +161,9 @@ async function runRanges(
   progress: (bytes: number) => void,
   onRange: (range: PlannedRange) => void,
 ): Promise<void> {
+  const queue = [...ranges].sort((a, b) => b.job.end - b.job.start - (a.job.end - a.job.start));
   let next = 0;
-  const take = (): PlannedRange | undefined => ranges[next++];
+  const take = (): PlannedRange | undefined => queue[next++];
   const inMain = async () => {
     for (let range = take(); range; range = take()) {
       const ids = new IdSet(estimatedIds(range.job.end - range.job.start));
@@ -240,7 +244,12 @@ function startWorker(): Worker {
   // From source (tests, tsx) the worker is TypeScript and needs tsx's loader; built, it is JS.
   const fromSource = import.meta.url.endsWith(".ts");
   const script = new URL(fromSource ? "./scan-worker.ts" : "./scan-worker.js", import.meta.url);
-  return new Worker(script, fromSource ? { execArgv: ["--import", "tsx"] } : {});
+  // A small young generation: the scan allocates little per line, and every MB counts at 1M.
+  const resourceLimits = { maxYoungGenerationSizeMb: 8 };
+  return new Worker(script, {
+    resourceLimits,
+    ...(fromSource ? { execArgv: ["--import", "tsx"] } : {}),
+  });
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
-import { IdSet, SLOT_WORDS } from "./id-set.js";
+import { IdSet, type IdSetData, joinSummaries, SLOT_WORDS } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
 
 /**
@@ -28,15 +28,20 @@ import { LogTally } from "./log-tally.js";
  *
  * Files: `<key>.json` (the tally and the list of id segments) and `<key>.<n>.ids` (id tables).
  * Each run adds one segment with the ids it read, so a run after a small append writes a small
- * file; past MAX_SEGMENTS they are merged into one.
+ * file; past MAX_SEGMENTS they are merged into one. The id tables are read only when an
+ * appended event could be a repeat: its ULID is not newer than every cached one (new events
+ * have new ULIDs), or it is a UUID and the cache holds some.
  */
 export interface CachedLog {
   /** The offset the tally covers: the end of a complete line. */
   readonly end: number;
   readonly tally: LogTally;
-  readonly layers: readonly IdSet[];
-  /** The files the layers were read from, in the same order. */
+  /** The id tables' files (their newest ULID and UUID count included). */
   readonly segments: readonly Segment[];
+  /** The ids of all segments, summed up (see `mayHold`). */
+  readonly ids: Pick<IdSetData, "newest" | "uuids">;
+  /** Reads the id tables; null when one is missing or corrupt. */
+  loadLayers(): Promise<IdSet[] | null>;
 }
 
 /** The file a cache entry belongs to. */
@@ -46,7 +51,7 @@ export interface LogIdentity {
   readonly stat: BigIntStats;
 }
 
-const VERSION = 3;
+const VERSION = 4;
 const MAX_SEGMENTS = 8;
 
 export interface Segment {
@@ -54,6 +59,8 @@ export interface Segment {
   readonly slots: number;
   readonly size: number;
   readonly crc: number;
+  readonly newest: readonly number[] | null;
+  readonly uuids: number;
 }
 
 interface Header {
@@ -95,18 +102,32 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
   if (header.sample !== (await contentSample(log.handle, header.end))) return null;
   const tally = LogTally.fromJSON(header.tally);
   if (tally === null) return null;
-  const layers: IdSet[] = [];
-  for (const segment of header.segments) {
-    const set = await readSegment(cacheDir, key, segment);
-    if (set === null) return null;
-    layers.push(set);
-  }
-  return { end: header.end, tally, layers, segments: header.segments };
+  const segments = header.segments;
+  if (!segments.every((s) => isSegment(s, key))) return null;
+  let layers: Promise<IdSet[] | null> | null = null;
+  const loadLayers = () => {
+    layers ??= Promise.all(segments.map((s) => readSegment(cacheDir, s))).then((sets) =>
+      sets.every((set) => set !== null) ? sets : null,
+    );
+    return layers;
+  };
+  return { end: header.end, tally, segments, ids: joinSummaries(segments), loadLayers };
 }
 
-async function readSegment(cacheDir: string, key: string, segment: Segment): Promise<IdSet | null> {
-  if (typeof segment?.file !== "string" || !segment.file.startsWith(`${key}.`)) return null;
-  if (!Number.isSafeInteger(segment.slots) || segment.slots <= 0) return null;
+function isSegment(segment: Segment, key: string): boolean {
+  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  const { newest } = segment ?? {};
+  return (
+    typeof segment?.file === "string" &&
+    segment.file.startsWith(`${key}.`) &&
+    count(segment.slots) &&
+    count(segment.size) &&
+    count(segment.uuids) &&
+    (newest === null || (Array.isArray(newest) && newest.length === 5 && newest.every(count)))
+  );
+}
+
+async function readSegment(cacheDir: string, segment: Segment): Promise<IdSet | null> {
   // One read straight into the table; one byte more is asked for, so that a longer file is
   // caught too.
   const length = segment.slots * SLOT_WORDS * 4;
@@ -121,9 +142,14 @@ async function readSegment(cacheDir: string, key: string, segment: Segment): Pro
   } catch {
     return null;
   }
-  if (segmentChecksum(bytes.subarray(0, length), segment.size) !== segment.crc) return null;
+  if (segmentChecksum(bytes.subarray(0, length), segment) !== segment.crc) return null;
   const slots = new Uint32Array(bytes.buffer, 0, segment.slots * SLOT_WORDS);
-  const set = IdSet.from({ size: segment.size, slots });
+  const set = IdSet.from({
+    size: segment.size,
+    slots,
+    newest: segment.newest,
+    uuids: segment.uuids,
+  });
   return set;
 }
 
@@ -145,9 +171,9 @@ async function contentSample(handle: FileHandle, end: number): Promise<string> {
   return hash.digest("hex");
 }
 
-/** The checksum of a table and of its id count (kept in the header, so checked along). */
-function segmentChecksum(bytes: Uint8Array, size: number): number {
-  return crc32(String(size), crc32(bytes));
+/** The checksum of a table and of what the header says of it (so that is checked along). */
+function segmentChecksum(bytes: Uint8Array, about: Omit<IdSetData, "slots">): number {
+  return crc32(JSON.stringify([about.size, about.newest, about.uuids]), crc32(bytes));
 }
 
 /** Reads from the start until `into` is full or the file ends; returns the bytes read. */
@@ -162,40 +188,32 @@ async function readUpTo(handle: FileHandle, into: Uint8Array): Promise<number> {
 }
 
 /**
- * Saves a log's state: the tally of its first `end` bytes, the id layers it was `loaded` with
- * and the ids read since. Failing to save loses only speed, so errors are swallowed.
+ * Saves a log's state: the tally of its first `end` bytes, the segments of the entry it was
+ * loaded from (kept as they are) and the ids read since, in one or more sets (`fresh`).
+ * Failing to save loses only speed, so errors are swallowed.
  */
 export async function saveCachedLog(
   cacheDir: string,
   log: LogIdentity,
-  state: {
-    end: number;
-    tally: LogTally;
-    layers: readonly IdSet[];
-    loaded: CachedLog | null;
-    fresh: IdSet;
-  },
+  state: { end: number; tally: LogTally; loaded: CachedLog | null; fresh: readonly IdSet[] },
 ): Promise<void> {
   try {
     await mkdir(cacheDir, { recursive: true });
     const key = entryKey(log.path);
-    const { loaded } = state;
-    // Layers loaded from this entry keep their files; the others are written as they are.
-    let layers: { set: IdSet; segment: Segment | null }[] = state.layers.map((set) => {
-      const i = loaded?.layers.indexOf(set) ?? -1;
-      return { set, segment: i >= 0 ? (loaded?.segments[i] ?? null) : null };
-    });
-    if (layers.length + 1 > MAX_SEGMENTS) {
-      const merged = new IdSet(state.fresh.size + layers.reduce((n, l) => n + l.set.size, 0));
-      for (const l of layers) merged.addAll(l.set.data());
-      merged.addAll(state.fresh.data());
-      layers = [{ set: merged, segment: null }];
-    } else if (state.fresh.size > 0) {
-      layers.push({ set: state.fresh, segment: null });
+    const newSets = state.fresh.filter((set) => set.size > 0);
+    let segments: Segment[] = [...(state.loaded?.segments ?? [])];
+    const old = state.loaded;
+    if (old !== null && segments.length + newSets.length > MAX_SEGMENTS) {
+      // Too many small tables: merge them all into one (this reads the old ones once).
+      const layers = await old.loadLayers();
+      if (layers === null) return;
+      const all = [...layers, ...newSets];
+      const merged = new IdSet(all.reduce((n, set) => n + set.size, 0));
+      for (const set of all) merged.addAll(set.data());
+      segments = [await writeSegment(cacheDir, key, merged)];
+    } else {
+      for (const set of newSets) segments.push(await writeSegment(cacheDir, key, set));
     }
-    const segments: Segment[] = [];
-    for (const layer of layers)
-      segments.push(layer.segment ?? (await writeSegment(cacheDir, key, layer.set)));
     const sample = await contentSample(log.handle, state.end);
     const header: Header = {
       version: VERSION,
@@ -217,11 +235,12 @@ export async function saveCachedLog(
 }
 
 async function writeSegment(cacheDir: string, key: string, set: IdSet): Promise<Segment> {
-  const { size, slots } = set.data();
+  const { size, slots, newest, uuids } = set.data();
   const bytes = Buffer.from(slots.buffer, slots.byteOffset, slots.byteLength); // a view, no copy
   const file = `${key}.${randomBytes(4).toString("hex")}.ids`;
   await writeFile(join(cacheDir, file), bytes);
-  return { file, slots: slots.length / SLOT_WORDS, size, crc: segmentChecksum(bytes, size) };
+  const crc = segmentChecksum(bytes, { size, newest, uuids });
+  return { file, slots: slots.length / SLOT_WORDS, size, crc, newest, uuids };
 }
 
 async function removeUnlisted(

@@ -106,7 +106,8 @@ export class UsageRow implements UsageRowKey {
       this.outputTokens,
       this.cacheReadTokens,
       this.cacheWriteTokens,
-      this.reported.total.toString(),
+      // A number while it is one (the usual case, and cheaper both ways); else decimal text.
+      this.reported.exactNumber() ?? this.reported.total.toString(),
       this.noUsageCount,
       this.estimateCount,
       this.estimateInputTokens,
@@ -119,48 +120,45 @@ export class UsageRow implements UsageRowKey {
   /** A row from `toJSON()`'s output (a worker's message, a cache file); null when malformed. */
   static fromJSON(value: unknown): UsageRow | null {
     if (!Array.isArray(value) || value.length !== 18) return null;
-    const [aggregateId, agent, model, role, wpId, success, ...rest] = value as unknown[];
-    const text = (v: unknown): v is string | null => v === null || typeof v === "string";
-    if (typeof aggregateId !== "string" || !text(agent) || !text(model) || !text(role)) return null;
-    if (!text(wpId) || !(success === null || typeof success === "boolean")) return null;
-    const sums = rest.slice(0, 5).concat(rest.slice(6));
-    const reported = rest[5];
-    if (!sums.every((c) => Number.isSafeInteger(c) && (c as number) >= 0)) return null;
-    if (typeof reported !== "string" || !/^\d+$/.test(reported)) return null;
+    const v = value as unknown[];
+    const [aggregateId, agent, model, role, wpId, success] = v;
+    if (typeof aggregateId !== "string" || !isText(agent) || !isText(model)) return null;
+    if (!isText(role) || !isText(wpId) || !(success === null || typeof success === "boolean")) {
+      return null;
+    }
+    for (let i = 6; i < 18; i++) if (i !== REPORTED_AT && !isCount(v[i])) return null;
+    const reported = v[REPORTED_AT];
     const row = new UsageRow({ aggregateId, agent, model, role, wpId, success });
-    [
-      row.eventCount,
-      row.inputTokens,
-      row.outputTokens,
-      row.cacheReadTokens,
-      row.cacheWriteTokens,
-      row.noUsageCount,
-      row.estimateCount,
-      row.estimateInputTokens,
-      row.estimateOutputTokens,
-      row.estimateCacheReadTokens,
-      row.estimateCacheWriteTokens,
-    ] = sums as Sums11;
-    row.reported.add(BigInt(reported) as PicoUsd);
+    if (isCount(reported)) row.reported.addSafe(reported);
+    else if (typeof reported === "string" && /^\d+$/.test(reported)) {
+      row.reported.add(BigInt(reported) as PicoUsd);
+    } else return null;
+    row.eventCount = v[6] as number;
+    row.inputTokens = v[7] as number;
+    row.outputTokens = v[8] as number;
+    row.cacheReadTokens = v[9] as number;
+    row.cacheWriteTokens = v[10] as number;
+    row.noUsageCount = v[12] as number;
+    row.estimateCount = v[13] as number;
+    row.estimateInputTokens = v[14] as number;
+    row.estimateOutputTokens = v[15] as number;
+    row.estimateCacheReadTokens = v[16] as number;
+    row.estimateCacheWriteTokens = v[17] as number;
     return row;
   }
 }
 
-type Sums11 = [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];
+const REPORTED_AT = 11;
 
-/** A row as plain JSON: its key, then its sums (the reported cost as a decimal string). */
+function isText(v: unknown): v is string | null {
+  return v === null || typeof v === "string";
+}
+
+function isCount(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0;
+}
+
+/** A row as plain JSON: its key, then its sums (the reported pico-dollars: a number, or text past 2^53). */
 export type UsageRowJson = readonly [
   string,
   string | null,
@@ -173,7 +171,7 @@ export type UsageRowJson = readonly [
   number,
   number,
   number,
-  string,
+  number | string,
   number,
   number,
   number,
@@ -181,15 +179,6 @@ export type UsageRowJson = readonly [
   number,
   number,
 ];
-
-// Unambiguous: every part is its length and its text, or `-` for null.
-function part(value: string | null): string {
-  return value === null ? "-" : `${value.length}:${value}`;
-}
-
-function rowKey(k: UsageRowKey): string {
-  return `${k.success === null ? "n" : k.success ? "t" : "f"}${part(k.agent)}${part(k.model)}${part(k.role)}${part(k.wpId)}${part(k.aggregateId)}`;
-}
 
 type Level<T> = Map<string | null, T>;
 
@@ -202,38 +191,36 @@ function getOrAdd<T>(level: Level<Level<T>>, key: string | null): Level<T> {
   return next;
 }
 
-/** The rows of one log (or part of one), keyed by their fields. */
+const outcomeSlot = (success: boolean | null) => (success === null ? 0 : success ? 1 : 2);
+
+/** The rows of one log (or part of one), one per distinct key. */
 export class UsageRows {
-  readonly #rows = new Map<string, UsageRow>();
-  // The per-event path: nested maps by field, no key string built per event (a scan's strings
-  // are interned, so each lookup hashes a string whose hash is already known).
+  readonly #list: UsageRow[] = [];
+  // Rows by field, map in map: no key string is built per event or per row (and a scan's
+  // strings are interned, so each lookup hashes a string whose hash is already known).
   readonly #index: Level<Level<Level<Level<Level<(UsageRow | undefined)[]>>>>> = new Map();
 
   add(e: EventFields): void {
-    const byAgent = getOrAdd(this.#index, e.aggregateId);
-    const byModel = getOrAdd(byAgent, e.agent);
-    const byRole = getOrAdd(byModel, e.model);
-    const byWp = getOrAdd(byRole, e.role);
-    let outcomes = byWp.get(e.wpId);
-    if (outcomes === undefined) {
-      outcomes = [undefined, undefined, undefined];
-      byWp.set(e.wpId, outcomes);
-    }
-    const slot = e.success === null ? 0 : e.success ? 1 : 2;
-    let row = outcomes[slot];
-    if (row === undefined) {
-      row = this.#rowFor(e);
-      outcomes[slot] = row;
-    }
-    row.add(e);
+    this.#rowFor(e).add(e);
   }
 
-  #rowFor(key: UsageRowKey): UsageRow {
-    const text = rowKey(key);
-    let row = this.#rows.get(text);
+  /** The row for `key`; `fresh` (or a new empty row) is taken as it when there is none yet. */
+  #rowFor(key: UsageRowKey, fresh?: UsageRow): UsageRow {
+    const byAgent = getOrAdd(this.#index, key.aggregateId);
+    const byModel = getOrAdd(byAgent, key.agent);
+    const byRole = getOrAdd(byModel, key.model);
+    const byWp = getOrAdd(byRole, key.role);
+    let outcomes = byWp.get(key.wpId);
+    if (outcomes === undefined) {
+      outcomes = [undefined, undefined, undefined];
+      byWp.set(key.wpId, outcomes);
+    }
+    const slot = outcomeSlot(key.success);
+    let row = outcomes[slot];
     if (row === undefined) {
-      row = new UsageRow(key);
-      this.#rows.set(text, row);
+      row = fresh ?? new UsageRow(key);
+      outcomes[slot] = row;
+      this.#list.push(row);
     }
     return row;
   }
@@ -244,15 +231,15 @@ export class UsageRows {
   }
 
   get size(): number {
-    return this.#rows.size;
+    return this.#list.length;
   }
 
   [Symbol.iterator](): IterableIterator<UsageRow> {
-    return this.#rows.values();
+    return this.#list.values();
   }
 
   toJSON(): UsageRowJson[] {
-    return [...this.#rows.values()].map((row) => row.toJSON());
+    return this.#list.map((row) => row.toJSON());
   }
 
   /** Adds into these the rows of `toJSON()`'s output; false when any is malformed. */
@@ -261,10 +248,8 @@ export class UsageRows {
     for (const item of value) {
       const row = UsageRow.fromJSON(item);
       if (row === null) return false;
-      const key = rowKey(row);
-      const mine = this.#rows.get(key);
-      if (mine === undefined) this.#rows.set(key, row);
-      else mine.merge(row);
+      const mine = this.#rowFor(row, row);
+      if (mine !== row) mine.merge(row);
     }
     return true;
   }

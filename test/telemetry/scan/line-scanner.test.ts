@@ -135,6 +135,21 @@ describe("scanLine (the report's fast path)", () => {
     expect(accepted).toBeGreaterThan(1000);
   });
 
+  it("reads decimal costs to the same double as JSON.parse", () => {
+    const random = randomSource(7);
+    const line = eventLine(5, "043-x").replace(/"cost_usd": [^,]+,/, '"cost_usd": COST,');
+    for (let n = 0; n < 20_000; n++) {
+      const digits = 1 + Math.floor(random() * 17);
+      let text = String(Math.floor(random() * 10 ** Math.min(digits, 15)));
+      const point = Math.floor(random() * (text.length + 1));
+      text = point === text.length ? text : `${text.slice(0, point) || "0"}.${text.slice(point)}`;
+      const bytes = Buffer.from(line.replace("COST", text));
+      const fields = new EventFields();
+      expect(scanLine(bytes, 0, bytes.length, fields)).toBe(true);
+      expect(fields.costUsd).toBe(JSON.parse(text));
+    }
+  });
+
   it("leaves to the full parse what it cannot read with certainty", () => {
     const line = eventLine(3, "043-x");
     const refused = [

@@ -11,6 +11,7 @@ import {
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CostAccumulator, parseGroupBy } from "../../../src/telemetry/cost.js";
+import { readEventLine } from "../../../src/telemetry/event-line.js";
 import { loadPricingTable } from "../../../src/telemetry/pricing.js";
 import { streamProjectEvents } from "../../../src/telemetry/query.js";
 import { CACHE_DIR, costReport } from "../../../src/telemetry/report.js";
@@ -77,6 +78,15 @@ describe("the report cache (.kittify/cache)", () => {
     expect(appended.fullReadBytes).toBe(0);
     expect(appended.groups).toEqual(await reference(root));
     expect(appended.groups).not.toEqual(cold.groups);
+    // A small append is read again next time rather than saved; a big one is saved.
+    const coveredEnd = async () => {
+      const header = (await cacheFiles(root)).find((f) => f.endsWith(".json")) as string;
+      return JSON.parse(await readFile(join(root, CACHE_DIR, header), "utf8")).end as number;
+    };
+    expect(await coveredEnd()).toBeLessThan((await stat(log)).size);
+    await appendEvents(log, 6000, 800); // over 256 KiB
+    expect((await report(root)).groups).toEqual(await reference(root));
+    expect(await coveredEnd()).toBe((await stat(log)).size);
   });
 
   it("is not used for a log that was truncated, rewritten or replaced", async () => {
@@ -118,9 +128,33 @@ describe("the report cache (.kittify/cache)", () => {
     const { root, log } = await project();
     const expected = await reference(root);
     const size = (await stat(log)).size;
-    const corruptions: [string, (file: string) => Promise<void>][] = [
+    const headerCorruptions: [string, (file: string) => Promise<void>][] = [
       ["garbage in the header", (f) => writeFile(f, "{not json")],
-      ["a header of another shape", (f) => writeFile(f, JSON.stringify({ version: 1, tally: 3 }))],
+      ["a header of another shape", (f) => writeFile(f, JSON.stringify({ version: 4, tally: 3 }))],
+    ];
+    for (const [what, corrupt] of headerCorruptions) {
+      await report(root);
+      const header = (await cacheFiles(root)).find((f) => f.endsWith(".json"));
+      await corrupt(join(root, CACHE_DIR, header as string));
+      expect(await report(root), what).toEqual({ groups: expected, fullReadBytes: size });
+      expect(await report(root), `${what}, rebuilt`).toEqual({
+        groups: expected,
+        fullReadBytes: 0,
+      });
+    }
+    await rm(join(root, CACHE_DIR), { recursive: true });
+    expect(await report(root)).toEqual({ groups: expected, fullReadBytes: size });
+  });
+
+  it("checks appended old ids against the cached id tables, even corrupt ones", async () => {
+    const { root, log } = await project();
+    // Valid execution events only: counted twice, a repeat would change event counts.
+    const lines = (await readFile(log, "utf8")).split("\n").filter((line) => {
+      const event = readEventLine(line);
+      return event !== null && !("error" in event) && event.event_type === "ExecutionEvent";
+    });
+    const tableCorruptions: [string, (file: string) => Promise<void>][] = [
+      ["none", async () => undefined],
       ["a cut id table", (f) => truncate(f, 100)],
       [
         "a changed id table",
@@ -130,22 +164,17 @@ describe("the report cache (.kittify/cache)", () => {
           await writeFile(f, bytes);
         },
       ],
+      ["a deleted id table", (f) => rm(f)],
     ];
-    for (const [what, corrupt] of corruptions) {
+    for (const [i, [what, corrupt]] of tableCorruptions.entries()) {
       await report(root);
-      const files = await cacheFiles(root);
-      const target = files.find((f) =>
-        what.includes("header") ? f.endsWith(".json") : f.endsWith(".ids"),
-      );
-      await corrupt(join(root, CACHE_DIR, target as string));
-      expect(await report(root), what).toEqual({ groups: expected, fullReadBytes: size });
-      expect(await report(root), `${what}, rebuilt`).toEqual({
-        groups: expected,
-        fullReadBytes: 0,
-      });
+      const table = (await cacheFiles(root)).find((f) => f.endsWith(".ids"));
+      await corrupt(join(root, CACHE_DIR, table as string));
+      // A line appended again (a git merge): its id is older than the newest cached one, so
+      // only the id tables can tell it is a repeat.
+      await appendFile(log, `${lines[10 + i]}\n`);
+      expect((await report(root)).groups, what).toEqual(await reference(root));
     }
-    await rm(join(root, CACHE_DIR), { recursive: true });
-    expect(await report(root)).toEqual({ groups: expected, fullReadBytes: size });
   });
 
   it("holds tokens, not prices: a changed pricing file shows at once", async () => {
