@@ -1,7 +1,7 @@
 import { Type } from "typebox";
-import { Compile } from "typebox/compile";
 import { EventError } from "./errors.js";
 import { type EventId, normalizeEventId } from "./event-id.js";
+import { lazyCompile } from "./lazy-compile.js";
 import { type JsonObject, toPythonJson } from "./py-json.js";
 import { type IsoTimestamp, normalizeTimestamp } from "./timestamp.js";
 
@@ -35,7 +35,7 @@ export interface EventInput {
   readonly causation_id?: string | null;
 }
 
-const EnvelopeShape = Compile(
+const EnvelopeShape = lazyCompile(
   Type.Object({
     event_id: Type.String(),
     event_type: Type.String({ minLength: 1 }),

@@ -1,14 +1,14 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Type } from "typebox";
-import { Compile } from "typebox/compile";
 import writeFileAtomic from "write-file-atomic";
+import { lazyCompile } from "../events/lazy-compile.js";
 
 /** How a work package ended in a run. */
 export const WP_OUTCOMES = ["approved", "rejected", "failed", "blocked", "skipped"] as const;
 export type WpOutcome = (typeof WP_OUTCOMES)[number];
 
-const StateFile = Compile(
+const StateFile = lazyCompile(
   Type.Object({
     feature: Type.String(),
     workPackages: Type.Record(

@@ -1,8 +1,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Type } from "typebox";
-import { Compile } from "typebox/compile";
 import { parse as parseYaml } from "yaml";
+import { lazyCompile } from "../events/lazy-compile.js";
 import { FEATURES_FOLDER, listFeatureDirs } from "../telemetry/features.js";
 import { stderrWarningSink, type WarningSink } from "../telemetry/warnings.js";
 import { OrchestratorError } from "./errors.js";
@@ -18,7 +18,7 @@ export interface WorkPackage {
   readonly body: string;
 }
 
-const Frontmatter = Compile(
+const Frontmatter = lazyCompile(
   Type.Object({
     work_package_id: Type.String({ minLength: 1 }),
     title: Type.Optional(Type.String()),

@@ -1,6 +1,6 @@
 import { Type } from "typebox";
-import { Compile } from "typebox/compile";
 import type { Event } from "../events/event.js";
+import { lazyCompile } from "../events/lazy-compile.js";
 
 /** The event type telemetry writes. */
 export const EXECUTION_EVENT_TYPE = "ExecutionEvent";
@@ -42,7 +42,7 @@ const TokenCount = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }
 
 // Reading is tolerant of absent fields (older logs) and of extra ones (newer writers), but not
 // of wrong types: a token count written as a string would poison every sum downstream.
-const PayloadOnDisk = Compile(
+const PayloadOnDisk = lazyCompile(
   Type.Object({
     wp_id: Nullable(Type.String()),
     agent: Nullable(Type.String()),

@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Static, Type } from "typebox";
-import { Compile } from "typebox/compile";
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { lazyCompile } from "../events/lazy-compile.js";
 import { stderrWarningSink, type TelemetryWarning, type WarningSink } from "./warnings.js";
 
 /** Integer pico-dollars (1e-12 USD) per token: exact for every published rate. */
@@ -77,9 +77,9 @@ const EntrySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-const EntryShape = Compile(EntrySchema);
+const EntryShape = lazyCompile(EntrySchema);
 
-const FileShape = Compile(
+const FileShape = lazyCompile(
   Type.Object(
     {
       effective: Type.Optional(Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$" })),

@@ -1,5 +1,5 @@
 import { type Static, Type } from "typebox";
-import { Compile } from "typebox/compile";
+import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions, Usage } from "./contract.js";
 import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
@@ -37,9 +37,9 @@ const ResultSchema = Type.Object({
   api_error_status: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   errors: Type.Optional(Type.Array(Type.Unknown())),
 });
-const ResultRecord = Compile(ResultSchema);
+const ResultRecord = lazyCompile(ResultSchema);
 
-const AssistantRecord = Compile(
+const AssistantRecord = lazyCompile(
   Type.Object({
     type: Type.Literal("assistant"),
     session_id: Type.Optional(Type.String()),
@@ -51,7 +51,7 @@ const AssistantRecord = Compile(
   }),
 );
 
-const InitRecord = Compile(
+const InitRecord = lazyCompile(
   Type.Object({
     type: Type.Literal("system"),
     subtype: Type.Literal("init"),

@@ -1,5 +1,5 @@
 import { type Static, Type } from "typebox";
-import { Compile } from "typebox/compile";
+import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions, Usage } from "./contract.js";
 import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords, minusKnown } from "./output-records.js";
@@ -15,20 +15,22 @@ const TurnUsageSchema = Type.Object({
 });
 type TurnUsage = Static<typeof TurnUsageSchema>;
 
-const ThreadStarted = Compile(
+const ThreadStarted = lazyCompile(
   Type.Object({ type: Type.Literal("thread.started"), thread_id: Type.String() }),
 );
-const TurnCompleted = Compile(
+const TurnCompleted = lazyCompile(
   Type.Object({ type: Type.Literal("turn.completed"), usage: TurnUsageSchema }),
 );
-const TurnFailed = Compile(
+const TurnFailed = lazyCompile(
   Type.Object({
     type: Type.Literal("turn.failed"),
     error: Type.Optional(Type.Object({ message: Type.Optional(Type.String()) })),
   }),
 );
-const StreamError = Compile(Type.Object({ type: Type.Literal("error"), message: Type.String() }));
-const ItemCompleted = Compile(
+const StreamError = lazyCompile(
+  Type.Object({ type: Type.Literal("error"), message: Type.String() }),
+);
+const ItemCompleted = lazyCompile(
   Type.Object({
     type: Type.Literal("item.completed"),
     item: Type.Object({
@@ -40,27 +42,27 @@ const ItemCompleted = Compile(
 );
 // Before 0.44 the first line was the config (with the model) and usage came as token_count
 // messages; rollout files under ~/.codex/sessions carry the same token_count payload.
-const LegacyConfig = Compile(Type.Object({ model: Type.String(), provider: Type.String() }));
+const LegacyConfig = lazyCompile(Type.Object({ model: Type.String(), provider: Type.String() }));
 const TokenCountInfo = Type.Object({
   type: Type.Literal("token_count"),
   info: Type.Object({ total_token_usage: TurnUsageSchema }),
 });
-const LegacyTokenCount = Compile(Type.Object({ msg: TokenCountInfo }));
-const RolloutTokenCount = Compile(Type.Object({ payload: TokenCountInfo }));
-const RolloutTurnContext = Compile(
+const LegacyTokenCount = lazyCompile(Type.Object({ msg: TokenCountInfo }));
+const RolloutTokenCount = lazyCompile(Type.Object({ payload: TokenCountInfo }));
+const RolloutTurnContext = lazyCompile(
   Type.Object({
     type: Type.Literal("turn_context"),
     payload: Type.Object({ model: Type.String() }),
   }),
 );
-const RolloutMeta = Compile(
+const RolloutMeta = lazyCompile(
   Type.Object({ type: Type.Literal("session_meta"), payload: Type.Object({ id: Type.String() }) }),
 );
-const LegacyTaskComplete = Compile(
+const LegacyTaskComplete = lazyCompile(
   Type.Object({ msg: Type.Object({ type: Type.Literal("task_complete") }) }),
 );
 
-const NestedApiError = Compile(Type.Object({ error: Type.Object({ message: Type.String() }) }));
+const NestedApiError = lazyCompile(Type.Object({ error: Type.Object({ message: Type.String() }) }));
 
 /** Codex CLI: `codex exec --json`, the prompt on stdin. */
 export function createCodexInvoker(options: InvokerOptions = {}): AgentInvoker {

@@ -1,10 +1,10 @@
 import { Type } from "typebox";
-import { Compile } from "typebox/compile";
+import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions } from "./contract.js";
 import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
 
-const ModelEvent = Compile(
+const ModelEvent = lazyCompile(
   Type.Object({
     type: Type.Union([
       Type.Literal("session.tools_updated"),
@@ -13,7 +13,7 @@ const ModelEvent = Compile(
     data: Type.Object({ model: Type.String() }),
   }),
 );
-const AssistantMessage = Compile(
+const AssistantMessage = lazyCompile(
   Type.Object({
     type: Type.Literal("assistant.message"),
     data: Type.Object({
@@ -22,7 +22,7 @@ const AssistantMessage = Compile(
     }),
   }),
 );
-const ResultEvent = Compile(
+const ResultEvent = lazyCompile(
   Type.Object({
     type: Type.Literal("result"),
     sessionId: Type.Optional(Type.String()),

@@ -1,19 +1,19 @@
 import { Type } from "typebox";
-import { Compile } from "typebox/compile";
+import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions } from "./contract.js";
 import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 
-const InitRecord = Compile(
+const InitRecord = lazyCompile(
   Type.Object({
     type: Type.Literal("system"),
     subtype: Type.Literal("init"),
     model: Type.Optional(Type.String()),
   }),
 );
-const ResultRecord = Compile(
+const ResultRecord = lazyCompile(
   Type.Object({
     type: Type.Literal("result"),
     subtype: Type.Optional(Type.String()),

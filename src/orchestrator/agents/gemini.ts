@@ -1,5 +1,5 @@
 import { type Static, Type } from "typebox";
-import { Compile } from "typebox/compile";
+import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "./contract.js";
 import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords, minusKnown, sumKnown } from "./output-records.js";
@@ -23,7 +23,7 @@ const ErrorSchema = Type.Object({
 });
 
 // `-o json`: one object with the answer, per-model stats, and `error` on failure.
-const JsonOutput = Compile(
+const JsonOutput = lazyCompile(
   Type.Object({
     session_id: Type.Optional(Type.String()),
     response: Type.Optional(Type.Union([Type.String(), Type.Null()])),
@@ -45,14 +45,14 @@ const JsonOutput = Compile(
 );
 
 // `-o stream-json`: init, message deltas, ..., and a final result line.
-const StreamInit = Compile(
+const StreamInit = lazyCompile(
   Type.Object({
     type: Type.Literal("init"),
     session_id: Type.Optional(Type.String()),
     model: Type.Optional(Type.String()),
   }),
 );
-const StreamMessage = Compile(
+const StreamMessage = lazyCompile(
   Type.Object({ type: Type.Literal("message"), role: Type.String(), content: Type.String() }),
 );
 const StreamResultSchema = Type.Object({
@@ -72,7 +72,7 @@ const StreamResultSchema = Type.Object({
     }),
   ),
 });
-const StreamResult = Compile(StreamResultSchema);
+const StreamResult = lazyCompile(StreamResultSchema);
 
 /** Gemini CLI: `gemini -o json`, the prompt on stdin. */
 export function createGeminiInvoker(options: InvokerOptions = {}): AgentInvoker {

@@ -1,12 +1,12 @@
 import { Type } from "typebox";
-import { Compile } from "typebox/compile";
+import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions } from "./contract.js";
 import { defineInvoker, type OutputParser } from "./define-invoker.js";
 import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 
-const StepFinish = Compile(
+const StepFinish = lazyCompile(
   Type.Object({
     type: Type.Literal("step_finish"),
     part: Type.Object({
@@ -22,7 +22,7 @@ const StepFinish = Compile(
     }),
   }),
 );
-const ErrorEvent = Compile(
+const ErrorEvent = lazyCompile(
   Type.Object({
     type: Type.Literal("error"),
     error: Type.Optional(
@@ -33,10 +33,10 @@ const ErrorEvent = Compile(
     ),
   }),
 );
-const TextPart = Compile(
+const TextPart = lazyCompile(
   Type.Object({ type: Type.Literal("text"), part: Type.Object({ text: Type.String() }) }),
 );
-const WithSession = Compile(Type.Object({ sessionID: Type.String() }));
+const WithSession = lazyCompile(Type.Object({ sessionID: Type.String() }));
 
 /** OpenCode: `opencode run --format json <prompt>`, the prompt as an argument. */
 export function createOpencodeInvoker(options: InvokerOptions = {}): AgentInvoker {

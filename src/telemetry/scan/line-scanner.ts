@@ -127,7 +127,8 @@ function keyTable(keys: readonly string[]): KeyEntry[][] {
     const rest = Buffer.from(`${key.slice(1)}"`, "latin1");
     const words = new Uint32Array(rest.length >> 2);
     for (let w = 0; w < words.length; w++) words[w] = rest.readUInt32LE(w * 4);
-    (table[key.charCodeAt(0)] ??= []).push({ rest, words, index });
+    const first = key.charCodeAt(0);
+    table[first] = [...(table[first] ?? []), { rest, words, index }];
   }
   return table;
 }
@@ -514,8 +515,10 @@ class LineScanner {
         return (
           this.readPlainString() && this.causation.decode(this.buf, this.strStart, this.strEnd)
         );
-      default:
+      case PAYLOAD:
         return this.readPayload(out);
+      default:
+        return false;
     }
   }
 
@@ -604,10 +607,11 @@ class LineScanner {
       case EXIT_CODE:
         if (this.nullNext()) return this.readLiteral() === 0;
         return this.readNumber() && this.numIsInteger;
-      default:
-        // COST_SOURCE
+      case COST_SOURCE:
         if (this.readNull()) return true;
         return this.readPlainString() && (this.bytesEqual(REPORTED) || this.bytesEqual(ESTIMATED));
+      default:
+        return false;
     }
   }
 
