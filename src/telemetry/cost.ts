@@ -173,8 +173,8 @@ export class CostAccumulator {
     const [first, second] = this.#keys as [GroupByKey, GroupByKey?];
     const key =
       second === undefined
-        ? rowGroupValue(row, first)
-        : `${rowGroupValue(row, first)},${rowGroupValue(row, second)}`;
+        ? rowGroupValue(row.key, first)
+        : `${rowGroupValue(row.key, first)},${rowGroupValue(row.key, second)}`;
     let group = this.#groups.get(key);
     if (group === undefined) {
       group = new GroupTotals();
@@ -188,7 +188,7 @@ export class CostAccumulator {
     group.reported.addSum(row.reported);
     group.noUsageEventCount += row.noUsageCount;
     if (row.estimateCount === 0) return;
-    const model = row.model !== null && row.model !== "" ? row.model : null;
+    const model = row.key.model !== null && row.key.model !== "" ? row.key.model : null;
     const rates = model === null ? null : this.#ratesOf(model);
     if (rates === null) {
       group.unpricedEventCount += row.estimateCount;

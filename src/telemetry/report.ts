@@ -97,7 +97,7 @@ export async function costReport(
   );
   const matches = compileRowFilter(filter);
   for (const tally of tallies) {
-    for (const row of tally.rows) if (matches(row)) acc.addRow(row);
+    for (const row of tally.rows) if (matches(row.key)) acc.addRow(row);
   }
   return { groups: acc.groups(), featureCount: features.length };
 }

@@ -271,6 +271,15 @@ class LineScanner {
 
   /** A string of printable ASCII without escapes; sets strStart/strEnd. */
   private readPlainString(): boolean {
+    return this.readString(false);
+  }
+
+  /** Any JSON string of ASCII bytes, escapes validated; strStart/strEnd span its raw text. */
+  private skipString(): boolean {
+    return this.readString(true);
+  }
+
+  private readString(escapes: boolean): boolean {
     const buf = this.buf;
     let pos = this.skipSpace();
     if (this.byteAt(pos) !== QUOTE) return false;
@@ -283,47 +292,30 @@ class LineScanner {
         pos++;
         continue;
       }
-      if (kind !== CLOSING_QUOTE) return false;
-      this.strEnd = pos;
-      this.pos = pos + 1;
-      return true;
-    }
-    return false;
-  }
-
-  /** Any JSON string of ASCII bytes, escapes validated; strStart/strEnd span its raw text. */
-  private skipString(): boolean {
-    const buf = this.buf;
-    let pos = this.skipSpace();
-    if (this.byteAt(pos) !== QUOTE) return false;
-    this.strStart = ++pos;
-    const lim = this.lim;
-    while (pos < lim) {
-      const kind = STRING_BYTE[buf[pos] as number] as number;
-      if (kind === ORDINARY) {
-        pos++;
-        continue;
-      }
       if (kind === CLOSING_QUOTE) {
         this.strEnd = pos;
         this.pos = pos + 1;
         return true;
       }
-      if (kind !== ESCAPE) return false;
-      const e = this.byteAt(pos + 1);
-      if (e === 0x75) {
-        // \uXXXX
-        for (let i = 2; i < 6; i++) if (!isHex(this.byteAt(pos + i))) return false;
-        pos += 6;
-        continue;
-      }
-      // \" \\ \/ \b \f \n \r \t
-      const simple =
-        e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e;
-      if (!(simple || e === 0x72 || e === 0x74)) return false;
-      pos += 2;
+      if (kind !== ESCAPE || !escapes) return false;
+      const length = this.escapeLength(pos);
+      if (length === 0) return false;
+      pos += length;
     }
     return false;
+  }
+
+  /** The length of the escape at `at` (`\n`, `\u00e9`, ...), or 0 when it is not one JSON has. */
+  private escapeLength(at: number): number {
+    const e = this.byteAt(at + 1);
+    if (e === 0x75) {
+      for (let i = 2; i < 6; i++) if (!isHex(this.byteAt(at + i))) return 0;
+      return 6;
+    }
+    // \" \\ \/ \b \f \n \r \t
+    const simple =
+      e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e;
+    return simple || e === 0x72 || e === 0x74 ? 2 : 0;
   }
 
   /** A JSON number without an exponent; sets numValue, numIsInteger, numNegative. */

@@ -18,13 +18,9 @@ export interface UsageRowKey {
 }
 
 /** The sums of one row; token counts a null stands for are summed as 0. */
-export class UsageRow implements UsageRowKey {
-  readonly aggregateId: string;
-  readonly agent: string | null;
-  readonly model: string | null;
-  readonly role: string | null;
-  readonly wpId: string | null;
-  readonly success: boolean | null;
+export class UsageRow {
+  /** What the row's events have in common (a copy: the scanner reuses its objects). */
+  readonly key: UsageRowKey;
   eventCount = 0;
   inputTokens = 0;
   outputTokens = 0;
@@ -42,12 +38,8 @@ export class UsageRow implements UsageRowKey {
   estimateCacheWriteTokens = 0;
 
   constructor(key: UsageRowKey) {
-    this.aggregateId = key.aggregateId;
-    this.agent = key.agent;
-    this.model = key.model;
-    this.role = key.role;
-    this.wpId = key.wpId;
-    this.success = key.success;
+    const { aggregateId, agent, model, role, wpId, success } = key;
+    this.key = { aggregateId, agent, model, role, wpId, success };
   }
 
   add(e: EventFields): void {
@@ -95,12 +87,12 @@ export class UsageRow implements UsageRowKey {
 
   toJSON(): UsageRowJson {
     return [
-      this.aggregateId,
-      this.agent,
-      this.model,
-      this.role,
-      this.wpId,
-      this.success,
+      this.key.aggregateId,
+      this.key.agent,
+      this.key.model,
+      this.key.role,
+      this.key.wpId,
+      this.key.success,
       this.eventCount,
       this.inputTokens,
       this.outputTokens,
@@ -227,7 +219,7 @@ export class UsageRows {
 
   /** Adds another part's rows into these. */
   merge(other: Iterable<UsageRow>): void {
-    for (const row of other) this.#rowFor(row).merge(row);
+    for (const row of other) this.#rowFor(row.key).merge(row);
   }
 
   get size(): number {
@@ -248,7 +240,7 @@ export class UsageRows {
     for (const item of value) {
       const row = UsageRow.fromJSON(item);
       if (row === null) return false;
-      const mine = this.#rowFor(row, row);
+      const mine = this.#rowFor(row.key, row);
       if (mine !== row) mine.merge(row);
     }
     return true;
