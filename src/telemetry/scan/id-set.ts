@@ -81,10 +81,12 @@ export class IdKey {
   }
 }
 
-/** The set's contents, as one array that can be transferred to another thread or saved. */
+/** The set's contents, as arrays that can be transferred to another thread or saved. */
 export interface IdSetData {
   readonly size: number;
-  /** SLOT_WORDS words a slot: the tag (0: empty), then the id's four words. */
+  /** The ULIDs that came in ascending order: SLOT_WORDS words each, the four words and the tag. */
+  readonly run: Uint32Array;
+  /** The others, a hash table: SLOT_WORDS words a slot, the tag (0: empty) and the four words. */
   readonly slots: Uint32Array;
   /** The greatest ULID in the set as [w0, w1, w2, w3, tag], or null when it holds none. */
   readonly newest: readonly number[] | null;
@@ -136,11 +138,10 @@ export function joinSummaries(
 export const SLOT_WORDS = 5;
 
 /** Open addressing over one typed array: ~29 bytes per id at most, nothing for the GC to trace. */
-export class IdSet {
+class HashIdSet {
   #size = 0;
   #mask: number;
   #slots: Uint32Array;
-  #newest: number[] | null = null;
   #uuids = 0;
 
   constructor(capacity = 1024) {
@@ -154,59 +155,44 @@ export class IdSet {
     return this.#size;
   }
 
-  /** Adds the key; false when it was already there. */
-  add(key: IdKey): boolean {
-    if (key.tag === 0) throw new RangeError("IdSet.add: not a decoded id");
+  /** Whether the table holds the id whose key is key[at..at+4) with `tag`. */
+  hasWords(tag: number, key: Uint32Array, at: number): boolean {
+    return this.#find(tag, key, at) >= 0;
+  }
+
+  /** Calls `each(tag, slots, at)` for every id held (its key is slots[at..at+4)). */
+  forEach(each: (tag: number, slots: Uint32Array, at: number) => void): void {
+    const slots = this.#slots;
+    for (let o = 0; o < slots.length; o += SLOT_WORDS) {
+      const tag = slots[o] as number;
+      if (tag !== 0) each(tag, slots, o + 1);
+    }
+  }
+
+  /** Adds an id given as words; false when it was already there. */
+  addWords(tag: number, key: Uint32Array, at: number): boolean {
     if (this.#size + 1 > (this.#mask + 1) * MAX_LOAD) this.#grow();
-    return this.#insert(key.tag, key.words, 0);
+    return this.#insert(tag, key, at);
   }
 
-  has(key: IdKey): boolean {
-    return this.#find(key.tag, key.words, 0) >= 0;
+  get uuids(): number {
+    return this.#uuids;
   }
 
-  /** Whether any id of `other` is also in this set. */
-  sharesAny(other: IdSet): boolean {
-    const slots = other.#slots;
-    for (let o = 0; o < slots.length; o += SLOT_WORDS) {
-      const tag = slots[o] as number;
-      if (tag !== 0 && this.#find(tag, slots, o + 1) >= 0) return true;
-    }
-    return false;
+  get slots(): Uint32Array {
+    return this.#slots;
   }
 
-  /** Adds every id of `other`. */
-  addAll(other: IdSetData): void {
-    const slots = other.slots;
-    for (let o = 0; o < slots.length; o += SLOT_WORDS) {
-      const tag = slots[o] as number;
-      if (tag === 0) continue;
-      if (this.#size + 1 > (this.#mask + 1) * MAX_LOAD) this.#grow();
-      this.#insert(tag, slots, o + 1);
-    }
-  }
-
-  data(): IdSetData {
-    return { size: this.#size, slots: this.#slots, newest: this.#newest, uuids: this.#uuids };
-  }
-
-  /**
-   * A set over saved data (from `data()`); null when its shape is not a table's. Its contents
-   * are trusted: whoever saved them checks their integrity (the cache keeps a checksum).
-   */
-  static from(data: IdSetData): IdSet | null {
-    const count = data.slots.length / SLOT_WORDS;
+  /** A table over saved slots holding `size` ids, `uuids` of them UUIDs; null when malformed. */
+  static from(slots: Uint32Array, size: number, uuids: number): HashIdSet | null {
+    const count = slots.length / SLOT_WORDS;
     if (!Number.isInteger(count) || count < 16 || (count & (count - 1)) !== 0) return null;
-    const { size, newest, uuids } = data;
     if (!Number.isSafeInteger(size) || size < 0 || size > count * MAX_LOAD) return null;
     if (!Number.isSafeInteger(uuids) || uuids < 0 || uuids > size) return null;
-    if (newest !== null && !(Array.isArray(newest) && newest.length === 5)) return null;
-    if (newest?.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) return null;
-    const set = new IdSet(0);
+    const set = new HashIdSet(0);
     set.#mask = count - 1;
-    set.#slots = data.slots;
+    set.#slots = slots;
     set.#size = size;
-    set.#newest = newest === null ? null : [...newest];
     set.#uuids = uuids;
     return set;
   }
@@ -223,15 +209,6 @@ export class IdSet {
     slots[o + 4] = key[at + 3] as number;
     this.#size++;
     if (tag === UUID_TAG) this.#uuids++;
-    else if (this.#newest === null || compareUlid(tag, key, at, this.#newest) > 0) {
-      this.#newest = [
-        key[at] as number,
-        key[at + 1] as number,
-        key[at + 2] as number,
-        key[at + 3] as number,
-        tag,
-      ];
-    }
     return true;
   }
 
@@ -262,13 +239,160 @@ export class IdSet {
   }
 
   #grow(): void {
-    const old = { size: 0, slots: this.#slots, newest: null, uuids: 0 };
+    const old = this.#slots;
     const count = (this.#mask + 1) * 2;
     this.#mask = count - 1;
     this.#slots = new Uint32Array(count * SLOT_WORDS);
     this.#size = 0;
     this.#uuids = 0;
-    this.addAll(old);
+    for (let o = 0; o < old.length; o += SLOT_WORDS) {
+      const tag = old[o] as number;
+      if (tag !== 0) this.#insert(tag, old, o + 1);
+    }
+  }
+}
+
+/**
+ * An exact set of event ids. A log's ULIDs mostly come in ascending order (each new event gets
+ * a new ULID): those are appended to a sorted run, which costs no lookup (an id above the
+ * greatest so far cannot be in the set) and touches memory in order; a membership test there is
+ * a binary search. ULIDs out of order (two logs merged by git) and UUIDs go to a hash table.
+ */
+export class IdSet {
+  #run: Uint32Array;
+  #runCount = 0;
+  #rest: HashIdSet;
+
+  /** Room for about `capacity` ids in the run before it grows. */
+  constructor(capacity = 1024) {
+    this.#run = new Uint32Array(Math.max(16, Math.ceil(capacity)) * SLOT_WORDS);
+    this.#rest = new HashIdSet(16);
+  }
+
+  get size(): number {
+    return this.#runCount + this.#rest.size;
+  }
+
+  /** Adds the key; false when it was already there. */
+  add(key: IdKey): boolean {
+    if (key.tag === 0) throw new RangeError("IdSet.add: not a decoded id");
+    return this.#add(key.tag, key.words, 0);
+  }
+
+  has(key: IdKey): boolean {
+    return this.#has(key.tag, key.words, 0);
+  }
+
+  /** Whether any id of `other` is also in this set. */
+  sharesAny(other: IdSet): boolean {
+    const run = other.#run;
+    for (let o = 0; o < other.#runCount * SLOT_WORDS; o += SLOT_WORDS) {
+      if (this.#has(run[o + 4] as number, run, o)) return true;
+    }
+    let shared = false;
+    other.#rest.forEach((tag, slots, at) => {
+      shared ||= this.#has(tag, slots, at);
+    });
+    return shared;
+  }
+
+  /** Adds every id of `other`. */
+  addAll(other: IdSet): void {
+    const run = other.#run;
+    for (let o = 0; o < other.#runCount * SLOT_WORDS; o += SLOT_WORDS) {
+      this.#add(run[o + 4] as number, run, o);
+    }
+    other.#rest.forEach((tag, slots, at) => {
+      this.#add(tag, slots, at);
+    });
+  }
+
+  data(): IdSetData {
+    const count = this.#runCount;
+    const run = this.#run.subarray(0, count * SLOT_WORDS);
+    const newest =
+      count === 0 ? null : [...this.#run.subarray((count - 1) * SLOT_WORDS, count * SLOT_WORDS)];
+    // The run stores the tag last; `newest` is [w0, w1, w2, w3, tag] as well.
+    return { size: this.size, run, slots: this.#rest.slots, newest, uuids: this.#rest.uuids };
+  }
+
+  /**
+   * A set over saved data (from `data()`); null when its shape is not a set's. The contents are
+   * trusted: whoever saved them checks their integrity (the cache keeps a checksum).
+   */
+  static from(data: IdSetData): IdSet | null {
+    const runCount = data.run.length / SLOT_WORDS;
+    if (!Number.isInteger(runCount)) return null;
+    const rest = HashIdSet.from(data.slots, data.size - runCount, data.uuids);
+    if (rest === null) return null;
+    const set = new IdSet(0);
+    set.#run = data.run;
+    set.#runCount = runCount;
+    set.#rest = rest;
+    return set;
+  }
+
+  // A ULID above the run's last is new (every id of the table is at most the run's last when
+  // it went there); other ids are looked up in the run, then in the table.
+  #add(tag: number, key: Uint32Array, at: number): boolean {
+    if (tag !== UUID_TAG) {
+      if (this.#runCount === 0 || this.#compareToRun(tag, key, at, this.#runCount - 1) > 0) {
+        this.#append(tag, key, at);
+        return true;
+      }
+      if (this.#inRun(tag, key, at)) return false;
+    }
+    return this.#rest.addWords(tag, key, at);
+  }
+
+  #has(tag: number, key: Uint32Array, at: number): boolean {
+    if (tag !== UUID_TAG) {
+      if (this.#runCount === 0 || this.#compareToRun(tag, key, at, this.#runCount - 1) > 0) {
+        return false;
+      }
+      if (this.#inRun(tag, key, at)) return true;
+    }
+    return this.#rest.hasWords(tag, key, at);
+  }
+
+  #append(tag: number, key: Uint32Array, at: number): void {
+    let o = this.#runCount * SLOT_WORDS;
+    if (o + SLOT_WORDS > this.#run.length) {
+      const bigger = new Uint32Array(this.#run.length * 2);
+      bigger.set(this.#run);
+      this.#run = bigger;
+    }
+    const run = this.#run;
+    run[o++] = key[at] as number;
+    run[o++] = key[at + 1] as number;
+    run[o++] = key[at + 2] as number;
+    run[o++] = key[at + 3] as number;
+    run[o] = tag;
+    this.#runCount++;
+  }
+
+  #inRun(tag: number, key: Uint32Array, at: number): boolean {
+    let lo = 0;
+    let hi = this.#runCount - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const order = this.#compareToRun(tag, key, at, mid);
+      if (order === 0) return true;
+      if (order < 0) hi = mid - 1;
+      else lo = mid + 1;
+    }
+    return false;
+  }
+
+  /** The key's order against the run's `index`th id (ULID order: the words, then the tag). */
+  #compareToRun(tag: number, key: Uint32Array, at: number, index: number): number {
+    const run = this.#run;
+    const o = index * SLOT_WORDS;
+    for (let i = 0; i < 4; i++) {
+      const d = (key[at + i] as number) - (run[o + i] as number);
+      if (d !== 0) return d;
+    }
+    return tag - (run[o + 4] as number);
   }
 }
 

@@ -23,7 +23,7 @@ port.on("message", (job: RangeJob) => {
     ({ tally, end }) => {
       const data = ids.data();
       const reply: RangeReply = { tally: tally.toJSON(), ids: data, end };
-      port.postMessage(reply, [data.slots.buffer as ArrayBuffer]);
+      port.postMessage(reply, [data.run.buffer as ArrayBuffer, data.slots.buffer as ArrayBuffer]);
     },
     (e: unknown) => {
       const reply: RangeReply = { error: e instanceof Error ? e.message : String(e) };

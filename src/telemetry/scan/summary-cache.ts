@@ -51,11 +51,13 @@ export interface LogIdentity {
   readonly stat: BigIntStats;
 }
 
-const VERSION = 4;
+const VERSION = 5;
 const MAX_SEGMENTS = 8;
 
 export interface Segment {
   readonly file: string;
+  /** Ids in the sorted run, then slots of the hash table: the file holds both, in that order. */
+  readonly run: number;
   readonly slots: number;
   readonly size: number;
   readonly crc: number;
@@ -120,6 +122,7 @@ function isSegment(segment: Segment, key: string): boolean {
   return (
     typeof segment?.file === "string" &&
     segment.file.startsWith(`${key}.`) &&
+    count(segment.run) &&
     count(segment.slots) &&
     count(segment.size) &&
     count(segment.uuids) &&
@@ -128,9 +131,10 @@ function isSegment(segment: Segment, key: string): boolean {
 }
 
 async function readSegment(cacheDir: string, segment: Segment): Promise<IdSet | null> {
-  // One read straight into the table; one byte more is asked for, so that a longer file is
+  // One read straight into the arrays; one byte more is asked for, so that a longer file is
   // caught too.
-  const length = segment.slots * SLOT_WORDS * 4;
+  const runWords = segment.run * SLOT_WORDS;
+  const length = (runWords + segment.slots * SLOT_WORDS) * 4;
   const bytes = new Uint8Array(length + 1);
   try {
     const handle = await open(join(cacheDir, segment.file), "r");
@@ -142,15 +146,14 @@ async function readSegment(cacheDir: string, segment: Segment): Promise<IdSet | 
   } catch {
     return null;
   }
-  if (segmentChecksum(bytes.subarray(0, length), segment) !== segment.crc) return null;
-  const slots = new Uint32Array(bytes.buffer, 0, segment.slots * SLOT_WORDS);
-  const set = IdSet.from({
+  if (segmentChecksum([bytes.subarray(0, length)], segment) !== segment.crc) return null;
+  return IdSet.from({
     size: segment.size,
-    slots,
+    run: new Uint32Array(bytes.buffer, 0, runWords),
+    slots: new Uint32Array(bytes.buffer, runWords * 4, segment.slots * SLOT_WORDS),
     newest: segment.newest,
     uuids: segment.uuids,
   });
-  return set;
 }
 
 const SAMPLE_BLOCK = 4096;
@@ -172,8 +175,15 @@ async function contentSample(handle: FileHandle, end: number): Promise<string> {
 }
 
 /** The checksum of a table and of what the header says of it (so that is checked along). */
-function segmentChecksum(bytes: Uint8Array, about: Omit<IdSetData, "slots">): number {
-  return crc32(JSON.stringify([about.size, about.newest, about.uuids]), crc32(bytes));
+function segmentChecksum(
+  parts: readonly Uint8Array[],
+  about: Omit<Segment, "file" | "crc">,
+): number {
+  const crc = parts.reduce((sum, part) => crc32(part, sum), 0);
+  return crc32(
+    JSON.stringify([about.size, about.run, about.slots, about.newest, about.uuids]),
+    crc,
+  );
 }
 
 /** Reads from the start until `into` is full or the file ends; returns the bytes read. */
@@ -209,7 +219,7 @@ export async function saveCachedLog(
       if (layers === null) return;
       const all = [...layers, ...newSets];
       const merged = new IdSet(all.reduce((n, set) => n + set.size, 0));
-      for (const set of all) merged.addAll(set.data());
+      for (const set of all) merged.addAll(set);
       segments = [await writeSegment(cacheDir, key, merged)];
     } else {
       for (const set of newSets) segments.push(await writeSegment(cacheDir, key, set));
@@ -235,12 +245,24 @@ export async function saveCachedLog(
 }
 
 async function writeSegment(cacheDir: string, key: string, set: IdSet): Promise<Segment> {
-  const { size, slots, newest, uuids } = set.data();
-  const bytes = Buffer.from(slots.buffer, slots.byteOffset, slots.byteLength); // a view, no copy
+  const { size, run, slots, newest, uuids } = set.data();
+  const about = {
+    size,
+    run: run.length / SLOT_WORDS,
+    slots: slots.length / SLOT_WORDS,
+    newest,
+    uuids,
+  };
+  // Views, no copies: a million ids are ~20 MB.
+  const parts = [run, slots].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
   const file = `${key}.${randomBytes(4).toString("hex")}.ids`;
-  await writeFile(join(cacheDir, file), bytes);
-  const crc = segmentChecksum(bytes, { size, newest, uuids });
-  return { file, slots: slots.length / SLOT_WORDS, size, crc, newest, uuids };
+  const handle = await open(join(cacheDir, file), "w");
+  try {
+    for (const part of parts) await handle.write(part);
+  } finally {
+    await handle.close();
+  }
+  return { file, ...about, crc: segmentChecksum(parts, about) };
 }
 
 async function removeUnlisted(
