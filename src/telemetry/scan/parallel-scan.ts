@@ -78,7 +78,8 @@ export async function scanFiles(
   const total = files.reduce((sum, f) => sum + Math.max(0, f.end - f.start), 0);
   // Several ranges a thread, taken biggest first, so that the threads finish close together.
   const share = Math.ceil(total / (threads * RANGES_PER_THREAD));
-  const target = Math.max(options.minRangeBytes ?? DEFAULT_MIN_RANGE, share);
+  const minRange = options.minRangeBytes ?? DEFAULT_MIN_RANGE;
+  const target = Math.max(minRange, share);
   const ranges: PlannedRange[] = [];
   for (const [file, job] of files.entries()) {
     for (const range of await splitFile(job, target, options.window))
@@ -91,19 +92,25 @@ export async function scanFiles(
   };
   const unread = files.map((_, file) => ranges.filter((r) => r.file === file).length);
   const finishing: Promise<void>[] = [];
-  const finish = async (file: number) => {
-    const own = ranges.filter((r) => r.file === file);
-    const result = await joinFile(files[file] as FileJob, own, options.window);
-    for (const range of own) delete range.result;
-    await onFile(file, result);
+  const finish = (file: number) => {
+    const joined = (async () => {
+      const own = ranges.filter((r) => r.file === file);
+      const result = await joinFile(files[file] as FileJob, own, options.window);
+      for (const range of own) delete range.result;
+      await onFile(file, result);
+    })();
+    // Awaited below with the others; until then a failure must not count as unhandled.
+    joined.catch(() => undefined);
+    finishing.push(joined);
   };
-  for (const [file, count] of unread.entries()) if (count === 0) finishing.push(finish(file));
+  for (const [file, count] of unread.entries()) if (count === 0) finish(file);
   const onRange = (range: PlannedRange) => {
     range.read = true;
     unread[range.file] = (unread[range.file] as number) - 1;
-    if (unread[range.file] === 0) finishing.push(finish(range.file));
+    if (unread[range.file] === 0) finish(range.file);
   };
-  const workerCount = Math.min(threads, ranges.length) - 1;
+  // A worker takes ~50 ms and ~20 MB to start: not worth it for less than one range of data.
+  const workerCount = total < minRange ? 0 : Math.min(threads, ranges.length) - 1;
   await runRanges(ranges, workerCount, progress, onRange);
   await Promise.all(finishing);
 }

@@ -20,17 +20,18 @@ import { LogTally } from "./log-tally.js";
  * seen there, so that a later report reads only what was appended. It lives in
  * `.kittify/cache/` and may be deleted at any time.
  *
- * A cache entry is used only for the same file (device and inode) that still holds the same
- * bytes up to `end`, as far as a sample tells (a hash of its first and last 4 KiB and of 6
- * blocks between, or the whole log when it is small); a truncated, rewritten or replaced log, or an entry that does not read back
- * whole (checksums), is ignored and rebuilt.
- * Prices are not cached (the rows hold tokens), so a changed pricing file needs nothing here.
+ * An entry is used only for the same file (device and inode) that still holds the same bytes
+ * up to `end`, as far as a sample tells (a hash of its first and last 4 KiB and of 6 blocks
+ * between, or of the whole log when it is small). A truncated, rewritten or replaced log, or an
+ * entry that does not read back whole (checksums), is ignored and rebuilt. Prices are not
+ * cached (the rows hold tokens), so a changed pricing file needs nothing here.
  *
- * Files: `<key>.json` (the tally and the list of id segments) and `<key>.<n>.ids` (id tables).
- * Each run adds one segment with the ids it read, so a run after a small append writes a small
- * file; past MAX_SEGMENTS they are merged into one. The id tables are read only when an
- * appended event could be a repeat: its ULID is not newer than every cached one (new events
- * have new ULIDs), or it is a UUID and the cache holds some.
+ * Files: `<key>.json` (the tally and the list of id segments) and `<key>.<random>.ids` (a
+ * segment: an IdSet's sorted run and hash table). Each save adds one segment with the ids read
+ * since the last, so saving after an append writes a small file; past MAX_SEGMENTS they are
+ * merged into one. The segments are read only when an appended event could be a repeat: its
+ * ULID is not newer than every cached one (new events have new ULIDs), or it is a UUID and the
+ * cache holds some.
  */
 export interface CachedLog {
   /** The offset the tally covers: the end of a complete line. */
