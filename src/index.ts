@@ -105,7 +105,9 @@ export {
   streamProjectEvents,
 } from "./telemetry/query.js";
 export {
+  CACHE_DIR,
   type CostReport,
+  type CostReportOptions,
   costReport,
   type EventListing,
   listEvents,
