@@ -251,12 +251,7 @@ function startWorker(): Worker {
   // From source (tests, tsx) the worker is TypeScript and needs tsx's loader; built, it is JS.
   const fromSource = import.meta.url.endsWith(".ts");
   const script = new URL(fromSource ? "./scan-worker.ts" : "./scan-worker.js", import.meta.url);
-  // A small young generation: the scan allocates little per line, and every MB counts at 1M.
-  const resourceLimits = { maxYoungGenerationSizeMb: 8 };
-  return new Worker(script, {
-    resourceLimits,
-    ...(fromSource ? { execArgv: ["--import", "tsx"] } : {}),
-  });
+  return new Worker(script, fromSource ? { execArgv: ["--import", "tsx"] } : {});
 }
 
 /**

@@ -83,25 +83,33 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
   };
 
   const file = await open(path, "r");
+  // Two buffers: the next chunk is read into one while the other is scanned, so the thread
+  // does not wait for the disk between chunks. Each keeps `head` bytes free before its data,
+  // where the partial last line of the previous chunk is copied.
+  let head = HEAD_ROOM;
+  let buffers = [Buffer.allocUnsafe(head + CHUNK), Buffer.allocUnsafe(head + CHUNK)];
+  let current = 0;
+  let position = options.start;
+  let reading: Promise<{ bytesRead: number }> = file.read(
+    buffers[0] as Buffer,
+    head,
+    CHUNK,
+    position,
+  );
+  let dataStart = head; // where this buffer's bytes begin (a carried partial line first)
+  let base = options.start - head; // the file offset of buffer[0]
   try {
-    let buffer = Buffer.allocUnsafe(CHUNK);
-    let filled = 0; // bytes of buffer holding unread data (a carried partial line first)
-    let position = options.start; // file offset of buffer[filled]
-    let lineStart = options.start; // file offset of buffer[0]
     for (;;) {
-      if (filled === buffer.length) {
-        // One line longer than the buffer: grow it rather than split the line.
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, filled);
-        buffer = bigger;
-      }
-      const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, position);
+      const { bytesRead } = await reading;
       position += bytesRead;
       if (bytesRead > 0) options.onBytes?.(bytesRead);
-      const available = filled + bytesRead;
-      let from = 0;
+      const buffer = buffers[current] as Buffer;
+      const next = buffers[1 - current] as Buffer;
+      const available = head + bytesRead;
+      reading = bytesRead > 0 ? file.read(next, head, CHUNK, position) : NOTHING_READ;
+      let from = dataStart;
       for (;;) {
-        if (lineStart + from >= options.end) return { tally, end: lineStart + from };
+        if (base + from >= options.end) return { tally, end: base + from };
         if (buffer[from] === OPEN_BRACE) {
           const newline = scanLineTo(buffer, from, available, fields);
           if (newline !== -1) {
@@ -119,15 +127,36 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
         // The end of the file, with `available - from` bytes of a line that has no `\n`.
         if (from < available && options.unterminated === "read") {
           readLine(buffer, from, available, false);
-          return { tally, end: lineStart + available };
+          return { tally, end: base + available };
         }
-        return { tally, end: lineStart + from };
+        return { tally, end: base + from };
       }
-      buffer.copy(buffer, 0, from, available);
-      filled = available - from;
-      lineStart += from;
+      const carried = available - from;
+      const carriedAt = base + from;
+      if (carried > head) {
+        // A line longer than the room for it: wait for the chunk being read, and go on with
+        // bigger buffers that have room for the line before it.
+        const { bytesRead: more } = await reading;
+        const bigger = head * 2 >= carried ? head * 2 : carried * 2;
+        const grown = [Buffer.allocUnsafe(bigger + CHUNK), Buffer.allocUnsafe(bigger + CHUNK)];
+        (grown[0] as Buffer).set(next.subarray(head, head + more), bigger);
+        head = bigger;
+        buffers = grown;
+        current = 0;
+        reading = Promise.resolve({ bytesRead: more });
+      } else {
+        current = 1 - current;
+      }
+      const target = buffers[current] as Buffer;
+      buffer.copy(target, head - carried, from, available);
+      dataStart = head - carried;
+      base = carriedAt - dataStart;
     }
   } finally {
+    await reading.catch(() => undefined); // a read still in flight must end before the close
     await file.close();
   }
 }
+
+const HEAD_ROOM = 64 << 10;
+const NOTHING_READ = Promise.resolve({ bytesRead: 0 });

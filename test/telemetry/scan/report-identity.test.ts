@@ -98,6 +98,24 @@ describe("the fast report equals the full parse, event by event", () => {
     },
   );
 
+  it("reads lines longer than a read chunk, wherever they fall", async () => {
+    const root = await tempDir();
+    const path = await writeVariedLog(root, "043-first", 3000);
+    const { readFile, writeFile } = await import("node:fs/promises");
+    const lines = (await readFile(path, "utf8")).split("\n");
+    // An error message of 3 MiB: longer than the 1 MiB chunks and the room kept for a carry.
+    const huge = (i: number) =>
+      (lines[i] as string).replace('"error": null', `"error": "${"x".repeat(3 << 20)}"`);
+    for (const i of [5, 1200, 2990]) lines[i] = huge(i);
+    expect(lines.filter((line) => line.length > 3 << 20).length).toBeGreaterThanOrEqual(2);
+    await writeFile(path, lines.join("\n"));
+    for (const options of [{ threads: 1, cache: false }, { threads: 1 }]) {
+      expect(await fast(root, "agent,model", {}, options)).toEqual(
+        await reference(root, "agent,model", {}),
+      );
+    }
+  });
+
   it("counts an event repeated across two parallel ranges once", async () => {
     const root = await tempDir();
     const path = await writeVariedLog(root, "043-first", 2000);
