@@ -23,7 +23,8 @@ export class EventFields {
   outputTokens: number | null = null;
   cacheReadTokens: number | null = null;
   cacheWriteTokens: number | null = null;
-  costUsd: number | null = null;
+  /** The reported cost; NaN when there is none (a number field: no allocation per line). */
+  costUsd = Number.NaN;
 
   /** Fills in from an event the full parse accepted. */
   fromEvent(event: Event): this {
@@ -42,7 +43,7 @@ export class EventFields {
     this.outputTokens = typeof p.output_tokens === "number" ? p.output_tokens : null;
     this.cacheReadTokens = typeof p.cache_read_tokens === "number" ? p.cache_read_tokens : null;
     this.cacheWriteTokens = typeof p.cache_write_tokens === "number" ? p.cache_write_tokens : null;
-    this.costUsd = typeof p.cost_usd === "number" ? p.cost_usd : null;
+    this.costUsd = typeof p.cost_usd === "number" ? p.cost_usd : Number.NaN;
     return this;
   }
 }

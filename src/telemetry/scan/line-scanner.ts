@@ -201,7 +201,7 @@ class LineScanner {
     out.agent = out.model = out.role = out.wpId = null;
     out.success = null;
     out.inputTokens = out.outputTokens = out.cacheReadTokens = out.cacheWriteTokens = null;
-    out.costUsd = null;
+    out.costUsd = Number.NaN;
     out.isExecution = false;
     if (!this.readEnvelope(out)) return false;
     this.skipSpace();

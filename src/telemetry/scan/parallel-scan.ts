@@ -251,7 +251,13 @@ function startWorker(): Worker {
   // From source (tests, tsx) the worker is TypeScript and needs tsx's loader; built, it is JS.
   const fromSource = import.meta.url.endsWith(".ts");
   const script = new URL(fromSource ? "./scan-worker.ts" : "./scan-worker.js", import.meta.url);
-  return new Worker(script, fromSource ? { execArgv: ["--import", "tsx"] } : {});
+  // A small young generation: the scan allocates little, and V8 would otherwise grow it to
+  // tens of MB (measured: peak RSS of a 1M-event report ~10 MB lower, no slower).
+  const resourceLimits = { maxYoungGenerationSizeMb: 2 };
+  return new Worker(script, {
+    resourceLimits,
+    ...(fromSource && { execArgv: ["--import", "tsx"] }),
+  });
 }
 
 /**

@@ -52,7 +52,7 @@ export class UsageRow {
     this.outputTokens += output;
     this.cacheReadTokens += cacheRead;
     this.cacheWriteTokens += cacheWrite;
-    if (e.costUsd !== null) {
+    if (!Number.isNaN(e.costUsd)) {
       this.reported.addUsd(e.costUsd);
     } else if (
       e.inputTokens === null &&
