@@ -53,7 +53,7 @@ export interface CostReportOptions {
   readonly cache?: boolean | undefined;
   /** Threads to read with, the main one included; default: the available parallelism. */
   readonly threads?: number | undefined;
-  /** Logs smaller than this are read by one thread; default 8 MiB. */
+  /** Less than this many bytes of logs in all are read by one thread, and no range is smaller; default 8 MiB. */
   readonly minRangeBytes?: number | undefined;
   /** Bytes read so far and in all, as the scan goes (for a progress indicator). */
   readonly onProgress?: ((bytesDone: number, bytesTotal: number) => void) | undefined;
