@@ -2,7 +2,7 @@ import { type Static, Type } from "typebox";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions, Usage } from "./contract.js";
 import { defineInvoker, type OutputParser } from "./define-invoker.js";
-import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
+import { invocationResult, sumKnown } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 const Usd = Type.Number({ minimum: 0 });
@@ -87,14 +87,8 @@ export function createClaudeInvoker(options: InvokerOptions = {}): AgentInvoker 
 }
 
 /** Reads Claude Code's json (object or, with verbose on, array) or stream-json output. */
-export const parseClaudeOutput: OutputParser = (
-  stdout,
-  stderr,
-  exitCode,
-  durationSeconds,
-  requestedModel,
-) => {
-  const records = jsonRecords(stdout);
+export const parseClaudeOutput: OutputParser = (run) => {
+  const { records, exitCode, requestedModel } = run;
   const init = records.find((r) => InitRecord.Check(r));
   const assistants = records.filter((r) => AssistantRecord.Check(r));
   const result = records.findLast((r) => ResultRecord.Check(r));
@@ -107,7 +101,7 @@ export const parseClaudeOutput: OutputParser = (
   if (result === undefined) {
     // Killed or cut short before the result: the messages it did stream were billed all the same.
     const usage = streamedUsage;
-    return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+    return invocationResult(run, {
       success: false,
       errors: exitCode === 0 ? ["the output has no result record"] : [],
       usage: { ...usage, model: streamModel ?? requestedModel },
@@ -118,7 +112,7 @@ export const parseClaudeOutput: OutputParser = (
     result.is_error === true ||
     result.subtype !== "success" ||
     (typeof result.api_error_status === "number" && result.api_error_status >= 400);
-  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+  return invocationResult(run, {
     success: !failed,
     errors: failed ? resultErrors(result) : [],
     usage: {

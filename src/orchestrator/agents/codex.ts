@@ -86,14 +86,8 @@ export function createCodexInvoker(options: InvokerOptions = {}): AgentInvoker {
 }
 
 /** Reads `codex exec --json` (and recognises the pre-0.44 stream and rollout files). */
-export const parseCodexOutput: OutputParser = (
-  stdout,
-  stderr,
-  exitCode,
-  durationSeconds,
-  requestedModel,
-) => {
-  const records = jsonRecords(stdout);
+export const parseCodexOutput: OutputParser = (run) => {
+  const { records, exitCode, requestedModel } = run;
   // The stream names no model: what we asked for is the best we know.
   const model =
     requestedModel ??
@@ -129,7 +123,7 @@ export const parseCodexOutput: OutputParser = (
       : exitCode === 0
         ? ["the output has no turn.completed record"]
         : [];
-  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+  return invocationResult(run, {
     success,
     errors,
     warnings,

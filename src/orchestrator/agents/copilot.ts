@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions } from "./contract.js";
 import { defineInvoker, type OutputParser } from "./define-invoker.js";
-import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
+import { invocationResult, sumKnown } from "./output-records.js";
 
 const ModelEvent = lazyCompile(
   Type.Object({
@@ -54,18 +54,12 @@ export function createCopilotInvoker(options: InvokerOptions = {}): AgentInvoker
 }
 
 /** Reads Copilot's JSONL session events: output tokens only, no input, cache or cost. */
-export const parseCopilotOutput: OutputParser = (
-  stdout,
-  stderr,
-  exitCode,
-  durationSeconds,
-  requestedModel,
-) => {
-  const records = jsonRecords(stdout);
+export const parseCopilotOutput: OutputParser = (run) => {
+  const { records, exitCode, requestedModel } = run;
   const result = records.findLast((r) => ResultEvent.Check(r));
   const messages = records.filter((r) => AssistantMessage.Check(r)).map((r) => r.data);
   const reportedExit = result?.exitCode;
-  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+  return invocationResult(run, {
     success: result !== undefined && reportedExit === 0,
     errors:
       result === undefined

@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions } from "./contract.js";
 import { defineInvoker, type OutputParser } from "./define-invoker.js";
-import { invocationResult, jsonRecords } from "./output-records.js";
+import { invocationResult } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -53,18 +53,12 @@ export function createCursorInvoker(options: InvokerOptions = {}): AgentInvoker 
 }
 
 /** Reads Cursor's json/stream-json result; usage only in newer builds, never a cost. */
-export const parseCursorOutput: OutputParser = (
-  stdout,
-  stderr,
-  exitCode,
-  durationSeconds,
-  requestedModel,
-) => {
-  const records = jsonRecords(stdout);
+export const parseCursorOutput: OutputParser = (run) => {
+  const { records, requestedModel } = run;
   const result = records.findLast((r) => ResultRecord.Check(r));
   const failed = result?.is_error === true || result?.subtype !== "success";
   const usage = result?.usage;
-  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+  return invocationResult(run, {
     // Cursor prints no JSON on failure: a missing result means the message is on stderr.
     success: result !== undefined && !failed,
     errors: result !== undefined && failed ? [result.result || (result.subtype ?? "error")] : [],

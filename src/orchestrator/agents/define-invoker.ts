@@ -1,15 +1,9 @@
 import type { Role } from "../../telemetry/execution-payload.js";
 import type { AgentInvoker, InvocationResult, InvokerOptions } from "./contract.js";
-import { isOnPath } from "./output-records.js";
+import { type AgentRun, agentRun, isOnPath } from "./output-records.js";
 
-/** Reads one agent's output; never throws. `requestedModel` is the `--model` we passed, if any. */
-export type OutputParser = (
-  stdout: string,
-  stderr: string,
-  exitCode: number | null,
-  durationSeconds: number,
-  requestedModel: string | null,
-) => InvocationResult;
+/** Reads one agent's run; never throws. */
+export type OutputParser = (run: AgentRun) => InvocationResult;
 
 /** What sets one agent CLI apart: its executable, how it takes the prompt, its flags, its parser. */
 export interface AgentSpec {
@@ -37,6 +31,6 @@ export function defineInvoker(spec: AgentSpec, options: InvokerOptions): AgentIn
       stdin: spec.usesStdin ? prompt : null,
     }),
     parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
-      spec.parse(stdout, stderr, exitCode, durationSeconds, model),
+      spec.parse(agentRun(stdout, stderr, exitCode, durationSeconds, model)),
   };
 }

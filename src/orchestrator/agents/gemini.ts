@@ -2,7 +2,13 @@ import { type Static, Type } from "typebox";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "./contract.js";
 import { defineInvoker, type OutputParser } from "./define-invoker.js";
-import { invocationResult, jsonRecords, minusKnown, sumKnown } from "./output-records.js";
+import {
+  type AgentRun,
+  invocationResult,
+  jsonRecords,
+  minusKnown,
+  sumKnown,
+} from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -97,27 +103,16 @@ export function createGeminiInvoker(options: InvokerOptions = {}): AgentInvoker 
 }
 
 /** Reads Gemini's json or stream-json output; an error object may be on stderr instead. */
-export const parseGeminiOutput: OutputParser = (
-  stdout,
-  stderr,
-  exitCode,
-  durationSeconds,
-  requestedModel,
-) => {
-  const records = jsonRecords(stdout);
+export const parseGeminiOutput: OutputParser = (run) => {
+  const { records, exitCode, requestedModel } = run;
   const result = records.findLast((r) => StreamResult.Check(r));
   if (result !== undefined) {
-    return parseStream(
-      records,
-      result,
-      [stdout, stderr, exitCode, durationSeconds],
-      requestedModel,
-    );
+    return parseStream(run, result);
   }
   // Since 0.39 a failed json run prints its error object on stderr, and nothing on stdout.
-  const output = [...records, ...jsonRecords(stderr)].find((r) => JsonOutput.Check(r));
+  const output = [...records, ...jsonRecords(run.stderr)].find((r) => JsonOutput.Check(r));
   if (output === undefined) {
-    return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+    return invocationResult(run, {
       success: false,
       errors: exitCode === 0 ? ["the output has no Gemini result"] : [],
       usage: { model: requestedModel },
@@ -129,7 +124,7 @@ export const parseGeminiOutput: OutputParser = (
   const main =
     models.find(([, m]) => m.roles?.main !== undefined) ??
     models.toSorted(([, a], [, b]) => (b.tokens?.candidates ?? 0) - (a.tokens?.candidates ?? 0))[0];
-  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+  return invocationResult(run, {
     // A success always carries the response; an object with neither is not Gemini's.
     success: output.error === undefined && typeof output.response === "string",
     errors: output.error
@@ -157,12 +152,8 @@ function sumModels(tokens: readonly ModelTokens[]): Partial<Usage> {
   };
 }
 
-function parseStream(
-  records: readonly Record<string, unknown>[],
-  result: Static<typeof StreamResultSchema>,
-  [stdout, stderr, exitCode, durationSeconds]: [string, string, number | null, number],
-  requestedModel: string | null,
-): InvocationResult {
+function parseStream(run: AgentRun, result: Static<typeof StreamResultSchema>): InvocationResult {
+  const { records, requestedModel } = run;
   const init = records.find((r) => StreamInit.Check(r));
   const stats = result.stats ?? {};
   const ranked = Object.entries(stats.models ?? {}).toSorted(
@@ -176,7 +167,7 @@ function parseStream(
     .map((m) => m.content)
     .join("");
   const prompt = stats.input_tokens ?? null;
-  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+  return invocationResult(run, {
     success: result.status === "success",
     errors: result.error
       ? [describeError(result.error)]

@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions } from "./contract.js";
 import { defineInvoker, type OutputParser } from "./define-invoker.js";
-import { invocationResult, jsonRecords, sumKnown } from "./output-records.js";
+import { invocationResult, sumKnown } from "./output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -61,14 +61,8 @@ export function createOpencodeInvoker(options: InvokerOptions = {}): AgentInvoke
 }
 
 /** Reads `opencode run --format json`: usage per step (summed), errors that exit 0. */
-export const parseOpencodeOutput: OutputParser = (
-  stdout,
-  stderr,
-  exitCode,
-  durationSeconds,
-  requestedModel,
-) => {
-  const records = jsonRecords(stdout);
+export const parseOpencodeOutput: OutputParser = (run) => {
+  const { records, exitCode, requestedModel } = run;
   const events = records.filter((r) => WithSession.Check(r));
   const steps = records.filter((r) => StepFinish.Check(r)).map((r) => r.part);
   const errors = records
@@ -83,7 +77,7 @@ export const parseOpencodeOutput: OutputParser = (
     .map((r) => r.part.text)
     .join("")
     .trim();
-  return invocationResult(stdout, stderr, exitCode, durationSeconds, {
+  return invocationResult(run, {
     // There is no final record: the run ends with the process, and an error may still exit 0.
     // Output without a single OpenCode event (nothing, or noise) is no run either.
     success: errors.length === 0 && events.length > 0,

@@ -47,17 +47,36 @@ export interface ParsedRun {
   readonly responseText?: string | null | undefined;
 }
 
-/**
- * The invocation result from what the parser found: a non-zero exit is always a failure, and a
- * failure always carries at least one error (the exit code and stderr's last line otherwise).
- */
-export function invocationResult(
+/** One finished run of an agent, as a parser reads it: its output, and stdout's JSON records. */
+export interface AgentRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number | null;
+  readonly durationSeconds: number;
+  /** The `--model` we passed, if any. */
+  readonly requestedModel: string | null;
+  /** The JSON records of stdout (see `jsonRecords`), read once for every parser. */
+  readonly records: Record<string, unknown>[];
+}
+
+/** The run a parser reads, its stdout's records read once. */
+export function agentRun(
   stdout: string,
   stderr: string,
   exitCode: number | null,
   durationSeconds: number,
-  parsed: ParsedRun,
-): InvocationResult {
+  requestedModel: string | null,
+): AgentRun {
+  const records = jsonRecords(stdout);
+  return { stdout, stderr, exitCode, durationSeconds, requestedModel, records };
+}
+
+/**
+ * The invocation result from what the parser found: a non-zero exit is always a failure, and a
+ * failure always carries at least one error (the exit code and stderr's last line otherwise).
+ */
+export function invocationResult(run: AgentRun, parsed: ParsedRun): InvocationResult {
+  const { stdout, stderr, exitCode, durationSeconds } = run;
   const success = parsed.success && exitCode === 0;
   const errors = [...(parsed.errors ?? [])];
   if (!success && errors.length === 0) {

@@ -8,6 +8,7 @@ import { parseCopilotOutput } from "../../../src/orchestrator/agents/copilot.js"
 import { parseCursorOutput } from "../../../src/orchestrator/agents/cursor.js";
 import { parseGeminiOutput } from "../../../src/orchestrator/agents/gemini.js";
 import { parseOpencodeOutput } from "../../../src/orchestrator/agents/opencode.js";
+import { agentRun } from "../../../src/orchestrator/agents/output-records.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures");
 const OUTPUTS = join(FIXTURES, "agent-outputs");
@@ -687,7 +688,7 @@ const TABLE: readonly [Parser, string, number, "stdout" | "stderr", Expected][] 
 
 function parse(parser: Parser, text: string, exitCode: number, on: "stdout" | "stderr") {
   const [stdout, stderr] = on === "stdout" ? [text, ""] : ["", text];
-  return PARSERS[parser](stdout, stderr, exitCode, 1.5, null);
+  return PARSERS[parser](agentRun(stdout, stderr, exitCode, 1.5, null));
 }
 
 function telemetryOf(r: InvocationResult): Expected {
