@@ -1,9 +1,9 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type FakeRule, type FakeStep, installFakeAgents } from "../support/fake-agents.js";
-import { stillRunning } from "../support/processes.js";
+import { runTsChild, stillRunning } from "../support/processes.js";
 import { runSpecKitty } from "../support/run-cli.js";
 import { openToOthers } from "../support/run-worker.js";
 import { tempDir } from "../support/temp-project.js";
@@ -562,30 +562,11 @@ describe("spec-kitty orchestrate with an unwritable feature folder", () => {
   });
 });
 
-/** Runs the built-from-source CLI in a child process as `nobody` (root ignores permissions). */
+/** Runs the CLI from its sources in a child process as `nobody` (root ignores permissions). */
 function runAsNobody(args: readonly string[], env: Record<string, string>) {
-  return new Promise<{ stdout: string; stderr: string; exitCode: number | null }>(
-    (resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", join(REPO, "src", "cli", "main.ts"), ...args],
-        {
-          cwd: REPO,
-          env: { ...env, HOME: "/tmp", NO_COLOR: "1", TZ: "UTC" },
-          stdio: ["ignore", "pipe", "pipe"],
-          ...(process.getuid?.() === 0 && { uid: 65534, gid: 65534 }),
-        },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => {
-        stdout += d;
-      });
-      child.stderr.on("data", (d: Buffer) => {
-        stderr += d;
-      });
-      child.on("error", reject);
-      child.on("close", (exitCode) => resolve({ stdout, stderr, exitCode }));
-    },
-  );
+  return runTsChild(join(REPO, "src", "cli", "main.ts"), args, {
+    cwd: REPO,
+    env: { ...env, HOME: "/tmp", NO_COLOR: "1", TZ: "UTC" },
+    unprivileged: true,
+  });
 }

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /** Whether `pid` is a live process (a zombie waiting to be reaped counts as gone). */
@@ -21,4 +22,41 @@ export async function stillRunning(pid: number, withinMs = 2000): Promise<boolea
     await new Promise((r) => setTimeout(r, 20));
   }
   return isRunning(pid);
+}
+
+export interface ChildRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number | null;
+}
+
+/**
+ * Runs a TypeScript file with tsx in a child Node process and collects its output. With
+ * `unprivileged`, root drops to `nobody` first: root ignores file permissions, so a permission
+ * test must run as someone else.
+ */
+export function runTsChild(
+  script: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; unprivileged?: boolean } = {},
+): Promise<ChildRun> {
+  const dropRoot = options.unprivileged === true && process.getuid?.() === 0;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(options.cwd !== undefined && { cwd: options.cwd }),
+      env: { ...(options.env ?? process.env), ...(dropRoot && { HOME: "/tmp" }) },
+      ...(dropRoot && { uid: 65534, gid: 65534 }),
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (exitCode) => resolve({ stdout, stderr, exitCode }));
+  });
 }

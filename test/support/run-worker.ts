@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { chmod } from "node:fs/promises";
 import { join } from "node:path";
+import { runTsChild } from "./processes.js";
 
 export interface WorkerResult {
   readonly saved: number;
@@ -24,36 +24,18 @@ export function runSaveWorker(eventsFile: string, logPath: string): Promise<Work
   return runWorker(join(FIXTURES, "save-worker.ts"), [eventsFile, logPath], {});
 }
 
-function runWorker(
+async function runWorker(
   script: string,
   args: readonly string[],
   options: { readonly unprivileged?: boolean },
 ): Promise<WorkerResult> {
-  // Root ignores file permissions, so a permission test must run as someone else.
-  const dropRoot = options.unprivileged === true && process.getuid?.() === 0;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-      ...(dropRoot && { uid: 65534, gid: 65534, env: { ...process.env, HOME: "/tmp" } }),
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (exitCode) => {
-      const last = stdout.trim().split("\n").at(-1) ?? "";
-      try {
-        resolve({ ...JSON.parse(last), exitCode, stderr });
-      } catch {
-        reject(new Error(`worker printed no result (exit ${exitCode}): ${stderr}`));
-      }
-    });
-  });
+  const { stdout, stderr, exitCode } = await runTsChild(script, args, options);
+  const last = stdout.trim().split("\n").at(-1) ?? "";
+  try {
+    return { ...JSON.parse(last), exitCode, stderr };
+  } catch {
+    throw new Error(`worker printed no result (exit ${exitCode}): ${stderr}`);
+  }
 }
 
 /** Makes `dir` and its parents traversable by other users (mkdtemp makes them private). */
