@@ -214,7 +214,9 @@ export async function saveCachedLog(
     const newSets = state.fresh.filter((set) => set.size > 0);
     let segments: Segment[] = [...(state.loaded?.segments ?? [])];
     const old = state.loaded;
-    if (old !== null && segments.length + newSets.length > MAX_SEGMENTS) {
+    // Only a merge or a rebuilt entry leaves files behind: adding a segment keeps the others.
+    const replaces = old === null || segments.length + newSets.length > MAX_SEGMENTS;
+    if (old !== null && replaces) {
       // Too many small tables: merge them all into one (this reads the old ones once).
       const layers = await old.loadLayers();
       if (layers === null) return;
@@ -239,7 +241,7 @@ export async function saveCachedLog(
     const temp = join(cacheDir, `${key}.json.${randomBytes(4).toString("hex")}.tmp`);
     await writeFile(temp, JSON.stringify(header));
     await rename(temp, join(cacheDir, `${key}.json`));
-    await removeUnlisted(cacheDir, key, segments);
+    if (replaces) await removeUnlisted(cacheDir, key, segments);
   } catch {
     // A read-only checkout, a full disk: the next report reads the log in full again.
   }

@@ -141,6 +141,11 @@ describe("the report cache (.kittify/cache)", () => {
         groups: expected,
         fullReadBytes: 0,
       });
+      // The rebuilt entry's table replaced the old one: no file is left behind.
+      expect(
+        (await cacheFiles(root)).filter((f) => f.endsWith(".ids")),
+        what,
+      ).toHaveLength(1);
     }
     await rm(join(root, CACHE_DIR), { recursive: true });
     expect(await report(root)).toEqual({ groups: expected, fullReadBytes: size });
