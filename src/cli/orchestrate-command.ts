@@ -27,11 +27,12 @@ function agent(value: string): AgentId {
 }
 
 /** The exit code of a process ended by `signal`, as shells report it: 128 + its number. */
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const satisfies Partial<
+const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const satisfies Partial<
   Record<NodeJS.Signals, number>
 >;
 type ForwardedSignal = keyof typeof SIGNAL_EXIT;
-const FORWARDED = ["SIGINT", "SIGTERM"] as const satisfies readonly ForwardedSignal[];
+// SIGHUP too: a closed terminal would otherwise leave the agents running, writing and spending.
+const FORWARDED = ["SIGHUP", "SIGINT", "SIGTERM"] as const satisfies readonly ForwardedSignal[];
 
 function isForwarded(value: unknown): value is ForwardedSignal {
   return FORWARDED.some((s) => s === value);
@@ -55,8 +56,8 @@ Examples:
 Each invocation is recorded as an ExecutionEvent in kitty-specs/<feature>/execution.events.jsonl;
 progress is saved in .kittify/orchestrate/<feature>.json, so a run started again skips the work
 packages already approved. Progress goes to stderr, the summary table to stdout.
-Ctrl-C (SIGINT) or SIGTERM stops the running agents (the signal, then SIGKILL after
---kill-grace), records them as interrupted and exits 130 or 143; run again to resume.`;
+Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the running agents (the signal, then SIGKILL after
+--kill-grace), records them as interrupted and exits 130, 143 or 129; run again to resume.`;
 
 /** `spec-kitty orchestrate`: runs implementer and reviewer agents on a feature's work packages. */
 export function orchestrateCommand(io: ProgramIo) {

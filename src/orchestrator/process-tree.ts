@@ -118,9 +118,19 @@ export class ProcessTree {
     this.groups.add(stat.session);
   }
 
+  private polling = false;
+
   /** Adds the descendants of every tracked process that still runs. */
   async poll(): Promise<void> {
-    if (!HAS_PROC) return;
+    // A slow look (a loaded machine) is not overtaken by the next one.
+    if (!HAS_PROC || this.polling) return;
+    this.polling = true;
+    await this.walk().finally(() => {
+      this.polling = false;
+    });
+  }
+
+  private async walk(): Promise<void> {
     const queue = [...this.tracked.keys()];
     const walked = new Set<number>();
     for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
@@ -161,7 +171,7 @@ export class ProcessTree {
         this.track(stat);
       }
     }
-    await this.poll();
+    await this.walk();
   }
 
   /** The tracked processes that still run. */

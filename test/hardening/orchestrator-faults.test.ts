@@ -88,6 +88,7 @@ describe("orchestrate, interrupted", () => {
   it.each([
     ["SIGINT", 130],
     ["SIGTERM", 143],
+    ["SIGHUP", 129],
   ] as const)(
     "on %s stops every agent's process group within the grace, records each interrupted invocation, keeps the run resumable and exits %i",
     async (signal, code) => {
