@@ -280,6 +280,11 @@ export async function processWorkPackage(ctx: PipelineContext, wp: WorkPackage):
   let feedback: string | null = null;
   let run: WpRun | undefined;
   for (let attempt = 1; run === undefined; attempt++) {
+    // No agent is started once the run is being stopped.
+    if (ctx.interrupt?.aborted) {
+      run = finished(wp, "interrupted", attempt - 1, invocations, interruption(ctx.interrupt));
+      break;
+    }
     const implementation = await processWpImplementation(ctx, wp, attempt, feedback);
     invocations.push(...implementation.invocations);
     if (ctx.interrupt?.aborted) {

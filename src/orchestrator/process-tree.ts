@@ -184,7 +184,10 @@ export class ProcessTree {
 
   /** Sends `signal` to the agent's process group and to every tracked process still running. */
   signalAll(signal: NodeJS.Signals): void {
-    signalTarget(-this.root, signal);
+    // Once the agent is gone its group id may be reused; on Linux its members are tracked anyway.
+    if (!HAS_PROC || isProcessAlive(this.root, this.tracked.get(this.root) ?? null)) {
+      signalTarget(-this.root, signal);
+    }
     for (const [pid, start] of this.tracked) {
       if (isProcessAlive(pid, start)) signalTarget(pid, signal);
     }
