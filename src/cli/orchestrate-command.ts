@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { AGENT_IDS, type AgentId, isAgentId } from "../orchestrator/agents/registry.js";
 import {
   checkAgentsInstalled,
@@ -11,6 +11,13 @@ import { colorsFor } from "./output.js";
 import type { ProgramIo } from "./program.js";
 import { findProjectRoot } from "./project-root.js";
 import { progressLine, renderDryRun, renderSummary } from "./render-orchestrate.js";
+import {
+  nonNegativeInteger,
+  positiveInteger,
+  positiveNumber,
+  repo,
+  warningsTo,
+} from "./shared-options.js";
 
 function agent(value: string): AgentId {
   if (!isAgentId(value)) {
@@ -19,20 +26,16 @@ function agent(value: string): AgentId {
   return value;
 }
 
-function count(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected an integer >= ${min}`);
-    }
-    return n;
-  };
-}
+/** The exit code of a process ended by `signal`, as shells report it: 128 + its number. */
+const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const satisfies Partial<
+  Record<NodeJS.Signals, number>
+>;
+type ForwardedSignal = keyof typeof SIGNAL_EXIT;
+// SIGHUP too: a closed terminal would otherwise leave the agents running, writing and spending.
+const FORWARDED = ["SIGHUP", "SIGINT", "SIGTERM"] as const satisfies readonly ForwardedSignal[];
 
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds > 0");
-  return n;
+function isForwarded(value: unknown): value is ForwardedSignal {
+  return FORWARDED.some((s) => s === value);
 }
 
 function wpList(value: string): string[] {
@@ -52,7 +55,9 @@ Examples:
 
 Each invocation is recorded as an ExecutionEvent in kitty-specs/<feature>/execution.events.jsonl;
 progress is saved in .kittify/orchestrate/<feature>.json, so a run started again skips the work
-packages already approved. Progress goes to stderr, the summary table to stdout.`;
+packages already approved. Progress goes to stderr, the summary table to stdout.
+Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the running agents (the signal, then SIGKILL after
+--kill-grace), records them as interrupted and exits 130, 143 or 129; run again to resume.`;
 
 /** `spec-kitty orchestrate`: runs implementer and reviewer agents on a feature's work packages. */
 export function orchestrateCommand(io: ProgramIo) {
@@ -80,18 +85,24 @@ export function orchestrateCommand(io: ProgramIo) {
     .option(
       "--concurrency <n>",
       "work packages run at once, once their dependencies are done",
-      count(1),
+      positiveInteger,
       1,
     )
     .option(
       "--timeout <seconds>",
-      "per agent invocation; the whole process group is killed",
-      seconds,
+      "per agent invocation; the agent and everything it started are killed",
+      positiveNumber,
       1800,
     )
-    .option("--max-retries <n>", "implementation retries after a rejection", count(0), 2)
+    .option(
+      "--kill-grace <seconds>",
+      "how long a stopped agent (timeout, Ctrl-C) has before SIGKILL",
+      positiveNumber,
+      5,
+    )
+    .option("--max-retries <n>", "implementation retries after a rejection", nonNegativeInteger, 2)
     .option("--dry-run", "print, per work package, the exact command lines; run nothing")
-    .option("--repo <dir>", "the project root (default: found from the working directory)")
+    .addOption(repo())
     .addHelpText("after", EXAMPLES)
     .action(async (opts) => {
       const projectRoot = await findProjectRoot(io.cwd, opts.repo);
@@ -106,6 +117,7 @@ export function orchestrateCommand(io: ProgramIo) {
         wpIds: opts.wp ?? null,
         concurrency: opts.concurrency,
         timeoutMs: opts.timeout * 1000,
+        killGraceMs: opts.killGrace * 1000,
         maxRetries: opts.maxRetries,
         env: io.env,
         models: {
@@ -119,14 +131,37 @@ export function orchestrateCommand(io: ProgramIo) {
         return;
       }
       await checkAgentsInstalled(plan);
+      // The agents run in process groups of their own, out of reach of the terminal's Ctrl-C:
+      // the signal is forwarded to them, and the run ends once they are stopped and recorded.
+      const interrupt = new AbortController();
+      const onSignal = (signal: ForwardedSignal) => {
+        if (interrupt.signal.aborted) return;
+        io.stderr(
+          `${signal}: stopping the running agents (SIGKILL after ${opts.killGrace}s) and recording them\n`,
+        );
+        interrupt.abort(signal);
+      };
+      const handlers = FORWARDED.map((signal) => [signal, () => onSignal(signal)] as const);
+      for (const [signal, handler] of handlers) process.on(signal, handler);
       const report = await runOrchestration(plan, {
         onProgress: (event) => {
           const line = progressLine(event, c);
           if (line !== null) io.stderr(`${line}\n`);
         },
-        warn: (warning) => io.stderr(`warning: ${warning.message}\n`),
+        warn: warningsTo(io),
+        interrupt: interrupt.signal,
+      }).finally(() => {
+        for (const [signal, handler] of handlers) process.off(signal, handler);
       });
       io.stdout(renderSummary(report, colorsFor(io)));
+      const signal: unknown = interrupt.signal.reason;
+      if (interrupt.signal.aborted && isForwarded(signal)) {
+        const open = report.rows.filter((r) => r.outcome !== "approved" && r.outcome !== "skipped");
+        const message = `interrupted by ${signal}: ${open.length} of ${report.rows.length} work packages not finished (${open.map((r) => r.wpId).join(", ")}); run the same command again to resume`;
+        io.stderr(`spec-kitty: ${message}\n`);
+        // runCli turns a CommanderError into its exit code without printing it again.
+        throw new CommanderError(SIGNAL_EXIT[signal], "spec-kitty.interrupted", message);
+      }
       const notApproved = report.rows.filter(
         (r) => r.outcome !== "approved" && r.outcome !== "skipped",
       );

@@ -129,6 +129,7 @@ function outcomeCell(outcome: WpSummary["outcome"], c: Colors): string {
       return c.green(outcome);
     case "rejected":
     case "blocked":
+    case "interrupted":
       return c.yellow(outcome);
     case "failed":
       return c.red(outcome);

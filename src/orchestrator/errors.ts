@@ -1,6 +1,6 @@
 import { CodedError } from "../events/errors.js";
 
-/** Stable codes for the orchestrator's expected failures, reported before anything runs. */
+/** Stable codes for the orchestrator's expected failures. */
 export type OrchestratorErrorCode =
   | "FEATURE_NOT_FOUND"
   | "NO_WORK_PACKAGES"
@@ -8,7 +8,10 @@ export type OrchestratorErrorCode =
   | "MISSING_PROMPT_FILE"
   | "DEPENDENCY_CYCLE"
   | "AGENT_NOT_INSTALLED"
-  | "INVALID_OPTION";
+  | "INVALID_OPTION"
+  | "WORKING_DIRECTORY_MISSING"
+  | "AGENT_NOT_STARTED"
+  | "AGENT_STILL_RUNNING";
 
 /** A failure the user can act on; the CLI prints its message as one line. */
 export class OrchestratorError extends CodedError<OrchestratorErrorCode> {}

@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
+import { constants } from "node:os";
 import { OrchestratorError } from "./errors.js";
+import { outputPipes, ProcessTree, processStartTime } from "./process-tree.js";
 
 /** One process to run. The prompt goes to stdin when `stdin` is not null. */
 export interface ProcessRequest {
@@ -12,8 +14,19 @@ export interface ProcessRequest {
   readonly timeoutMs: number;
   /** Per stream; beyond it the oldest output is dropped (the final records are at the end). */
   readonly maxOutputBytes?: number;
-  /** How long SIGTERM has before SIGKILL. */
+  /** How long SIGTERM (or the forwarded signal) has before SIGKILL. */
   readonly killGraceMs?: number;
+  /** After the process exits, how long its output pipes may stay open (held by a leftover). */
+  readonly drainMs?: number;
+  /** How often the process's descendants are looked up while it runs (Linux). */
+  readonly pollMs?: number;
+  /** Aborting stops the process, forwarding `reason` when it names a signal (else SIGTERM). */
+  readonly signal?: AbortSignal;
+  /** Called once the process runs, e.g. to leave a pid file. */
+  readonly onStarted?: (process: {
+    readonly pid: number;
+    readonly startTime: string | null;
+  }) => void;
 }
 
 /** What happened to the process. `exitCode` is null when a signal ended it. */
@@ -23,6 +36,9 @@ export interface ProcessOutcome {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly timedOut: boolean;
+  /** The signal an abort forwarded to it, null when it was not interrupted. */
+  readonly interrupted: NodeJS.Signals | null;
+  /** From the start to its own exit (not the drain after it). */
   readonly durationSeconds: number;
   readonly truncated: { readonly stdout: boolean; readonly stderr: boolean };
 }
@@ -62,10 +78,21 @@ class TailBuffer {
   }
 }
 
+/** The signal an abort forwards: its reason when that names a signal, else SIGTERM. */
+function abortSignal(reason: unknown): NodeJS.Signals {
+  return typeof reason === "string" && Object.hasOwn(constants.signals, reason)
+    ? (reason as NodeJS.Signals)
+    : "SIGTERM";
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 /**
- * Runs a process in its own process group and waits for it. On timeout the whole group gets
- * SIGTERM, then SIGKILL; when the leader exits, whatever it left behind in its group is ended
- * too, so no grandchild outlives the invocation. A missing executable is an
+ * Runs a process in its own process group and waits for it. It is done when it exits and its
+ * output pipes close, or `drainMs` after it exits when something it left holds them open. On
+ * timeout or abort the process and everything it started get SIGTERM (an abort forwards its
+ * signal), then SIGKILL after the grace; whatever it left behind when it exits is ended the same
+ * way, setsid() descendants included on Linux (`ProcessTree`). A missing executable is an
  * `AGENT_NOT_INSTALLED` error.
  */
 export async function runProcess(request: ProcessRequest): Promise<ProcessOutcome> {
@@ -73,9 +100,15 @@ export async function runProcess(request: ProcessRequest): Promise<ProcessOutcom
     (s) => s.isDirectory(),
     () => false,
   );
-  if (!isDir) throw new Error(`working directory ${request.cwd} does not exist`);
+  if (!isDir) {
+    throw new OrchestratorError(
+      "WORKING_DIRECTORY_MISSING",
+      `working directory ${request.cwd} does not exist`,
+    );
+  }
   const max = request.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   const grace = request.killGraceMs ?? 2000;
+  const drain = request.drainMs ?? 1000;
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(request.command, [...request.args], {
@@ -84,61 +117,90 @@ export async function runProcess(request: ProcessRequest): Promise<ProcessOutcom
       detached: true,
       stdio: [request.stdin === null ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    const closed = new Promise<void>((r) => child.once("close", () => r()));
     const stdout = new TailBuffer(max);
     const stderr = new TailBuffer(max);
-    let timedOut = false;
-    let exitedAt: number | undefined;
-    const timers: NodeJS.Timeout[] = [];
-    const killGroup = (signal: NodeJS.Signals) => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, signal);
-      } catch {
-        // ESRCH: the group is already gone.
-      }
-    };
-    const terminate = () => {
-      killGroup("SIGTERM");
-      timers.push(setTimeout(() => killGroup("SIGKILL"), grace));
-    };
-    timers.push(
-      setTimeout(() => {
-        timedOut = true;
-        terminate();
-      }, request.timeoutMs),
-    );
     child.stdout?.on("data", (d: Buffer) => stdout.push(d));
     child.stderr?.on("data", (d: Buffer) => stderr.push(d));
     // An agent that does not read its stdin must not make us fail with EPIPE.
     child.stdin?.on("error", () => {});
     child.stdin?.end(request.stdin ?? undefined);
-    child.on("error", (e: NodeJS.ErrnoException) => {
-      for (const t of timers) clearTimeout(t);
-      reject(
-        e.code === "ENOENT"
-          ? new OrchestratorError(
-              "AGENT_NOT_INSTALLED",
-              `${request.command} is not installed (not found on PATH)`,
-            )
-          : e,
-      );
-    });
-    child.on("exit", () => {
-      exitedAt = performance.now();
-      // Leftovers of the agent (a stray server, a hung tool) would hold the pipes open.
-      terminate();
-    });
-    child.on("close", (exitCode, signal) => {
-      for (const t of timers) clearTimeout(t);
-      killGroup("SIGKILL");
-      resolve({
-        stdout: stdout.text(),
-        stderr: stderr.text(),
-        exitCode,
-        signal,
-        timedOut,
-        durationSeconds: ((exitedAt ?? performance.now()) - started) / 1000,
-        truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
-      });
+    const pid = child.pid;
+    if (pid === undefined) {
+      child.on("error", (e: NodeJS.ErrnoException) => reject(spawnError(request.command, e)));
+      return;
+    }
+    const tree = new ProcessTree(pid);
+    const pipes = outputPipes(pid);
+    request.onStarted?.({ pid, startTime: processStartTime(pid) });
+    let timedOut = false;
+    let interrupted: NodeJS.Signals | null = null;
+    let killTimer: NodeJS.Timeout | undefined;
+    const stop = (signal: NodeJS.Signals) => {
+      tree.signalAll(signal);
+      killTimer ??= setTimeout(() => tree.signalAll("SIGKILL"), grace);
+    };
+    const poll = () => void tree.poll();
+    poll();
+    const pollTimer = setInterval(poll, request.pollMs ?? 100);
+    const timeoutTimer = setTimeout(() => {
+      timedOut = true;
+      stop("SIGTERM");
+    }, request.timeoutMs);
+    const onAbort = () => {
+      interrupted = abortSignal(request.signal?.reason);
+      stop(interrupted);
+    };
+    if (request.signal?.aborted) onAbort();
+    else request.signal?.addEventListener("abort", onAbort, { once: true });
+    // Once started, an error (a failed kill) changes nothing: the exit still comes.
+    child.on("error", () => {});
+    child.on("exit", (exitCode, signal) => {
+      const exitedAt = performance.now();
+      clearTimeout(timeoutTimer);
+      clearInterval(pollTimer);
+      request.signal?.removeEventListener("abort", onAbort);
+      const finish = async () => {
+        // What it left in its session or group is ended now; the pipes may still drain meanwhile.
+        await tree.sweep([]);
+        tree.signalAll("SIGTERM");
+        const drained = await Promise.race([
+          closed.then(() => true),
+          delay(drain).then(() => false),
+        ]);
+        if (!drained) {
+          // Something holds its output open: stop reading, and find it by the pipes it holds.
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          await tree.sweep(pipes);
+          tree.signalAll("SIGTERM");
+        }
+        if (!(await tree.waitGone(grace))) {
+          tree.signalAll("SIGKILL");
+          await tree.waitGone(grace);
+        }
+        clearTimeout(killTimer);
+        resolve({
+          stdout: stdout.text(),
+          stderr: stderr.text(),
+          exitCode,
+          signal,
+          timedOut,
+          interrupted,
+          durationSeconds: (exitedAt - started) / 1000,
+          truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
+        });
+      };
+      finish().catch(reject);
     });
   });
+}
+
+function spawnError(command: string, e: NodeJS.ErrnoException): OrchestratorError {
+  return e.code === "ENOENT"
+    ? new OrchestratorError(
+        "AGENT_NOT_INSTALLED",
+        `${command} is not installed (not found on PATH)`,
+      )
+    : new OrchestratorError("AGENT_NOT_STARTED", `${command} could not be started: ${e.message}`);
 }

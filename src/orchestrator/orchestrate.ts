@@ -15,6 +15,7 @@ import {
 } from "./pipeline.js";
 import { implementerPrompt, reviewerPrompt } from "./prompts.js";
 import { RunState, type WpOutcome } from "./run-state.js";
+import { refuseBesideRunningAgents } from "./running-agents.js";
 import {
   checkDependencies,
   loadWorkPackages,
@@ -37,7 +38,10 @@ export interface OrchestrateOptions {
   readonly maxRetries: number;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly models?: Partial<Record<"implementer" | "reviewer" | "fallback", string>>;
+  /** How long an agent has after SIGTERM (timeout) or a forwarded signal, before SIGKILL. */
   readonly killGraceMs?: number;
+  /** After an agent exits, how long its output may take to drain (a leftover holds it open). */
+  readonly drainMs?: number;
 }
 
 /** A checked plan: the feature, its work packages in order, and the invokers. */
@@ -169,17 +173,28 @@ export interface OrchestrationReport {
   readonly rows: readonly WpSummary[];
   /** Invocations whose event could not be written. */
   readonly unrecorded: number;
+  /** The signal that stopped the run early (e.g. `SIGINT`), null when it ran to the end. */
+  readonly interrupted: string | null;
 }
 
 /**
  * Runs the plan: work packages whose dependencies are approved run, up to `concurrency` at a
  * time; those approved in an earlier run are skipped; dependants of a failed one are blocked.
+ * Refuses to start while an agent of an earlier run on the feature still runs. Aborting
+ * `interrupt` (its reason a signal name) forwards that signal to the running agents, records
+ * their invocations as interrupted and starts nothing more.
  */
 export async function runOrchestration(
   plan: OrchestrationPlan,
-  hooks: { readonly onProgress: (event: ProgressEvent) => void; readonly warn: WarningSink },
+  hooks: {
+    readonly onProgress: (event: ProgressEvent) => void;
+    readonly warn: WarningSink;
+    readonly interrupt?: AbortSignal;
+  },
 ): Promise<OrchestrationReport> {
   const { options } = plan;
+  const { interrupt } = hooks;
+  await refuseBesideRunningAgents(options.projectRoot, plan.feature);
   const { state, problem } = await RunState.load(options.projectRoot, plan.feature);
   const warnOnce = onceSink(hooks.warn);
   if (problem) hooks.onProgress({ type: "note", message: problem });
@@ -193,6 +208,8 @@ export async function runOrchestration(
     maxRetries: options.maxRetries,
     timeoutMs: options.timeoutMs,
     ...(options.killGraceMs !== undefined && { killGraceMs: options.killGraceMs }),
+    ...(options.drainMs !== undefined && { drainMs: options.drainMs }),
+    ...(interrupt !== undefined && { interrupt }),
     env: options.env,
     workingDir: (wp) => workingDirectory(options.projectRoot, plan.feature, wp.id),
     onProgress: hooks.onProgress,
@@ -225,9 +242,11 @@ export async function runOrchestration(
         }
       }
     }
-    const ready = plan.selected.filter(
-      (wp) => !settled(wp.id) && !running.has(wp.id) && wp.dependencies.every(done),
-    );
+    const ready = interrupt?.aborted
+      ? []
+      : plan.selected.filter(
+          (wp) => !settled(wp.id) && !running.has(wp.id) && wp.dependencies.every(done),
+        );
     for (const wp of ready.slice(0, Math.max(0, options.concurrency - running.size))) {
       running.set(
         wp.id,
@@ -253,19 +272,18 @@ export async function runOrchestration(
     for (const { event } of run.invocations) if (event) costs.add(event);
   }
   const byWp = new Map(costs.groups().map((g) => [g.groupKey, g]));
-  const rows = plan.selected.map((wp) =>
-    summarise(
-      runs.get(wp.id) ?? {
-        wp,
-        outcome: "blocked",
-        attempts: 0,
-        invocations: [],
-        reason: "never ready",
-      },
-      byWp.get(wp.id),
-    ),
-  );
-  return { feature: plan.feature, rows, unrecorded: countUnrecorded([...runs.values()]) };
+  const interrupted = interrupt?.aborted ? String(interrupt.reason) : null;
+  const notRun = (wp: WorkPackage): WpRun =>
+    interrupted === null
+      ? { wp, outcome: "blocked", attempts: 0, invocations: [], reason: "never ready" }
+      : { wp, outcome: "interrupted", attempts: 0, invocations: [], reason: "not started" };
+  const rows = plan.selected.map((wp) => summarise(runs.get(wp.id) ?? notRun(wp), byWp.get(wp.id)));
+  return {
+    feature: plan.feature,
+    rows,
+    unrecorded: countUnrecorded([...runs.values()]),
+    interrupted,
+  };
 }
 
 function countUnrecorded(runs: readonly WpRun[]): number {

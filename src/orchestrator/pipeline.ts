@@ -7,6 +7,7 @@ import { gitChangesSince, gitSnapshot } from "./git-changes.js";
 import { implementerPrompt, reviewerPrompt } from "./prompts.js";
 import { parseVerdict, type Verdict } from "./review-verdict.js";
 import type { WpOutcome } from "./run-state.js";
+import { recordRunningAgent, removeRunningAgent } from "./running-agents.js";
 import type { WorkPackage } from "./work-packages.js";
 
 /** The roles the pipeline runs agents in. */
@@ -61,6 +62,9 @@ export interface PipelineContext {
   readonly maxRetries: number;
   readonly timeoutMs: number;
   readonly killGraceMs?: number;
+  readonly drainMs?: number;
+  /** Aborted (with a signal name as reason) to stop the run: running agents get that signal. */
+  readonly interrupt?: AbortSignal;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The work package's working directory. */
   readonly workingDir: (wp: WorkPackage) => Promise<string>;
@@ -88,12 +92,26 @@ async function invoke(
   const cwd = await ctx.workingDir(wp);
   const command = invoker.buildCommand(prompt, cwd, role);
   const before = await gitSnapshot(cwd);
+  let pidFile: string | null = null;
   const result = await runProcess({
     ...command,
     cwd,
     env: ctx.env,
     timeoutMs: ctx.timeoutMs,
     ...(ctx.killGraceMs !== undefined && { killGraceMs: ctx.killGraceMs }),
+    ...(ctx.drainMs !== undefined && { drainMs: ctx.drainMs }),
+    ...(ctx.interrupt !== undefined && { signal: ctx.interrupt }),
+    onStarted: ({ pid, startTime }) => {
+      pidFile = leavePidFile(ctx, {
+        feature: ctx.feature,
+        wpId: wp.id,
+        role,
+        agent: invoker.agentId,
+        pid,
+        startTime,
+        startedAt: new Date().toISOString(),
+      });
+    },
   }).then(
     async (out) => {
       const parsed = invoker.parseOutput(out.stdout, out.stderr, out.exitCode, out.durationSeconds);
@@ -114,11 +132,18 @@ async function invoke(
           success: false,
           errors: [`timed out after ${ctx.timeoutMs / 1000}s`, ...parsed.errors],
         }),
+        // Whatever the agent said as it was stopped, the reason it ended is the signal.
+        ...(out.interrupted !== null && {
+          success: false,
+          errors: [`interrupted by ${out.interrupted}; the agent was stopped`],
+        }),
         warnings: [...parsed.warnings, ...notes],
       } satisfies InvocationResult;
     },
     (e: unknown) => notStarted(e),
   );
+  // The agent and everything it started are gone now.
+  if (pidFile !== null) removeRunningAgent(pidFile);
   const event = await emitExecutionEvent(
     ctx.featureDir,
     ctx.feature,
@@ -153,6 +178,22 @@ async function invoke(
   return invocation;
 }
 
+/** A pid file for a started agent; a failure to write one is a warning, not a reason to stop. */
+function leavePidFile(
+  ctx: PipelineContext,
+  agent: Parameters<typeof recordRunningAgent>[1],
+): string | null {
+  try {
+    return recordRunningAgent(ctx.projectRoot, agent);
+  } catch (e) {
+    ctx.warn({
+      code: "RUN_STATE_FAILED",
+      message: `could not leave a pid file for ${agent.agent} on ${agent.wpId}: ${e instanceof Error ? e.message : e}`,
+    });
+    return null;
+  }
+}
+
 function notStarted(e: unknown): InvocationResult {
   return {
     success: false,
@@ -183,6 +224,7 @@ async function withFallback(
   const first = await invoke(ctx, primary, role, wp, prompt, attempt);
   const fallback = ctx.fallback;
   if (usable(first) || fallback === null || fallback.agentId === primary.agentId) return [first];
+  if (ctx.interrupt?.aborted) return [first];
   return [first, await invoke(ctx, fallback, role, wp, prompt, attempt)];
 }
 
@@ -238,14 +280,27 @@ export async function processWorkPackage(ctx: PipelineContext, wp: WorkPackage):
   let feedback: string | null = null;
   let run: WpRun | undefined;
   for (let attempt = 1; run === undefined; attempt++) {
+    // No agent is started once the run is being stopped.
+    if (ctx.interrupt?.aborted) {
+      run = finished(wp, "interrupted", attempt - 1, invocations, interruption(ctx.interrupt));
+      break;
+    }
     const implementation = await processWpImplementation(ctx, wp, attempt, feedback);
     invocations.push(...implementation.invocations);
+    if (ctx.interrupt?.aborted) {
+      run = finished(wp, "interrupted", attempt, invocations, interruption(ctx.interrupt));
+      break;
+    }
     if (!implementation.success) {
       run = finished(wp, "failed", attempt, invocations, "the implementer failed");
       break;
     }
     const review = await processWpReview(ctx, wp, attempt);
     invocations.push(...review.invocations);
+    if (ctx.interrupt?.aborted) {
+      run = finished(wp, "interrupted", attempt, invocations, interruption(ctx.interrupt));
+      break;
+    }
     const verdict = review.verdict;
     switch (verdict.kind) {
       case "approved":
@@ -266,6 +321,10 @@ export async function processWorkPackage(ctx: PipelineContext, wp: WorkPackage):
   }
   ctx.onProgress({ type: "wp-finished", summary: run });
   return run;
+}
+
+function interruption(signal: AbortSignal): string {
+  return `interrupted by ${String(signal.reason)}`;
 }
 
 function finished(

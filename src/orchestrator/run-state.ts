@@ -4,8 +4,15 @@ import { Type } from "typebox";
 import writeFileAtomic from "write-file-atomic";
 import { lazyCompile } from "../events/lazy-compile.js";
 
-/** How a work package ended in a run. */
-export const WP_OUTCOMES = ["approved", "rejected", "failed", "blocked", "skipped"] as const;
+/** How a work package ended in a run; only `approved` is skipped by the next run. */
+export const WP_OUTCOMES = [
+  "approved",
+  "rejected",
+  "failed",
+  "blocked",
+  "skipped",
+  "interrupted",
+] as const;
 export type WpOutcome = (typeof WP_OUTCOMES)[number];
 
 const StateFile = lazyCompile(

@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { Type } from "typebox";
 import { parse as parseYaml } from "yaml";
 import { lazyCompile } from "../events/lazy-compile.js";
@@ -17,6 +17,14 @@ export interface WorkPackage {
   /** The prompt: the file without its frontmatter. */
   readonly body: string;
 }
+
+/**
+ * A work package id: it names a folder (`.worktrees/<feature>-<id>`), a pid file and an event's
+ * `wp_id`, so no path separator, no leading dot, nothing a terminal or shell would act on.
+ */
+const WP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const WP_ID_RULE =
+  'must be letters, digits, ".", "_" or "-", starting with a letter or digit (at most 64), e.g. WP01';
 
 const Frontmatter = lazyCompile(
   Type.Object({
@@ -102,6 +110,8 @@ async function readWorkPackage(projectRoot: string, path: string): Promise<WorkP
     const where = first?.instancePath ? ` ${first.instancePath}` : "";
     throw invalid(`frontmatter${where} ${first?.message ?? "is invalid"}`);
   }
+  // Checked here, at the boundary: the id becomes part of the agent's working directory.
+  if (!WP_ID.test(data.work_package_id)) throw invalid(`work_package_id ${WP_ID_RULE}`);
   return {
     id: data.work_package_id,
     title: data.title ?? data.work_package_id,
@@ -147,7 +157,15 @@ export async function workingDirectory(
   feature: string,
   wpId: string,
 ): Promise<string> {
-  const worktree = join(projectRoot, ".worktrees", `${feature}-${wpId}`);
+  const worktrees = join(projectRoot, ".worktrees");
+  const worktree = join(worktrees, `${feature}-${wpId}`);
+  // Ids are checked when read; this keeps any other caller inside the project too.
+  if (dirname(worktree) !== worktrees) {
+    throw new OrchestratorError(
+      "INVALID_WORK_PACKAGE",
+      `work package id ${JSON.stringify(wpId)} ${WP_ID_RULE}`,
+    );
+  }
   const isDir = await stat(worktree).then(
     (s) => s.isDirectory(),
     () => false,

@@ -37,6 +37,7 @@ describe("runProcess", () => {
       exitCode: 3,
       signal: null,
       timedOut: false,
+      interrupted: null,
       durationSeconds: true,
       truncated: { stdout: false, stderr: false },
     });

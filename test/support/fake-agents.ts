@@ -12,7 +12,10 @@ export interface FakeStep {
   readonly stderr?: string;
   readonly exit?: number;
   readonly hang?: boolean;
+  /** A grandchild in the agent's process group, deaf to SIGTERM and SIGINT. */
   readonly grandchild?: boolean;
+  /** A grandchild in a session of its own (setsid), deaf to SIGTERM and SIGINT; `null` = forever. */
+  readonly detached?: { readonly holdStdout: boolean; readonly lifetimeMs: number | null };
   /** A file to create in the working directory, as an agent's edit would. */
   readonly write?: string;
 }

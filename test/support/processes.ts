@@ -1,8 +1,15 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 
-/** Whether `pid` is a live process (a zombie waiting to be reaped counts as gone). */
+/**
+ * Whether `pid` is a live process (a zombie waiting to be reaped counts as gone). Anything but a
+ * positive integer throws: a pid that was never printed (`Number("")` is 0) must fail the test,
+ * not pass it as "not running".
+ */
 export function isRunning(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) {
+    throw new Error(`not a process id: ${pid}`);
+  }
   try {
     // /proc/<pid>/stat: "pid (comm) STATE ..."; comm may hold spaces, so split after ")".
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -24,6 +31,18 @@ export async function stillRunning(pid: number, withinMs = 2000): Promise<boolea
   return isRunning(pid);
 }
 
+/** Polls `check` every 50 ms until it holds; throws after `withinMs`. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  withinMs = 30_000,
+): Promise<void> {
+  for (const start = Date.now(); !(await check()); ) {
+    if (Date.now() - start > withinMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export interface ChildRun {
   readonly stdout: string;
   readonly stderr: string;
@@ -40,23 +59,33 @@ export function runTsChild(
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; unprivileged?: boolean } = {},
 ): Promise<ChildRun> {
+  return startTsChild(script, args, options).done;
+}
+
+/** `runTsChild`, with the child at hand while it runs (to signal it). */
+export function startTsChild(
+  script: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; unprivileged?: boolean } = {},
+): { readonly child: ChildProcess; readonly done: Promise<ChildRun & { signal: string | null }> } {
   const dropRoot = options.unprivileged === true && process.getuid?.() === 0;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-      ...(options.cwd !== undefined && { cwd: options.cwd }),
-      env: { ...(options.env ?? process.env), ...(dropRoot && { HOME: "/tmp" }) },
-      ...(dropRoot && { uid: 65534, gid: 65534 }),
-    });
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+    env: { ...(options.env ?? process.env), ...(dropRoot && { HOME: "/tmp" }) },
+    ...(dropRoot && { uid: 65534, gid: 65534 }),
+  });
+  const done = new Promise<ChildRun & { signal: string | null }>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
+    child.stdout?.on("data", (d: Buffer) => {
       stdout += d;
     });
-    child.stderr.on("data", (d: Buffer) => {
+    child.stderr?.on("data", (d: Buffer) => {
       stderr += d;
     });
     child.on("error", reject);
-    child.on("close", (exitCode) => resolve({ stdout, stderr, exitCode }));
+    child.on("close", (exitCode, signal) => resolve({ stdout, stderr, exitCode, signal }));
   });
+  return { child, done };
 }

@@ -37,13 +37,15 @@ export function createCopilotInvoker(options: InvokerOptions = {}): AgentInvoker
       agentId: "copilot",
       command: "copilot",
       usesStdin: false,
-      args: (prompt, _role, modelFlags) => [
+      args: (prompt, role, modelFlags) => [
         "-p",
         prompt,
         "--output-format",
         "json",
         // Required in non-interactive mode; nobody is there to answer a prompt.
         "--allow-all-tools",
+        // A reviewer reads: denials take precedence over --allow-all-tools (no edits, no shell).
+        ...(role === "reviewer" ? ["--deny-tool", "write", "--deny-tool", "shell"] : []),
         "--no-ask-user",
         ...modelFlags,
       ],

@@ -38,11 +38,12 @@ export function createCursorInvoker(options: InvokerOptions = {}): AgentInvoker 
       agentId: "cursor",
       command: "cursor-agent",
       usesStdin: false,
-      args: (prompt, _role, modelFlags) => [
+      args: (prompt, role, modelFlags) => [
         "-p",
         "--output-format",
         "stream-json",
-        "--force",
+        // Ask mode is read-only; --force lets an implementer run what would need approval.
+        ...(role === "reviewer" ? ["--mode", "ask"] : ["--force"]),
         ...modelFlags,
         prompt,
       ],
