@@ -6,6 +6,9 @@ import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
 type ClockValues = Map<string, number>;
 
+/** The clock file's name beside a feature's log (the Python spec-kitty's). */
+export const CLOCK_FILE = ".telemetry-clock.json";
+
 /**
  * Clock storage in `.telemetry-clock.json`, the Python format: `{"<node_id>": <int>, ...}`,
  * keys sorted, no trailing newline. The file is replaced atomically. A missing file holds no

@@ -3,7 +3,7 @@ import { MAX_LAMPORT_CLOCK } from "../events/clock.js";
 import { createEvent, type Event } from "../events/event.js";
 import { normalizeEventId } from "../events/event-id.js";
 import { nowTimestamp } from "../events/timestamp.js";
-import { FileClockStorage } from "./clock-file.js";
+import { CLOCK_FILE, FileClockStorage } from "./clock-file.js";
 import {
   type CostSource,
   EXECUTION_EVENT_TYPE,
@@ -16,7 +16,7 @@ import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
 /** The log and clock file names inside a feature folder (the Python spec-kitty's). */
 export const EVENT_LOG_FILE = "execution.events.jsonl";
-export const CLOCK_FILE = ".telemetry-clock.json";
+export { CLOCK_FILE };
 
 /** What is known about one agent invocation, beyond who ran it. Absent means unknown. */
 export interface EmitOptions {
