@@ -1,6 +1,16 @@
 // The battery's "crashes" category: what a crashed, killed or corrupting writer leaves behind
 // must cost at most its own line, never the feature's later recording.
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import {
+  appendFile,
+  mkdir,
+  readdir,
+  readFile,
+  stat,
+  utimes,
+  watch,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MAX_LAMPORT_CLOCK } from "../../src/events/clock.js";
@@ -9,6 +19,14 @@ import { type EmitOptions, emitExecutionEvent } from "../../src/telemetry/emit.j
 import { SimpleJsonStore } from "../../src/telemetry/json-store.js";
 import type { TelemetryWarning } from "../../src/telemetry/warnings.js";
 import { tempDir } from "../support/temp-project.js";
+
+const EMIT_WORKER = join(import.meta.dirname, "..", "telemetry", "fixtures", "emit-worker.ts");
+// What a feature folder holds after emission; anything else is a leftover.
+const EXPECTED = [
+  ".execution.events.jsonl.index.json",
+  ".telemetry-clock.json",
+  "execution.events.jsonl",
+];
 
 const SLUG = "043-telemetry-foundation";
 
@@ -81,4 +99,86 @@ describe("one absurd clock value does not stop a feature's recording", () => {
       '{"cli:WP02": 2, "cli:WP03": 3}',
     );
   });
+});
+
+const strays = async (dir: string) =>
+  (await readdir(dir)).filter((n) => !EXPECTED.includes(n)).sort();
+const isTemp = (name: string | null) => name !== null && /\.\d+$/.test(name);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Kills `pid` with SIGKILL a random moment after the log's first line. */
+async function atRandom(pid: number, dir: string): Promise<void> {
+  const logPath = join(dir, "execution.events.jsonl");
+  while (!((await stat(logPath).catch(() => null))?.size ?? 0)) await sleep(5);
+  await sleep(Math.random() * 40);
+  process.kill(pid, "SIGKILL");
+}
+
+/** Kills `pid` with SIGKILL while a temporary file of the clock or index exists (stopped first, to check). */
+async function whileTempExists(pid: number, dir: string): Promise<void> {
+  const watcher = watch(dir);
+  for await (const { filename } of watcher) {
+    if (!isTemp(filename)) continue;
+    process.kill(pid, "SIGSTOP");
+    if ((await readdir(dir)).some(isTemp)) break;
+    process.kill(pid, "SIGCONT");
+  }
+  process.kill(pid, "SIGKILL");
+}
+
+/**
+ * Starts a writer emitting without end, kills it mid-write, and emits once more into the same
+ * feature. With `surelyMidWrite` (the kill landed inside the lock), the lock it leaves is dated a
+ * minute ahead, so that only seeing its holder dead can free it: the lock's age, which a live
+ * but paused holder also shows, would stall the next writer.
+ */
+async function killMidWriteThenEmit(
+  kill: (pid: number, dir: string) => Promise<void>,
+  surelyMidWrite: boolean,
+) {
+  const { dir, logPath, emit, warnings } = await feature();
+  await mkdir(dir, { recursive: true });
+  const worker = [EMIT_WORKER, dir, SLUG, "WP01", "1000000"];
+  const child = spawn(process.execPath, ["--import", "tsx", ...worker], { stdio: "ignore" });
+  const exited = new Promise((resolve) => child.on("close", resolve));
+  await kill(child.pid as number, dir);
+  await exited;
+  const left = await strays(dir);
+  const lock = join(dir, "execution.events.jsonl.lock");
+  const ahead = Date.now() / 1000 + 60;
+  if (surelyMidWrite) await utimes(lock, ahead, ahead);
+  await utimes(join(lock, "owner"), ahead, ahead).catch(() => undefined);
+  const next = await emit("WP02");
+  const { stats } = await new SimpleJsonStore(logPath, { warn: () => undefined }).read();
+  return {
+    leftTemp: left.some(isTemp),
+    leftLock: left.includes("execution.events.jsonl.lock"),
+    after: {
+      strays: await strays(dir),
+      saved: next !== undefined,
+      warnings,
+      skipped: stats.skipped,
+    },
+  };
+}
+
+describe("a writer killed with SIGKILL mid-write", () => {
+  it.each([
+    ["at random moments", atRandom, 3, false],
+    ["while its temporary clock or index file exists", whileTempExists, 2, true],
+  ])(
+    "%s: the next writer is not stalled and leaves no temporary file or lock",
+    async (_, kill, times, surelyMidWrite) => {
+      const runs = [];
+      for (let n = 0; n < times; n++) runs.push(await killMidWriteThenEmit(kill, surelyMidWrite));
+      expect({
+        landedWithTempAndLock: runs.every((r) => r.leftTemp && r.leftLock),
+        after: runs.map((r) => r.after),
+      }).toEqual({
+        landedWithTempAndLock: surelyMidWrite ? true : expect.any(Boolean),
+        after: runs.map(() => ({ strays: [], saved: true, warnings: [], skipped: 0 })),
+      });
+    },
+    120_000,
+  );
 });
