@@ -19,8 +19,6 @@ export class LogLockError extends CodedError<LogLockErrorCode> {}
 // process, or a holder on another host) is taken over. A holder known dead (its pid gone on this
 // host) is taken over at once, so a crashed writer costs the next one nothing.
 const STALE_MS = 5_000;
-// An owner-less lock is an older version's (proper-lockfile: refreshed every 5 s, stale at 10 s).
-const LEGACY_STALE_MS = 10_000;
 const REFRESH_MS = 1_000;
 // A holder writes only within LEASE_MS of its last refresh: the rest of STALE_MS is the margin for
 // coarse file timestamps, so nobody can have judged the lock stale when it writes.
@@ -175,9 +173,10 @@ function isAbandoned(dir: string): boolean {
   const owner = readOwner(dir);
   if (owner && owner.host === hostname() && !processExists(owner.pid)) return true;
   try {
-    // A lock without an owner file is being created, or is an older writer's (proper-lockfile).
+    // A lock without an owner file is being created, or its holder died before writing it (or
+    // is an older version's, which used proper-lockfile and held it for milliseconds).
     const refreshed = statSync(owner ? join(dir, OWNER_FILE) : dir).mtimeMs;
-    return Date.now() - refreshed > (owner ? STALE_MS : LEGACY_STALE_MS);
+    return Date.now() - refreshed > STALE_MS;
   } catch {
     return false; // released meanwhile: try again
   }
