@@ -8,12 +8,26 @@ export interface ClockStorage {
   save(nodeId: string, value: number): Promise<void>;
 }
 
-/** Throws unless `value` is a clock value: a non-negative safe integer. */
+/**
+ * The highest Lamport clock accepted anywhere (2^48 - 1): far above any real count of events, and
+ * far enough below 2^53 that a hostile or corrupt value above it is refused as corrupt instead of
+ * pushing every later clock past what a double holds exactly.
+ */
+export const MAX_LAMPORT_CLOCK = 2 ** 48 - 1;
+
+/** Whether `value` is a clock value: an integer from 0 to `MAX_LAMPORT_CLOCK`. */
+export function isClockValue(value: unknown): value is number {
+  return (
+    Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_LAMPORT_CLOCK
+  );
+}
+
+/** Throws unless `value` is a clock value (an integer from 0 to `MAX_LAMPORT_CLOCK`). */
 export function assertClockValue(value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) {
+  if (!isClockValue(value)) {
     throw new EventError(
       "INVALID_CLOCK_VALUE",
-      `clock value must be a non-negative integer, got ${value}`,
+      `clock value must be a non-negative integer up to ${MAX_LAMPORT_CLOCK}, got ${value}`,
     );
   }
 }

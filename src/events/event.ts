@@ -1,4 +1,5 @@
 import { Type } from "typebox";
+import { MAX_LAMPORT_CLOCK } from "./clock.js";
 import { EventError } from "./errors.js";
 import { type EventId, normalizeEventId } from "./event-id.js";
 import { lazyCompile } from "./lazy-compile.js";
@@ -43,7 +44,7 @@ const EnvelopeShape = lazyCompile(
     payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     timestamp: Type.String(),
     node_id: Type.String({ minLength: 1 }),
-    lamport_clock: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    lamport_clock: Type.Integer({ minimum: 0, maximum: MAX_LAMPORT_CLOCK }),
     causation_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   }),
 );

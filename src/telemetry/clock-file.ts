@@ -1,10 +1,13 @@
 import { readFile } from "node:fs/promises";
 import writeFileAtomic from "write-file-atomic";
-import { assertClockValue, type ClockStorage } from "../events/clock.js";
+import { assertClockValue, type ClockStorage, MAX_LAMPORT_CLOCK } from "../events/clock.js";
 import { toPythonJson } from "../events/py-json.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
 type ClockValues = Map<string, number>;
+
+/** The clock file's name beside a feature's log (the Python spec-kitty's). */
+export const CLOCK_FILE = ".telemetry-clock.json";
 
 /**
  * Clock storage in `.telemetry-clock.json`, the Python format: `{"<node_id>": <int>, ...}`,
@@ -43,8 +46,13 @@ export class FileClockStorage implements ClockStorage {
   async #read(options: { readonly quiet?: boolean } = {}): Promise<ClockValues> {
     let problem: string;
     try {
-      const values = parseClockValues(await readFile(this.filePath, "utf8"));
-      if (values) return values;
+      const parsed = parseClockValues(await readFile(this.filePath, "utf8"));
+      if (parsed?.outOfRange === 0) return parsed.values;
+      if (parsed) {
+        // One absurd value must not pin every later clock past what can be written: drop it.
+        if (!options.quiet) this.#warnOutOfRange(parsed.outOfRange);
+        return parsed.values;
+      }
       problem = "is not a valid clock file";
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
@@ -60,9 +68,17 @@ export class FileClockStorage implements ClockStorage {
     }
     return new Map();
   }
+
+  #warnOutOfRange(count: number): void {
+    this.#warn({
+      code: "CLOCK_FILE_CORRUPT",
+      file: this.filePath,
+      message: `${this.filePath} holds ${count} clock value(s) above ${MAX_LAMPORT_CLOCK}, ignored as corrupt`,
+    });
+  }
 }
 
-function parseClockValues(text: string): ClockValues | null {
+function parseClockValues(text: string): { values: ClockValues; outOfRange: number } | null {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -71,11 +87,12 @@ function parseClockValues(text: string): ClockValues | null {
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) return null;
   const values: ClockValues = new Map();
+  let outOfRange = 0;
   for (const [node, value] of Object.entries(data)) {
     // Like the Python reader, take any non-negative number and ignore anything else.
-    if (typeof value === "number" && Number.isFinite(value) && value >= 0) {
-      values.set(node, Math.floor(value));
-    }
+    if (typeof value !== "number" || !(value >= 0)) continue;
+    if (value > MAX_LAMPORT_CLOCK) outOfRange++;
+    else values.set(node, Math.floor(value));
   }
-  return values;
+  return { values, outOfRange };
 }

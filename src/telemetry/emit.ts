@@ -1,8 +1,9 @@
 import { join } from "node:path";
+import { MAX_LAMPORT_CLOCK } from "../events/clock.js";
 import { createEvent, type Event } from "../events/event.js";
 import { normalizeEventId } from "../events/event-id.js";
 import { nowTimestamp } from "../events/timestamp.js";
-import { FileClockStorage } from "./clock-file.js";
+import { CLOCK_FILE, FileClockStorage } from "./clock-file.js";
 import {
   type CostSource,
   EXECUTION_EVENT_TYPE,
@@ -15,7 +16,7 @@ import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
 /** The log and clock file names inside a feature folder (the Python spec-kitty's). */
 export const EVENT_LOG_FILE = "execution.events.jsonl";
-export const CLOCK_FILE = ".telemetry-clock.json";
+export { CLOCK_FILE };
 
 /** What is known about one agent invocation, beyond who ran it. Absent means unknown. */
 export interface EmitOptions {
@@ -67,8 +68,9 @@ export async function emitExecutionEvent(
     const event = await store.appendNext(
       async (head) => {
         // Never below any clock the feature has seen, so the order follows emission even when
-        // the clock file was lost or is corrupt.
-        const lamport = 1 + Math.max(await clocks.maxValue(), head.maxLamportClock);
+        // the clock file was lost or is corrupt; at the ceiling, keep recording on it.
+        const seen = Math.max(await clocks.maxValue(), head.maxLamportClock);
+        const lamport = Math.min(MAX_LAMPORT_CLOCK, 1 + seen);
         return createEvent({
           event_id: head.mintEventId(),
           event_type: EXECUTION_EVENT_TYPE,

@@ -1,9 +1,11 @@
+import { writeSync } from "node:fs";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { monotonicFactory } from "ulid";
 import { compareEvents, type Event, isInvalid, serializeEvent } from "../events/event.js";
 import type { EventId } from "../events/event-id.js";
 import type { EventStore } from "../events/store.js";
+import { removeCrashLeftovers } from "./crash-leftovers.js";
 import { malformedLinesWarning, readEventLine } from "./event-line.js";
 import { EXECUTION_FLOAT_KEYS } from "./execution-payload.js";
 import { withFileLock } from "./file-lock.js";
@@ -125,7 +127,8 @@ export class SimpleJsonStore implements EventStore {
     afterWrite?: (event: Event) => Promise<void>,
   ): Promise<Event | null> {
     await mkdir(dirname(this.filePath), { recursive: true });
-    return withFileLock(this.filePath, async () => {
+    return withFileLock(this.filePath, async (lock) => {
+      if (lock.tookOver) await removeCrashLeftovers(this.filePath);
       const log = await open(this.filePath, "a+");
       try {
         const size = (await log.stat()).size;
@@ -146,9 +149,14 @@ export class SimpleJsonStore implements EventStore {
         // A torn last line (a writer that crashed mid-line) must not swallow ours.
         const separator = (await endsInFragment(log, size)) ? Buffer.from("\n") : null;
         const bytes = separator ? Buffer.concat([separator, line]) : line;
-        await writeAll(log, bytes);
+        // A writer paused past the stale time has lost the lock: it must not write (it would
+        // duplicate the new holder's clock), and is run again under a fresh lock instead.
+        lock.assertHeld();
+        writeAll(log, bytes);
+        // The line is in: from here the append has happened, whatever becomes of the lock.
         index.observe(event);
         index.size = size + bytes.length;
+        if (!lock.isHeld()) return event;
         if (afterWrite) await afterWrite(event);
         await index.save(this.#indexPath, log);
         return event;
@@ -222,10 +230,10 @@ async function endsInFragment(log: FileHandle, size: number): Promise<boolean> {
   return last[0] !== NEWLINE;
 }
 
-async function writeAll(log: FileHandle, bytes: Buffer): Promise<void> {
+// Synchronous, so that nothing runs between the lock check and the write.
+function writeAll(log: FileHandle, bytes: Buffer): void {
   let offset = 0;
   while (offset < bytes.length) {
-    const { bytesWritten } = await log.write(bytes, offset, bytes.length - offset, null);
-    offset += bytesWritten;
+    offset += writeSync(log.fd, bytes, offset, bytes.length - offset, null);
   }
 }

@@ -6,8 +6,8 @@ import { SimpleJsonStore } from "../../src/telemetry/json-store.js";
 import { runEmitWorker, runSaveWorker } from "../support/run-worker.js";
 import { tempDir } from "../support/temp-project.js";
 
-const PROCESSES = 8;
-const EMITS_EACH = 250;
+const PROCESSES = 4;
+const EMITS_EACH = 100;
 const TOTAL = PROCESSES * EMITS_EACH;
 
 describe("several processes emitting into one feature at once", () => {

@@ -1,3 +1,4 @@
+import { MAX_LAMPORT_CLOCK } from "../../events/clock.js";
 import type { EventFields } from "./event-fields.js";
 import { IdKey } from "./id-set.js";
 
@@ -499,7 +500,7 @@ class LineScanner {
       case NODE_ID:
         return this.skipString() && this.strEnd > this.strStart;
       case LAMPORT_CLOCK:
-        return typeof this.readTokenCount() === "number";
+        return (this.readTokenCount() ?? Number.POSITIVE_INFINITY) <= MAX_LAMPORT_CLOCK;
       case TIMESTAMP:
         return this.readPlainString() && this.readTimestamp(out);
       case CAUSATION_ID:

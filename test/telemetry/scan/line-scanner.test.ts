@@ -150,6 +150,20 @@ describe("scanLine (the report's fast path)", () => {
     }
   });
 
+  it.each([
+    [0, true],
+    [2 ** 48 - 1, true],
+    [2 ** 48, false],
+    [2 ** 53 - 1, false],
+  ])("takes lamport_clock %s exactly when the full parse does (%s)", (clock, valid) => {
+    const text = eventLine(3, "043-x").replace(/"lamport_clock": \d+/, `"lamport_clock": ${clock}`);
+    const event = readEventLine(text);
+    expect([
+      scanLine(Buffer.from(text), 0, text.length, new EventFields()),
+      event !== null && !isInvalid(event),
+    ]).toEqual([valid, valid]);
+  });
+
   it("leaves to the full parse what it cannot read with certainty", () => {
     const line = eventLine(3, "043-x");
     const refused = [
