@@ -3,7 +3,7 @@ import type { JsonObject } from "../events/py-json.js";
 import { TelemetryError } from "./errors.js";
 import { PicoSum, type PicoUsd, picoFromUsd } from "./money.js";
 import { EventFields } from "./scan/event-fields.js";
-import { UsageRow, type UsageRowKey } from "./scan/usage-rows.js";
+import { UsageRow, type UsageRowKey } from "./usage-rows.js";
 
 /** The keys a cost report can group by. */
 export const GROUP_BY_KEYS = ["agent", "model", "feature", "role", "wp"] as const;

@@ -7,7 +7,7 @@ import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
 import { compileFilter, type EventFilter, streamExecutionEvents, timeBound } from "./query.js";
 import { tallyLogs } from "./scan/log-tallies.js";
-import type { UsageRowKey } from "./scan/usage-rows.js";
+import type { UsageRowKey } from "./usage-rows.js";
 import type { WarningSink } from "./warnings.js";
 
 /** What to report on: the project, its features, and which of their execution events. */

@@ -1,5 +1,5 @@
-import { PicoSum, type PicoUsd } from "../money.js";
-import type { EventFields } from "./event-fields.js";
+import { PicoSum, type PicoUsd } from "./money.js";
+import type { EventFields } from "./scan/event-fields.js";
 
 /**
  * A log's execution events summed by everything a report can group or filter by except time:
