@@ -3,7 +3,7 @@ import { parseGroupBy } from "../telemetry/cost.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { costReport, type ReportScope } from "../telemetry/report.js";
 import { colorsFor } from "./output.js";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 import { scanProgress } from "./progress.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderCostJson, renderCostTable } from "./render-cost.js";

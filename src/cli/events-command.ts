@@ -4,7 +4,7 @@ import { EXECUTION_FLOAT_KEYS, ROLES } from "../telemetry/execution-payload.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { listEvents, type ReportScope } from "../telemetry/report.js";
 import { colorsFor } from "./output.js";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderEventsJson, renderEventsTable } from "./render-events.js";
 import {

@@ -1,7 +1,7 @@
 import { createColors } from "picocolors";
 import type { JsonValue } from "../events/py-json.js";
 import { pythonFloatRepr } from "../events/py-json.js";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 
 export type Colors = ReturnType<typeof createColors>;
 

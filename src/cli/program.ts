@@ -2,21 +2,10 @@ import { createRequire } from "node:module";
 import { Command, CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { CliError } from "./errors.js";
 import { orchestrateCommand } from "./orchestrate-command.js";
+import type { ProgramIo } from "./program-io.js";
 import { agentCommand } from "./telemetry-commands.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
-
-/** The program's world, injected so tests run it in-process with fixed streams, cwd and env. */
-export interface ProgramIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Width for tables when stdout is a terminal; undefined when it is not. */
-  readonly columns?: number | undefined;
-  /** Whether stderr is a terminal (progress indicators are shown only then). */
-  readonly stderrIsTty?: boolean | undefined;
-}
 
 /** The `spec-kitty` command tree. The telemetry and orchestrate commands hang off this root. */
 export function buildProgram(io: ProgramIo): Command {

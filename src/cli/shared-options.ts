@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { timeBound } from "../telemetry/query.js";
 import type { WarningSink } from "../telemetry/warnings.js";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 
 // Flags shared by several commands, defined once.
 export const featureFilter = () =>
