@@ -166,15 +166,27 @@ interface Interned {
   readonly words: Uint32Array;
 }
 
+// The report fields a payload value fills (NOT_READ: none), as numbers for a cheap switch.
+const NOT_READ = 0;
+const SLOT_CODES = {
+  wpId: 1,
+  agent: 2,
+  role: 3,
+  model: 4,
+  inputTokens: 5,
+  outputTokens: 6,
+  cacheReadTokens: 7,
+  cacheWriteTokens: 8,
+  costUsd: 9,
+  success: 10,
+} as const satisfies Record<TextSlot | TokenSlot | "costUsd" | "success", number>;
+
 /** What the scanner knows of each payload key, by its index in the definition. */
 interface PayloadRules {
   readonly table: KeyEntry[][];
   readonly kind: Uint8Array;
-  /** The report field a string or a token count fills, or null when the report does not read it. */
-  readonly textSlot: readonly (TextSlot | null)[];
-  readonly tokenSlot: readonly (TokenSlot | null)[];
-  /** Whether the value is the reported cost / the outcome the report reads. */
-  readonly reported: readonly boolean[];
+  /** The report field the value fills (SLOT_CODES), or NOT_READ. */
+  readonly slot: Uint8Array;
   readonly enumValues: readonly (readonly Uint8Array[])[];
 }
 
@@ -184,9 +196,9 @@ function payloadRules(fields: readonly PayloadFieldDefinition[]): PayloadRules {
   return {
     table: keyTable(fields.map((f) => f.name)),
     kind: Uint8Array.from(fields, (f) => KIND_CODES[f.kind]),
-    textSlot: fields.map((f) => (f.kind === "text" ? (f.report ?? null) : null)),
-    tokenSlot: fields.map((f) => (f.kind === "tokens" ? (f.report ?? null) : null)),
-    reported: fields.map((f) => "report" in f && f.report !== undefined),
+    slot: Uint8Array.from(fields, (f) =>
+      "report" in f && f.report !== undefined ? SLOT_CODES[f.report] : NOT_READ,
+    ),
     enumValues: fields.map((f) =>
       f.kind === "enum" ? f.values.map((v) => Buffer.from(v, "latin1")) : [],
     ),
@@ -592,27 +604,33 @@ export class LineScanner {
   /** A payload value by its field's kind (nulls are allowed for every field). */
   private readPayloadValue(key: number, out: EventFields): boolean {
     const rules = this.payload;
+    const slot = rules.slot[key];
     switch (rules.kind[key]) {
       case TEXT: {
-        const slot = rules.textSlot[key] ?? null;
-        if (slot === null) return this.nullNext() ? this.readLiteral() === 0 : this.skipString();
+        if (slot === NOT_READ)
+          return this.nullNext() ? this.readLiteral() === 0 : this.skipString();
         const value = this.nullableString();
         if (value === undefined) return false;
-        out[slot] = value;
+        if (slot === SLOT_CODES.wpId) out.wpId = value;
+        else if (slot === SLOT_CODES.agent) out.agent = value;
+        else if (slot === SLOT_CODES.role) out.role = value;
+        else out.model = value;
         return true;
       }
       case TOKENS: {
         const value = this.readTokenCount();
         if (value === undefined) return false;
-        const slot = rules.tokenSlot[key] ?? null;
-        if (slot !== null) out[slot] = value;
+        if (slot === SLOT_CODES.inputTokens) out.inputTokens = value;
+        else if (slot === SLOT_CODES.outputTokens) out.outputTokens = value;
+        else if (slot === SLOT_CODES.cacheReadTokens) out.cacheReadTokens = value;
+        else if (slot === SLOT_CODES.cacheWriteTokens) out.cacheWriteTokens = value;
         return true;
       }
       case USD:
       case NON_NEGATIVE:
         if (this.nullNext()) return this.readLiteral() === 0;
         if (!this.readNumber() || this.numNegative) return false;
-        if (rules.reported[key]) out.costUsd = this.numValue;
+        if (slot === SLOT_CODES.costUsd) out.costUsd = this.numValue;
         return true;
       case INTEGER:
         if (this.nullNext()) return this.readLiteral() === 0;
@@ -620,7 +638,7 @@ export class LineScanner {
       case BOOLEAN: {
         const literal = this.readLiteral();
         if (literal < 0) return false;
-        if (rules.reported[key]) out.success = literal === 0 ? null : literal === 1;
+        if (slot === SLOT_CODES.success) out.success = literal === 0 ? null : literal === 1;
         return true;
       }
       case ENUM: {
