@@ -9,9 +9,10 @@ import {
   type RateResolver,
   type TokenRates,
 } from "../../src/telemetry/cost.js";
+import { PAYLOAD_FIELDS } from "../../src/telemetry/execution-payload.js";
 import { formatUsd, type PicoUsd, usdForJson } from "../../src/telemetry/money.js";
 import { EventFields } from "../../src/telemetry/scan/event-fields.js";
-import { UsageRows } from "../../src/telemetry/usage-rows.js";
+import { UsageRows, usageKind } from "../../src/telemetry/usage-rows.js";
 
 // Pico-dollars per token: $3 / $15 / $0.30 / $3.75 per million tokens.
 const SONNET: TokenRates = {
@@ -244,5 +245,22 @@ describe("token sums past 2^53", () => {
     const acc = new CostAccumulator(["agent"], pricing);
     for (const row of copy) acc.addRow(row);
     expect(acc.groups()[0]?.outputTokens).toBe(3n * BigInt(big));
+  });
+});
+
+describe("usageKind follows the payload's definition", () => {
+  const billed = PAYLOAD_FIELDS.filter((f) => f.kind === "tokens" && "report" in f);
+  it.each(billed.map((f) => [f.name] as const))(
+    "an event with only %s is estimated from its tokens",
+    (name) => {
+      const fields = new EventFields().fromEvent(event({ [name]: 0 }));
+      expect(usageKind(fields)).toBe("tokens");
+    },
+  );
+
+  it("an event with no billed token field and no cost has no usage", () => {
+    const unbilled = PAYLOAD_FIELDS.filter((f) => f.kind === "tokens" && !("report" in f));
+    const payload = Object.fromEntries(unbilled.map((f) => [f.name, 5]));
+    expect(usageKind(new EventFields().fromEvent(event(payload)))).toBe("no-usage");
   });
 });
