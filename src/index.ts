@@ -97,7 +97,9 @@ export {
 export {
   compileFilter,
   type EventFilter,
+  type ParsedFilter,
   type ProjectQueryOptions,
+  parseFilter,
   type QueryOptions,
   queryExecutionEvents,
   queryProjectEvents,

@@ -1,14 +1,14 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { parseGroupBy } from "../telemetry/cost.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
+import { parseFilter } from "../telemetry/query.js";
 import { costReport, type ReportScope } from "../telemetry/report.js";
 import { colorsFor } from "./output.js";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 import { scanProgress } from "./progress.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderCostJson, renderCostTable } from "./render-cost.js";
 import {
-  checkDates,
   featureFilter,
   noEvents,
   noFeatures,
@@ -49,15 +49,16 @@ Examples:
   $ spec-kitty agent telemetry cost --feature 043 --group-by agent,model --json`,
     )
     .action(async (options) => {
-      parseGroupBy(options.groupBy);
-      checkDates(options);
+      // Flags parsed once, here, into the typed values passed down (a bad one fails alone).
+      const groupBy = parseGroupBy(options.groupBy);
+      const filter = parseFilter({ since: options.since, until: options.until });
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
       const warn = warningsTo(io);
       const pricing = await loadPricingTable(repoRoot, { warn });
       const scope: ReportScope = {
         repoRoot,
         feature: options.feature,
-        filter: { since: options.since, until: options.until },
+        filter,
         warn,
       };
       const json = options.json === true;
@@ -65,16 +66,16 @@ Examples:
       const progress = scanProgress(io, "Reading event logs");
       let report: Awaited<ReturnType<typeof costReport>>;
       try {
-        report = await costReport(scope, options.groupBy, pricing, {
+        report = await costReport(scope, groupBy, pricing, {
           onProgress: progress.onProgress,
         });
       } finally {
         progress.stop();
       }
       if (options.feature !== undefined && report.featureCount === 0) {
-        noFeatures(io, options.feature, json);
+        noFeatures(io, options.feature, json ? "json" : "text");
       } else if (report.groups.length === 0) {
-        noEvents(io, json);
+        noEvents(io, json ? "json" : "text");
       } else if (json) {
         io.stdout(renderCostJson(report.groups));
       } else {

@@ -4,7 +4,7 @@ import { emitExecutionEvent } from "../telemetry/emit.js";
 import { ROLES } from "../telemetry/execution-payload.js";
 import { FEATURES_FOLDER } from "../telemetry/features.js";
 import type { TelemetryWarning } from "../telemetry/warnings.js";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import {
   integer,

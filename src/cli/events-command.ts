@@ -2,13 +2,13 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { serializeEvent } from "../events/event.js";
 import { EXECUTION_FLOAT_KEYS, ROLES } from "../telemetry/execution-payload.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
+import { parseFilter } from "../telemetry/query.js";
 import { listEvents, type ReportScope } from "../telemetry/report.js";
 import { colorsFor } from "./output.js";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderEventsJson, renderEventsTable } from "./render-events.js";
 import {
-  checkDates,
   featureFilter,
   noEvents,
   noFeatures,
@@ -45,33 +45,28 @@ Examples:
   $ spec-kitty agent telemetry events --since 2026-02-16 --until 2026-02-16 --jsonl`,
     )
     .action(async (options) => {
-      checkDates(options);
+      // Flags parsed once, here, into the typed filter passed down (a bad date fails alone).
+      const filter = parseFilter({
+        since: options.since,
+        until: options.until,
+        wpId: options.wp,
+        agent: options.agent,
+        model: options.model,
+        role: options.role,
+        success: options.success ? true : options.failure ? false : undefined,
+      });
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
       const warn = warningsTo(io);
-      const success = options.success ? true : options.failure ? false : undefined;
-      const scope: ReportScope = {
-        repoRoot,
-        feature: options.feature,
-        filter: {
-          since: options.since,
-          until: options.until,
-          wpId: options.wp,
-          agent: options.agent,
-          model: options.model,
-          role: options.role,
-          success,
-        },
-        warn,
-      };
+      const scope: ReportScope = { repoRoot, feature: options.feature, filter, warn };
       const { events, featureCount } = await listEvents(scope, options.limit);
-      const json = options.json === true || options.jsonl === true;
+      const output = options.jsonl ? "jsonl" : options.json ? "json" : "text";
       if (options.feature !== undefined && featureCount === 0) {
-        noFeatures(io, options.feature, options.json === true);
+        noFeatures(io, options.feature, output);
       } else if (events.length === 0) {
-        noEvents(io, options.json === true);
-      } else if (options.jsonl) {
+        noEvents(io, output);
+      } else if (output === "jsonl") {
         io.stdout(events.map((e) => `${serializeEvent(e, EXECUTION_FLOAT_KEYS)}\n`).join(""));
-      } else if (json) {
+      } else if (output === "json") {
         io.stdout(renderEventsJson(events));
       } else {
         const pricing = await loadPricingTable(repoRoot, { warn });

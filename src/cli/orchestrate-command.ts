@@ -8,7 +8,7 @@ import {
 } from "../orchestrator/orchestrate.js";
 import { CliError } from "./errors.js";
 import { colorsFor } from "./output.js";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { progressLine, renderDryRun, renderSummary } from "./render-orchestrate.js";
 import {

@@ -1,7 +1,7 @@
 import { createColors } from "picocolors";
 import type { JsonValue } from "../events/py-json.js";
 import { pythonFloatRepr } from "../events/py-json.js";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 
 export type Colors = ReturnType<typeof createColors>;
 
@@ -14,21 +14,29 @@ export function colorsFor(io: ProgramIo): Colors {
   return createColors(enabled);
 }
 
+/** A JSON value that may hold exact integers past 2^53 (token sums), written as plain digits. */
+export type PrettyValue =
+  | JsonValue
+  | bigint
+  | readonly PrettyValue[]
+  | { readonly [key: string]: PrettyValue | undefined };
+
 /**
  * JSON indented by two spaces, as the Python CLI prints it: keys in the given order, non-ASCII
  * kept, and numbers under `floatKeys` written as Python floats (`0.0`, `15.6`).
  */
-export function prettyJson(value: JsonValue, floatKeys: ReadonlySet<string>): string {
-  const write = (v: JsonValue, indent: string, asFloat: boolean): string => {
+export function prettyJson(value: PrettyValue, floatKeys: ReadonlySet<string>): string {
+  const write = (v: PrettyValue, indent: string, asFloat: boolean): string => {
     if (typeof v === "number" && asFloat) return pythonFloatRepr(v);
+    if (typeof v === "bigint") return v.toString();
     if (v === null || typeof v !== "object") return JSON.stringify(v);
     const inner = `${indent}  `;
     if (Array.isArray(v)) {
       if (v.length === 0) return "[]";
-      const items = v.map((item: JsonValue) => inner + write(item, inner, false));
+      const items = v.map((item: PrettyValue) => inner + write(item, inner, false));
       return `[\n${items.join(",\n")}\n${indent}]`;
     }
-    const entries = Object.entries(v).filter((e): e is [string, JsonValue] => e[1] !== undefined);
+    const entries = Object.entries(v).filter((e): e is [string, PrettyValue] => e[1] !== undefined);
     if (entries.length === 0) return "{}";
     const items = entries.map(
       ([k, item]) => `${inner}${JSON.stringify(k)}: ${write(item, inner, floatKeys.has(k))}`,
@@ -39,6 +47,6 @@ export function prettyJson(value: JsonValue, floatKeys: ReadonlySet<string>): st
 }
 
 /** A count with thousands separators, as Python's `{:,}` writes it. */
-export function formatCount(n: number): string {
+export function formatCount(n: number | bigint): string {
   return n.toLocaleString("en-US", { maximumFractionDigits: 0 });
 }

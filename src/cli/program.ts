@@ -1,22 +1,11 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
-import { CliError } from "./errors.js";
+import { CodedError } from "../events/errors.js";
 import { orchestrateCommand } from "./orchestrate-command.js";
+import type { ProgramIo } from "./program-io.js";
 import { agentCommand } from "./telemetry-commands.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
-
-/** The program's world, injected so tests run it in-process with fixed streams, cwd and env. */
-export interface ProgramIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Width for tables when stdout is a terminal; undefined when it is not. */
-  readonly columns?: number | undefined;
-  /** Whether stderr is a terminal (progress indicators are shown only then). */
-  readonly stderrIsTty?: boolean | undefined;
-}
 
 /** The `spec-kitty` command tree. The telemetry and orchestrate commands hang off this root. */
 export function buildProgram(io: ProgramIo): Command {
@@ -58,8 +47,13 @@ export async function runCli(args: readonly string[], io: ProgramIo): Promise<nu
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    const message = e instanceof CliError || e instanceof Error ? e.message : String(e);
-    io.stderr(`spec-kitty: ${message}\n`);
+    // A coded error is a failure the user can act on: one line. Anything else is a bug: the
+    // whole stack, so that it can be reported.
+    if (e instanceof CodedError) io.stderr(`spec-kitty: ${e.message}\n`);
+    else {
+      const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      io.stderr(`spec-kitty: internal error (a bug; please report it):\n${detail}\n`);
+    }
     return 1;
   }
 }

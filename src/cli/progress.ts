@@ -1,5 +1,5 @@
 import yoctoSpinner, { type Spinner } from "yocto-spinner";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 
 /** Shown only for scans this long: a quick report should not flash a spinner. */
 const DELAY_MS = 1000;

@@ -40,6 +40,7 @@ export function renderCostTable(
   pricingEffective: string | undefined,
 ): string {
   const sum = (pick: (g: CostGroup) => number) => groups.reduce((n, g) => n + pick(g), 0);
+  const sumTokens = (pick: (g: CostGroup) => bigint) => groups.reduce((n, g) => n + pick(g), 0n);
   const sumMoney = (pick: (g: CostGroup) => bigint) =>
     groups.reduce((n, g) => n + pick(g), 0n) as PicoUsd;
   const totalEstimated = sumMoney((g) => g.estimatedCost);
@@ -67,10 +68,10 @@ export function renderCostTable(
     ]),
     footer: [
       colors.bold("TOTAL"),
-      colors.bold(formatCount(sum((g) => g.inputTokens))),
-      colors.bold(formatCount(sum((g) => g.outputTokens))),
-      colors.bold(formatCount(sum((g) => g.cacheReadTokens))),
-      colors.bold(formatCount(sum((g) => g.cacheWriteTokens))),
+      colors.bold(formatCount(sumTokens((g) => g.inputTokens))),
+      colors.bold(formatCount(sumTokens((g) => g.outputTokens))),
+      colors.bold(formatCount(sumTokens((g) => g.cacheReadTokens))),
+      colors.bold(formatCount(sumTokens((g) => g.cacheWriteTokens))),
       colors.bold(money(sumMoney((g) => g.totalCost))),
       colors.bold(formatCount(sum((g) => g.eventCount))),
       totalEstimated > 0n ? "~" : "",

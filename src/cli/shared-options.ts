@@ -1,7 +1,6 @@
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { timeBound } from "../telemetry/query.js";
 import type { WarningSink } from "../telemetry/warnings.js";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 
 // Flags shared by several commands, defined once.
 export const featureFilter = () =>
@@ -56,21 +55,22 @@ export function warningsTo(io: ProgramIo): WarningSink {
   return (warning) => io.stderr(`warning: ${warning.message}\n`);
 }
 
-/** Checks the date bounds before anything is read, so a typo fails fast and alone. */
-export function checkDates(options: {
-  since?: string | undefined;
-  until?: string | undefined;
-}): void {
-  if (options.since !== undefined) timeBound(options.since, "since");
-  if (options.until !== undefined) timeBound(options.until, "until");
+/** How a command prints its results: a table for people, a JSON array, or JSON lines. */
+export type OutputForm = "text" | "json" | "jsonl";
+
+/**
+ * Says that nothing was found (not an error: exit 0). Machine output keeps stdout parseable:
+ * `--json` prints an empty array, `--jsonl` nothing at all; the message goes to stderr then.
+ */
+function nothingFound(io: ProgramIo, message: string, form: OutputForm): void {
+  if (form === "json") io.stdout("[]\n");
+  (form === "text" ? io.stdout : io.stderr)(`${message}\n`);
 }
 
-export function noFeatures(io: ProgramIo, pattern: string, json: boolean): void {
-  if (json) io.stdout("[]\n");
-  (json ? io.stderr : io.stdout)(`No features matching '${pattern}' found.\n`);
+export function noFeatures(io: ProgramIo, pattern: string, form: OutputForm): void {
+  nothingFound(io, `No features matching '${pattern}' found.`, form);
 }
 
-export function noEvents(io: ProgramIo, json: boolean): void {
-  if (json) io.stdout("[]\n");
-  (json ? io.stderr : io.stdout)("No execution events found.\n");
+export function noEvents(io: ProgramIo, form: OutputForm): void {
+  nothingFound(io, "No execution events found.", form);
 }

@@ -2,7 +2,7 @@ import { Command } from "@commander-js/extra-typings";
 import { costCommand } from "./cost-command.js";
 import { emitCommand } from "./emit-command.js";
 import { eventsCommand } from "./events-command.js";
-import type { ProgramIo } from "./program.js";
+import type { ProgramIo } from "./program-io.js";
 
 /** `spec-kitty agent telemetry cost|events|emit`. */
 export function agentCommand(io: ProgramIo): Command {

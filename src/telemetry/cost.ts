@@ -1,9 +1,9 @@
 import type { Event } from "../events/event.js";
-import type { JsonObject } from "../events/py-json.js";
+import { CountSum } from "./count-sum.js";
 import { TelemetryError } from "./errors.js";
 import { PicoSum, type PicoUsd, picoFromUsd } from "./money.js";
 import { EventFields } from "./scan/event-fields.js";
-import { UsageRow, type UsageRowKey } from "./scan/usage-rows.js";
+import { pricedModel, UsageRow, type UsageRowKey, usageKind } from "./usage-rows.js";
 
 /** The keys a cost report can group by. */
 export const GROUP_BY_KEYS = ["agent", "model", "feature", "role", "wp"] as const;
@@ -33,10 +33,11 @@ export interface CostGroup {
   readonly groupKey: string;
   /** The group-by keys, joined with `,`. */
   readonly groupBy: string;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly cacheReadTokens: number;
-  readonly cacheWriteTokens: number;
+  /** Token sums, exact at any size (a sum can pass 2^53, where a double rounds). */
+  readonly inputTokens: bigint;
+  readonly outputTokens: bigint;
+  readonly cacheReadTokens: bigint;
+  readonly cacheWriteTokens: bigint;
   /** Reported costs plus estimated ones. */
   readonly totalCost: PicoUsd;
   /** The part of `totalCost` estimated from tokens and rates. */
@@ -71,32 +72,20 @@ function rowGroupValue(row: UsageRowKey, key: GroupByKey): string {
   return value !== null && value !== "" ? value : UNKNOWN_GROUP;
 }
 
-function tokens(value: unknown): number {
-  return typeof value === "number" ? value : 0;
-}
-
-function hasUsage(payload: JsonObject): boolean {
-  return (
-    typeof payload.input_tokens === "number" ||
-    typeof payload.output_tokens === "number" ||
-    typeof payload.cache_read_tokens === "number" ||
-    typeof payload.cache_write_tokens === "number"
-  );
-}
-
 // Exact: token counts and pico rates are integers; a product past 2^53 is taken as a bigint.
 function addEstimate(
   sum: PicoSum,
-  input: number,
-  output: number,
-  cacheRead: number,
-  cacheWrite: number,
+  input: CountSum,
+  output: CountSum,
+  cacheRead: CountSum,
+  cacheWrite: CountSum,
   rates: TokenRates,
 ): void {
-  const add = (count: number, rate: number) => {
-    const pico = count * rate;
+  const add = (count: CountSum, rate: number) => {
+    const small = count.exactNumber();
+    const pico = small === null ? Number.NaN : small * rate;
     if (Number.isSafeInteger(pico)) sum.addSafe(pico);
-    else sum.add((BigInt(count) * BigInt(rate)) as PicoUsd);
+    else sum.add((count.total * BigInt(rate)) as PicoUsd);
   };
   add(input, rates.input);
   add(output, rates.output);
@@ -107,33 +96,44 @@ function addEstimate(
 /** How one event's cost is known. */
 export type CostKind = "reported" | "estimated" | "unpriced" | "no-usage";
 
-/** One event's cost, as the report counts it (an unpriced event counts 0). */
+const eventScratch = new EventFields();
+
+/**
+ * One event's cost, as the report counts it (an unpriced event counts 0): the same
+ * classification (`usageKind`) and the same estimate as the report's rows.
+ */
 export function eventCost(event: Event, pricing: RateResolver): { cost: PicoUsd; kind: CostKind } {
-  const { payload } = event;
-  if (typeof payload.cost_usd === "number") {
-    return { cost: picoFromUsd(payload.cost_usd), kind: "reported" };
+  const fields = eventScratch.fromEvent(event);
+  switch (usageKind(fields)) {
+    case "reported":
+      return { cost: picoFromUsd(fields.costUsd), kind: "reported" };
+    case "no-usage":
+      return { cost: 0n as PicoUsd, kind: "no-usage" };
+    case "tokens": {
+      const model = pricedModel(fields.model);
+      const rates = model === null ? undefined : pricing.resolve(model)?.rates;
+      if (rates === undefined) return { cost: 0n as PicoUsd, kind: "unpriced" };
+      const row = new UsageRow(fields);
+      row.add(fields);
+      const sum = new PicoSum();
+      addEstimate(
+        sum,
+        row.estimateInputTokens,
+        row.estimateOutputTokens,
+        row.estimateCacheReadTokens,
+        row.estimateCacheWriteTokens,
+        rates,
+      );
+      return { cost: sum.total, kind: "estimated" };
+    }
   }
-  if (!hasUsage(payload)) return { cost: 0n as PicoUsd, kind: "no-usage" };
-  const model = typeof payload.model === "string" && payload.model !== "" ? payload.model : null;
-  const rates = model === null ? undefined : pricing.resolve(model)?.rates;
-  if (rates === undefined) return { cost: 0n as PicoUsd, kind: "unpriced" };
-  const sum = new PicoSum();
-  addEstimate(
-    sum,
-    tokens(payload.input_tokens),
-    tokens(payload.output_tokens),
-    tokens(payload.cache_read_tokens),
-    tokens(payload.cache_write_tokens),
-    rates,
-  );
-  return { cost: sum.total, kind: "estimated" };
 }
 
 class GroupTotals {
-  inputTokens = 0;
-  outputTokens = 0;
-  cacheReadTokens = 0;
-  cacheWriteTokens = 0;
+  readonly inputTokens = new CountSum();
+  readonly outputTokens = new CountSum();
+  readonly cacheReadTokens = new CountSum();
+  readonly cacheWriteTokens = new CountSum();
   readonly reported = new PicoSum();
   readonly estimated = new PicoSum();
   eventCount = 0;
@@ -180,15 +180,15 @@ export class CostAccumulator {
       group = new GroupTotals();
       this.#groups.set(key, group);
     }
-    group.inputTokens += row.inputTokens;
-    group.outputTokens += row.outputTokens;
-    group.cacheReadTokens += row.cacheReadTokens;
-    group.cacheWriteTokens += row.cacheWriteTokens;
+    group.inputTokens.addSum(row.inputTokens);
+    group.outputTokens.addSum(row.outputTokens);
+    group.cacheReadTokens.addSum(row.cacheReadTokens);
+    group.cacheWriteTokens.addSum(row.cacheWriteTokens);
     group.eventCount += row.eventCount;
     group.reported.addSum(row.reported);
     group.noUsageEventCount += row.noUsageCount;
     if (row.estimateCount === 0) return;
-    const model = row.key.model !== null && row.key.model !== "" ? row.key.model : null;
+    const model = pricedModel(row.key.model);
     const rates = model === null ? null : this.#ratesOf(model);
     if (rates === null) {
       group.unpricedEventCount += row.estimateCount;
@@ -224,10 +224,10 @@ export class CostAccumulator {
       result.push({
         groupKey,
         groupBy,
-        inputTokens: g.inputTokens,
-        outputTokens: g.outputTokens,
-        cacheReadTokens: g.cacheReadTokens,
-        cacheWriteTokens: g.cacheWriteTokens,
+        inputTokens: g.inputTokens.total,
+        outputTokens: g.outputTokens.total,
+        cacheReadTokens: g.cacheReadTokens.total,
+        cacheWriteTokens: g.cacheWriteTokens.total,
         totalCost: (g.reported.total + estimatedCost) as PicoUsd,
         estimatedCost,
         eventCount: g.eventCount,

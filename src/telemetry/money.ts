@@ -24,9 +24,11 @@ export class PicoSum {
 
   /** Adds a whole number of pico-dollars given as a safe integer. */
   addSafe(pico: number): void {
-    this.#small += pico;
-    if (this.#small >= FLUSH_AT) {
-      this.#big += BigInt(this.#small);
+    // Checked before it is kept: a double sum of two safe integers can round past 2^53.
+    const next = this.#small + pico;
+    if (next < FLUSH_AT) this.#small = next;
+    else {
+      this.#big += BigInt(this.#small) + BigInt(pico);
       this.#small = 0;
     }
   }

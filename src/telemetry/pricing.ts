@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Static, Type } from "typebox";
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { CodedError } from "../events/errors.js";
 import { lazyCompile } from "../events/lazy-compile.js";
 import { stderrWarningSink, type TelemetryWarning, type WarningSink } from "./warnings.js";
 
@@ -383,12 +384,9 @@ export function parsePricingTable(
 }
 
 /** An unexpected failure: the pricing table shipped with the package is missing or broken. */
-export class PricingTableError extends Error {
-  readonly code = "PRICING_TABLE_UNAVAILABLE";
-
+export class PricingTableError extends CodedError<"PRICING_TABLE_UNAVAILABLE"> {
   constructor(message: string) {
-    super(message);
-    this.name = "PricingTableError";
+    super("PRICING_TABLE_UNAVAILABLE", message);
   }
 }
 

@@ -60,20 +60,41 @@ export function timeBound(value: string | Date, bound: "since" | "until"): numbe
   return dateOnly && bound === "until" ? micros + MICROS_PER_DAY - 1 : micros;
 }
 
-/** The filter as one predicate; date bounds are parsed once here (a bad one throws). */
-export function compileFilter(filter: EventFilter = {}): (event: Event) => boolean {
-  const since = filter.since === undefined ? undefined : timeBound(filter.since, "since");
-  const until = filter.until === undefined ? undefined : timeBound(filter.until, "until");
+/** A filter whose date bounds are parsed (inclusive epoch microseconds): see `parseFilter`. */
+export interface ParsedFilter extends Omit<EventFilter, "since" | "until"> {
+  readonly sinceMicros: number | undefined;
+  readonly untilMicros: number | undefined;
+}
+
+/**
+ * Parses a filter's date bounds, once, where a query comes in (a bad one throws a
+ * TelemetryError before any file is read); a parsed filter is returned as it is.
+ */
+export function parseFilter(filter: EventFilter | ParsedFilter = {}): ParsedFilter {
+  if ("sinceMicros" in filter) return filter;
+  const { since, until, ...fields } = filter;
+  return {
+    ...fields,
+    sinceMicros: since === undefined ? undefined : timeBound(since, "since"),
+    untilMicros: until === undefined ? undefined : timeBound(until, "until"),
+  };
+}
+
+/** The filter as one predicate (a filter not parsed yet is parsed here). */
+export function compileFilter(filter: EventFilter | ParsedFilter = {}): (event: Event) => boolean {
+  const parsed = parseFilter(filter);
+  const since = parsed.sinceMicros;
+  const until = parsed.untilMicros;
   const payloadChecks: [string, string | boolean][] = [];
   const add = (key: string, value: string | boolean | undefined) => {
     if (value !== undefined) payloadChecks.push([key, value]);
   };
-  add("wp_id", filter.wpId);
-  add("agent", filter.agent);
-  add("model", filter.model);
-  add("role", filter.role);
-  add("success", filter.success);
-  const { eventType } = filter;
+  add("wp_id", parsed.wpId);
+  add("agent", parsed.agent);
+  add("model", parsed.model);
+  add("role", parsed.role);
+  add("success", parsed.success);
+  const { eventType } = parsed;
   return (event) => {
     if (eventType !== undefined && event.event_type !== eventType) return false;
     for (const [key, value] of payloadChecks) if (event.payload[key] !== value) return false;
@@ -89,7 +110,7 @@ export function compileFilter(filter: EventFilter = {}): (event: Event) => boole
  */
 export async function* streamExecutionEvents(
   featureDir: string,
-  filter: EventFilter = {},
+  filter: EventFilter | ParsedFilter = {},
   options: QueryOptions = {},
 ): AsyncGenerator<Event> {
   yield* streamLog(featureDir, compileFilter(filter), options.warn ?? stderrWarningSink);

@@ -1,13 +1,24 @@
 import { join } from "node:path";
 import { compareEvents, type Event } from "../events/event.js";
 import { epochMicros } from "../events/timestamp.js";
-import { CostAccumulator, type CostGroup, parseGroupBy, type RateResolver } from "./cost.js";
+import {
+  CostAccumulator,
+  type CostGroup,
+  type GroupByKey,
+  parseGroupBy,
+  type RateResolver,
+} from "./cost.js";
 import { EVENT_LOG_FILE } from "./emit.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
-import { compileFilter, type EventFilter, streamExecutionEvents, timeBound } from "./query.js";
+import {
+  type EventFilter,
+  type ParsedFilter,
+  parseFilter,
+  streamExecutionEvents,
+} from "./query.js";
 import { tallyLogs } from "./scan/log-tallies.js";
-import type { UsageRowKey } from "./scan/usage-rows.js";
+import type { UsageRowKey } from "./usage-rows.js";
 import type { WarningSink } from "./warnings.js";
 
 /** What to report on: the project, its features, and which of their execution events. */
@@ -15,8 +26,8 @@ export interface ReportScope {
   readonly repoRoot: string;
   /** A feature folder prefix or glob; all features when absent. */
   readonly feature?: string | undefined;
-  /** Further conditions; the event type is always `ExecutionEvent`. */
-  readonly filter?: Omit<EventFilter, "eventType">;
+  /** Further conditions (parsed or not); the event type is always `ExecutionEvent`. */
+  readonly filter?: Omit<EventFilter, "eventType"> | Omit<ParsedFilter, "eventType">;
   readonly warn: WarningSink;
 }
 
@@ -36,8 +47,8 @@ async function* scopeEvents(
   scope: ReportScope,
   onFeatures: (count: number) => void,
 ): AsyncGenerator<Event> {
-  const filter = { ...scope.filter, eventType: EXECUTION_EVENT_TYPE };
-  compileFilter(filter); // a bad date bound fails before any file is read
+  // Parsed once, before any file is read (a bad date bound fails alone).
+  const filter = { ...parseFilter(scope.filter), eventType: EXECUTION_EVENT_TYPE };
   const features = await listFeatureDirs(scope.repoRoot, {
     pattern: scope.feature,
     warn: scope.warn,
@@ -66,20 +77,20 @@ export interface CostReportOptions {
  */
 export async function costReport(
   scope: ReportScope,
-  groupBy: string,
+  groupBy: readonly GroupByKey[] | string,
   pricing: RateResolver,
   options: CostReportOptions = {},
 ): Promise<CostReport> {
-  const acc = new CostAccumulator(parseGroupBy(groupBy), pricing);
-  const filter = scope.filter ?? {};
-  compileFilter(filter); // a bad date bound fails before any file is read
+  const acc = new CostAccumulator(
+    typeof groupBy === "string" ? parseGroupBy(groupBy) : groupBy,
+    pricing,
+  );
+  // Parsed once, before any file is read (a bad date bound fails alone).
+  const filter = parseFilter(scope.filter);
   const window =
-    filter.since === undefined && filter.until === undefined
+    filter.sinceMicros === undefined && filter.untilMicros === undefined
       ? undefined
-      : {
-          since: filter.since === undefined ? undefined : timeBound(filter.since, "since"),
-          until: filter.until === undefined ? undefined : timeBound(filter.until, "until"),
-        };
+      : { since: filter.sinceMicros, until: filter.untilMicros };
   const features = await listFeatureDirs(scope.repoRoot, {
     pattern: scope.feature,
     warn: scope.warn,
@@ -106,7 +117,7 @@ export async function costReport(
 export const CACHE_DIR = join(".kittify", "cache");
 
 /** The field conditions of a filter, on usage rows (time is applied while reading). */
-function compileRowFilter(filter: Omit<EventFilter, "eventType">): (row: UsageRowKey) => boolean {
+function compileRowFilter(filter: ParsedFilter): (row: UsageRowKey) => boolean {
   const checks: ((row: UsageRowKey) => boolean)[] = [];
   const { wpId, agent, model, role, success } = filter;
   if (wpId !== undefined) checks.push((row) => row.wpId === wpId);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ProgramIo } from "../../src/cli/program.js";
+import type { ProgramIo } from "../../src/cli/program-io.js";
 import { scanProgress } from "../../src/cli/progress.js";
 
 function terminal(isTty: boolean, env: Record<string, string> = {}) {

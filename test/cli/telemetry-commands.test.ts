@@ -71,6 +71,29 @@ describe("agent telemetry: outputs pinned as snapshots (NO_COLOR, TZ=UTC)", () =
     });
   });
 
+  it.each<[string, string[], string, string]>([
+    ["events --jsonl", ["events", "--jsonl"], "", "No execution events found.\n"],
+    ["events --json", ["events", "--json"], "[]\n", "No execution events found.\n"],
+    ["events", ["events"], "No execution events found.\n", ""],
+    [
+      "events --jsonl, no feature",
+      ["events", "--jsonl", "--feature", "999"],
+      "",
+      "No features matching '999' found.\n",
+    ],
+  ])(
+    "%s with nothing to show: stdout stays parseable, the message goes to stderr",
+    async (_, args, stdout, stderr) => {
+      const root = await tempDir();
+      await mkdir(join(root, "kitty-specs", "001-new"), { recursive: true });
+      expect(await runSpecKitty(telemetry(...args), { cwd: root })).toEqual({
+        stdout,
+        stderr,
+        exitCode: 0,
+      });
+    },
+  );
+
   it("prints each event exactly as its line on disk with --jsonl", async () => {
     const run = await runSpecKitty(telemetry("events", "--feature", "053", "--jsonl"), {
       cwd: FIXTURE_PROJECT,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { emitExecutionEvent } from "../../src/telemetry/emit.js";
 import { runSpecKitty } from "../support/run-cli.js";
-import { copyOfFixtureProject } from "../support/temp-project.js";
+import { copyOfFixtureProject, tempDir } from "../support/temp-project.js";
 
 const PYTHON_TABLE = join(import.meta.dirname, "..", "fixtures", "pricing", "python-table.yaml");
 
@@ -176,5 +176,34 @@ describe("cost with the shipped table", () => {
       cwd: root,
     });
     expect(table.stdout).toMatch(/Unpriced: \d+ events .*acme-coder-9/);
+  });
+});
+
+describe("cost --json sums tokens exactly past 2^53", () => {
+  it.each([
+    ["cold (no cache)", 1],
+    ["warm (rows read back from the cache)", 2],
+  ])("prints the exact sum of a maximal count and 2, %s", async (_, runs) => {
+    const root = await tempDir();
+    const dir = join(root, "kitty-specs", "001-big");
+    await mkdir(dir, { recursive: true });
+    const big = Number.MAX_SAFE_INTEGER; // 9007199254740991, the largest count a log may hold
+    for (const [wp, inputTokens] of [
+      ["WP01", big],
+      ["WP02", 2],
+    ] as const) {
+      await emitExecutionEvent(dir, "001-big", wp, "claude", "implementer", {
+        model: "claude-sonnet-4-5",
+        inputTokens,
+        outputTokens: 1,
+        costUsd: 1,
+      });
+    }
+    const cost = () => runSpecKitty(["agent", "telemetry", "cost", "--json"], { cwd: root });
+    let run = await cost();
+    for (let i = 1; i < runs; i++) run = await cost();
+    // (2^53 - 1) + 2 = 9007199254740993; a double sum rounds it to 9007199254740992.
+    expect(run.stdout).toContain('"total_input_tokens": 9007199254740993,');
+    expect(run.stdout).toContain('"total_output_tokens": 2,');
   });
 });

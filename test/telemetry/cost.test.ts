@@ -9,7 +9,10 @@ import {
   type RateResolver,
   type TokenRates,
 } from "../../src/telemetry/cost.js";
+import { PAYLOAD_FIELDS } from "../../src/telemetry/execution-payload.js";
 import { formatUsd, type PicoUsd, usdForJson } from "../../src/telemetry/money.js";
+import { EventFields } from "../../src/telemetry/scan/event-fields.js";
+import { UsageRows, usageKind } from "../../src/telemetry/usage-rows.js";
 
 // Pico-dollars per token: $3 / $15 / $0.30 / $3.75 per million tokens.
 const SONNET: TokenRates = {
@@ -73,10 +76,10 @@ describe("costSummary", () => {
     ).toEqual({
       groupKey: "claude",
       groupBy: "agent",
-      inputTokens: 1_001_010,
-      outputTokens: 2000,
-      cacheReadTokens: 10_000,
-      cacheWriteTokens: 400,
+      inputTokens: 1_001_010n,
+      outputTokens: 2000n,
+      cacheReadTokens: 10_000n,
+      cacheWriteTokens: 400n,
       totalCost: 1.2875,
       estimatedCost: 0.0375,
       eventCount: 3,
@@ -193,5 +196,71 @@ describe("eventCost", () => {
   ])("%s", (_name, payload, kind, cost) => {
     const result = eventCost(event(payload), pricing);
     expect([result.kind, formatUsd(result.cost, 6)]).toEqual([kind, cost]);
+  });
+});
+
+describe("one classification for an event and for the report's rows", () => {
+  it.each<[string, JsonObject]>([
+    ["reported", { cost_usd: 15.6, input_tokens: 10 }],
+    ["reported 0.0", { cost_usd: 0, input_tokens: 10 }],
+    ["estimated", { input_tokens: 1_000_000, cache_write_tokens: 7 }],
+    ["estimated, cache only", { cache_read_tokens: 3 }],
+    ["unpriced", { model: "nope", input_tokens: 1_000_000 }],
+    ["unpriced, no model", { model: null, output_tokens: 5 }],
+    ["unpriced, empty model", { model: "", output_tokens: 5 }],
+    ["without usage", { model: "sonnet", reasoning_tokens: 9 }],
+  ])("%s: eventCost agrees with the report's group of that one event", (_, payload) => {
+    const one = event(payload);
+    const { cost, kind } = eventCost(one, pricing);
+    const [group] = costSummary([one], "agent", pricing);
+    const counted = {
+      reported: group?.totalCost === cost && group.estimatedCost === 0n,
+      estimated: group?.estimatedCost === cost && group.totalCost === cost,
+      unpriced: group?.unpricedEventCount === 1 && group.totalCost === 0n,
+      "no-usage": group?.noUsageEventCount === 1 && group.totalCost === 0n,
+    };
+    expect(counted[kind]).toBe(true);
+  });
+});
+
+describe("token sums past 2^53", () => {
+  const big = Number.MAX_SAFE_INTEGER;
+
+  it("sums tokens exactly and estimates their cost exactly", () => {
+    const [group] = costSummary(
+      [event({ input_tokens: big }), event({ input_tokens: big }), event({ input_tokens: 1 })],
+      "agent",
+      pricing,
+    );
+    const tokens = 2n * BigInt(big) + 1n; // 2^54 - 1: a double sum gives 2^54
+    expect([group?.inputTokens, group?.estimatedCost]).toEqual([tokens, tokens * 3_000_000n]);
+  });
+
+  it("keeps the sums exact through the rows' JSON (a worker's message, the cache)", () => {
+    const rows = new UsageRows();
+    for (let i = 0; i < 3; i++)
+      rows.add(new EventFields().fromEvent(event({ output_tokens: big })));
+    const copy = new UsageRows();
+    expect(copy.addJSON(JSON.parse(JSON.stringify(rows)))).toBe(true);
+    const acc = new CostAccumulator(["agent"], pricing);
+    for (const row of copy) acc.addRow(row);
+    expect(acc.groups()[0]?.outputTokens).toBe(3n * BigInt(big));
+  });
+});
+
+describe("usageKind follows the payload's definition", () => {
+  const billed = PAYLOAD_FIELDS.filter((f) => f.kind === "tokens" && "report" in f);
+  it.each(billed.map((f) => [f.name] as const))(
+    "an event with only %s is estimated from its tokens",
+    (name) => {
+      const fields = new EventFields().fromEvent(event({ [name]: 0 }));
+      expect(usageKind(fields)).toBe("tokens");
+    },
+  );
+
+  it("an event with no billed token field and no cost has no usage", () => {
+    const unbilled = PAYLOAD_FIELDS.filter((f) => f.kind === "tokens" && !("report" in f));
+    const payload = Object.fromEntries(unbilled.map((f) => [f.name, 5]));
+    expect(usageKind(new EventFields().fromEvent(event(payload)))).toBe("no-usage");
   });
 });

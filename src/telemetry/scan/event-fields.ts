@@ -1,6 +1,6 @@
 import type { Event } from "../../events/event.js";
 import { epochMicros } from "../../events/timestamp.js";
-import { EXECUTION_EVENT_TYPE } from "../execution-payload.js";
+import { EXECUTION_EVENT_TYPE, PAYLOAD_FIELDS } from "../execution-payload.js";
 import { IdKey } from "./id-set.js";
 
 /**
@@ -26,6 +26,14 @@ export class EventFields {
   /** The reported cost; NaN when there is none (a number field: no allocation per line). */
   costUsd = Number.NaN;
 
+  /** Empties the payload's fields (a payload without them reads as nulls). */
+  clearPayload(): void {
+    this.agent = this.model = this.role = this.wpId = null;
+    this.success = null;
+    this.inputTokens = this.outputTokens = this.cacheReadTokens = this.cacheWriteTokens = null;
+    this.costUsd = Number.NaN;
+  }
+
   /** Fills in from an event the full parse accepted. */
   fromEvent(event: Event): this {
     const idBytes = Buffer.from(event.event_id, "latin1");
@@ -33,17 +41,27 @@ export class EventFields {
     this.isExecution = event.event_type === EXECUTION_EVENT_TYPE;
     this.aggregateId = event.aggregate_id;
     this.micros = epochMicros(event.timestamp);
+    this.clearPayload();
     const p = event.payload;
-    this.agent = typeof p.agent === "string" ? p.agent : null;
-    this.model = typeof p.model === "string" ? p.model : null;
-    this.role = typeof p.role === "string" ? p.role : null;
-    this.wpId = typeof p.wp_id === "string" ? p.wp_id : null;
-    this.success = typeof p.success === "boolean" ? p.success : null;
-    this.inputTokens = typeof p.input_tokens === "number" ? p.input_tokens : null;
-    this.outputTokens = typeof p.output_tokens === "number" ? p.output_tokens : null;
-    this.cacheReadTokens = typeof p.cache_read_tokens === "number" ? p.cache_read_tokens : null;
-    this.cacheWriteTokens = typeof p.cache_write_tokens === "number" ? p.cache_write_tokens : null;
-    this.costUsd = typeof p.cost_usd === "number" ? p.cost_usd : Number.NaN;
+    // The same fields the line scanner fills, from the same definition.
+    for (const field of PAYLOAD_FIELDS) {
+      const value = p[field.name];
+      if (!("report" in field)) continue;
+      switch (field.kind) {
+        case "text":
+          this[field.report] = typeof value === "string" ? value : null;
+          break;
+        case "tokens":
+          this[field.report] = typeof value === "number" ? value : null;
+          break;
+        case "usd":
+          this.costUsd = typeof value === "number" ? value : Number.NaN;
+          break;
+        case "boolean":
+          this.success = typeof value === "boolean" ? value : null;
+          break;
+      }
+    }
     return this;
   }
 }

@@ -1,4 +1,11 @@
-import { MAX_LAMPORT_CLOCK } from "../../events/clock.js";
+import { ENVELOPE_SCHEMA } from "../../events/event.js";
+import {
+  EXECUTION_EVENT_TYPE,
+  PAYLOAD_FIELDS,
+  type PayloadFieldDefinition,
+  type TextSlot,
+  type TokenSlot,
+} from "../execution-payload.js";
 import type { EventFields } from "./event-fields.js";
 import { IdKey } from "./id-set.js";
 
@@ -15,7 +22,7 @@ import { IdKey } from "./id-set.js";
  * line it accepts (a test fuzzes the two against each other).
  */
 export function scanLine(bytes: Uint8Array, start: number, end: number, out: EventFields): boolean {
-  return scanner.scan(bytes, start, end, out) && scanner.position === end;
+  return scanner.scanLine(bytes, start, end, out);
 }
 
 /**
@@ -53,7 +60,9 @@ const TAB = 0x09;
 const MAX_DEPTH = 32;
 const INVALID = -2;
 
-// Envelope keys; the first six are required.
+// The envelope's keys come from its schema (DESIGN §2), each with the rule this scanner reads
+// it by; a key the schema gains and this scanner has no rule for makes it refuse every line (the
+// full parse then reads them all), never accept one unchecked.
 const EVENT_ID = 0;
 const EVENT_TYPE = 1;
 const AGGREGATE_ID = 2;
@@ -62,53 +71,44 @@ const NODE_ID = 4;
 const LAMPORT_CLOCK = 5;
 const CAUSATION_ID = 6;
 const PAYLOAD = 7;
-const ENVELOPE_KEYS = [
-  "event_id",
-  "event_type",
-  "aggregate_id",
-  "timestamp",
-  "node_id",
-  "lamport_clock",
-  "causation_id",
-  "payload",
-];
-const REQUIRED = 0b111111;
+const NO_RULE = 8;
+const ENVELOPE_RULES: Readonly<Record<string, number>> = {
+  event_id: EVENT_ID,
+  event_type: EVENT_TYPE,
+  aggregate_id: AGGREGATE_ID,
+  timestamp: TIMESTAMP,
+  node_id: NODE_ID,
+  lamport_clock: LAMPORT_CLOCK,
+  causation_id: CAUSATION_ID,
+  payload: PAYLOAD,
+};
+const ENVELOPE_KEYS = Object.keys(ENVELOPE_SCHEMA.properties);
+const ENVELOPE_KEY_RULE = ENVELOPE_KEYS.map((key) => ENVELOPE_RULES[key] ?? NO_RULE);
+const REQUIRED = ENVELOPE_SCHEMA.required.reduce(
+  (mask: number, key: string) => mask | (1 << ENVELOPE_KEYS.indexOf(key)),
+  0,
+);
+const LAMPORT_BOUND: unknown = Reflect.get(ENVELOPE_SCHEMA.properties.lamport_clock, "maximum");
+const MAX_LAMPORT_CLOCK =
+  typeof LAMPORT_BOUND === "number" ? LAMPORT_BOUND : Number.MAX_SAFE_INTEGER;
 
-// Payload keys the full parse checks (and the report reads some of).
-const WP_ID = 0;
-const AGENT = 1;
-const ROLE = 2;
-const MODEL = 3;
-const INPUT_TOKENS = 4;
-const OUTPUT_TOKENS = 5;
-const CACHE_READ_TOKENS = 6;
-const CACHE_WRITE_TOKENS = 7;
-const REASONING_TOKENS = 8;
-const COST_USD = 9;
-const COST_SOURCE = 10;
-const DURATION_MS = 11;
-const SUCCESS = 12;
-const ERROR = 13;
-const EXIT_CODE = 14;
-const SESSION_ID = 15;
-const PAYLOAD_KEYS = [
-  "wp_id",
-  "agent",
-  "role",
-  "model",
-  "input_tokens",
-  "output_tokens",
-  "cache_read_tokens",
-  "cache_write_tokens",
-  "reasoning_tokens",
-  "cost_usd",
-  "cost_source",
-  "duration_ms",
-  "success",
-  "error",
-  "exit_code",
-  "session_id",
-];
+// Payload value rules, one per kind of the payload's definition (PAYLOAD_FIELDS).
+const KIND_CODES = {
+  text: 0,
+  tokens: 1,
+  usd: 2,
+  "non-negative": 3,
+  integer: 4,
+  boolean: 5,
+  enum: 6,
+} as const satisfies Record<PayloadFieldDefinition["kind"], number>;
+const TEXT = KIND_CODES.text;
+const TOKENS = KIND_CODES.tokens;
+const USD = KIND_CODES.usd;
+const NON_NEGATIVE = KIND_CODES["non-negative"];
+const INTEGER = KIND_CODES.integer;
+const BOOLEAN = KIND_CODES.boolean;
+const ENUM = KIND_CODES.enum;
 
 interface KeyEntry {
   /** The key's bytes after its first one, and its closing quote. */
@@ -134,10 +134,7 @@ function keyTable(keys: readonly string[]): KeyEntry[][] {
   return table;
 }
 const ENVELOPE_TABLE = keyTable(ENVELOPE_KEYS);
-const PAYLOAD_TABLE = keyTable(PAYLOAD_KEYS);
-const EXECUTION_EVENT = Buffer.from("ExecutionEvent", "latin1");
-const REPORTED = Buffer.from("reported", "latin1");
-const ESTIMATED = Buffer.from("estimated", "latin1");
+const EXECUTION_EVENT = Buffer.from(EXECUTION_EVENT_TYPE, "latin1");
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const { latin1Slice } = Buffer.prototype;
 const INTERN_SLOTS = 1024;
@@ -169,8 +166,48 @@ interface Interned {
   readonly words: Uint32Array;
 }
 
+// The report fields a payload value fills (NOT_READ: none), as numbers for a cheap switch.
+const NOT_READ = 0;
+const SLOT_CODES = {
+  wpId: 1,
+  agent: 2,
+  role: 3,
+  model: 4,
+  inputTokens: 5,
+  outputTokens: 6,
+  cacheReadTokens: 7,
+  cacheWriteTokens: 8,
+  costUsd: 9,
+  success: 10,
+} as const satisfies Record<TextSlot | TokenSlot | "costUsd" | "success", number>;
+
+/** What the scanner knows of each payload key, by its index in the definition. */
+interface PayloadRules {
+  readonly table: KeyEntry[][];
+  readonly kind: Uint8Array;
+  /** The report field the value fills (SLOT_CODES), or NOT_READ. */
+  readonly slot: Uint8Array;
+  readonly enumValues: readonly (readonly Uint8Array[])[];
+}
+
+function payloadRules(fields: readonly PayloadFieldDefinition[]): PayloadRules {
+  // Each key seen is one bit of a 32-bit mask (a repeated key is refused).
+  if (fields.length > 31) throw new RangeError("the line scanner reads at most 31 payload keys");
+  return {
+    table: keyTable(fields.map((f) => f.name)),
+    kind: Uint8Array.from(fields, (f) => KIND_CODES[f.kind]),
+    slot: Uint8Array.from(fields, (f) =>
+      "report" in f && f.report !== undefined ? SLOT_CODES[f.report] : NOT_READ,
+    ),
+    enumValues: fields.map((f) =>
+      f.kind === "enum" ? f.values.map((v) => Buffer.from(v, "latin1")) : [],
+    ),
+  };
+}
+
 // Its state lives in fields of one object: V8 keeps their accesses cheap in a hot loop.
-class LineScanner {
+/** A fast reader of lines whose payload follows `fields` (see `scanLine`). */
+export class LineScanner {
   private buf: Uint8Array = new Uint8Array(0);
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private pos = 0;
@@ -187,6 +224,16 @@ class LineScanner {
   private lastDate = -1;
   private lastMidnight = 0;
   private readonly interned: (Interned | undefined)[] = new Array(INTERN_SLOTS);
+  private readonly payload: PayloadRules;
+
+  constructor(fields: readonly PayloadFieldDefinition[]) {
+    this.payload = payloadRules(fields);
+  }
+
+  /** Reads the line `bytes[start, end)` (see `scanLine`). */
+  scanLine(bytes: Uint8Array, start: number, end: number, out: EventFields): boolean {
+    return this.scan(bytes, start, end, out) && this.pos === end;
+  }
 
   /** Where the last scan stopped: after the object and the spaces that follow it. */
   get position(): number {
@@ -199,10 +246,7 @@ class LineScanner {
     this.buf = bytes;
     this.pos = start;
     this.lim = end;
-    out.agent = out.model = out.role = out.wpId = null;
-    out.success = null;
-    out.inputTokens = out.outputTokens = out.cacheReadTokens = out.cacheWriteTokens = null;
-    out.costUsd = Number.NaN;
+    out.clearPayload();
     out.isExecution = false;
     if (!this.readEnvelope(out)) return false;
     this.skipSpace();
@@ -486,7 +530,7 @@ class LineScanner {
   }
 
   private readEnvelopeValue(key: number, out: EventFields): boolean {
-    switch (key) {
+    switch (ENVELOPE_KEY_RULE[key]) {
       case EVENT_ID:
         return this.readPlainString() && out.id.decode(this.buf, this.strStart, this.strEnd);
       case EVENT_TYPE:
@@ -499,8 +543,10 @@ class LineScanner {
         return true;
       case NODE_ID:
         return this.skipString() && this.strEnd > this.strStart;
-      case LAMPORT_CLOCK:
-        return (this.readTokenCount() ?? Number.POSITIVE_INFINITY) <= MAX_LAMPORT_CLOCK;
+      case LAMPORT_CLOCK: {
+        const clock = this.readTokenCount();
+        return typeof clock === "number" && clock <= MAX_LAMPORT_CLOCK;
+      }
       case TIMESTAMP:
         return this.readPlainString() && this.readTimestamp(out);
       case CAUSATION_ID:
@@ -523,7 +569,7 @@ class LineScanner {
     }
     let seen = 0;
     for (;;) {
-      const key = this.readKey(PAYLOAD_TABLE);
+      const key = this.readKey(this.payload.table);
       if (key === INVALID) return false;
       if (key < 0) {
         if (!this.skipValue(1)) return false;
@@ -555,54 +601,52 @@ class LineScanner {
     return ok ? this.numValue : undefined;
   }
 
+  /** A payload value by its field's kind (nulls are allowed for every field). */
   private readPayloadValue(key: number, out: EventFields): boolean {
-    switch (key) {
-      case WP_ID:
-      case AGENT:
-      case ROLE:
-      case MODEL: {
+    const rules = this.payload;
+    const slot = rules.slot[key];
+    switch (rules.kind[key]) {
+      case TEXT: {
+        if (slot === NOT_READ)
+          return this.nullNext() ? this.readLiteral() === 0 : this.skipString();
         const value = this.nullableString();
         if (value === undefined) return false;
-        if (key === WP_ID) out.wpId = value;
-        else if (key === AGENT) out.agent = value;
-        else if (key === ROLE) out.role = value;
+        if (slot === SLOT_CODES.wpId) out.wpId = value;
+        else if (slot === SLOT_CODES.agent) out.agent = value;
+        else if (slot === SLOT_CODES.role) out.role = value;
         else out.model = value;
         return true;
       }
-      case INPUT_TOKENS:
-      case OUTPUT_TOKENS:
-      case CACHE_READ_TOKENS:
-      case CACHE_WRITE_TOKENS:
-      case REASONING_TOKENS: {
+      case TOKENS: {
         const value = this.readTokenCount();
         if (value === undefined) return false;
-        if (key === INPUT_TOKENS) out.inputTokens = value;
-        else if (key === OUTPUT_TOKENS) out.outputTokens = value;
-        else if (key === CACHE_READ_TOKENS) out.cacheReadTokens = value;
-        else if (key === CACHE_WRITE_TOKENS) out.cacheWriteTokens = value;
+        if (slot === SLOT_CODES.inputTokens) out.inputTokens = value;
+        else if (slot === SLOT_CODES.outputTokens) out.outputTokens = value;
+        else if (slot === SLOT_CODES.cacheReadTokens) out.cacheReadTokens = value;
+        else if (slot === SLOT_CODES.cacheWriteTokens) out.cacheWriteTokens = value;
         return true;
       }
-      case COST_USD:
-      case DURATION_MS:
+      case USD:
+      case NON_NEGATIVE:
         if (this.nullNext()) return this.readLiteral() === 0;
         if (!this.readNumber() || this.numNegative) return false;
-        if (key === COST_USD) out.costUsd = this.numValue;
+        if (slot === SLOT_CODES.costUsd) out.costUsd = this.numValue;
         return true;
-      case SUCCESS: {
-        const literal = this.readLiteral();
-        if (literal < 0) return false;
-        out.success = literal === 0 ? null : literal === 1;
-        return true;
-      }
-      case ERROR:
-      case SESSION_ID:
-        return this.nullNext() ? this.readLiteral() === 0 : this.skipString();
-      case EXIT_CODE:
+      case INTEGER:
         if (this.nullNext()) return this.readLiteral() === 0;
         return this.readNumber() && this.numIsInteger;
-      case COST_SOURCE:
+      case BOOLEAN: {
+        const literal = this.readLiteral();
+        if (literal < 0) return false;
+        if (slot === SLOT_CODES.success) out.success = literal === 0 ? null : literal === 1;
+        return true;
+      }
+      case ENUM: {
         if (this.readNull()) return true;
-        return this.readPlainString() && (this.bytesEqual(REPORTED) || this.bytesEqual(ESTIMATED));
+        if (!this.readPlainString()) return false;
+        for (const value of rules.enumValues[key] ?? []) if (this.bytesEqual(value)) return true;
+        return false;
+      }
       default:
         return false;
     }
@@ -672,4 +716,4 @@ class LineScanner {
   }
 }
 
-const scanner = new LineScanner();
+const scanner = new LineScanner(PAYLOAD_FIELDS);

@@ -1,5 +1,5 @@
 import type { SkippedLines } from "../event-line.js";
-import { UsageRows } from "./usage-rows.js";
+import { UsageRows } from "../usage-rows.js";
 
 /** What a scan of (part of) one log found: its usage rows and its line statistics. */
 export class LogTally implements SkippedLines {

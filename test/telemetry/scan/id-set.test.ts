@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { normalizeEventId } from "../../../src/events/event-id.js";
-import { IdKey, IdSet, LayeredIdSet, mayHold } from "../../../src/telemetry/scan/id-set.js";
+import {
+  IdKey,
+  IdSet,
+  joinSummaries,
+  LayeredIdSet,
+  mayHold,
+} from "../../../src/telemetry/scan/id-set.js";
 
 function key(text: string): IdKey {
   const k = new IdKey();
@@ -84,5 +90,127 @@ describe("IdKey and IdSet: exact event ids in 20 bytes", () => {
     expect(ids.add(key(UUID))).toBe(true);
     expect(ids.add(key(UUID))).toBe(false);
     expect(ids.fresh.size).toBe(1);
+  });
+});
+
+// A small deterministic generator, so that a failure can be replayed.
+function randomSource(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** Random canonical ids: UUIDs, and ULIDs that share a millisecond prefix (their words collide). */
+function randomIds(count: number, seed: number): string[] {
+  const random = randomSource(seed);
+  const digit = (alphabet: string) => alphabet[Math.floor(random() * alphabet.length)] as string;
+  return Array.from({ length: count }, (_, i) => {
+    if (i % 2 === 0) {
+      const hex = Array.from({ length: 32 }, () => digit("0123456789abcdef")).join("");
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    }
+    return `01KHKJ372X${Array.from({ length: 16 }, () => digit(CROCKFORD.slice(0, 4))).join("")}`;
+  });
+}
+
+/** The ids in a shuffled order with every third one repeated: ULIDs arrive out of order. */
+function shuffledWithRepeats(ids: readonly string[], seed: number): string[] {
+  const random = randomSource(seed);
+  const order = [...ids, ...ids.filter((_, i) => i % 3 === 0)];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as string, order[i] as string];
+  }
+  return order;
+}
+
+/** What a Set of canonical texts answers, to compare the IdSet with. */
+function addAllAndCompare(set: IdSet, texts: readonly string[]) {
+  const reference = new Set<string>();
+  const mismatches = texts.filter((text) => {
+    const added = !reference.has(text);
+    reference.add(text);
+    return set.add(key(text)) !== added;
+  });
+  return { mismatches, size: set.size, expectedSize: reference.size };
+}
+
+describe("IdSet's hash table (UUIDs and ULIDs out of order)", () => {
+  it.each([
+    ["a few ids, no growth", 8],
+    ["thousands: the table grows many times and probes", 6000],
+  ])("agrees with a Set of the ids' texts: %s", (_, count) => {
+    const ids = randomIds(count, count);
+    const set = new IdSet(16);
+    const result = addAllAndCompare(set, shuffledWithRepeats(ids, 7));
+    expect(result).toEqual({ mismatches: [], size: count, expectedSize: count });
+    expect(ids.filter((id) => !set.has(key(id)))).toEqual([]);
+    expect(randomIds(200, 999_999).filter((id) => set.has(key(id)))).toEqual([]);
+  });
+
+  it("keeps keys apart that differ in one word only, or only in the tag", () => {
+    const base = "01KHKJ372XGPW46X27STP0AWF6";
+    // Each differs from `base` in one 6-character word, or in its last two characters (the tag).
+    const near = [0, 6, 12, 18, 24, 25].map((at) => `${base.slice(0, at)}Z${base.slice(at + 1)}`);
+    const set = new IdSet(16);
+    // Descending: every one after the first goes to the hash table.
+    const texts = [base, ...near].sort().reverse();
+    expect(addAllAndCompare(set, [...texts, ...texts])).toEqual({
+      mismatches: [],
+      size: 7,
+      expectedSize: 7,
+    });
+  });
+
+  it("addAll merges the run and the table of another set; sharesAny sees either", () => {
+    const [mine, theirs, shared] = [0, 1, 2].map((part) => randomIds(3000, 10 + part));
+    const a = new IdSet(16);
+    const b = new IdSet(16);
+    for (const id of shuffledWithRepeats([...(mine as string[]), ...(shared as string[])], 3)) {
+      a.add(key(id));
+    }
+    for (const id of shuffledWithRepeats(theirs as string[], 4)) b.add(key(id));
+    expect(a.sharesAny(b)).toBe(false);
+    const c = new IdSet(16);
+    c.add(key((shared as string[])[1] as string)); // a UUID: only in a's table
+    expect(a.sharesAny(c)).toBe(true);
+    a.addAll(b);
+    expect(a.size).toBe(9000);
+    expect([...(theirs as string[]), ...(mine as string[])].every((id) => a.has(key(id)))).toBe(
+      true,
+    );
+    a.addAll(b); // nothing new the second time
+    expect(a.size).toBe(9000);
+  });
+
+  it("reads its hash table back from saved data", () => {
+    const ids = randomIds(3000, 5);
+    const set = new IdSet(16);
+    for (const id of shuffledWithRepeats(ids, 6)) set.add(key(id));
+    const copy = IdSet.from(set.data());
+    expect(ids.filter((id) => !copy?.has(key(id)))).toEqual([]);
+    expect(copy?.add(key(ids[0] as string))).toBe(false);
+    expect(set.data().uuids).toBe(1500);
+  });
+});
+
+describe("joinSummaries", () => {
+  it("keeps the newest ULID and adds up the UUIDs of several sets", () => {
+    const sets = [["01KHKJ372XGPW46X27STP0AWF2", UUID], ["01KHKJ372XGPW46X27STP0AWF6"], []].map(
+      (ids) => {
+        const set = new IdSet();
+        for (const id of ids) set.add(key(id));
+        return set.data();
+      },
+    );
+    const joined = joinSummaries(sets);
+    expect(joined.uuids).toBe(1);
+    expect(mayHold(joined, key("01KHKJ372XGPW46X27STP0AWF5"))).toBe(true);
+    expect(mayHold(joined, key("01KHKJ372XGPW46X27STP0AWF7"))).toBe(false);
+    expect(joinSummaries([])).toEqual({ newest: null, uuids: 0 });
   });
 });

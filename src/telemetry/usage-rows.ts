@@ -1,5 +1,6 @@
-import { PicoSum, type PicoUsd } from "../money.js";
-import type { EventFields } from "./event-fields.js";
+import { CountSum } from "./count-sum.js";
+import { PicoSum, type PicoUsd } from "./money.js";
+import type { EventFields } from "./scan/event-fields.js";
 
 /**
  * A log's execution events summed by everything a report can group or filter by except time:
@@ -17,29 +18,72 @@ export interface UsageRowKey {
   readonly success: boolean | null;
 }
 
-/** The sums of one row; token counts a null stands for are summed as 0. */
+/**
+ * How an event's cost is known before any price is looked up: the one classification used by
+ * the report's rows and by a single event's cost (`eventCost`). A reported `cost_usd` (0.0
+ * included) wins; an event with neither a cost nor a billed token count has no usage; any other
+ * is estimated from its tokens (or unpriced, when the table has no rate for its model).
+ */
+export type UsageKind = "reported" | "no-usage" | "tokens";
+
+/** The usage kind of an event's fields (see UsageKind). */
+export function usageKind(e: EventFields): UsageKind {
+  if (!Number.isNaN(e.costUsd)) return "reported";
+  const noTokens =
+    e.inputTokens === null &&
+    e.outputTokens === null &&
+    e.cacheReadTokens === null &&
+    e.cacheWriteTokens === null;
+  return noTokens ? "no-usage" : "tokens";
+}
+
+/** The model an estimate is priced by: none when the event names none (null or ""). */
+export function pricedModel(model: string | null): string | null {
+  return model !== null && model !== "" ? model : null;
+}
+
+// The row's JSON: its key (6 values), its event count, the 4 token sums, the reported
+// pico-dollars, the no-usage count, the estimate count and the estimate's 4 token sums.
+const ROW_LENGTH = 18;
+const REPORTED_AT = 11;
+
+/** The sums of one row; token counts a null stands for are summed as 0. Sums are exact. */
 export class UsageRow {
   /** What the row's events have in common (a copy: the scanner reuses its objects). */
   readonly key: UsageRowKey;
   eventCount = 0;
-  inputTokens = 0;
-  outputTokens = 0;
-  cacheReadTokens = 0;
-  cacheWriteTokens = 0;
+  readonly inputTokens = new CountSum();
+  readonly outputTokens = new CountSum();
+  readonly cacheReadTokens = new CountSum();
+  readonly cacheWriteTokens = new CountSum();
   /** Costs the agents reported. */
   readonly reported = new PicoSum();
   /** Events with neither a cost nor a token count. */
   noUsageCount = 0;
   /** Events with no cost but tokens: priced (or not) by the report, from the sums below. */
   estimateCount = 0;
-  estimateInputTokens = 0;
-  estimateOutputTokens = 0;
-  estimateCacheReadTokens = 0;
-  estimateCacheWriteTokens = 0;
+  readonly estimateInputTokens = new CountSum();
+  readonly estimateOutputTokens = new CountSum();
+  readonly estimateCacheReadTokens = new CountSum();
+  readonly estimateCacheWriteTokens = new CountSum();
 
   constructor(key: UsageRowKey) {
     const { aggregateId, agent, model, role, wpId, success } = key;
     this.key = { aggregateId, agent, model, role, wpId, success };
+  }
+
+  /** The token sums and the other counts, in the JSON's order (after the key). */
+  #sums(): readonly CountSum[] {
+    return [
+      this.inputTokens,
+      this.outputTokens,
+      this.cacheReadTokens,
+      this.cacheWriteTokens,
+      this.estimateInputTokens,
+      this.estimateOutputTokens,
+      this.estimateCacheReadTokens,
+      this.estimateCacheWriteTokens,
+    ];
   }
 
   add(e: EventFields): void {
@@ -48,41 +92,35 @@ export class UsageRow {
     const cacheRead = e.cacheReadTokens ?? 0;
     const cacheWrite = e.cacheWriteTokens ?? 0;
     this.eventCount++;
-    this.inputTokens += input;
-    this.outputTokens += output;
-    this.cacheReadTokens += cacheRead;
-    this.cacheWriteTokens += cacheWrite;
-    if (!Number.isNaN(e.costUsd)) {
-      this.reported.addUsd(e.costUsd);
-    } else if (
-      e.inputTokens === null &&
-      e.outputTokens === null &&
-      e.cacheReadTokens === null &&
-      e.cacheWriteTokens === null
-    ) {
-      this.noUsageCount++;
-    } else {
-      this.estimateCount++;
-      this.estimateInputTokens += input;
-      this.estimateOutputTokens += output;
-      this.estimateCacheReadTokens += cacheRead;
-      this.estimateCacheWriteTokens += cacheWrite;
+    this.inputTokens.add(input);
+    this.outputTokens.add(output);
+    this.cacheReadTokens.add(cacheRead);
+    this.cacheWriteTokens.add(cacheWrite);
+    switch (usageKind(e)) {
+      case "reported":
+        this.reported.addUsd(e.costUsd);
+        break;
+      case "no-usage":
+        this.noUsageCount++;
+        break;
+      case "tokens":
+        this.estimateCount++;
+        this.estimateInputTokens.add(input);
+        this.estimateOutputTokens.add(output);
+        this.estimateCacheReadTokens.add(cacheRead);
+        this.estimateCacheWriteTokens.add(cacheWrite);
+        break;
     }
   }
 
   merge(other: UsageRow): void {
     this.eventCount += other.eventCount;
-    this.inputTokens += other.inputTokens;
-    this.outputTokens += other.outputTokens;
-    this.cacheReadTokens += other.cacheReadTokens;
-    this.cacheWriteTokens += other.cacheWriteTokens;
     this.reported.addSum(other.reported);
     this.noUsageCount += other.noUsageCount;
     this.estimateCount += other.estimateCount;
-    this.estimateInputTokens += other.estimateInputTokens;
-    this.estimateOutputTokens += other.estimateOutputTokens;
-    this.estimateCacheReadTokens += other.estimateCacheReadTokens;
-    this.estimateCacheWriteTokens += other.estimateCacheWriteTokens;
+    const mine = this.#sums();
+    const theirs = other.#sums();
+    for (let i = 0; i < mine.length; i++) (mine[i] as CountSum).addSum(theirs[i] as CountSum);
   }
 
   toJSON(): UsageRowJson {
@@ -94,63 +132,62 @@ export class UsageRow {
       this.key.wpId,
       this.key.success,
       this.eventCount,
-      this.inputTokens,
-      this.outputTokens,
-      this.cacheReadTokens,
-      this.cacheWriteTokens,
+      this.inputTokens.toJSON(),
+      this.outputTokens.toJSON(),
+      this.cacheReadTokens.toJSON(),
+      this.cacheWriteTokens.toJSON(),
       // A number while it is one (the usual case, and cheaper both ways); else decimal text.
       this.reported.exactNumber() ?? this.reported.total.toString(),
       this.noUsageCount,
       this.estimateCount,
-      this.estimateInputTokens,
-      this.estimateOutputTokens,
-      this.estimateCacheReadTokens,
-      this.estimateCacheWriteTokens,
+      this.estimateInputTokens.toJSON(),
+      this.estimateOutputTokens.toJSON(),
+      this.estimateCacheReadTokens.toJSON(),
+      this.estimateCacheWriteTokens.toJSON(),
     ];
   }
 
   /** A row from `toJSON()`'s output (a worker's message, a cache file); null when malformed. */
   static fromJSON(value: unknown): UsageRow | null {
-    if (!Array.isArray(value) || value.length !== 18) return null;
-    const v = value as unknown[];
-    const [aggregateId, agent, model, role, wpId, success] = v;
+    if (!Array.isArray(value) || value.length !== ROW_LENGTH) return null;
+    const v: readonly unknown[] = value;
+    const [aggregateId, agent, model, role, wpId, success, eventCount] = v;
     if (typeof aggregateId !== "string" || !isText(agent) || !isText(model)) return null;
     if (!isText(role) || !isText(wpId) || !(success === null || typeof success === "boolean")) {
       return null;
     }
-    for (let i = 6; i < 18; i++) if (i !== REPORTED_AT && !isCount(v[i])) return null;
-    const reported = v[REPORTED_AT];
+    const noUsage = v[12];
+    const estimates = v[13];
+    if (!isCount(eventCount) || !isCount(noUsage) || !isCount(estimates)) return null;
     const row = new UsageRow({ aggregateId, agent, model, role, wpId, success });
+    const reported = v[REPORTED_AT];
     if (isCount(reported)) row.reported.addSafe(reported);
     else if (typeof reported === "string" && /^\d+$/.test(reported)) {
       row.reported.add(BigInt(reported) as PicoUsd);
     } else return null;
-    row.eventCount = v[6] as number;
-    row.inputTokens = v[7] as number;
-    row.outputTokens = v[8] as number;
-    row.cacheReadTokens = v[9] as number;
-    row.cacheWriteTokens = v[10] as number;
-    row.noUsageCount = v[12] as number;
-    row.estimateCount = v[13] as number;
-    row.estimateInputTokens = v[14] as number;
-    row.estimateOutputTokens = v[15] as number;
-    row.estimateCacheReadTokens = v[16] as number;
-    row.estimateCacheWriteTokens = v[17] as number;
+    row.eventCount = eventCount;
+    row.noUsageCount = noUsage;
+    row.estimateCount = estimates;
+    const sums = row.#sums();
+    const at = [7, 8, 9, 10, 14, 15, 16, 17];
+    for (let i = 0; i < sums.length; i++) {
+      const sum = CountSum.fromJSON(v[at[i] as number]);
+      if (sum === null) return null;
+      (sums[i] as CountSum).addSum(sum);
+    }
     return row;
   }
 }
-
-const REPORTED_AT = 11;
 
 function isText(v: unknown): v is string | null {
   return v === null || typeof v === "string";
 }
 
 function isCount(v: unknown): v is number {
-  return Number.isSafeInteger(v) && (v as number) >= 0;
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** A row as plain JSON: its key, then its sums (the reported pico-dollars: a number, or text past 2^53). */
+/** A row as plain JSON: its key, then its sums (token sums and the reported pico-dollars: a number, or text past 2^53). */
 export type UsageRowJson = readonly [
   string,
   string | null,
@@ -159,17 +196,17 @@ export type UsageRowJson = readonly [
   string | null,
   boolean | null,
   number,
-  number,
-  number,
-  number,
-  number,
+  number | string,
+  number | string,
+  number | string,
+  number | string,
   number | string,
   number,
   number,
-  number,
-  number,
-  number,
-  number,
+  number | string,
+  number | string,
+  number | string,
+  number | string,
 ];
 
 type Level<T> = Map<string | null, T>;

@@ -1,0 +1,11 @@
+/** The program's world, injected so tests run it in-process with fixed streams, cwd and env. */
+export interface ProgramIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Width for tables when stdout is a terminal; undefined when it is not. */
+  readonly columns?: number | undefined;
+  /** Whether stderr is a terminal (progress indicators are shown only then). */
+  readonly stderrIsTty?: boolean | undefined;
+}
