@@ -1,4 +1,12 @@
 // The public library API: re-exports only.
+
+export type {
+  AgentCommand,
+  AgentInvoker,
+  InvocationResult,
+  InvokerOptions,
+} from "./agents/contract.js";
+export { AGENT_IDS, type AgentId, createInvoker } from "./agents/registry.js";
 export { type ClockStorage, InMemoryClockStorage, LamportClock } from "./events/clock.js";
 export { EventError, type EventErrorCode } from "./events/errors.js";
 export {
@@ -22,13 +30,6 @@ export {
 } from "./events/py-json.js";
 export { type EventStore, InMemoryEventStore } from "./events/store.js";
 export { type IsoTimestamp, normalizeTimestamp } from "./events/timestamp.js";
-export type {
-  AgentCommand,
-  AgentInvoker,
-  InvocationResult,
-  InvokerOptions,
-} from "./orchestrator/agents/contract.js";
-export { AGENT_IDS, type AgentId, createInvoker } from "./orchestrator/agents/registry.js";
 export { OrchestratorError, type OrchestratorErrorCode } from "./orchestrator/errors.js";
 export { type ProcessOutcome, type ProcessRequest, runProcess } from "./orchestrator/executor.js";
 export {

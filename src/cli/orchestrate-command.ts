@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { AGENT_IDS, type AgentId, isAgentId } from "../orchestrator/agents/registry.js";
+import { AGENT_IDS, type AgentId, isAgentId } from "../agents/registry.js";
 import {
   checkAgentsInstalled,
   dryRun,

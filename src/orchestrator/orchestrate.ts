@@ -1,10 +1,10 @@
 import { join, relative } from "node:path";
+import type { AgentInvoker } from "../agents/contract.js";
+import { type AgentId, createInvoker } from "../agents/registry.js";
 import { CostAccumulator, type CostGroup } from "../telemetry/cost.js";
 import type { PicoUsd } from "../telemetry/money.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import type { TelemetryWarning, WarningSink } from "../telemetry/warnings.js";
-import type { AgentInvoker } from "./agents/contract.js";
-import { type AgentId, createInvoker } from "./agents/registry.js";
 import { OrchestratorError } from "./errors.js";
 import {
   type Invocation,

@@ -1,7 +1,7 @@
+import { type AgentInvoker, type InvocationResult, NO_USAGE } from "../agents/contract.js";
 import type { Event } from "../events/event.js";
 import { emitExecutionEvent } from "../telemetry/emit.js";
 import type { WarningSink } from "../telemetry/warnings.js";
-import { type AgentInvoker, type InvocationResult, NO_USAGE } from "./agents/contract.js";
 import { runProcess } from "./executor.js";
 import { gitChangesSince, gitSnapshot } from "./git-changes.js";
 import { implementerPrompt, reviewerPrompt } from "./prompts.js";

@@ -1,8 +1,8 @@
 import { Type } from "typebox";
 import { lazyCompile } from "../../events/lazy-compile.js";
-import type { AgentInvoker, InvokerOptions } from "./contract.js";
-import { defineInvoker, type OutputParser } from "./define-invoker.js";
-import { invocationResult, sumKnown } from "./output-records.js";
+import type { AgentInvoker, InvokerOptions } from "../contract.js";
+import { defineInvoker, type OutputParser } from "../define-invoker.js";
+import { invocationResult, sumKnown } from "../output-records.js";
 
 const ModelEvent = lazyCompile(
   Type.Object({

@@ -1,14 +1,14 @@
 import { type Static, Type } from "typebox";
 import { lazyCompile } from "../../events/lazy-compile.js";
-import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "./contract.js";
-import { defineInvoker, type OutputParser } from "./define-invoker.js";
+import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "../contract.js";
+import { defineInvoker, type OutputParser } from "../define-invoker.js";
 import {
   type AgentRun,
   invocationResult,
   jsonRecords,
   minusKnown,
   sumKnown,
-} from "./output-records.js";
+} from "../output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 

@@ -1,4 +1,4 @@
-import type { Role } from "../../telemetry/execution-payload.js";
+import type { Role } from "../telemetry/execution-payload.js";
 import type { AgentInvoker, InvocationResult, InvokerOptions } from "./contract.js";
 import { type AgentRun, agentRun, isOnPath } from "./output-records.js";
 

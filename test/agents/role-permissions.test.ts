@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AGENT_IDS, createInvoker, isAgentId } from "../../../src/orchestrator/agents/registry.js";
+import { AGENT_IDS, createInvoker, isAgentId } from "../../src/agents/registry.js";
 
 // What each role may do (the README's table): a reviewer reads, an implementer is not asked.
 const FLAGS = {

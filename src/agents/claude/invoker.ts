@@ -1,8 +1,8 @@
 import { type Static, Type } from "typebox";
 import { lazyCompile } from "../../events/lazy-compile.js";
-import type { AgentInvoker, InvokerOptions, Usage } from "./contract.js";
-import { defineInvoker, type OutputParser } from "./define-invoker.js";
-import { invocationResult, sumKnown } from "./output-records.js";
+import type { AgentInvoker, InvokerOptions, Usage } from "../contract.js";
+import { defineInvoker, type OutputParser } from "../define-invoker.js";
+import { invocationResult, sumKnown } from "../output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 const Usd = Type.Number({ minimum: 0 });

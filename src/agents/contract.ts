@@ -1,4 +1,4 @@
-import type { Role } from "../../telemetry/execution-payload.js";
+import type { Role } from "../telemetry/execution-payload.js";
 
 /** What one agent invocation did, as the orchestrator records it. Unknown numbers are null. */
 export interface InvocationResult {

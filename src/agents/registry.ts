@@ -1,10 +1,10 @@
-import { createClaudeInvoker } from "./claude.js";
-import { createCodexInvoker } from "./codex.js";
+import { createClaudeInvoker } from "./claude/invoker.js";
+import { createCodexInvoker } from "./codex/invoker.js";
 import type { AgentInvoker, InvokerOptions } from "./contract.js";
-import { createCopilotInvoker } from "./copilot.js";
-import { createCursorInvoker } from "./cursor.js";
-import { createGeminiInvoker } from "./gemini.js";
-import { createOpencodeInvoker } from "./opencode.js";
+import { createCopilotInvoker } from "./copilot/invoker.js";
+import { createCursorInvoker } from "./cursor/invoker.js";
+import { createGeminiInvoker } from "./gemini/invoker.js";
+import { createOpencodeInvoker } from "./opencode/invoker.js";
 
 /** Every agent the orchestrator can run; adding one is a file in this folder and a line here. */
 export const AGENTS = {

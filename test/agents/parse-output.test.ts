@@ -1,16 +1,16 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseClaudeOutput } from "../../../src/orchestrator/agents/claude.js";
-import { parseCodexOutput } from "../../../src/orchestrator/agents/codex.js";
-import type { InvocationResult } from "../../../src/orchestrator/agents/contract.js";
-import { parseCopilotOutput } from "../../../src/orchestrator/agents/copilot.js";
-import { parseCursorOutput } from "../../../src/orchestrator/agents/cursor.js";
-import { parseGeminiOutput } from "../../../src/orchestrator/agents/gemini.js";
-import { parseOpencodeOutput } from "../../../src/orchestrator/agents/opencode.js";
-import { agentRun } from "../../../src/orchestrator/agents/output-records.js";
+import { parseClaudeOutput } from "../../src/agents/claude/invoker.js";
+import { parseCodexOutput } from "../../src/agents/codex/invoker.js";
+import type { InvocationResult } from "../../src/agents/contract.js";
+import { parseCopilotOutput } from "../../src/agents/copilot/invoker.js";
+import { parseCursorOutput } from "../../src/agents/cursor/invoker.js";
+import { parseGeminiOutput } from "../../src/agents/gemini/invoker.js";
+import { parseOpencodeOutput } from "../../src/agents/opencode/invoker.js";
+import { agentRun } from "../../src/agents/output-records.js";
 
-const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures");
+const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 const OUTPUTS = join(FIXTURES, "agent-outputs");
 // Paths are under agent-outputs/ (copied from ../shared), or our own agent-captures/.
 const read = (path: string) =>
