@@ -25,6 +25,11 @@ export interface InvocationResult {
   readonly reasoningTokens: number | null;
   /** Only what the agent itself reported; null leaves the estimate to the cost report. */
   readonly costUsd: number | null;
+  /**
+   * Each model's share when the agent says which model spent what (a helper model, a router):
+   * the totals above are their sums. Empty when the agent reports one model only.
+   */
+  readonly models: readonly ModelUsage[];
   readonly sessionId: string | null;
   /** The agent's final answer text, where the reviewer's verdict is read from. */
   readonly responseText: string | null;
@@ -61,6 +66,32 @@ export interface InvokerOptions {
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
+/** Token counts of one API request, as the provider billed it (the classes of `ModelUsage`). */
+export interface RequestUsage {
+  /** Prompt tokens billed at the base rate. */
+  readonly inputTokens: number;
+  /** All generated tokens, reasoning included. */
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  /** Every cache write, whatever its lifetime. */
+  readonly cacheWriteTokens: number;
+  /** The part of `cacheWriteTokens` written with a 1-hour lifetime (billed at its own rate). */
+  readonly cacheWrite1hTokens: number;
+  /** The part of `outputTokens` that was reasoning. */
+  readonly reasoningTokens: number;
+}
+
+/**
+ * One model's usage within an invocation: the sums of its requests, what the agent reported it
+ * cost (null when it did not say), and the requests themselves when the agent shows them one by
+ * one (long-context tiers are priced per request), else empty.
+ */
+export interface ModelUsage extends RequestUsage {
+  readonly model: string;
+  readonly costUsd: number | null;
+  readonly requests: readonly RequestUsage[];
+}
+
 /** The usage part of a result; every field null when the agent reported nothing. */
 export type Usage = Pick<
   InvocationResult,
@@ -71,6 +102,7 @@ export type Usage = Pick<
   | "cacheWriteTokens"
   | "reasoningTokens"
   | "costUsd"
+  | "models"
 >;
 
 export const NO_USAGE: Usage = {
@@ -81,4 +113,5 @@ export const NO_USAGE: Usage = {
   cacheWriteTokens: null,
   reasoningTokens: null,
   costUsd: null,
+  models: [],
 };
