@@ -26,6 +26,11 @@ export interface InvocationResult {
   /** Only what the agent itself reported; null leaves the estimate to the cost report. */
   readonly costUsd: number | null;
   /**
+   * A cost the agent reported but that is known to be wrong (Claude Code 2.0.3x counted output
+   * tokens only): kept for the record, never used; `costUsd` is then null and the report estimates.
+   */
+  readonly untrustedCostUsd: number | null;
+  /**
    * Each model's share when the agent says which model spent what (a helper model, a router):
    * the totals above are their sums. Empty when the agent reports one model only.
    */
@@ -102,6 +107,7 @@ export type Usage = Pick<
   | "cacheWriteTokens"
   | "reasoningTokens"
   | "costUsd"
+  | "untrustedCostUsd"
   | "models"
 >;
 
@@ -113,5 +119,6 @@ export const NO_USAGE: Usage = {
   cacheWriteTokens: null,
   reasoningTokens: null,
   costUsd: null,
+  untrustedCostUsd: null,
   models: [],
 };

@@ -102,6 +102,7 @@ export function invocationResult(run: AgentRun, parsed: ParsedRun): InvocationRe
     cacheWriteTokens: usage.cacheWriteTokens ?? null,
     reasoningTokens: usage.reasoningTokens ?? null,
     costUsd: usage.costUsd ?? null,
+    untrustedCostUsd: usage.untrustedCostUsd ?? null,
     models: usage.models ?? [],
     sessionId: parsed.sessionId ?? null,
     responseText: parsed.responseText ?? null,
