@@ -11,6 +11,7 @@ import { colorsFor } from "./output.js";
 import type { ProgramIo } from "./program.js";
 import { findProjectRoot } from "./project-root.js";
 import { progressLine, renderDryRun, renderSummary } from "./render-orchestrate.js";
+import { printable } from "./terminal-text.js";
 
 function agent(value: string): AgentId {
   if (!isAgentId(value)) {
@@ -124,7 +125,7 @@ export function orchestrateCommand(io: ProgramIo) {
           const line = progressLine(event, c);
           if (line !== null) io.stderr(`${line}\n`);
         },
-        warn: (warning) => io.stderr(`warning: ${warning.message}\n`),
+        warn: (warning) => io.stderr(`warning: ${printable(warning.message)}\n`),
       });
       io.stdout(renderSummary(report, colorsFor(io)));
       const notApproved = report.rows.filter(

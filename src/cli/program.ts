@@ -3,6 +3,7 @@ import { Command, CommanderError, type CommandUnknownOpts } from "@commander-js/
 import { CliError } from "./errors.js";
 import { orchestrateCommand } from "./orchestrate-command.js";
 import { agentCommand } from "./telemetry-commands.js";
+import { printable } from "./terminal-text.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -59,7 +60,7 @@ export async function runCli(args: readonly string[], io: ProgramIo): Promise<nu
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     const message = e instanceof CliError || e instanceof Error ? e.message : String(e);
-    io.stderr(`spec-kitty: ${message}\n`);
+    io.stderr(`spec-kitty: ${printable(message)}\n`);
     return 1;
   }
 }

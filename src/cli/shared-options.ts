@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { timeBound } from "../telemetry/query.js";
 import type { WarningSink } from "../telemetry/warnings.js";
 import type { ProgramIo } from "./program.js";
+import { printable } from "./terminal-text.js";
 
 // Flags shared by several commands, defined once.
 export const featureFilter = () =>
@@ -47,7 +48,7 @@ export function integer(value: string): number {
 }
 
 export function warningsTo(io: ProgramIo): WarningSink {
-  return (warning) => io.stderr(`warning: ${warning.message}\n`);
+  return (warning) => io.stderr(`warning: ${printable(warning.message)}\n`);
 }
 
 /** Checks the date bounds before anything is read, so a typo fails fast and alone. */
@@ -61,7 +62,7 @@ export function checkDates(options: {
 
 export function noFeatures(io: ProgramIo, pattern: string, json: boolean): void {
   if (json) io.stdout("[]\n");
-  (json ? io.stderr : io.stdout)(`No features matching '${pattern}' found.\n`);
+  (json ? io.stderr : io.stdout)(`No features matching '${printable(pattern)}' found.\n`);
 }
 
 export function noEvents(io: ProgramIo, json: boolean): void {

@@ -1,8 +1,12 @@
-import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { assertClockValue, type ClockStorage } from "../events/clock.js";
 import { toPythonJson } from "../events/py-json.js";
+import { assertFolderInside, projectRootOf, readSmallFile } from "./project-paths.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
+
+// A clock file holds one small number per node: a megabyte is thousands of nodes.
+const MAX_CLOCK_FILE_BYTES = 1 << 20;
 
 type ClockValues = Map<string, number>;
 
@@ -14,10 +18,16 @@ type ClockValues = Map<string, number>;
 export class FileClockStorage implements ClockStorage {
   readonly filePath: string;
   readonly #warn: WarningSink;
+  readonly #root: string;
 
-  constructor(filePath: string, options: { readonly warn?: WarningSink } = {}) {
+  /** `root`: nothing outside it is read or written (default: the file's project). */
+  constructor(
+    filePath: string,
+    options: { readonly warn?: WarningSink; readonly root?: string } = {},
+  ) {
     this.filePath = filePath;
     this.#warn = options.warn ?? stderrWarningSink;
+    this.#root = options.root ?? projectRootOf(filePath);
   }
 
   async load(nodeId: string): Promise<number> {
@@ -28,6 +38,8 @@ export class FileClockStorage implements ClockStorage {
     assertClockValue(value);
     const values = await this.#read({ quiet: true });
     values.set(nodeId, value);
+    // The file is replaced by a rename (never written through a symlink); its folder must be ours.
+    await assertFolderInside(dirname(this.filePath), this.#root);
     await writeFileAtomic(this.filePath, toPythonJson(Object.fromEntries(values)), {
       fsync: false,
     });
@@ -43,11 +55,15 @@ export class FileClockStorage implements ClockStorage {
   async #read(options: { readonly quiet?: boolean } = {}): Promise<ClockValues> {
     let problem: string;
     try {
-      const values = parseClockValues(await readFile(this.filePath, "utf8"));
+      const text = await readSmallFile(this.filePath, {
+        root: this.#root,
+        maxBytes: MAX_CLOCK_FILE_BYTES,
+      });
+      if (text === null) return new Map();
+      const values = parseClockValues(text);
       if (values) return values;
       problem = "is not a valid clock file";
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
       // Clock values can be recovered from the log, so an unreadable file is no reason to stop.
       problem = `could not be read (${(e as Error).message})`;
     }

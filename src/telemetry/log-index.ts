@@ -1,9 +1,9 @@
 import type { FileHandle } from "node:fs/promises";
-import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import type { Event } from "../events/event.js";
 import { type EventId, isUlid } from "../events/event-id.js";
+import { readSmallFile } from "./project-paths.js";
 
 /**
  * A small summary of a log kept beside it, so that a fresh process can append without scanning
@@ -51,7 +51,7 @@ export class LogIndex {
   static async load(indexPath: string, log: FileHandle, logSize: number): Promise<LogIndex | null> {
     let data: unknown;
     try {
-      data = JSON.parse(await readFile(indexPath, "utf8"));
+      data = JSON.parse((await readSmallFile(indexPath, { maxBytes: 1 << 20 })) ?? "");
     } catch {
       return null;
     }

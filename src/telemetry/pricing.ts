@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { type Static, Type } from "typebox";
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { lazyCompile } from "../events/lazy-compile.js";
+import { readSmallFile } from "./project-paths.js";
 import { stderrWarningSink, type TelemetryWarning, type WarningSink } from "./warnings.js";
 
 /** Integer pico-dollars (1e-12 USD) per token: exact for every published rate. */
@@ -409,13 +410,20 @@ async function loadShipped(): Promise<ParsedPricingTable> {
   return table;
 }
 
-async function readOverride(path: string, warn: WarningSink): Promise<string | undefined> {
+/** The largest override read: a real one is a few kilobytes, and every report parses it. */
+export const MAX_PRICING_FILE_BYTES = 1 << 20;
+
+async function readOverride(
+  path: string,
+  repoRoot: string,
+  warn: WarningSink,
+): Promise<string | undefined> {
   try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
     // No override (or no .kittify folder at all) is the normal case.
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    return (
+      (await readSmallFile(path, { root: repoRoot, maxBytes: MAX_PRICING_FILE_BYTES })) ?? undefined
+    );
+  } catch (e) {
     warn({
       code: "PRICING_FILE_INVALID",
       file: path,
@@ -438,7 +446,7 @@ export async function loadPricingTable(
   if (repoRoot === undefined) return base;
   const warn = options.warn ?? stderrWarningSink;
   const path = join(repoRoot, PRICING_OVERRIDE_PATH);
-  const text = await readOverride(path, warn);
+  const text = await readOverride(path, repoRoot, warn);
   const override = text === undefined ? undefined : parsePricingTable(text, path, warn);
   return override ? overlay(base, override) : base;
 }

@@ -5,6 +5,7 @@ import { CostAccumulator, type CostGroup, parseGroupBy, type RateResolver } from
 import { EVENT_LOG_FILE } from "./emit.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
+import { assertFolderInside } from "./project-paths.js";
 import { compileFilter, type EventFilter, streamExecutionEvents, timeBound } from "./query.js";
 import { tallyLogs } from "./scan/log-tallies.js";
 import type { UsageRowKey } from "./scan/usage-rows.js";
@@ -89,7 +90,7 @@ export async function costReport(
     {
       warn: scope.warn,
       window,
-      cacheDir: options.cache === false ? null : join(scope.repoRoot, CACHE_DIR),
+      cacheDir: options.cache === false ? null : await cacheDirOf(scope.repoRoot, scope.warn),
       threads: options.threads,
       minRangeBytes: options.minRangeBytes,
       onProgress: options.onProgress,
@@ -104,6 +105,23 @@ export async function costReport(
 
 /** Where reports keep their cache, relative to the project root (safe to delete, never commit). */
 export const CACHE_DIR = join(".kittify", "cache");
+
+/** The project's cache folder, or null (one warning) when it leads outside the project. */
+async function cacheDirOf(repoRoot: string, warn: WarningSink): Promise<string | null> {
+  const dir = join(repoRoot, CACHE_DIR);
+  try {
+    await assertFolderInside(dir, repoRoot);
+    return dir;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    warn({
+      code: "CACHE_OUTSIDE_PROJECT",
+      file: dir,
+      message: `${message}; reading without the cache`,
+    });
+    return null;
+  }
+}
 
 /** The field conditions of a filter, on usage rows (time is applied while reading). */
 function compileRowFilter(filter: Omit<EventFilter, "eventType">): (row: UsageRowKey) => boolean {
