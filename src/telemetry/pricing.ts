@@ -311,7 +311,9 @@ export function parsePricingTable(
   warn: WarningSink,
 ): ParsedPricingTable | undefined {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  // yaml's own duplicate-key check compares every key with every other (a 1 MiB file took
+  // seconds); firstDuplicateKey below does the same job in one pass.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
   const report = (place: Place | undefined, problem: string): void => {
     const where = place ? `${file}:${place.line}:${place.column}` : file;
     const warning: TelemetryWarning = {
@@ -330,6 +332,12 @@ export function parsePricingTable(
       pos ? { line: pos.line, column: pos.col } : undefined,
       `${firstLine(syntax.message)}; ignoring this pricing file`,
     );
+    return undefined;
+  }
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate !== undefined) {
+    const { line, col } = lines.linePos(duplicate);
+    report({ line, column: col }, "Map keys must be unique; ignoring this pricing file");
     return undefined;
   }
   let data: unknown;
@@ -357,9 +365,15 @@ export function parsePricingTable(
   }
 
   const entries: PricingEntry[] = [];
+  // Each skipped model is named up to a point; a file with thousands of bad entries is one more
+  // line, not thousands (and finding each one's place would take quadratic time).
+  let skipped = 0;
+  const reportEntry = (path: readonly string[], atKey: boolean, problem: string): void => {
+    if (++skipped <= MAX_ENTRY_WARNINGS) report(placeOf(doc, lines, path, atKey), problem);
+  };
   for (const [id, value] of Object.entries(data.models)) {
     if (id.trim() === "") {
-      report(placeOf(doc, lines, ["models", id], true), "a model id is empty; skipping it");
+      reportEntry(["models", id], true, "a model id is empty; skipping it");
       continue;
     }
     if (!EntryShape.Check(value)) {
@@ -367,8 +381,9 @@ export function parsePricingTable(
       const problem = first
         ? describe(first, ["models", id])
         : { text: "invalid", path: ["models", id], atKey: false };
-      report(
-        placeOf(doc, lines, problem.path, problem.atKey),
+      reportEntry(
+        problem.path,
+        problem.atKey,
         `model "${id}": ${problem.text}; skipping this model`,
       );
       continue;
@@ -380,7 +395,31 @@ export function parsePricingTable(
       tiers: (value.tiers ?? []).map((t) => ({ aboveTokens: t.above_tokens, rates: toRates(t) })),
     });
   }
+  if (skipped > MAX_ENTRY_WARNINGS) {
+    report(undefined, `${skipped - MAX_ENTRY_WARNINGS} more invalid models skipped`);
+  }
   return new RateTable(data.effective, data.inherit ?? true, entries);
+}
+
+const MAX_ENTRY_WARNINGS = 10;
+
+/** Where the first key repeated within one mapping starts, anywhere in the document. */
+function firstDuplicateKey(doc: Document): number | undefined {
+  const pending: unknown[] = [doc.contents];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) return (pair.key as { range?: [number, number, number] }).range?.[0];
+        seen.add(key);
+        pending.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) pending.push(item);
+    }
+  }
+  return undefined;
 }
 
 /** An unexpected failure: the pricing table shipped with the package is missing or broken. */
