@@ -1,9 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Type } from "typebox";
-import writeFileAtomic from "write-file-atomic";
 import { lazyCompile } from "../events/lazy-compile.js";
-import { assertFolderInside, readSmallFile } from "../telemetry/project-paths.js";
+import { assertFolderInside, readSmallFile, replaceFile } from "../telemetry/project-paths.js";
 
 /** How a work package ended in a run. */
 export const WP_OUTCOMES = ["approved", "rejected", "failed", "blocked", "skipped"] as const;
@@ -90,12 +89,14 @@ export class RunState {
     const save = async () => {
       await assertFolderInside(dirname(this.path), this.projectRoot);
       await mkdir(dirname(this.path), { recursive: true });
+      // Replaced by a rename: never written through a symlink.
       const workPackages = Object.fromEntries(
         [...this.entries].sort(([a], [b]) => (a < b ? -1 : 1)),
       );
-      await writeFileAtomic(
+      await replaceFile(
         this.path,
         `${JSON.stringify({ feature: this.feature, workPackages }, null, 2)}\n`,
+        this.projectRoot,
       );
     };
     this.pending = this.pending.then(save, save);

@@ -1,8 +1,6 @@
-import { dirname } from "node:path";
-import writeFileAtomic from "write-file-atomic";
 import { assertClockValue, type ClockStorage } from "../events/clock.js";
 import { toPythonJson } from "../events/py-json.js";
-import { assertFolderInside, projectRootOf, readSmallFile } from "./project-paths.js";
+import { projectRootOf, readSmallFile, replaceFile } from "./project-paths.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
 // A clock file holds one small number per node: a megabyte is thousands of nodes.
@@ -38,11 +36,8 @@ export class FileClockStorage implements ClockStorage {
     assertClockValue(value);
     const values = await this.#read({ quiet: true });
     values.set(nodeId, value);
-    // The file is replaced by a rename (never written through a symlink); its folder must be ours.
-    await assertFolderInside(dirname(this.filePath), this.#root);
-    await writeFileAtomic(this.filePath, toPythonJson(Object.fromEntries(values)), {
-      fsync: false,
-    });
+    // Replaced by a rename: never written through a symlink, never in a folder outside.
+    await replaceFile(this.filePath, toPythonJson(Object.fromEntries(values)), this.#root);
   }
 
   /** The highest value of any node (0 when there are none). */

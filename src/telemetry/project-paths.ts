@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { type FileHandle, open, realpath } from "node:fs/promises";
+import { type FileHandle, open, realpath, rename, rm } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { CodedError } from "../events/errors.js";
 
@@ -188,4 +189,30 @@ export async function openForAppend(
   }
   await checkRegular(handle, path);
   return handle;
+}
+
+/**
+ * Replaces the small file `path` atomically: a fresh temp file beside it, renamed over it. A
+ * rename replaces a symlink itself, so unlike write-file-atomic (which writes to a symlink's
+ * target) this never writes outside the folder. The folder must lie inside `root`.
+ */
+export async function replaceFile(
+  path: string,
+  text: string,
+  root: string = projectRootOf(path),
+): Promise<void> {
+  await assertFolderInside(dirname(path), root);
+  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    const handle = await open(temp, CREATE_NEW_FLAGS, 0o644);
+    try {
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw e;
+  }
 }

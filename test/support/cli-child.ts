@@ -22,7 +22,7 @@ export function runCliChild(
   options: { readonly cwd: string; readonly timeoutMs?: number },
 ): Promise<CliChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, ...args], {
+    const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), SCRIPT, ...args], {
       cwd: options.cwd,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NO_COLOR: "1", TZ: "UTC" },
