@@ -143,15 +143,29 @@ describe("symlinks never lead outside the project (failure 7)", () => {
     });
   });
 
-  it("a malformed-line warning describes the line, never quotes it", async () => {
-    const { root, feature } = await projectAndOutside();
-    await writeFile(join(feature, LOG), `${SECRET}\n{"event_id": "${SECRET}"}\n`, { flag: "a" });
+  it.each([
+    ["not JSON", (_line: string) => SECRET],
+    [
+      "an event whose timestamp is not one",
+      (line: string) => line.replace(/"timestamp": "[^"]*"/, `"timestamp": "${SECRET}"`),
+    ],
+    [
+      "an event whose id is not one",
+      (line: string) => line.replace(/"event_id": "[^"]*"/, `"event_id": "${SECRET.slice(0, 26)}"`),
+    ],
+  ])("a warning about %s describes the line, never quotes it", async (_name, hostile) => {
+    const { root, feature, fixtureLog } = await projectAndOutside();
+    const line = hostile(fixtureLog.split("\n")[0] as string);
+    await writeFile(join(feature, LOG), `${line}\n`, { flag: "a" });
     const runs = await Promise.all([
       runSpecKitty(telemetry("cost"), { cwd: root }),
       runSpecKitty(telemetry("events"), { cwd: root }),
     ]);
     expect(
-      runs.map((r) => [r.stderr.includes("wJalr"), /skipped 2 malformed lines/.test(r.stderr)]),
+      runs.map((r) => [
+        /AWS_SEC|wJalr/.test(r.stderr),
+        /skipped 1 malformed line \(first at line 3: /.test(r.stderr),
+      ]),
     ).toEqual([
       [false, true],
       [false, true],
