@@ -22,11 +22,16 @@ export function runCliChild(
   options: { readonly cwd: string; readonly timeoutMs?: number },
 ): Promise<CliChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), SCRIPT, ...args], {
-      cwd: options.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1", TZ: "UTC" },
-    });
+    // tsx resolved from here: the child runs in a temp project that has no node_modules.
+    const child = spawn(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), SCRIPT, ...args],
+      {
+        cwd: options.cwd,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, NO_COLOR: "1", TZ: "UTC" },
+      },
+    );
     let stdout = "";
     let stderr = "";
     let timedOut = false;
