@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { emitExecutionEvent } from "../telemetry/emit.js";
 import { ROLES } from "../telemetry/execution-payload.js";
-import { FEATURES_FOLDER } from "../telemetry/features.js";
+import { FEATURES_FOLDER, isFeatureSlug } from "../telemetry/features.js";
 import type { TelemetryWarning } from "../telemetry/warnings.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
@@ -14,9 +14,13 @@ import {
   warningsTo,
 } from "./shared-options.js";
 
+// emit may create the folder, so the name must be one spec-kitty would make: never a path, a
+// control character, a glob, an option-like `-rf`, or a bare `001` beside `001-x`.
 function featureSlug(value: string): string {
-  if (value === "" || value === "." || value === ".." || /[/\\]/.test(value)) {
-    throw new InvalidArgumentError(`expected a feature folder name under ${FEATURES_FOLDER}/.`);
+  if (!isFeatureSlug(value)) {
+    throw new InvalidArgumentError(
+      `expected a feature folder name under ${FEATURES_FOLDER}/ of the form NNN-name (three digits, then lower-case words joined by '-', e.g. 043-telemetry-foundation).`,
+    );
   }
   return value;
 }
@@ -71,10 +75,13 @@ export function emitCommand(io: ProgramIo) {
         .default(0),
     )
     .addOption(
-      new Option("--success", "the invocation succeeded (the default)").conflicts("failure"),
+      new Option("--success", "the invocation succeeded (the default without --error)").conflicts([
+        "failure",
+        "error",
+      ]),
     )
     .addOption(new Option("--failure", "the invocation failed"))
-    .option("--error <message>", "what went wrong, for a failure")
+    .option("--error <message>", "what went wrong; implies --failure")
     .addOption(new Option("--exit-code <n>", "the agent's exit code").argParser(integer))
     .option("--session-id <id>", "the agent's session id")
     .option("--json", "print the result as JSON")
@@ -110,7 +117,8 @@ Examples:
           reasoningTokens: options.reasoningTokens ?? null,
           costUsd: options.costUsd ?? null,
           durationMs: options.durationMs,
-          success: options.failure !== true,
+          // An error message means the invocation failed (--success with --error is refused).
+          success: options.failure !== true && options.error === undefined,
           error: options.error ?? null,
           exitCode: options.exitCode ?? null,
           sessionId: options.sessionId ?? null,

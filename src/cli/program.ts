@@ -4,6 +4,7 @@ import { CodedError } from "../events/errors.js";
 import { orchestrateCommand } from "./orchestrate-command.js";
 import type { ProgramIo } from "./program-io.js";
 import { agentCommand } from "./telemetry-commands.js";
+import { printable } from "./terminal-text.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -49,10 +50,11 @@ export async function runCli(args: readonly string[], io: ProgramIo): Promise<nu
     if (e instanceof CommanderError) return e.exitCode;
     // A coded error is a failure the user can act on: one line. Anything else is a bug: the
     // whole stack, so that it can be reported.
-    if (e instanceof CodedError) io.stderr(`spec-kitty: ${e.message}\n`);
+    if (e instanceof CodedError) io.stderr(`spec-kitty: ${printable(e.message)}\n`);
     else {
       const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-      io.stderr(`spec-kitty: internal error (a bug; please report it):\n${detail}\n`);
+      const lines = detail.split("\n").map(printable).join("\n");
+      io.stderr(`spec-kitty: internal error (a bug; please report it):\n${lines}\n`);
     }
     return 1;
   }

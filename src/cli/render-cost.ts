@@ -3,6 +3,7 @@ import { formatUsd, type PicoUsd, usdForJson } from "../telemetry/money.js";
 import type { Colors } from "./output.js";
 import { formatCount, prettyJson } from "./output.js";
 import { renderTable } from "./table.js";
+import { printable } from "./terminal-text.js";
 
 const COST_FLOAT_KEYS: ReadonlySet<string> = new Set(["total_cost_usd", "estimated_cost_usd"]);
 
@@ -57,7 +58,7 @@ export function renderCostTable(
     ],
     align: ["left", "right", "right", "right", "right", "right", "right", "center"],
     rows: groups.map((g) => [
-      colors.cyan(g.groupKey),
+      colors.cyan(printable(g.groupKey)),
       formatCount(g.inputTokens),
       formatCount(g.outputTokens),
       formatCount(g.cacheReadTokens),
@@ -90,7 +91,7 @@ export function renderCostTable(
     const count = sum((g) => g.unpricedEventCount);
     notes.push(
       colors.yellow(
-        `Unpriced: ${events(count)} with no reported cost and no known rate, counted as $0: ${unpriced.join(", ")}`,
+        `Unpriced: ${events(count)} with no reported cost and no known rate, counted as $0: ${printable(unpriced.join(", "))}`,
       ),
     );
   }

@@ -5,13 +5,14 @@ import { EXECUTION_FLOAT_KEYS } from "../telemetry/execution-payload.js";
 import { formatUsd } from "../telemetry/money.js";
 import { type Colors, formatCount, prettyJson } from "./output.js";
 import { renderTable } from "./table.js";
+import { printable } from "./terminal-text.js";
 
 /** The events as one JSON array (on-disk field names; `cost_usd` written as a float). */
 export function renderEventsJson(events: readonly Event[]): string {
   return prettyJson(events.map(eventRecord), EXECUTION_FLOAT_KEYS);
 }
 
-const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : "-");
+const text = (v: unknown) => (typeof v === "string" && v !== "" ? printable(v) : "-");
 const count = (v: unknown) => (typeof v === "number" ? formatCount(v) : "-");
 
 function utcMinute(event: Event): string {
@@ -40,7 +41,7 @@ export function renderEventsTable(
           : "-";
     return [
       utcMinute(event),
-      colors.cyan(event.aggregate_id),
+      colors.cyan(printable(event.aggregate_id)),
       text(p.wp_id),
       text(p.agent),
       text(p.role),

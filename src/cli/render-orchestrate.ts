@@ -8,6 +8,7 @@ import type { WorkPackage } from "../orchestrator/work-packages.js";
 import { formatUsd, PicoSum, type PicoUsd } from "../telemetry/money.js";
 import type { Colors } from "./output.js";
 import { renderTable } from "./table.js";
+import { printable } from "./terminal-text.js";
 
 const count = (n: number) => n.toLocaleString("en-US");
 const usd = (n: number) => n.toFixed(4);
@@ -24,13 +25,13 @@ export function formatDuration(seconds: number): string {
 export function progressLine(event: ProgressEvent, c: Colors): string | null {
   switch (event.type) {
     case "note":
-      return `warning: ${event.message}`;
+      return `warning: ${printable(event.message)}`;
     case "wp-started":
-      return `${c.bold(event.wp.id)} started: ${event.wp.title}`;
+      return `${c.bold(printable(event.wp.id))} started: ${printable(event.wp.title)}`;
     case "wp-skipped":
-      return `${c.bold(event.summary.wp.id)} ${event.summary.outcome}: ${event.summary.reason ?? ""}`;
+      return `${c.bold(printable(event.summary.wp.id))} ${event.summary.outcome}: ${printable(event.summary.reason ?? "")}`;
     case "invocation-started":
-      return `${event.wpId} ${event.role} ${event.agent} (attempt ${event.attempt}) running...`;
+      return `${printable(event.wpId)} ${event.role} ${event.agent} (attempt ${event.attempt}) running...`;
     case "invocation-finished": {
       const { wpId, role, agent, result } = event.invocation;
       const tokens =
@@ -44,15 +45,17 @@ export function progressLine(event: ProgressEvent, c: Colors): string | null {
         files + commits === 0
           ? ""
           : `, ${files} ${files === 1 ? "file" : "files"} changed, ${commits} ${commits === 1 ? "commit" : "commits"}`;
-      const status = result.success ? c.green("ok") : c.red(`failed: ${result.errors.join("; ")}`);
-      return `${wpId} ${role} ${agent} ${status} in ${formatDuration(result.durationSeconds)} (${tokens}${cost}${changes})`;
+      const status = result.success
+        ? c.green("ok")
+        : c.red(`failed: ${printable(result.errors.join("; "))}`);
+      return `${printable(wpId)} ${role} ${agent} ${status} in ${formatDuration(result.durationSeconds)} (${tokens}${cost}${changes})`;
     }
     case "verdict":
       return event.verdict.kind === "rejected"
-        ? `${event.wpId} review: ${c.yellow("rejected")}: ${firstLine(event.verdict.feedback)}`
-        : `${event.wpId} review: ${event.verdict.kind === "approved" ? c.green("approved") : c.red("no verdict")}`;
+        ? `${printable(event.wpId)} review: ${c.yellow("rejected")}: ${printable(firstLine(event.verdict.feedback))}`
+        : `${printable(event.wpId)} review: ${event.verdict.kind === "approved" ? c.green("approved") : c.red("no verdict")}`;
     case "wp-finished":
-      return `${c.bold(event.summary.wp.id)} ${event.summary.outcome} after ${event.summary.attempts} attempt(s)`;
+      return `${c.bold(printable(event.summary.wp.id))} ${event.summary.outcome} after ${event.summary.attempts} attempt(s)`;
     default:
       return event satisfies never;
   }
@@ -65,7 +68,7 @@ function firstLine(text: string): string {
 /** The summary table: one row per work package and a total. */
 export function renderSummary(report: OrchestrationReport, c: Colors): string {
   const row = (s: WpSummary) => [
-    s.wpId,
+    printable(s.wpId),
     outcomeCell(s.outcome, c),
     String(s.attempts),
     formatDuration(s.durationSeconds),

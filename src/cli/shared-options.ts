@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { WarningSink } from "../telemetry/warnings.js";
 import type { ProgramIo } from "./program-io.js";
+import { printable } from "./terminal-text.js";
 
 // Flags shared by several commands, defined once.
 export const featureFilter = () =>
@@ -52,7 +53,7 @@ export function integer(value: string): number {
 }
 
 export function warningsTo(io: ProgramIo): WarningSink {
-  return (warning) => io.stderr(`warning: ${warning.message}\n`);
+  return (warning) => io.stderr(`warning: ${printable(warning.message)}\n`);
 }
 
 /** How a command prints its results: a table for people, a JSON array, or JSON lines. */
@@ -68,7 +69,7 @@ function nothingFound(io: ProgramIo, message: string, form: OutputForm): void {
 }
 
 export function noFeatures(io: ProgramIo, pattern: string, form: OutputForm): void {
-  nothingFound(io, `No features matching '${pattern}' found.`, form);
+  nothingFound(io, `No features matching '${printable(pattern)}' found.`, form);
 }
 
 export function noEvents(io: ProgramIo, form: OutputForm): void {

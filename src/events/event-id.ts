@@ -18,7 +18,8 @@ export function normalizeEventId(value: unknown): EventId | { readonly error: st
   if (value.length === 26) {
     return ULID_PATTERN.test(value)
       ? (value.toUpperCase() as EventId)
-      : { error: `26-character event id is not a Crockford base32 ULID: ${JSON.stringify(value)}` };
+      : // The value is not quoted: a warning never repeats a file's content.
+        { error: "26-character event id is not a Crockford base32 ULID" };
   }
   if (value.length === 36 && UUID_HYPHENATED.test(value)) {
     return value.toLowerCase() as EventId;

@@ -100,13 +100,38 @@ export function createEvent(input: EventInput): Event {
   return result;
 }
 
+/**
+ * The deepest nesting of objects and arrays a line may have (the envelope counts as 1). Deeper
+ * lines are skipped as malformed by every reader, so that no command recurses without bound on
+ * them. The report's fast scanner leaves lines deeper than its own smaller limit to this parse.
+ */
+export const MAX_NESTING_DEPTH = 64;
+
+/** Whether `value` nests objects and arrays deeper than `limit`; iterative, stops early. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (typeof top.value !== "object" || top.value === null) continue;
+    if (top.depth > limit) return true;
+    for (const child of Object.values(top.value)) {
+      if (typeof child === "object" && child !== null)
+        stack.push({ value: child, depth: top.depth + 1 });
+    }
+  }
+  return false;
+}
+
 /** Parses one log line (without its newline) into a valid event, or says why it is not one. */
 export function parseEventLine(line: string): Event | InvalidEvent {
   let value: unknown;
   try {
     value = JSON.parse(line);
-  } catch (e) {
-    return { error: `not JSON (${(e as Error).message})` };
+  } catch {
+    // JSON.parse's message quotes the line: a warning must describe it, never repeat it.
+    return { error: "not JSON" };
+  }
+  if (nestsDeeperThan(value, MAX_NESTING_DEPTH)) {
+    return { error: `nested deeper than ${MAX_NESTING_DEPTH} levels` };
   }
   return validateEvent(value);
 }

@@ -24,7 +24,8 @@ export function normalizeTimestamp(value: unknown): IsoTimestamp | { readonly er
     return { error: `timestamp must be a string, got ${value === null ? "null" : typeof value}` };
   }
   const m = ISO_PATTERN.exec(value);
-  if (!m) return { error: `timestamp is not an ISO 8601 date-time: ${JSON.stringify(value)}` };
+  // The value is never quoted: a warning about a log line must not repeat its content.
+  if (!m) return { error: "timestamp is not an ISO 8601 date-time" };
   const [, y, mo, d, h, mi, s = "00", frac = "", zulu, sign, oh = "00", om = "00"] = m;
   const year = Number(y);
   const month = Number(mo);
@@ -40,7 +41,7 @@ export function normalizeTimestamp(value: unknown): IsoTimestamp | { readonly er
     Number(s) <= 59 &&
     Number(oh) <= 23 &&
     Number(om) <= 59;
-  if (!inRange) return { error: `timestamp is out of range: ${JSON.stringify(value)}` };
+  if (!inRange) return { error: "timestamp is out of range" };
   const micros = frac.padEnd(6, "0").slice(0, 6);
   const fraction = micros === "000000" ? "" : `.${micros}`;
   const isUtc = zulu !== undefined || sign === undefined || (oh === "00" && om === "00");

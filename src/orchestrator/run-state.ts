@@ -1,8 +1,8 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Type } from "typebox";
-import writeFileAtomic from "write-file-atomic";
 import { lazyCompile } from "../events/lazy-compile.js";
+import { assertFolderInside, readSmallFile, replaceFile } from "../telemetry/project-paths.js";
 
 /** How a work package ended in a run; only `approved` is skipped by the next run. */
 export const WP_OUTCOMES = [
@@ -40,6 +40,7 @@ export function runStatePath(projectRoot: string, feature: string): string {
  */
 export class RunState {
   private readonly path: string;
+  private readonly projectRoot: string;
   private readonly feature: string;
   private readonly entries: Map<
     string,
@@ -47,8 +48,14 @@ export class RunState {
   >;
   private pending: Promise<void> = Promise.resolve();
 
-  private constructor(path: string, feature: string, entries: RunState["entries"]) {
+  private constructor(
+    path: string,
+    projectRoot: string,
+    feature: string,
+    entries: RunState["entries"],
+  ) {
     this.path = path;
+    this.projectRoot = projectRoot;
     this.feature = feature;
     this.entries = entries;
   }
@@ -59,7 +66,10 @@ export class RunState {
     feature: string,
   ): Promise<{ state: RunState; problem: string | null }> {
     const path = runStatePath(projectRoot, feature);
-    const text = await readFile(path, "utf8").catch(() => null);
+    // Only a regular file inside the project, and not a huge one.
+    const text = await readSmallFile(path, { root: projectRoot, maxBytes: 1 << 20 }).catch(
+      () => null,
+    );
     let data: unknown = null;
     try {
       data = text === null ? null : JSON.parse(text);
@@ -72,7 +82,7 @@ export class RunState {
     );
     const problem =
       text !== null && !valid ? `${path} is not a valid run state; starting afresh` : null;
-    return { state: new RunState(path, feature, entries), problem };
+    return { state: new RunState(path, projectRoot, feature, entries), problem };
   }
 
   /** Whether an earlier run got `wpId` approved. */
@@ -84,13 +94,16 @@ export class RunState {
   record(wpId: string, outcome: WpOutcome, attempts: number): Promise<void> {
     this.entries.set(wpId, { outcome, attempts, updatedAt: new Date().toISOString() });
     const save = async () => {
+      await assertFolderInside(dirname(this.path), this.projectRoot);
       await mkdir(dirname(this.path), { recursive: true });
+      // Replaced by a rename: never written through a symlink.
       const workPackages = Object.fromEntries(
         [...this.entries].sort(([a], [b]) => (a < b ? -1 : 1)),
       );
-      await writeFileAtomic(
+      await replaceFile(
         this.path,
         `${JSON.stringify({ feature: this.feature, workPackages }, null, 2)}\n`,
+        this.projectRoot,
       );
     };
     this.pending = this.pending.then(save, save);

@@ -1,8 +1,10 @@
-import { readFile } from "node:fs/promises";
-import writeFileAtomic from "write-file-atomic";
 import { assertClockValue, type ClockStorage, MAX_LAMPORT_CLOCK } from "../events/clock.js";
 import { toPythonJson } from "../events/py-json.js";
+import { projectRootOf, readSmallFile, replaceFile } from "./project-paths.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
+
+// A clock file holds one small number per node: a megabyte is thousands of nodes.
+const MAX_CLOCK_FILE_BYTES = 1 << 20;
 
 type ClockValues = Map<string, number>;
 
@@ -17,10 +19,16 @@ export const CLOCK_FILE = ".telemetry-clock.json";
 export class FileClockStorage implements ClockStorage {
   readonly filePath: string;
   readonly #warn: WarningSink;
+  readonly #root: string;
 
-  constructor(filePath: string, options: { readonly warn?: WarningSink } = {}) {
+  /** `root`: nothing outside it is read or written (default: the file's project). */
+  constructor(
+    filePath: string,
+    options: { readonly warn?: WarningSink; readonly root?: string } = {},
+  ) {
     this.filePath = filePath;
     this.#warn = options.warn ?? stderrWarningSink;
+    this.#root = options.root ?? projectRootOf(filePath);
   }
 
   async load(nodeId: string): Promise<number> {
@@ -31,9 +39,8 @@ export class FileClockStorage implements ClockStorage {
     assertClockValue(value);
     const values = await this.#read({ quiet: true });
     values.set(nodeId, value);
-    await writeFileAtomic(this.filePath, toPythonJson(Object.fromEntries(values)), {
-      fsync: false,
-    });
+    // Replaced by a rename: never written through a symlink, never in a folder outside.
+    await replaceFile(this.filePath, toPythonJson(Object.fromEntries(values)), this.#root);
   }
 
   /** The highest value of any node (0 when there are none). */
@@ -46,7 +53,12 @@ export class FileClockStorage implements ClockStorage {
   async #read(options: { readonly quiet?: boolean } = {}): Promise<ClockValues> {
     let problem: string;
     try {
-      const parsed = parseClockValues(await readFile(this.filePath, "utf8"));
+      const text = await readSmallFile(this.filePath, {
+        root: this.#root,
+        maxBytes: MAX_CLOCK_FILE_BYTES,
+      });
+      if (text === null) return new Map();
+      const parsed = parseClockValues(text);
       if (parsed?.outOfRange === 0) return parsed.values;
       if (parsed) {
         // One absurd value must not pin every later clock past what can be written: drop it.
@@ -55,7 +67,6 @@ export class FileClockStorage implements ClockStorage {
       }
       problem = "is not a valid clock file";
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
       // Clock values can be recovered from the log, so an unreadable file is no reason to stop.
       problem = `could not be read (${(e as Error).message})`;
     }

@@ -5,17 +5,20 @@ import { indexPathFor } from "./log-index.js";
 
 /**
  * Removes what a writer killed mid-write leaves beside a log: the temporary files of the clock
- * file and the index (`<name>.<number>`, as write-file-atomic names them, renamed into place on
- * success). Call it only under the log's lock, after taking over from a dead or stale holder:
+ * file and the index (`<name>.<12 hex digits>.tmp`, as `replaceFile` names them, or
+ * `<name>.<digits>` from versions that used write-file-atomic; renamed into place on success). Call it only under the log's lock, after taking over from a dead or stale holder:
  * every writer of those files holds the lock, so none of them is a live writer's.
  */
+const TEMP_SUFFIX = /^(?:[0-9a-f]{12}\.tmp|\d+)$/;
+
 export async function removeCrashLeftovers(logPath: string): Promise<void> {
   const dir = dirname(logPath);
   const sidecars = [CLOCK_FILE, basename(indexPathFor(logPath))];
   const names = await readdir(dir).catch(() => []);
   const leftovers = names.filter((name) =>
     sidecars.some(
-      (sidecar) => name.startsWith(`${sidecar}.`) && /^\d+$/.test(name.slice(sidecar.length + 1)),
+      (sidecar) =>
+        name.startsWith(`${sidecar}.`) && TEMP_SUFFIX.test(name.slice(sidecar.length + 1)),
     ),
   );
   await Promise.all(leftovers.map((name) => rm(join(dir, name), { force: true })));

@@ -122,7 +122,8 @@ function buildPayload(wpId: string, agent: string, role: Role, o: EmitOptions): 
     output_tokens: o.outputTokens ?? null,
     cost_usd: costUsd,
     duration_ms: Math.round(o.durationMs ?? 0),
-    success: o.success ?? true,
+    // An error message without an explicit outcome means the invocation failed.
+    success: o.success ?? o.error == null,
     error: o.error ?? null,
     exit_code: o.exitCode === undefined ? 0 : o.exitCode,
     // Extensions are written only when known, so older readers see the reference shape.

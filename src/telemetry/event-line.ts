@@ -7,6 +7,16 @@ import type { TelemetryWarning } from "./warnings.js";
  * store's full read and the report's fast scan, so that both skip and keep the same lines.
  */
 
+/**
+ * The longest line any reader takes (16 MiB, ~50,000 times a real event line). A longer line is
+ * skipped as malformed without being held, so a file with no newline costs linear time and
+ * bounded memory.
+ */
+export const MAX_LINE_BYTES = 16 << 20;
+
+/** Why a line over `MAX_LINE_BYTES` is skipped (the same words from every reader). */
+export const LINE_TOO_LONG: InvalidEvent = { error: "longer than the 16 MiB line limit" };
+
 /** A decoded line made ready to parse: a trailing CR (a Windows checkout) and a BOM on line 1 go. */
 export function cleanLine(text: string, lineNumber: number): string {
   let clean = text.endsWith("\r") ? text.slice(0, -1) : text;

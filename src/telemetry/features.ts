@@ -1,8 +1,8 @@
 import type { Dirent } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
-import picomatch from "picomatch";
 import { TelemetryError } from "./errors.js";
+import { compileGlob, MAX_GLOB_LENGTH } from "./feature-glob.js";
 import type { WarningSink } from "./warnings.js";
 
 /** A feature folder under `kitty-specs/`. */
@@ -15,9 +15,22 @@ export interface FeatureDir {
 export const FEATURES_FOLDER = "kitty-specs";
 
 /**
+ * What a feature folder made by `emit` may be called: spec-kitty's `NNN-kebab-case-name`, lower
+ * case, at most 100 characters. No path, space, control character, glob or leading `-`, and not
+ * a bare number (`001` beside `001-x` would make a second feature).
+ */
+export const FEATURE_SLUG_PATTERN = /^[0-9]{3}-[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const MAX_SLUG_LENGTH = 100;
+
+/** Whether `slug` is a feature folder name `emit` may create (see FEATURE_SLUG_PATTERN). */
+export function isFeatureSlug(slug: string): boolean {
+  return slug.length <= MAX_SLUG_LENGTH && FEATURE_SLUG_PATTERN.test(slug);
+}
+
+/**
  * A matcher for `--feature`: a folder name prefix or glob (`043`, `043-*` and `04*` all match
- * `043-telemetry-foundation`). Paths are refused so that a pattern never reaches outside
- * `kitty-specs/`.
+ * `043-telemetry-foundation`; `*`, `?` and `[...]` classes, see feature-glob.ts). Paths are
+ * refused so that a pattern never reaches outside `kitty-specs/`.
  */
 export function featureMatcher(pattern: string): (slug: string) => boolean {
   if (pattern === "" || /[/\\]/.test(pattern) || pattern === "." || pattern === "..") {
@@ -26,10 +39,14 @@ export function featureMatcher(pattern: string): (slug: string) => boolean {
       `--feature takes a feature folder name or glob under ${FEATURES_FOLDER}/ (e.g. 043 or 04*), not ${JSON.stringify(pattern)}`,
     );
   }
-  const options = { dot: false, nocase: false };
-  const exact = picomatch(pattern, options);
-  const prefix = picomatch(`${pattern}*`, options);
-  return (slug) => exact(slug) || prefix(slug);
+  if (pattern.length > MAX_GLOB_LENGTH) {
+    throw new TelemetryError(
+      "INVALID_FEATURE_PATTERN",
+      `--feature takes at most ${MAX_GLOB_LENGTH} characters; got ${pattern.length}`,
+    );
+  }
+  // A prefix is a glob with `*` after it; that also matches the name exactly.
+  return compileGlob(`${pattern}*`);
 }
 
 /**

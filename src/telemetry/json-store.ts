@@ -1,16 +1,17 @@
 import { writeSync } from "node:fs";
-import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { type FileHandle, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { monotonicFactory } from "ulid";
 import { compareEvents, type Event, isInvalid, serializeEvent } from "../events/event.js";
 import type { EventId } from "../events/event-id.js";
 import type { EventStore } from "../events/store.js";
 import { removeCrashLeftovers } from "./crash-leftovers.js";
-import { malformedLinesWarning, readEventLine } from "./event-line.js";
+import { LINE_TOO_LONG, malformedLinesWarning, readEventLine } from "./event-line.js";
 import { EXECUTION_FLOAT_KEYS } from "./execution-payload.js";
 import { withFileLock } from "./file-lock.js";
 import { readLogLines } from "./jsonl-reader.js";
 import { indexPathFor, LogIndex } from "./log-index.js";
+import { assertFolderInside, openForAppend, projectRootOf } from "./project-paths.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
 /** What one read of a log found. */
@@ -38,6 +39,8 @@ export interface LogHead {
 export interface SimpleJsonStoreOptions {
   /** Where warnings go (malformed lines are reported once per read of a file). */
   readonly warn?: WarningSink;
+  /** Nothing outside this folder is read or written; default: the log's project (see projectRootOf). */
+  readonly root?: string;
 }
 
 const NEWLINE = 0x0a;
@@ -54,10 +57,12 @@ export class SimpleJsonStore implements EventStore {
   readonly filePath: string;
   readonly #warn: WarningSink;
   readonly #indexPath: string;
+  readonly #root: string;
 
   constructor(filePath: string, options: SimpleJsonStoreOptions = {}) {
     this.filePath = filePath;
     this.#warn = options.warn ?? stderrWarningSink;
+    this.#root = options.root ?? projectRootOf(filePath);
     this.#indexPath = indexPathFor(filePath);
   }
 
@@ -126,10 +131,12 @@ export class SimpleJsonStore implements EventStore {
     build: (head: LogHead) => Promise<Event> | Event,
     afterWrite?: (event: Event) => Promise<void>,
   ): Promise<Event | null> {
+    // Checked before anything is made: the folder, and the lock beside the log.
+    await assertFolderInside(dirname(this.filePath), this.#root);
     await mkdir(dirname(this.filePath), { recursive: true });
     return withFileLock(this.filePath, async (lock) => {
       if (lock.tookOver) await removeCrashLeftovers(this.filePath);
-      const log = await open(this.filePath, "a+");
+      const log = await openForAppend(this.filePath, this.#root);
       try {
         const size = (await log.stat()).size;
         const index = await this.#currentIndex(log, size);
@@ -195,10 +202,10 @@ export class SimpleJsonStore implements EventStore {
     stats: LogReadStats,
     onCovered?: (endOffset: number) => void,
   ): AsyncGenerator<Event[]> {
-    for await (const batch of readLogLines(this.filePath, { start })) {
+    for await (const batch of readLogLines(this.filePath, { start, root: this.#root })) {
       const events: Event[] = [];
-      for (const { text, number } of batch.lines) {
-        const event = readEventLine(text);
+      for (const { text, number, tooLong } of batch.lines) {
+        const event = tooLong ? LINE_TOO_LONG : readEventLine(text);
         if (event === null) continue;
         stats.lines++;
         if (!isInvalid(event)) {

@@ -1,11 +1,13 @@
-import { open } from "node:fs/promises";
-import { cleanLine } from "./event-line.js";
+import { cleanLine, MAX_LINE_BYTES } from "./event-line.js";
+import { openForRead } from "./project-paths.js";
 
 /** One line of a log, without its line ending; `text` is null when the bytes are not UTF-8. */
 export interface LogLine {
   readonly text: string | null;
   /** 1-based line number in the file. */
   readonly number: number;
+  /** Longer than `MAX_LINE_BYTES`: skipped unread (`text` is then null). */
+  readonly tooLong?: boolean;
 }
 
 /** Consecutive lines read together, and the file offset just past them. */
@@ -51,7 +53,10 @@ function toLines(bytes: Uint8Array, firstNumber: number): LogLine[] {
 
 /**
  * Streams a JSONL file in batches of whole lines, reading fixed-size chunks (never the whole file
- * as one string). A missing file yields nothing. `start` must be 0 or a line start.
+ * as one string). A missing file yields nothing; a file outside the project or not a regular
+ * file throws an `UnsafeFileError`. A line longer than `MAX_LINE_BYTES` is passed on as
+ * `tooLong` without being held: memory stays bounded and time linear whatever the file holds.
+ * `start` must be 0 or a line start.
  */
 export async function* readLogLines(
   path: string,
@@ -59,39 +64,73 @@ export async function* readLogLines(
     readonly start?: number;
     readonly firstLineNumber?: number;
     readonly chunkSize?: number;
+    /** Nothing outside this folder is read; default: the file's project. */
+    readonly root?: string;
   } = {},
 ): AsyncGenerator<LogLineBatch> {
-  const chunkSize = options.chunkSize ?? 1 << 20;
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, "r");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw e;
-  }
+  // Every line within one chunk is then short enough; only a carried line needs the check.
+  const chunkSize = Math.min(options.chunkSize ?? 1 << 20, MAX_LINE_BYTES);
+  const handle = await openForRead(path, options.root);
+  if (handle === null) return;
   try {
     const buffer = Buffer.allocUnsafe(chunkSize);
     let position = options.start ?? 0;
     let lineNumber = options.firstLineNumber ?? 1;
-    let carry: Buffer | null = null;
+    // The start of a line that has no `\n` yet, kept as chunks (joined once, when it ends), or
+    // dropped when it grows past the limit.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let tooLong = false;
+    const finishPending = (tail: Uint8Array): LogLine => {
+      const number = lineNumber++;
+      const length = pendingBytes + tail.length;
+      const line =
+        tooLong || length > MAX_LINE_BYTES
+          ? { text: null, number, tooLong: true }
+          : (toLines(Buffer.concat([...pending, tail], length), number)[0] as LogLine);
+      pending = [];
+      pendingBytes = 0;
+      tooLong = false;
+      return line;
+    };
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, chunkSize, position);
       if (bytesRead === 0) break;
       position += bytesRead;
       const fresh = buffer.subarray(0, bytesRead);
-      const data: Buffer = carry ? Buffer.concat([carry, fresh]) : fresh;
-      const lastNewline = data.lastIndexOf(NEWLINE);
-      if (lastNewline === -1) {
-        carry = Buffer.from(data);
+      const firstNewline = fresh.indexOf(NEWLINE);
+      if (firstNewline === -1) {
+        if (!tooLong && pendingBytes + bytesRead <= MAX_LINE_BYTES) {
+          pending.push(Buffer.from(fresh));
+          pendingBytes += bytesRead;
+        } else {
+          pending = [];
+          pendingBytes = 0;
+          tooLong = true;
+        }
         continue;
       }
-      carry = lastNewline + 1 < data.length ? Buffer.from(data.subarray(lastNewline + 1)) : null;
-      const lines = toLines(data.subarray(0, lastNewline), lineNumber);
-      lineNumber += lines.length;
-      yield { lines, endOffset: position - (carry?.length ?? 0), terminated: true };
+      const lastNewline = fresh.lastIndexOf(NEWLINE);
+      const pendingLine = tooLong || pendingBytes > 0;
+      const lines: LogLine[] = [];
+      let from = 0;
+      if (pendingLine) {
+        lines.push(finishPending(fresh.subarray(0, firstNewline)));
+        from = firstNewline + 1;
+      }
+      if (from <= lastNewline) {
+        const whole = toLines(fresh.subarray(from, lastNewline), lineNumber);
+        lineNumber += whole.length;
+        for (const line of whole) lines.push(line);
+      }
+      if (lastNewline + 1 < bytesRead) {
+        pending = [Buffer.from(fresh.subarray(lastNewline + 1))];
+        pendingBytes = bytesRead - lastNewline - 1;
+      }
+      yield { lines, endOffset: position - pendingBytes, terminated: true };
     }
-    if (carry) {
-      yield { lines: toLines(carry, lineNumber), endOffset: position, terminated: false };
+    if (pendingBytes > 0 || tooLong) {
+      yield { lines: [finishPending(new Uint8Array(0))], endOffset: position, terminated: false };
     }
   } finally {
     await handle.close();

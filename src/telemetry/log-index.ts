@@ -1,9 +1,8 @@
 import type { FileHandle } from "node:fs/promises";
-import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import writeFileAtomic from "write-file-atomic";
 import type { Event } from "../events/event.js";
 import { type EventId, isUlid } from "../events/event-id.js";
+import { readSmallFile, replaceFile } from "./project-paths.js";
 
 /**
  * A small summary of a log kept beside it, so that a fresh process can append without scanning
@@ -51,7 +50,7 @@ export class LogIndex {
   static async load(indexPath: string, log: FileHandle, logSize: number): Promise<LogIndex | null> {
     let data: unknown;
     try {
-      data = JSON.parse(await readFile(indexPath, "utf8"));
+      data = JSON.parse((await readSmallFile(indexPath, { maxBytes: 1 << 20 })) ?? "");
     } catch {
       return null;
     }
@@ -76,9 +75,7 @@ export class LogIndex {
       ulids_from: this.#ulidsFrom,
       ulids: this.#ulids,
     };
-    await writeFileAtomic(indexPath, `${JSON.stringify(body)}\n`, { fsync: false }).catch(
-      () => undefined,
-    );
+    await replaceFile(indexPath, `${JSON.stringify(body)}\n`).catch(() => undefined);
   }
 
   static #fromJson(data: unknown): LogIndex | null {

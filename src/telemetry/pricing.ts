@@ -5,6 +5,7 @@ import { type Static, Type } from "typebox";
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { CodedError } from "../events/errors.js";
 import { lazyCompile } from "../events/lazy-compile.js";
+import { readSmallFile } from "./project-paths.js";
 import { stderrWarningSink, type TelemetryWarning, type WarningSink } from "./warnings.js";
 
 /** Integer pico-dollars (1e-12 USD) per token: exact for every published rate. */
@@ -311,7 +312,9 @@ export function parsePricingTable(
   warn: WarningSink,
 ): ParsedPricingTable | undefined {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  // yaml's own duplicate-key check compares every key with every other (a 1 MiB file took
+  // seconds); firstDuplicateKey below does the same job in one pass.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
   const report = (place: Place | undefined, problem: string): void => {
     const where = place ? `${file}:${place.line}:${place.column}` : file;
     const warning: TelemetryWarning = {
@@ -330,6 +333,12 @@ export function parsePricingTable(
       pos ? { line: pos.line, column: pos.col } : undefined,
       `${firstLine(syntax.message)}; ignoring this pricing file`,
     );
+    return undefined;
+  }
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate !== undefined) {
+    const { line, col } = lines.linePos(duplicate);
+    report({ line, column: col }, "Map keys must be unique; ignoring this pricing file");
     return undefined;
   }
   let data: unknown;
@@ -357,9 +366,15 @@ export function parsePricingTable(
   }
 
   const entries: PricingEntry[] = [];
+  // Each skipped model is named up to a point; a file with thousands of bad entries is one more
+  // line, not thousands (and finding each one's place would take quadratic time).
+  let skipped = 0;
+  const reportEntry = (path: readonly string[], atKey: boolean, problem: string): void => {
+    if (++skipped <= MAX_ENTRY_WARNINGS) report(placeOf(doc, lines, path, atKey), problem);
+  };
   for (const [id, value] of Object.entries(data.models)) {
     if (id.trim() === "") {
-      report(placeOf(doc, lines, ["models", id], true), "a model id is empty; skipping it");
+      reportEntry(["models", id], true, "a model id is empty; skipping it");
       continue;
     }
     if (!EntryShape.Check(value)) {
@@ -367,8 +382,9 @@ export function parsePricingTable(
       const problem = first
         ? describe(first, ["models", id])
         : { text: "invalid", path: ["models", id], atKey: false };
-      report(
-        placeOf(doc, lines, problem.path, problem.atKey),
+      reportEntry(
+        problem.path,
+        problem.atKey,
         `model "${id}": ${problem.text}; skipping this model`,
       );
       continue;
@@ -380,7 +396,31 @@ export function parsePricingTable(
       tiers: (value.tiers ?? []).map((t) => ({ aboveTokens: t.above_tokens, rates: toRates(t) })),
     });
   }
+  if (skipped > MAX_ENTRY_WARNINGS) {
+    report(undefined, `${skipped - MAX_ENTRY_WARNINGS} more invalid models skipped`);
+  }
   return new RateTable(data.effective, data.inherit ?? true, entries);
+}
+
+const MAX_ENTRY_WARNINGS = 10;
+
+/** Where the first key repeated within one mapping starts, anywhere in the document. */
+function firstDuplicateKey(doc: Document): number | undefined {
+  const pending: unknown[] = [doc.contents];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) return (pair.key as { range?: [number, number, number] }).range?.[0];
+        seen.add(key);
+        pending.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) pending.push(item);
+    }
+  }
+  return undefined;
 }
 
 /** An unexpected failure: the pricing table shipped with the package is missing or broken. */
@@ -407,13 +447,20 @@ async function loadShipped(): Promise<ParsedPricingTable> {
   return table;
 }
 
-async function readOverride(path: string, warn: WarningSink): Promise<string | undefined> {
+/** The largest override read: a real one is a few kilobytes, and every report parses it. */
+export const MAX_PRICING_FILE_BYTES = 1 << 20;
+
+async function readOverride(
+  path: string,
+  repoRoot: string,
+  warn: WarningSink,
+): Promise<string | undefined> {
   try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
     // No override (or no .kittify folder at all) is the normal case.
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    return (
+      (await readSmallFile(path, { root: repoRoot, maxBytes: MAX_PRICING_FILE_BYTES })) ?? undefined
+    );
+  } catch (e) {
     warn({
       code: "PRICING_FILE_INVALID",
       file: path,
@@ -436,7 +483,7 @@ export async function loadPricingTable(
   if (repoRoot === undefined) return base;
   const warn = options.warn ?? stderrWarningSink;
   const path = join(repoRoot, PRICING_OVERRIDE_PATH);
-  const text = await readOverride(path, warn);
+  const text = await readOverride(path, repoRoot, warn);
   const override = text === undefined ? undefined : parsePricingTable(text, path, warn);
   return override ? overlay(base, override) : base;
 }

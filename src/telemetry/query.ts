@@ -5,6 +5,7 @@ import { EVENT_LOG_FILE } from "./emit.js";
 import { TelemetryError } from "./errors.js";
 import { listFeatureDirs } from "./features.js";
 import { SimpleJsonStore } from "./json-store.js";
+import { UnsafeFileError } from "./project-paths.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
 /**
@@ -129,7 +130,9 @@ async function* streamLog(
   } catch (e) {
     // One unreadable log (a directory, no permission) must not hide every other feature's costs.
     const reason =
-      (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+      e instanceof UnsafeFileError
+        ? e.message
+        : ((e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)));
     warn({ code: "LOG_UNREADABLE", file: logPath, message: `${logPath}: not read (${reason})` });
   }
 }

@@ -11,6 +11,7 @@ import {
 import { EVENT_LOG_FILE } from "./emit.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
+import { assertFolderInside } from "./project-paths.js";
 import {
   type EventFilter,
   type ParsedFilter,
@@ -100,7 +101,7 @@ export async function costReport(
     {
       warn: scope.warn,
       window,
-      cacheDir: options.cache === false ? null : join(scope.repoRoot, CACHE_DIR),
+      cacheDir: options.cache === false ? null : await cacheDirOf(scope.repoRoot, scope.warn),
       threads: options.threads,
       minRangeBytes: options.minRangeBytes,
       onProgress: options.onProgress,
@@ -115,6 +116,23 @@ export async function costReport(
 
 /** Where reports keep their cache, relative to the project root (safe to delete, never commit). */
 export const CACHE_DIR = join(".kittify", "cache");
+
+/** The project's cache folder, or null (one warning) when it leads outside the project. */
+async function cacheDirOf(repoRoot: string, warn: WarningSink): Promise<string | null> {
+  const dir = join(repoRoot, CACHE_DIR);
+  try {
+    await assertFolderInside(dir, repoRoot);
+    return dir;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    warn({
+      code: "CACHE_OUTSIDE_PROJECT",
+      file: dir,
+      message: `${message}; reading without the cache`,
+    });
+    return null;
+  }
+}
 
 /** The field conditions of a filter, on usage rows (time is applied while reading). */
 function compileRowFilter(filter: ParsedFilter): (row: UsageRowKey) => boolean {

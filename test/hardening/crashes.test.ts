@@ -103,7 +103,7 @@ describe("one absurd clock value does not stop a feature's recording", () => {
 
 const strays = async (dir: string) =>
   (await readdir(dir)).filter((n) => !EXPECTED.includes(n)).sort();
-const isTemp = (name: string | null) => name !== null && /\.\d+$/.test(name);
+const isTemp = (name: string | null) => name !== null && /\.(?:[0-9a-f]{12}\.tmp|\d+)$/.test(name);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Kills `pid` with SIGKILL a random moment after the log's first line. */

@@ -161,7 +161,7 @@ describe("project queries on unusual projects", () => {
       warnings: [
         expect.objectContaining({
           code: "LOG_UNREADABLE",
-          message: expect.stringContaining("EISDIR"),
+          message: expect.stringContaining("is a directory"),
         }),
       ],
     });

@@ -1,5 +1,6 @@
-import { type FileHandle, open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { malformedLinesWarning } from "../event-line.js";
+import { openForRead, UnsafeFileError } from "../project-paths.js";
 import type { WarningSink } from "../warnings.js";
 import { type IdKey, type IdMemory, IdSet, LayeredIdSet, mayHold } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
@@ -83,31 +84,26 @@ async function openLog(
   cacheDir: string | null,
   warn: WarningSink,
 ): Promise<OpenLog | null> {
-  let handle: FileHandle;
+  let handle: FileHandle | null;
   try {
-    handle = await open(path, "r");
+    // Only a regular file inside the project: a FIFO, a device or a symlink out is refused.
+    handle = await openForRead(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     unreadable(path, e, warn);
     return null;
   }
+  if (handle === null) return null;
   const stat = await handle.stat({ bigint: true });
-  if (!stat.isFile()) {
-    await handle.close();
-    unreadable(
-      path,
-      Object.assign(new Error("not a file"), { code: stat.isDirectory() ? "EISDIR" : "EINVAL" }),
-      warn,
-    );
-    return null;
-  }
   const log = { path, handle, stat };
   return { ...log, cached: cacheDir === null ? null : await loadCachedLog(cacheDir, log) };
 }
 
 // One unreadable log (a directory, no permission) must not hide every other feature's costs.
 function unreadable(path: string, e: unknown, warn: WarningSink): void {
-  const reason = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+  const reason =
+    e instanceof UnsafeFileError
+      ? e.message
+      : ((e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)));
   warn({ code: "LOG_UNREADABLE", file: path, message: `${path}: not read (${reason})` });
 }
 

@@ -1,6 +1,7 @@
 import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { READ_FLAGS } from "../project-paths.js";
 import { IdSet, type IdSetData } from "./id-set.js";
 import { LogTally, type LogTallyJson } from "./log-tally.js";
 import { type RangeOptions, scanRange, type TimeWindow } from "./scan-range.js";
@@ -123,7 +124,7 @@ async function splitFile(
 ): Promise<RangeJob[]> {
   const starts = [job.start];
   if (job.end - job.start > target * 1.5) {
-    const file = await open(job.path, "r");
+    const file = await open(job.path, READ_FLAGS);
     try {
       const probe = Buffer.allocUnsafe(64 << 10);
       for (let nominal = job.start + target; nominal < job.end - target / 2; nominal += target) {

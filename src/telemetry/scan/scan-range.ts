@@ -1,6 +1,7 @@
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { isInvalid } from "../../events/event.js";
-import { cleanLine, readEventLine } from "../event-line.js";
+import { cleanLine, LINE_TOO_LONG, MAX_LINE_BYTES, readEventLine } from "../event-line.js";
+import { READ_FLAGS } from "../project-paths.js";
 import { EventFields } from "./event-fields.js";
 import type { IdMemory } from "./id-set.js";
 import { scanLineTo } from "./line-scanner.js";
@@ -82,7 +83,9 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
       tally.rows.add(fields);
   };
 
-  const file = await open(path, "r");
+  // The caller checked the file (a regular file inside the project); these flags keep a swap
+  // for a symlink or a FIFO from hanging or leading out.
+  const file = await open(path, READ_FLAGS);
   // Two buffers: the next chunk is read into one while the other is scanned, so the thread
   // does not wait for the disk between chunks. Each keeps `head` bytes free before its data,
   // where the partial last line of the previous chunk is copied.
@@ -133,6 +136,23 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
       }
       const carried = available - from;
       const carriedAt = base + from;
+      if (carried > MAX_LINE_BYTES) {
+        // Too long to be an event: skipped without being held, like every reader skips it.
+        await reading;
+        const lineEnd = await findLineEnd(file, position);
+        const readTo = lineEnd === -1 ? (await file.stat()).size : lineEnd + 1;
+        if (readTo > position) options.onBytes?.(readTo - position);
+        if (lineEnd === -1 && options.unterminated === "leave") return { tally, end: carriedAt };
+        tally.lines++;
+        tally.skipped++;
+        tally.firstSkipped ??= { line: tally.lines, reason: LINE_TOO_LONG.error };
+        if (lineEnd === -1) return { tally, end: readTo };
+        position = readTo;
+        dataStart = head;
+        base = position - head;
+        reading = file.read(buffer, head, CHUNK, position);
+        continue;
+      }
       if (carried > head) {
         // A line longer than the room for it: wait for the chunk being read, and go on with
         // bigger buffers that have room for the line before it.
@@ -159,4 +179,16 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
 }
 
 const HEAD_ROOM = 64 << 10;
+
+/** The offset of the first `\n` at or after `from`, or -1 at the end of the file. */
+async function findLineEnd(file: FileHandle, from: number): Promise<number> {
+  const probe = Buffer.allocUnsafe(CHUNK);
+  for (let at = from; ; ) {
+    const { bytesRead } = await file.read(probe, 0, CHUNK, at);
+    if (bytesRead === 0) return -1;
+    const newline = probe.subarray(0, bytesRead).indexOf(NEWLINE);
+    if (newline !== -1) return at + newline;
+    at += bytesRead;
+  }
+}
 const NOTHING_READ = Promise.resolve({ bytesRead: 0 });

@@ -12,6 +12,7 @@ import {
 } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
+import { CREATE_NEW_FLAGS, READ_FLAGS } from "../project-paths.js";
 import { IdSet, type IdSetData, joinSummaries, SLOT_WORDS } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
 
@@ -86,7 +87,9 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
   const key = entryKey(log.path);
   let header: Header;
   try {
-    header = JSON.parse(await readFile(join(cacheDir, `${key}.json`), "utf8")) as Header;
+    header = JSON.parse(
+      await readFile(join(cacheDir, `${key}.json`), { encoding: "utf8", flag: READ_FLAGS }),
+    ) as Header;
   } catch {
     return null;
   }
@@ -138,7 +141,7 @@ async function readSegment(cacheDir: string, segment: Segment): Promise<IdSet | 
   const length = (runWords + segment.slots * SLOT_WORDS) * 4;
   const bytes = new Uint8Array(length + 1);
   try {
-    const handle = await open(join(cacheDir, segment.file), "r");
+    const handle = await open(join(cacheDir, segment.file), READ_FLAGS);
     try {
       if ((await readUpTo(handle, bytes)) !== length) return null;
     } finally {
@@ -239,7 +242,7 @@ export async function saveCachedLog(
       segments,
     };
     const temp = join(cacheDir, `${key}.json.${randomBytes(4).toString("hex")}.tmp`);
-    await writeFile(temp, JSON.stringify(header));
+    await writeFile(temp, JSON.stringify(header), { flag: CREATE_NEW_FLAGS });
     await rename(temp, join(cacheDir, `${key}.json`));
     if (replaces) await removeUnlisted(cacheDir, key, segments);
   } catch {
@@ -259,7 +262,7 @@ async function writeSegment(cacheDir: string, key: string, set: IdSet): Promise<
   // Views, no copies: a million ids are ~20 MB.
   const parts = [run, slots].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
   const file = `${key}.${randomBytes(4).toString("hex")}.ids`;
-  const handle = await open(join(cacheDir, file), "w");
+  const handle = await open(join(cacheDir, file), CREATE_NEW_FLAGS);
   try {
     for (const part of parts) await handle.write(part);
   } finally {
