@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import type { InvocationResult } from "../../src/orchestrator/agents/contract.js";
 import { eventCost } from "../../src/telemetry/cost.js";
@@ -76,4 +76,27 @@ export async function estimatedUsd(result: InvocationResult): Promise<number> {
   if (kind !== "estimated") throw new Error(`the event's cost is ${kind}, not estimated`);
   // Unrounded: a Haiku share can be a fraction of a micro-dollar.
   return Number(cost) / 1e12;
+}
+
+/**
+ * Codex against the local server at `url`: a provider of our own in `$CODEX_HOME/config.toml`,
+ * so that the command line stays the one our invoker builds.
+ */
+export async function codexEnv(home: string, url: string) {
+  const codexHome = join(home, ".codex");
+  await mkdir(codexHome, { recursive: true });
+  const config = [
+    'model_provider = "e2e"',
+    "[model_providers.e2e]",
+    'name = "e2e"',
+    `base_url = "${url}/v1"`,
+    'wire_api = "responses"',
+    'env_key = "E2E_MODEL_KEY"',
+    // One request per failure: the scripted errors are not worth waiting for retries.
+    "request_max_retries = 0",
+    "stream_max_retries = 0",
+    "",
+  ].join("\n");
+  await writeFile(join(codexHome, "config.toml"), config);
+  return agentEnv(home, { CODEX_HOME: codexHome, E2E_MODEL_KEY: "e2e-test-key" });
 }
