@@ -4,13 +4,20 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createInvoker } from "../../src/orchestrator/agents/registry.js";
 import { runProcess } from "../../src/orchestrator/executor.js";
 import type { Role } from "../../src/telemetry/execution-payload.js";
-import type { ScriptUsage } from "../support/model-server/script.js";
 import {
   type ModelServer,
   type ScriptedTurn,
   startModelServer,
 } from "../support/model-server/server.js";
-import { agentSandbox, claudeEnv, estimatedUsd, realAgent } from "../support/real-agents.js";
+import {
+  agentSandbox,
+  claudeEnv,
+  estimatedUsd,
+  HAIKU,
+  realAgent,
+  SONNET,
+  usd,
+} from "../support/real-agents.js";
 
 const claude = realAgent("claude");
 const MAIN = "claude-sonnet-4-5";
@@ -47,21 +54,6 @@ function resultLine(stdout: string): Record<string, unknown> | undefined {
   const lines = stdout.split("\n").filter((l) => l.startsWith('{"type":"result"'));
   const last = lines.at(-1);
   return last === undefined ? undefined : (JSON.parse(last) as Record<string, unknown>);
-}
-
-/** Published prices per million tokens: writes 1.25x input for 5 minutes, 2x for an hour. */
-const SONNET = { input: 3, output: 15, cacheRead: 0.3, write5m: 3.75, write1h: 6 };
-const HAIKU = { input: 1, output: 5, cacheRead: 0.1, write5m: 1.25, write1h: 2 };
-
-/** What a turn's scripted usage costs at `prices`, by hand. */
-function usd(u: ScriptUsage, prices: typeof SONNET): number {
-  const micro =
-    u.input * prices.input +
-    (u.cacheRead ?? 0) * prices.cacheRead +
-    (u.cacheWrite5m ?? 0) * prices.write5m +
-    (u.cacheWrite1h ?? 0) * prices.write1h +
-    u.output * prices.output;
-  return micro / 1e6;
 }
 
 const WRITE_TURN_USAGE = {
@@ -230,6 +222,20 @@ describe.skipIf("missing" in claude)(
         outputTokens: 1,
       });
     });
+
+    // Containers and CI often run as root: the implementer's command line then fails at once.
+    it.runIf(process.getuid?.() === 0)(
+      "as root, refuses our implementer's bypassPermissions unless IS_SANDBOX=1 (exit 1, no request)",
+      async () => {
+        const run = await runClaude([{ kind: "text", text: "unused" }], {
+          env: { IS_SANDBOX: "" },
+        });
+        expect(run.out.exitCode).toBe(1);
+        expect(run.out.stderr).toContain("cannot be used with root/sudo privileges");
+        expect(run.server.modelRequests()).toEqual([]);
+        expect(run.result.success).toBe(false);
+      },
+    );
 
     it("runs the reviewer in plan mode and returns its verdict text", async () => {
       const run = await runClaude([{ kind: "text", text: "APPROVED: looks good" }], {

@@ -5,6 +5,7 @@ import type { InvocationResult } from "../../src/orchestrator/agents/contract.js
 import { eventCost } from "../../src/telemetry/cost.js";
 import { emitExecutionEvent } from "../../src/telemetry/emit.js";
 import { loadPricingTable } from "../../src/telemetry/pricing.js";
+import type { ScriptUsage } from "./model-server/script.js";
 import { tempDir } from "./temp-project.js";
 
 /** Where `npm ci` (the root's `prepare`) installs the pinned agent CLIs: test/e2e-agents. */
@@ -99,4 +100,19 @@ export async function codexEnv(home: string, url: string) {
   ].join("\n");
   await writeFile(join(codexHome, "config.toml"), config);
   return agentEnv(home, { CODEX_HOME: codexHome, E2E_MODEL_KEY: "e2e-test-key" });
+}
+
+/** Published prices per million tokens: cache writes 1.25x input for 5 minutes, 2x for an hour. */
+export const SONNET = { input: 3, output: 15, cacheRead: 0.3, write5m: 3.75, write1h: 6 };
+export const HAIKU = { input: 1, output: 5, cacheRead: 0.1, write5m: 1.25, write1h: 2 };
+
+/** What scripted usage costs at `prices`, by hand. */
+export function usd(u: ScriptUsage, prices: typeof SONNET): number {
+  const micro =
+    u.input * prices.input +
+    (u.cacheRead ?? 0) * prices.cacheRead +
+    (u.cacheWrite5m ?? 0) * prices.write5m +
+    (u.cacheWrite1h ?? 0) * prices.write1h +
+    u.output * prices.output;
+  return micro / 1e6;
 }
