@@ -221,6 +221,11 @@ describe.skipIf("missing" in claude)(
         cacheWriteTokens: 5000,
         outputTokens: 1,
       });
+      // Billed for that turn: usd(WRITE_TURN_USAGE, SONNET) = 0.035775; estimated: 0.028365.
+      expect(await estimatedUsd(run.result)).toBeCloseTo(
+        usd({ ...WRITE_TURN_USAGE, cacheWrite5m: 5000, cacheWrite1h: 0, output: 1 }, SONNET),
+        12,
+      );
     });
 
     // Containers and CI often run as root: the implementer's command line then fails at once.
