@@ -1,0 +1,50 @@
+// Installs the real agent CLIs the end-to-end tests run (test/e2e-agents, pinned by its own
+// lockfile), from the root's `prepare`, so `npm ci && npm test` on a clean clone needs no other
+// step. Skipped in well under a second when the pinned versions are already there.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+const dir = join(import.meta.dirname, "..", "test", "e2e-agents");
+const say = (line) => process.stderr.write(`e2e agents: ${line}\n`);
+
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether every pinned CLI is installed at its pinned version, its executable in place. */
+function upToDate() {
+  const manifest = readJson(join(dir, "package.json"));
+  return Object.entries(manifest?.dependencies ?? {}).every(([name, version]) => {
+    const installed = readJson(join(dir, "node_modules", name, "package.json"));
+    const bins = Object.keys(installed?.bin ?? {});
+    return (
+      installed?.version === version &&
+      bins.length > 0 &&
+      bins.every((bin) => existsSync(join(dir, "node_modules", ".bin", bin)))
+    );
+  });
+}
+
+if (process.env.SPEC_KITTY_SKIP_E2E_AGENTS === "1") {
+  say("SPEC_KITTY_SKIP_E2E_AGENTS=1: not installed; the end-to-end tests will be skipped");
+} else if (!existsSync(join(dir, "package-lock.json"))) {
+  // Installed as a package (no test folder): nothing to do.
+} else if (upToDate()) {
+  say("already installed");
+} else {
+  say("installing the pinned agent CLIs into test/e2e-agents (about 650 MB) ...");
+  const npm = process.env.npm_execpath;
+  const args = ["ci", "--prefix", dir, "--no-audit", "--no-fund"];
+  const run =
+    npm === undefined
+      ? spawnSync("npm", args, { stdio: "inherit" })
+      : spawnSync(process.execPath, [npm, ...args], { stdio: "inherit", cwd: dirname(dir) });
+  // Not fatal: the library builds without them; their tests then say they are skipped and why.
+  if (run.status !== 0)
+    say(`npm ci failed (${run.status ?? run.signal}); e2e tests will be skipped`);
+}
