@@ -44,7 +44,10 @@ if (process.env.SPEC_KITTY_SKIP_E2E_AGENTS === "1") {
     npm === undefined
       ? spawnSync("npm", args, { stdio: "inherit" })
       : spawnSync(process.execPath, [npm, ...args], { stdio: "inherit", cwd: dirname(dir) });
-  // Not fatal: the library builds without them; their tests then say they are skipped and why.
-  if (run.status !== 0)
+  if (run.status !== 0) {
+    // On a developer's machine the library still builds, and the e2e tests say they are skipped
+    // and why; in CI a missing CLI would hide what those tests prove, so it fails.
     say(`npm ci failed (${run.status ?? run.signal}); e2e tests will be skipped`);
+    if (process.env.CI) process.exit(1);
+  }
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createInvoker } from "../../src/orchestrator/agents/registry.js";
+import { createInvoker } from "../../src/agents/registry.js";
 import { runProcess } from "../../src/orchestrator/executor.js";
 import {
   type ModelServer,

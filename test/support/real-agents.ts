@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
-import type { InvocationResult } from "../../src/orchestrator/agents/contract.js";
+import type { InvocationResult } from "../../src/agents/contract.js";
 import { eventCost } from "../../src/telemetry/cost.js";
 import { emitExecutionEvent } from "../../src/telemetry/emit.js";
 import { loadPricingTable } from "../../src/telemetry/pricing.js";
