@@ -31,8 +31,10 @@ export interface InvocationResult {
    */
   readonly untrustedCostUsd: number | null;
   /**
-   * Each model's share when the agent says which model spent what (a helper model, a router):
-   * the totals above are their sums. Empty when the agent reports one model only.
+   * Each model's share when the agent says which model spent what (a helper model, a router),
+   * and the one model of a single-model run whose usage has more to say than the totals (its
+   * 1-hour cache writes, its requests): the token totals above are their sums. Empty when the
+   * agent names no model or reports no usage.
    */
   readonly models: readonly ModelUsage[];
   readonly sessionId: string | null;
