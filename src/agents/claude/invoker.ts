@@ -23,7 +23,7 @@ const ApiUsage = Type.Object({
   output_tokens_details: Type.Optional(Type.Object({ thinking_tokens: Type.Optional(Count) })),
 });
 
-const ModelUsage = Type.Object({
+const ModelUsageEntry = Type.Object({
   inputTokens: Type.Optional(Count),
   outputTokens: Type.Optional(Count),
   cacheReadInputTokens: Type.Optional(Count),
@@ -41,7 +41,7 @@ const ResultSchema = Type.Object({
   total_cost_usd: Type.Optional(Usd),
   cost_usd: Type.Optional(Usd),
   usage: Type.Optional(ApiUsage),
-  modelUsage: Type.Optional(Type.Record(Type.String(), ModelUsage)),
+  modelUsage: Type.Optional(Type.Record(Type.String(), ModelUsageEntry)),
   api_error_status: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   errors: Type.Optional(Type.Array(Type.Unknown())),
 });
