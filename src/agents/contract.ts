@@ -57,13 +57,17 @@ export interface AgentInvoker {
   readonly usesStdin: boolean;
   isInstalled(): Promise<boolean>;
   buildCommand(prompt: string, workingDir: string, role: Role): AgentCommand;
-  /** Never throws: garbage, empty or truncated output gives a failed or usage-less result. */
+  /**
+   * Never rejects: garbage, empty or truncated output gives a failed or usage-less result.
+   * Async because some agents print less than they write: Codex's model and Copilot's tokens are
+   * read from the run's own files under the agent's home (from `InvokerOptions.env`).
+   */
   parseOutput(
     stdout: string,
     stderr: string,
     exitCode: number | null,
     durationSeconds: number,
-  ): InvocationResult;
+  ): Promise<InvocationResult>;
 }
 
 /** How an invoker is set up: the model to ask for, and where to look for the executable. */
