@@ -410,7 +410,7 @@ const TABLE: readonly [Parser, string, number, "stdout" | "stderr", Expected][] 
     },
   ],
   // Gemini: prompt includes cached; tool prompt is input; thoughts are output; summed over
-  // models; the main model by role, else the most candidates. No cost, no cache writes.
+  // models; the main model by role, else the most candidates. No cost.
   [
     "gemini",
     "gemini/json-two-models.v0.11.0.json",
@@ -419,7 +419,7 @@ const TABLE: readonly [Parser, string, number, "stdout" | "stderr", Expected][] 
     {
       success: true,
       model: "gemini-2.5-pro",
-      tokens: [15526 + 3814 + 43, 0, 0, 20 + 113 + 7 + 45, 113 + 45],
+      tokens: [15526 + 3814 + 43, 0, N, 20 + 113 + 7 + 45, 113 + 45],
       costUsd: N,
       error: N,
       sessionId: N,
@@ -433,7 +433,7 @@ const TABLE: readonly [Parser, string, number, "stdout" | "stderr", Expected][] 
     {
       success: true,
       model: "gemini-2.5-pro",
-      tokens: [24939 - 21263 + 8965 + 28, 21263, 0, 20 + 154 + 10 + 30, 154 + 30],
+      tokens: [24939 - 21263 + 8965 + 28, 21263, N, 20 + 154 + 10 + 30, 154 + 30],
       costUsd: N,
       error: N,
       sessionId: N,
@@ -447,7 +447,7 @@ const TABLE: readonly [Parser, string, number, "stdout" | "stderr", Expected][] 
     {
       success: true,
       model: "gemini-3-flash-preview",
-      tokens: [4577 + 9655, 0, 0, 29 + 146 + 9, 146],
+      tokens: [4577 + 9655, 0, N, 29 + 146 + 9, 146],
       costUsd: N,
       error: N,
       sessionId: "f2510f7a-b06d-4f13-a2dc-b073db5703b6",

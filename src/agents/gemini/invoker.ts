@@ -136,7 +136,13 @@ export const parseGeminiOutput: OutputParser = (run) => {
       : typeof output.response === "string"
         ? []
         : ["the output has no Gemini result"],
-    usage: { ...totalsOf(perModel), models: perModel, model: main?.[0] ?? requestedModel },
+    usage: {
+      ...totalsOf(perModel),
+      // Gemini bills no cache writes: left unrecorded, as it always was.
+      cacheWriteTokens: null,
+      models: perModel,
+      model: main?.[0] ?? requestedModel,
+    },
     sessionId: output.session_id,
     responseText: output.response,
   });
