@@ -31,8 +31,10 @@ export interface InvocationResult {
    */
   readonly untrustedCostUsd: number | null;
   /**
-   * Each model's share when the agent says which model spent what (a helper model, a router):
-   * the totals above are their sums. Empty when the agent reports one model only.
+   * Each model's share when the agent says which model spent what (a helper model, a router),
+   * and the one model of a single-model run whose usage has more to say than the totals (its
+   * 1-hour cache writes, its requests): the token totals above are their sums. Empty when the
+   * agent names no model or reports no usage.
    */
   readonly models: readonly ModelUsage[];
   readonly sessionId: string | null;
@@ -55,13 +57,17 @@ export interface AgentInvoker {
   readonly usesStdin: boolean;
   isInstalled(): Promise<boolean>;
   buildCommand(prompt: string, workingDir: string, role: Role): AgentCommand;
-  /** Never throws: garbage, empty or truncated output gives a failed or usage-less result. */
+  /**
+   * Never rejects: garbage, empty or truncated output gives a failed or usage-less result.
+   * Async because some agents print less than they write: Codex's model and Copilot's tokens are
+   * read from the run's own files under the agent's home (from `InvokerOptions.env`).
+   */
   parseOutput(
     stdout: string,
     stderr: string,
     exitCode: number | null,
     durationSeconds: number,
-  ): InvocationResult;
+  ): Promise<InvocationResult>;
 }
 
 /** How an invoker is set up: the model to ask for, and where to look for the executable. */

@@ -5,6 +5,15 @@ import { type AgentRun, agentRun, isOnPath } from "./output-records.js";
 /** Reads one agent's run; never throws. */
 export type OutputParser = (run: AgentRun) => InvocationResult;
 
+/** The environment the agent ran with: where its home and its own files are. */
+export type AgentEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Completes a parsed result from what the run wrote to disk beside its output; may reject,
+ * the parsed result is then kept as it is.
+ */
+export type RunFilesReader = (result: InvocationResult, env: AgentEnv) => Promise<InvocationResult>;
+
 /** What sets one agent CLI apart: its executable, how it takes the prompt, its flags, its parser. */
 export interface AgentSpec {
   readonly agentId: string;
@@ -14,6 +23,7 @@ export interface AgentSpec {
   /** The headless, machine-readable command line for a role; `modelFlags` is `--model X` or empty. */
   args(prompt: string, role: Role, modelFlags: readonly string[]): readonly string[];
   readonly parse: OutputParser;
+  readonly readRunFiles?: RunFilesReader;
 }
 
 /** An `AgentInvoker` from an agent's spec: everything but the flags and the parser is shared. */
@@ -30,7 +40,12 @@ export function defineInvoker(spec: AgentSpec, options: InvokerOptions): AgentIn
       args: [...spec.args(prompt, role, modelFlags)],
       stdin: spec.usesStdin ? prompt : null,
     }),
-    parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
-      spec.parse(agentRun(stdout, stderr, exitCode, durationSeconds, model)),
+    parseOutput: async (stdout, stderr, exitCode, durationSeconds) => {
+      const parsed = spec.parse(agentRun(stdout, stderr, exitCode, durationSeconds, model));
+      const read = spec.readRunFiles;
+      return read === undefined
+        ? parsed
+        : read(parsed, options.env ?? process.env).catch(() => parsed);
+    },
   };
 }

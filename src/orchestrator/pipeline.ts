@@ -114,7 +114,12 @@ async function invoke(
     },
   }).then(
     async (out) => {
-      const parsed = invoker.parseOutput(out.stdout, out.stderr, out.exitCode, out.durationSeconds);
+      const parsed = await invoker.parseOutput(
+        out.stdout,
+        out.stderr,
+        out.exitCode,
+        out.durationSeconds,
+      );
       const changes = await gitChangesSince(before);
       const notes = [
         ...(out.truncated.stdout

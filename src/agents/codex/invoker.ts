@@ -3,6 +3,7 @@ import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions, Usage } from "../contract.js";
 import { defineInvoker, type OutputParser } from "../define-invoker.js";
 import { invocationResult, jsonRecords, minusKnown } from "../output-records.js";
+import { readCodexRollout } from "./rollout.js";
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -79,6 +80,7 @@ export function createCodexInvoker(options: InvokerOptions = {}): AgentInvoker {
         role === "reviewer" ? "read-only" : "workspace-write",
         ...modelFlags,
       ],
+      readRunFiles: readCodexRollout,
       parse: parseCodexOutput,
     },
     options,

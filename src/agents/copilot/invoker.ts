@@ -3,6 +3,7 @@ import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions } from "../contract.js";
 import { defineInvoker, type OutputParser } from "../define-invoker.js";
 import { invocationResult, sumKnown } from "../output-records.js";
+import { readCopilotSessionState } from "./session-state.js";
 
 const ModelEvent = lazyCompile(
   Type.Object({
@@ -49,6 +50,7 @@ export function createCopilotInvoker(options: InvokerOptions = {}): AgentInvoker
         "--no-ask-user",
         ...modelFlags,
       ],
+      readRunFiles: readCopilotSessionState,
       parse: parseCopilotOutput,
     },
     options,

@@ -1,14 +1,9 @@
 import { type Static, Type } from "typebox";
 import { lazyCompile } from "../../events/lazy-compile.js";
-import type { AgentInvoker, InvocationResult, InvokerOptions, Usage } from "../contract.js";
+import type { AgentInvoker, InvocationResult, InvokerOptions, ModelUsage } from "../contract.js";
 import { defineInvoker, type OutputParser } from "../define-invoker.js";
-import {
-  type AgentRun,
-  invocationResult,
-  jsonRecords,
-  minusKnown,
-  sumKnown,
-} from "../output-records.js";
+import { totalsOf } from "../model-usage.js";
+import { type AgentRun, invocationResult, jsonRecords, minusKnown } from "../output-records.js";
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -73,7 +68,16 @@ const StreamResultSchema = Type.Object({
       cached: Type.Optional(Count),
       input: Type.Optional(Count),
       models: Type.Optional(
-        Type.Record(Type.String(), Type.Object({ output_tokens: Type.Optional(Count) })),
+        Type.Record(
+          Type.String(),
+          Type.Object({
+            total_tokens: Type.Optional(Count),
+            input_tokens: Type.Optional(Count),
+            output_tokens: Type.Optional(Count),
+            cached: Type.Optional(Count),
+            input: Type.Optional(Count),
+          }),
+        ),
       ),
     }),
   ),
@@ -119,7 +123,7 @@ export const parseGeminiOutput: OutputParser = (run) => {
     });
   }
   const models = Object.entries(output.stats?.models ?? {});
-  const tokens = models.map(([, m]) => m.tokens ?? {});
+  const perModel = models.map(([model, m]) => modelUsage(model, m.tokens ?? {}));
   // The router/utility model answers too: the main one has role `main`, else wrote the most.
   const main =
     models.find(([, m]) => m.roles?.main !== undefined) ??
@@ -132,23 +136,35 @@ export const parseGeminiOutput: OutputParser = (run) => {
       : typeof output.response === "string"
         ? []
         : ["the output has no Gemini result"],
-    usage: { ...(models.length > 0 ? sumModels(tokens) : {}), model: main?.[0] ?? requestedModel },
+    usage: {
+      ...totalsOf(perModel),
+      // Gemini bills no cache writes: left unrecorded, as it always was.
+      cacheWriteTokens: null,
+      models: perModel,
+      model: main?.[0] ?? requestedModel,
+    },
     sessionId: output.session_id,
     responseText: output.response,
   });
 };
 
 /**
- * `prompt` includes `cached`; `tool` (tool-use prompt) is input too; `thoughts` are output.
- * So input + cache read + output equals Gemini's `total`, every token counted once.
+ * One model's tokens: `prompt` includes `cached`; `tool` (tool-use prompt) is input too;
+ * `thoughts` are output. So input + cache read + output equals Gemini's `total`, every token
+ * counted once. Gemini has no cache writes (implicit caching is billed as reads only).
  */
-function sumModels(tokens: readonly ModelTokens[]): Partial<Usage> {
-  const uncached = tokens.map((t) => t.input ?? minusKnown(t.prompt ?? null, t.cached) ?? null);
+function modelUsage(model: string, t: ModelTokens): ModelUsage {
+  const uncached = t.input ?? minusKnown(t.prompt ?? null, t.cached) ?? 0;
   return {
-    inputTokens: sumKnown([...uncached, ...tokens.map((t) => t.tool)]),
-    cacheReadTokens: sumKnown(tokens.map((t) => t.cached)),
-    outputTokens: sumKnown(tokens.flatMap((t) => [t.candidates, t.thoughts])),
-    reasoningTokens: sumKnown(tokens.map((t) => t.thoughts)),
+    model,
+    inputTokens: uncached + (t.tool ?? 0),
+    outputTokens: (t.candidates ?? 0) + (t.thoughts ?? 0),
+    cacheReadTokens: t.cached ?? 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    reasoningTokens: t.thoughts ?? 0,
+    costUsd: null,
+    requests: [],
   };
 }
 
@@ -167,6 +183,28 @@ function parseStream(run: AgentRun, result: Static<typeof StreamResultSchema>): 
     .map((m) => m.content)
     .join("");
   const prompt = stats.input_tokens ?? null;
+  // Per model (since 2026-03): output is what is not prompt, thoughts included, as for the total.
+  const perModel = ranked.map(
+    ([model, m]): ModelUsage => ({
+      model,
+      inputTokens: m.input ?? minusKnown(m.input_tokens ?? null, m.cached) ?? 0,
+      outputTokens:
+        m.total_tokens === undefined
+          ? (m.output_tokens ?? 0)
+          : (minusKnown(m.total_tokens, m.input_tokens) ?? 0),
+      cacheReadTokens: m.cached ?? 0,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
+      reasoningTokens: 0,
+      costUsd: null,
+      requests: [],
+    }),
+  );
+  // Kept only when they add up to the run's figures: older results split no cache per model.
+  const sum = (pick: (m: ModelUsage) => number) => perModel.reduce((n, m) => n + pick(m), 0);
+  const adds =
+    sum((m) => m.inputTokens + m.cacheReadTokens) === (prompt ?? 0) &&
+    sum((m) => m.cacheReadTokens) === (stats.cached ?? 0);
   return invocationResult(run, {
     success: result.status === "success",
     errors: result.error
@@ -176,6 +214,7 @@ function parseStream(run: AgentRun, result: Static<typeof StreamResultSchema>): 
         : [result.status],
     usage: {
       model: ranked[0]?.[0] ?? initModel ?? requestedModel,
+      models: adds ? perModel : [],
       inputTokens: stats.input ?? minusKnown(prompt, stats.cached),
       cacheReadTokens: stats.cached ?? null,
       // Thoughts are only inside total_tokens: output is whatever is not prompt.
