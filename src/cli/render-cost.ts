@@ -73,7 +73,8 @@ export function renderCostTable(
       colors.bold(formatCount(sumTokens((g) => g.cacheReadTokens))),
       colors.bold(formatCount(sumTokens((g) => g.cacheWriteTokens))),
       colors.bold(money(sumMoney((g) => g.totalCost))),
-      colors.bold(formatCount(sum((g) => g.eventCount))),
+      // Each event once, though grouped by model it counts in each of its models' rows.
+      colors.bold(formatCount(sum((g) => g.eventCount - g.sharedEventCount))),
       totalEstimated > 0n ? "~" : "",
     ],
   });
