@@ -284,6 +284,10 @@ function modelsProblem(models: readonly EmitModelUsage[]): string | null {
     if (typeof m.model !== "string" || m.model.trim() === "") {
       return `models[${i}].model must be a non-empty string`;
     }
+    // One entry per model: a report counts the event once in each model's row.
+    if (models.findIndex((other) => other.model === m.model) !== i) {
+      return `models[${i}].model repeats ${JSON.stringify(m.model)}: give each model once`;
+    }
     const problem =
       usageProblem(`models[${i}]`, m) ??
       (m.requests ?? []).reduce<string | null>(

@@ -304,6 +304,7 @@ describe("recording per-model usage", () => {
     ["1-hour writes above the writes", { cacheWriteTokens: 5, cacheWrite1hTokens: 6 }],
     ["a model's negative count", { models: [usage("m", { inputTokens: -1 })] }],
     ["a model without an id", { models: [usage(" ", {})] }],
+    ["a model given twice", { models: [usage("m", {}), usage("m", {})] }],
     ["an unknown source", { source: "elsewhere" as "emit" }],
   ])("refuses %s with one warning and writes nothing", async (_, options) => {
     const { warnings, log } = await project([options]);
