@@ -5,9 +5,7 @@ import { LONG_CONTEXT_THRESHOLDS } from "./execution-payload.js";
 import { PicoSum, type PicoUsd, picoFromUsd } from "./money.js";
 import { EventFields } from "./scan/event-fields.js";
 import {
-  ESTIMATE_BANDS,
   pricedModel,
-  RATE_CLASSES,
   type UsageRow,
   type UsageRowKey,
   UsageRows,
@@ -109,7 +107,7 @@ type BandRates = readonly number[];
  * takes the model's tier with the highest threshold at or below it (only thresholds events
  * record count: LONG_CONTEXT_THRESHOLDS), else the base rates.
  */
-export function bandRates(resolved: {
+function bandRates(resolved: {
   readonly rates: TokenRates;
   readonly tiers?: readonly TierRates[];
 }): BandRates {
@@ -127,8 +125,9 @@ export function bandRates(resolved: {
 
 // Exact: token counts and pico rates are integers; a product past 2^53 is taken as a bigint.
 function addEstimate(sum: PicoSum, row: UsageRow, rates: BandRates): void {
-  for (let i = 0; i < RATE_CLASSES * ESTIMATE_BANDS; i++) {
-    const count = row.estimate[i] as CountSum;
+  const sums = row.estimate; // the first band only, until some part recorded long context
+  for (let i = 0; i < sums.length; i++) {
+    const count = sums[i] as CountSum;
     const small = count.exactNumber();
     if (small === 0) continue;
     const rate = rates[i] as number;

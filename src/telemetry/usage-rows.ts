@@ -58,16 +58,19 @@ export function pricedModel(model: string | null): string | null {
  * The classes a token is billed by: uncached input, output, cache read, 5-minute cache write,
  * 1-hour cache write. An estimate's sums hold them per band of prompt size (ESTIMATE_BANDS).
  */
-export const RATE_CLASSES = 5;
+const RATE_CLASSES = 5;
 /** Requests up to the first long-context threshold, then between each threshold and the next. */
-export const ESTIMATE_BANDS = 1 + LONG_CONTEXT_THRESHOLDS.length;
+const ESTIMATE_BANDS = 1 + LONG_CONTEXT_THRESHOLDS.length;
 const ESTIMATE_SUMS = RATE_CLASSES * ESTIMATE_BANDS;
 
 // The row's JSON: its key (7 values), its event and shared counts, the 4 token sums, the
-// reported pico-dollars, the no-usage count, the estimate count and the estimate's sums.
+// reported pico-dollars, the no-usage count, the estimate count, the estimate's sums of the
+// first band, and those of the long-context bands (null while there are none).
 const KEY_LENGTH = 7;
 const REPORTED_AT = KEY_LENGTH + 6;
-const ROW_LENGTH = REPORTED_AT + 3 + ESTIMATE_SUMS;
+const BASE_AT = REPORTED_AT + 3;
+const TIERS_AT = BASE_AT + RATE_CLASSES;
+const ROW_LENGTH = TIERS_AT + 1;
 
 /** The token counts of one part of an event (the event itself, or one of its models). */
 interface PartTokens {
@@ -138,11 +141,21 @@ export class UsageRow {
   noUsageCount = 0;
   /** Parts with no cost but tokens: priced (or not) by the report, from the sums below. */
   estimateCount = 0;
-  /** Per band of prompt size (ESTIMATE_BANDS), the tokens of each rate class (RATE_CLASSES). */
-  readonly estimate: readonly CountSum[] = Array.from(
-    { length: ESTIMATE_SUMS },
-    () => new CountSum(),
-  );
+  /**
+   * Per band of prompt size (ESTIMATE_BANDS), the tokens of each rate class (RATE_CLASSES): the
+   * first band only until some part recorded long-context usage (rows are many, such parts few).
+   */
+  readonly #estimate: CountSum[] = Array.from({ length: RATE_CLASSES }, () => new CountSum());
+
+  get estimate(): readonly CountSum[] {
+    return this.#estimate;
+  }
+
+  #withBands(): CountSum[] {
+    const sums = this.#estimate;
+    while (sums.length < ESTIMATE_SUMS) sums.push(new CountSum());
+    return sums;
+  }
 
   constructor(key: UsageRowKey) {
     const { aggregateId, agent, model, eventModel, role, wpId, success } = key;
@@ -156,7 +169,7 @@ export class UsageRow {
       this.outputTokens,
       this.cacheReadTokens,
       this.cacheWriteTokens,
-      ...this.estimate,
+      ...this.#estimate,
     ];
   }
 
@@ -175,8 +188,9 @@ export class UsageRow {
     if (kind === "no-usage") this.noUsageCount++;
     if (kind !== "tokens") return;
     this.estimateCount++;
-    const estimate = this.estimate;
+    const estimate = this.#estimate;
     if (part instanceof ModelFields && part.longContextSeen !== 0) {
+      this.#withBands();
       bandsOf(part);
       for (let i = 0; i < ESTIMATE_SUMS; i++) {
         const count = bands[i] as number;
@@ -198,9 +212,10 @@ export class UsageRow {
     this.reported.addSum(other.reported);
     this.noUsageCount += other.noUsageCount;
     this.estimateCount += other.estimateCount;
+    if (other.#estimate.length > this.#estimate.length) this.#withBands();
     const mine = this.#sums();
     const theirs = other.#sums();
-    for (let i = 0; i < mine.length; i++) (mine[i] as CountSum).addSum(theirs[i] as CountSum);
+    for (let i = 0; i < theirs.length; i++) (mine[i] as CountSum).addSum(theirs[i] as CountSum);
   }
 
   toJSON(): UsageRowJson {
@@ -223,7 +238,10 @@ export class UsageRow {
       this.reported.exactNumber() ?? this.reported.total.toString(),
       this.noUsageCount,
       this.estimateCount,
-      ...this.estimate.map((sum) => sum.toJSON()),
+      ...this.#estimate.slice(0, RATE_CLASSES).map((sum) => sum.toJSON()),
+      this.#estimate.length > RATE_CLASSES
+        ? this.#estimate.slice(RATE_CLASSES).map((sum) => sum.toJSON())
+        : null,
     ];
   }
 
@@ -249,11 +267,19 @@ export class UsageRow {
     row.sharedCount = sharedCount;
     row.noUsageCount = noUsage;
     row.estimateCount = estimates;
+    const tiers = v[TIERS_AT];
+    if (tiers !== null) {
+      if (!Array.isArray(tiers) || tiers.length !== ESTIMATE_SUMS - RATE_CLASSES) return null;
+      row.#withBands();
+    }
+    const texts = [
+      ...v.slice(KEY_LENGTH + 2, REPORTED_AT),
+      ...v.slice(BASE_AT, TIERS_AT),
+      ...(tiers ?? []),
+    ];
     const sums = row.#sums();
-    const at = [KEY_LENGTH + 2, KEY_LENGTH + 3, KEY_LENGTH + 4, KEY_LENGTH + 5];
-    for (let i = 0; i < ESTIMATE_SUMS; i++) at.push(REPORTED_AT + 3 + i);
     for (let i = 0; i < sums.length; i++) {
-      const sum = CountSum.fromJSON(v[at[i] as number]);
+      const sum = CountSum.fromJSON(texts[i]);
       if (sum === null) return null;
       (sums[i] as CountSum).addSum(sum);
     }
@@ -274,7 +300,7 @@ function isCount(v: unknown): v is number {
  * pico-dollars (a number, or text past 2^53), the no-usage and estimate counts and the
  * estimate's sums (numbers, or text past 2^53).
  */
-export type UsageRowJson = readonly (string | number | boolean | null)[];
+export type UsageRowJson = readonly (string | number | boolean | null | (string | number)[])[];
 
 const PICO_PER_USD = 1e12;
 // The main part's share of a split reported cost (see splitReported), in pico-dollars.

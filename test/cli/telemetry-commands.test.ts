@@ -202,6 +202,7 @@ describe("agent telemetry emit", () => {
         unpriced_event_count: 0,
         unpriced_models: [],
         no_usage_event_count: 0,
+        shared_event_count: 0,
       },
     });
   });

@@ -11,7 +11,7 @@ import {
 import { IdKey } from "./id-set.js";
 
 /** The token classes a long-context entry sums, in the order `ModelFields.longContext` holds them. */
-export const LONG_CONTEXT_CLASSES = 5;
+const LONG_CONTEXT_CLASSES = 5;
 
 /** The long-context entry being read: its threshold and its sums (nulls read as 0). */
 export class LongContextFields {
