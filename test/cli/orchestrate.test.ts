@@ -166,6 +166,7 @@ describe("spec-kitty orchestrate", () => {
       error: null,
       exit_code: 0,
       model: null,
+      source: "orchestrate",
       success: true,
     };
     const codexReview = {
@@ -364,6 +365,7 @@ describe("spec-kitty orchestrate", () => {
         exit_code: null,
         error: "timed out after 1s; the agent was killed",
         session_id: "40e7b02d-c0f9-4876-9010-f514d4eb0603",
+        source: "orchestrate",
       },
     });
   });
