@@ -207,12 +207,25 @@ type Payload = {
   readonly exit_code: number | null;
   readonly input_tokens: number | null;
   readonly model: string | null;
+  readonly models?: readonly ModelEntry[];
   readonly output_tokens: number | null;
   readonly reasoning_tokens?: number;
   readonly role: string;
   readonly session_id?: string;
   readonly success: boolean;
   readonly wp_id: string;
+};
+
+/** One model's share of a Claude Code run (its main model, and its background Haiku calls). */
+type ModelEntry = {
+  readonly cache_read_tokens: number;
+  readonly cache_write_1h_tokens: number;
+  readonly cache_write_tokens: number;
+  readonly cost_usd: number | null;
+  readonly input_tokens: number;
+  readonly model: string;
+  readonly output_tokens: number;
+  readonly reasoning_tokens: number;
 };
 
 interface BenchEvent {
@@ -256,11 +269,50 @@ function eventLine(e: BenchEvent): string {
   if (p.cache_read_tokens !== undefined) line += `, "cache_read_tokens": ${p.cache_read_tokens}`;
   if (p.cache_write_tokens !== undefined) line += `, "cache_write_tokens": ${p.cache_write_tokens}`;
   if (p.cost_source !== undefined) line += `, "cost_source": ${str(p.cost_source)}`;
-  line += `, "cost_usd": ${p.cost_usd === null ? "null" : pyFloat(p.cost_usd)}, "duration_ms": ${p.duration_ms}, "error": ${nullable(p.error)}, "exit_code": ${count(p.exit_code)}, "input_tokens": ${count(p.input_tokens)}, "model": ${nullable(p.model)}, "output_tokens": ${count(p.output_tokens)}`;
+  line += `, "cost_usd": ${p.cost_usd === null ? "null" : pyFloat(p.cost_usd)}, "duration_ms": ${p.duration_ms}, "error": ${nullable(p.error)}, "exit_code": ${count(p.exit_code)}, "input_tokens": ${count(p.input_tokens)}, "model": ${nullable(p.model)}`;
+  if (p.models !== undefined) line += `, "models": [${p.models.map(modelEntryText).join(", ")}]`;
+  line += `, "output_tokens": ${count(p.output_tokens)}`;
   if (p.reasoning_tokens !== undefined) line += `, "reasoning_tokens": ${p.reasoning_tokens}`;
   line += `, "role": ${str(p.role)}`;
   if (p.session_id !== undefined) line += `, "session_id": ${str(p.session_id)}`;
   return `${line}, "success": ${p.success}, "wp_id": ${str(p.wp_id)}}, "timestamp": "${e.timestamp}"}`;
+}
+
+function modelEntryText(m: ModelEntry): string {
+  const cost = m.cost_usd === null ? "null" : pyFloat(m.cost_usd);
+  return `{"cache_read_tokens": ${m.cache_read_tokens}, "cache_write_1h_tokens": ${m.cache_write_1h_tokens}, "cache_write_tokens": ${m.cache_write_tokens}, "cost_usd": ${cost}, "input_tokens": ${m.input_tokens}, "model": ${str(m.model)}, "output_tokens": ${m.output_tokens}, "reasoning_tokens": ${m.reasoning_tokens}}`;
+}
+
+/**
+ * Claude Code's per-model usage: the main model's tokens and, in most runs, a small Haiku share
+ * (its background calls), the totals being their sums; each entry with its own reported cost.
+ */
+function claudeModels(rng: Rng, model: string, usage: Usage, cost: number | null): ModelEntry[] {
+  const main: ModelEntry = {
+    cache_read_tokens: usage.cacheRead ?? 0,
+    cache_write_1h_tokens: 0,
+    cache_write_tokens: usage.cacheWrite ?? 0,
+    cost_usd: cost,
+    input_tokens: usage.input ?? 0,
+    model,
+    output_tokens: usage.output ?? 0,
+    reasoning_tokens: usage.reasoning ?? 0,
+  };
+  if (!rng.chance(0.7)) return [main];
+  const helperCost = cost === null ? null : Math.min(cost, Math.round(rng.next() * 4000) / 1e6);
+  const helper: ModelEntry = {
+    cache_read_tokens: 0,
+    cache_write_1h_tokens: 0,
+    cache_write_tokens: 0,
+    cost_usd: helperCost,
+    input_tokens: rng.int(300, 3000),
+    model: "claude-haiku-4-5-20251001",
+    output_tokens: rng.int(20, 400),
+    reasoning_tokens: 0,
+  };
+  const mainCost =
+    cost === null || helperCost === null ? null : Math.round((cost - helperCost) * 1e6) / 1e6;
+  return [{ ...main, cost_usd: mainCost }, helper];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -450,6 +502,11 @@ function nextEvent(rng: Rng, ulid: ULIDFactory, feature: FeatureLog, micros: num
   const eventId = ulid(Math.floor(micros / 1000));
   feature.lastEventId = eventId;
   const durationScale = ROLE_SCALE[role];
+  const models =
+    agent === "claude" && model !== null && usage.input !== null
+      ? claudeModels(rng, model, usage, cost)
+      : undefined;
+  const sum = (pick: (m: ModelEntry) => number) => models?.reduce((n, m) => n + pick(m), 0);
   return {
     aggregate_id: feature.slug,
     causation_id: causation,
@@ -466,9 +523,10 @@ function nextEvent(rng: Rng, ulid: ULIDFactory, feature: FeatureLog, micros: num
       duration_ms: Math.round(rng.logInt(20_000, 1_500_000) * durationScale),
       error: failure ? failure[0] : null,
       exit_code: failure ? failure[1] : agent === "cursor" && rng.chance(0.5) ? null : 0,
-      input_tokens: usage.input,
+      input_tokens: sum((m) => m.input_tokens) ?? usage.input,
       model,
-      output_tokens: usage.output,
+      ...(models !== undefined && { models }),
+      output_tokens: sum((m) => m.output_tokens) ?? usage.output,
       ...(usage.reasoning !== undefined && { reasoning_tokens: usage.reasoning }),
       role,
       ...((agent === "claude" || agent === "codex") &&

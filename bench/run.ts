@@ -98,7 +98,9 @@ function reportedEvents(stdout: string): number {
   for (const group of groups) {
     const count: unknown = (group as Record<string, unknown>).event_count;
     if (typeof count !== "number") throw new Error("cost --json: a group has no event_count");
-    events += count;
+    // Grouped by model, an event of two models counts in both groups: once in all.
+    const shared: unknown = (group as Record<string, unknown>).shared_event_count;
+    events += count - (typeof shared === "number" ? shared : 0);
   }
   return events;
 }

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { emitExecutionEvent } from "../telemetry/emit.js";
+import { type EmitModelUsage, emitExecutionEvent } from "../telemetry/emit.js";
 import { ROLES } from "../telemetry/execution-payload.js";
 import { FEATURES_FOLDER, isFeatureSlug } from "../telemetry/features.js";
 import type { TelemetryWarning } from "../telemetry/warnings.js";
@@ -23,6 +23,55 @@ function featureSlug(value: string): string {
     );
   }
   return value;
+}
+
+// The keys of `--model-usage`, and the counts they set.
+const MODEL_USAGE_KEYS = {
+  input: "inputTokens",
+  output: "outputTokens",
+  "cache-read": "cacheReadTokens",
+  "cache-write": "cacheWriteTokens",
+  "cache-write-1h": "cacheWrite1hTokens",
+  reasoning: "reasoningTokens",
+} as const;
+
+/**
+ * `MODEL:input=N,output=N,cache-read=N,cache-write=N,cache-write-1h=N,reasoning=N,cost=USD`
+ * (any key may be left out: a count is then 0, the cost unknown). The model id ends at the last
+ * `:` (ids such as `qwen3-coder:30b` hold one), and the list is added to `previous`.
+ */
+function modelUsage(value: string, previous: EmitModelUsage[] = []): EmitModelUsage[] {
+  const colon = value.lastIndexOf(":");
+  const model = value.slice(0, colon).trim();
+  if (colon < 0 || model === "") {
+    throw new InvalidArgumentError("expected MODEL:input=N,output=N,... (see --help).");
+  }
+  const usage = {
+    model,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    reasoningTokens: 0,
+    costUsd: null as number | null,
+  };
+  const rest = value.slice(colon + 1).trim();
+  for (const pair of rest === "" ? [] : rest.split(",")) {
+    const [key = "", number = ""] = pair.split("=").map((part) => part.trim());
+    if (key === "cost") usage.costUsd = nonNegativeNumber(number);
+    else if (Object.hasOwn(MODEL_USAGE_KEYS, key)) {
+      usage[MODEL_USAGE_KEYS[key as keyof typeof MODEL_USAGE_KEYS]] = nonNegativeInteger(number);
+    } else {
+      throw new InvalidArgumentError(
+        `unknown key "${key}": use ${[...Object.keys(MODEL_USAGE_KEYS), "cost"].join(", ")}.`,
+      );
+    }
+  }
+  if (usage.cacheWrite1hTokens > usage.cacheWriteTokens) {
+    throw new InvalidArgumentError("cache-write-1h is the part of cache-write written for 1 hour.");
+  }
+  return [...previous, usage];
 }
 
 /** `agent telemetry emit`: records one invocation, fire-and-forget. */
@@ -59,9 +108,21 @@ export function emitCommand(io: ProgramIo) {
       ),
     )
     .addOption(
+      new Option(
+        "--cache-write-1h-tokens <n>",
+        "the part of the cache writes written with a 1-hour lifetime",
+      ).argParser(nonNegativeInteger),
+    )
+    .addOption(
       new Option("--reasoning-tokens <n>", "the reasoning part of the output tokens").argParser(
         nonNegativeInteger,
       ),
+    )
+    .addOption(
+      new Option(
+        "--model-usage <usage>",
+        "one model's share, repeatable: MODEL:input=N,output=N,cache-read=N,cache-write=N,cache-write-1h=N,reasoning=N,cost=USD (the token totals are then their sums)",
+      ).argParser(modelUsage),
     )
     .addOption(
       new Option(
@@ -84,6 +145,12 @@ export function emitCommand(io: ProgramIo) {
     .option("--error <message>", "what went wrong; implies --failure")
     .addOption(new Option("--exit-code <n>", "the agent's exit code").argParser(integer))
     .option("--session-id <id>", "the agent's session id")
+    .addOption(
+      new Option(
+        "--untrusted-cost-usd <usd>",
+        "a cost the agent reported that is known to be wrong: kept, never used",
+      ).argParser(nonNegativeNumber),
+    )
     .option("--json", "print the result as JSON")
     .addOption(repo())
     .addHelpText(
@@ -96,6 +163,10 @@ Examples:
   $ spec-kitty agent telemetry emit --feature 043-telemetry-foundation --role implementer \\
       --agent claude --model claude-sonnet-4-5 --input-tokens 12000 --output-tokens 3400 \\
       --cache-read-tokens 80000 --cost-usd 0.2143 --duration-ms 95000 --wp-id WP01
+  $ spec-kitty agent telemetry emit -f 043-telemetry-foundation -r implementer --agent claude \\
+      --model claude-sonnet-4-5 \\
+      --model-usage 'claude-sonnet-4-5:input=1200,output=345,cache-read=20000,cache-write=5000,cache-write-1h=1000' \\
+      --model-usage 'claude-haiku-4-5:input=800,output=60'
   $ spec-kitty agent telemetry emit -f 043-telemetry-foundation -r reviewer --failure --json`,
     )
     .action(async (options) => {
@@ -114,8 +185,12 @@ Examples:
           outputTokens: options.outputTokens ?? null,
           cacheReadTokens: options.cacheReadTokens ?? null,
           cacheWriteTokens: options.cacheWriteTokens ?? null,
+          cacheWrite1hTokens: options.cacheWrite1hTokens ?? null,
           reasoningTokens: options.reasoningTokens ?? null,
+          models: options.modelUsage ?? [],
           costUsd: options.costUsd ?? null,
+          untrustedCostUsd: options.untrustedCostUsd ?? null,
+          source: "emit",
           durationMs: options.durationMs,
           // An error message means the invocation failed (--success with --error is refused).
           success: options.failure !== true && options.error === undefined,

@@ -9,7 +9,8 @@ const COST_FLOAT_KEYS: ReadonlySet<string> = new Set(["total_cost_usd", "estimat
 
 /**
  * The Python CLI's `cost --json` array (same keys, values and order), each object followed by
- * the keys we add: cache token sums, the unpriced count and the unpriced model ids.
+ * the keys we add: cache token sums, the unpriced count and the unpriced model ids, the
+ * no-usage count and the shared event count.
  */
 export function renderCostJson(groups: readonly CostGroup[]): string {
   return prettyJson(
@@ -26,6 +27,8 @@ export function renderCostJson(groups: readonly CostGroup[]): string {
       unpriced_event_count: g.unpricedEventCount,
       unpriced_models: [...g.unpricedModels],
       no_usage_event_count: g.noUsageEventCount,
+      // Grouped by model: events also counted in another model's group (sum minus these = events).
+      shared_event_count: g.sharedEventCount,
     })),
     COST_FLOAT_KEYS,
   );
@@ -74,7 +77,8 @@ export function renderCostTable(
       colors.bold(formatCount(sumTokens((g) => g.cacheReadTokens))),
       colors.bold(formatCount(sumTokens((g) => g.cacheWriteTokens))),
       colors.bold(money(sumMoney((g) => g.totalCost))),
-      colors.bold(formatCount(sum((g) => g.eventCount))),
+      // Each event once, though grouped by model it counts in each of its models' rows.
+      colors.bold(formatCount(sum((g) => g.eventCount - g.sharedEventCount))),
       totalEstimated > 0n ? "~" : "",
     ],
   });

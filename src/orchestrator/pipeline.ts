@@ -162,7 +162,11 @@ async function invoke(
       cacheReadTokens: result.cacheReadTokens,
       cacheWriteTokens: result.cacheWriteTokens,
       reasoningTokens: result.reasoningTokens,
+      // Each model's share when the agent told it; the totals recorded are then their sums.
+      models: result.models,
       costUsd: result.costUsd,
+      untrustedCostUsd: result.untrustedCostUsd,
+      source: "orchestrate",
       durationMs: result.durationSeconds * 1000,
       success: result.success,
       error: result.success ? null : result.errors.join("; "),

@@ -1,9 +1,16 @@
 import type { Event } from "../events/event.js";
 import { CountSum } from "./count-sum.js";
 import { TelemetryError } from "./errors.js";
+import { LONG_CONTEXT_THRESHOLDS } from "./execution-payload.js";
 import { PicoSum, type PicoUsd, picoFromUsd } from "./money.js";
 import { EventFields } from "./scan/event-fields.js";
-import { pricedModel, UsageRow, type UsageRowKey, usageKind } from "./usage-rows.js";
+import {
+  pricedModel,
+  type UsageRow,
+  type UsageRowKey,
+  UsageRows,
+  usageKind,
+} from "./usage-rows.js";
 
 /** The keys a cost report can group by. */
 export const GROUP_BY_KEYS = ["agent", "model", "feature", "role", "wp"] as const;
@@ -19,12 +26,23 @@ export interface TokenRates {
   readonly input: number;
   readonly output: number;
   readonly cacheRead: number;
+  /** 5-minute cache writes. */
   readonly cacheWrite: number;
+  /** 1-hour cache writes. */
+  readonly cacheWrite1h: number;
+}
+
+/** Rates for the requests of a model whose prompt exceeded `aboveTokens`. */
+export interface TierRates {
+  readonly aboveTokens: number;
+  readonly rates: TokenRates;
 }
 
 /** What the cost engine needs of a pricing table: a model id to its rates, or unpriced. */
 export interface RateResolver {
-  resolve(model: string): { readonly rates: TokenRates } | undefined;
+  resolve(
+    model: string,
+  ): { readonly rates: TokenRates; readonly tiers?: readonly TierRates[] } | undefined;
 }
 
 /** One group of a cost report. Costs are exact; tokens are sums of the events' counts. */
@@ -42,8 +60,17 @@ export interface CostGroup {
   readonly totalCost: PicoUsd;
   /** The part of `totalCost` estimated from tokens and rates. */
   readonly estimatedCost: PicoUsd;
+  /**
+   * Events counted in this group. Grouped by model, an event that used several models counts
+   * in each of their groups; `sharedEventCount` says how many of them are counted in another
+   * group too, so that a total over groups counts each event once (eventCount - shared).
+   */
   readonly eventCount: number;
-  /** Events with no reported cost whose model the table does not price (counted as 0). */
+  readonly sharedEventCount: number;
+  /**
+   * Events (grouped by model: model shares) with no reported cost whose model the table does
+   * not price (counted as 0). An event with two unpriced models counts twice.
+   */
   readonly unpricedEventCount: number;
   /** Events that recorded neither a cost nor any token count: nothing to price (counted as 0). */
   readonly noUsageEventCount: number;
@@ -72,25 +99,42 @@ function rowGroupValue(row: UsageRowKey, key: GroupByKey): string {
   return value !== null && value !== "" ? value : UNKNOWN_GROUP;
 }
 
+/** A model's rates per band of prompt size, in the order of a row's estimate sums. */
+type BandRates = readonly number[];
+
+/**
+ * The rates of each band (ESTIMATE_BANDS) and class (RATE_CLASSES): a band above a threshold
+ * takes the model's tier with the highest threshold at or below it (only thresholds events
+ * record count: LONG_CONTEXT_THRESHOLDS), else the base rates.
+ */
+function bandRates(resolved: {
+  readonly rates: TokenRates;
+  readonly tiers?: readonly TierRates[];
+}): BandRates {
+  const vector = (r: TokenRates) => [r.input, r.output, r.cacheRead, r.cacheWrite, r.cacheWrite1h];
+  const tiers = (resolved.tiers ?? [])
+    .filter((t) => (LONG_CONTEXT_THRESHOLDS as readonly number[]).includes(t.aboveTokens))
+    .sort((a, b) => a.aboveTokens - b.aboveTokens);
+  const result = vector(resolved.rates);
+  for (const threshold of LONG_CONTEXT_THRESHOLDS) {
+    const tier = tiers.filter((t) => t.aboveTokens <= threshold).at(-1);
+    result.push(...vector(tier?.rates ?? resolved.rates));
+  }
+  return result;
+}
+
 // Exact: token counts and pico rates are integers; a product past 2^53 is taken as a bigint.
-function addEstimate(
-  sum: PicoSum,
-  input: CountSum,
-  output: CountSum,
-  cacheRead: CountSum,
-  cacheWrite: CountSum,
-  rates: TokenRates,
-): void {
-  const add = (count: CountSum, rate: number) => {
+function addEstimate(sum: PicoSum, row: UsageRow, rates: BandRates): void {
+  const sums = row.estimate; // the first band only, until some part recorded long context
+  for (let i = 0; i < sums.length; i++) {
+    const count = sums[i] as CountSum;
     const small = count.exactNumber();
+    if (small === 0) continue;
+    const rate = rates[i] as number;
     const pico = small === null ? Number.NaN : small * rate;
     if (Number.isSafeInteger(pico)) sum.addSafe(pico);
     else sum.add((count.total * BigInt(rate)) as PicoUsd);
-  };
-  add(input, rates.input);
-  add(output, rates.output);
-  add(cacheRead, rates.cacheRead);
-  add(cacheWrite, rates.cacheWrite);
+  }
 }
 
 /** How one event's cost is known. */
@@ -99,34 +143,26 @@ export type CostKind = "reported" | "estimated" | "unpriced" | "no-usage";
 const eventScratch = new EventFields();
 
 /**
- * One event's cost, as the report counts it (an unpriced event counts 0): the same
- * classification (`usageKind`) and the same estimate as the report's rows.
+ * One event's cost, as the report counts it: the same classification (`usageKind`) and the
+ * same estimate as the report's rows, each model at its own rates. An event with a model the
+ * table does not price is unpriced (what its priced models cost is still counted).
  */
 export function eventCost(event: Event, pricing: RateResolver): { cost: PicoUsd; kind: CostKind } {
   const fields = eventScratch.fromEvent(event);
-  switch (usageKind(fields)) {
-    case "reported":
-      return { cost: picoFromUsd(fields.costUsd), kind: "reported" };
-    case "no-usage":
-      return { cost: 0n as PicoUsd, kind: "no-usage" };
-    case "tokens": {
-      const model = pricedModel(fields.model);
-      const rates = model === null ? undefined : pricing.resolve(model)?.rates;
-      if (rates === undefined) return { cost: 0n as PicoUsd, kind: "unpriced" };
-      const row = new UsageRow(fields);
-      row.add(fields);
-      const sum = new PicoSum();
-      addEstimate(
-        sum,
-        row.estimateInputTokens,
-        row.estimateOutputTokens,
-        row.estimateCacheReadTokens,
-        row.estimateCacheWriteTokens,
-        rates,
-      );
-      return { cost: sum.total, kind: "estimated" };
-    }
+  const kind = usageKind(fields);
+  if (kind === "reported") return { cost: picoFromUsd(fields.costUsd), kind: "reported" };
+  if (kind === "no-usage") return { cost: 0n as PicoUsd, kind: "no-usage" };
+  const rows = new UsageRows();
+  rows.add(fields);
+  const sum = new PicoSum();
+  let unpriced = false;
+  for (const row of rows) {
+    const model = pricedModel(row.key.model);
+    const resolved = model === null ? undefined : pricing.resolve(model);
+    if (resolved === undefined) unpriced = true;
+    else addEstimate(sum, row, bandRates(resolved));
   }
+  return { cost: sum.total, kind: unpriced ? "unpriced" : "estimated" };
 }
 
 class GroupTotals {
@@ -137,6 +173,7 @@ class GroupTotals {
   readonly reported = new PicoSum();
   readonly estimated = new PicoSum();
   eventCount = 0;
+  sharedEventCount = 0;
   unpricedEventCount = 0;
   noUsageEventCount = 0;
   readonly unpricedModels = new Set<string>();
@@ -153,19 +190,21 @@ export class CostAccumulator {
   readonly #pricing: RateResolver;
   readonly #groups = new Map<string, GroupTotals>();
   // Resolving a model id is not free and a log holds few distinct ones.
-  readonly #rates = new Map<string, TokenRates | null>();
+  readonly #rates = new Map<string, BandRates | null>();
   readonly #scratch = new EventFields();
+  readonly #byModel: boolean;
 
   constructor(groupBy: readonly GroupByKey[], pricing: RateResolver) {
     if (groupBy.length === 0) throw new TelemetryError("INVALID_GROUP_BY", "no group-by key");
     this.#keys = groupBy;
     this.#pricing = pricing;
+    this.#byModel = groupBy.includes("model");
   }
 
   add(event: Event): void {
-    const row = new UsageRow(this.#scratch.fromEvent(event));
-    row.add(this.#scratch);
-    this.addRow(row);
+    const rows = new UsageRows();
+    rows.add(this.#scratch.fromEvent(event));
+    for (const row of rows) this.addRow(row);
   }
 
   /** Adds a row of summed events (see UsageRows): the same as adding each of its events. */
@@ -184,7 +223,11 @@ export class CostAccumulator {
     group.outputTokens.addSum(row.outputTokens);
     group.cacheReadTokens.addSum(row.cacheReadTokens);
     group.cacheWriteTokens.addSum(row.cacheWriteTokens);
-    group.eventCount += row.eventCount;
+    // Grouped by model, each model's share counts the event; otherwise its main part only.
+    if (this.#byModel) {
+      group.eventCount += row.eventCount;
+      group.sharedEventCount += row.sharedCount;
+    } else group.eventCount += row.eventCount - row.sharedCount;
     group.reported.addSum(row.reported);
     group.noUsageEventCount += row.noUsageCount;
     if (row.estimateCount === 0) return;
@@ -196,20 +239,14 @@ export class CostAccumulator {
       return;
     }
     // Exact: rate x (sum of counts) is the sum of rate x count, in integers.
-    addEstimate(
-      group.estimated,
-      row.estimateInputTokens,
-      row.estimateOutputTokens,
-      row.estimateCacheReadTokens,
-      row.estimateCacheWriteTokens,
-      rates,
-    );
+    addEstimate(group.estimated, row, rates);
   }
 
-  #ratesOf(model: string): TokenRates | null {
+  #ratesOf(model: string): BandRates | null {
     let rates = this.#rates.get(model);
     if (rates === undefined) {
-      rates = this.#pricing.resolve(model)?.rates ?? null;
+      const resolved = this.#pricing.resolve(model);
+      rates = resolved === undefined ? null : bandRates(resolved);
       this.#rates.set(model, rates);
     }
     return rates;
@@ -231,6 +268,7 @@ export class CostAccumulator {
         totalCost: (g.reported.total + estimatedCost) as PicoUsd,
         estimatedCost,
         eventCount: g.eventCount,
+        sharedEventCount: g.sharedEventCount,
         unpricedEventCount: g.unpricedEventCount,
         noUsageEventCount: g.noUsageEventCount,
         unpricedModels: [...g.unpricedModels].sort(),

@@ -6,8 +6,13 @@ import { nowTimestamp } from "../events/timestamp.js";
 import { CLOCK_FILE, FileClockStorage } from "./clock-file.js";
 import {
   type CostSource,
+  EVENT_SOURCES,
+  type EventSource,
   EXECUTION_EVENT_TYPE,
   type ExecutionPayload,
+  LONG_CONTEXT_THRESHOLDS,
+  type LongContextPayload,
+  type ModelUsagePayload,
   ROLES,
   type Role,
 } from "./execution-payload.js";
@@ -18,15 +23,47 @@ import { stderrWarningSink, type WarningSink } from "./warnings.js";
 export const EVENT_LOG_FILE = "execution.events.jsonl";
 export { CLOCK_FILE };
 
+/** The token counts of one API request (the shape of the agents' `RequestUsage`). */
+export interface EmitRequestUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+  readonly cacheWrite1hTokens: number;
+  readonly reasoningTokens: number;
+}
+
+/**
+ * One model's share of an invocation (the shape of the agents' `ModelUsage`): its token sums,
+ * what the agent said it cost (null: not said), and its requests when the agent showed them
+ * one by one (their long-context sums are recorded from them), else none.
+ */
+export interface EmitModelUsage extends EmitRequestUsage {
+  readonly model: string;
+  readonly costUsd: number | null;
+  readonly requests?: readonly EmitRequestUsage[];
+}
+
 /** What is known about one agent invocation, beyond who ran it. Absent means unknown. */
 export interface EmitOptions {
+  /** The main model of the run; default: the first of `models`. */
   readonly model?: string | null;
+  /** With `models`, the totals written are the models' sums (a differing total is warned of). */
   readonly inputTokens?: number | null;
   readonly outputTokens?: number | null;
   readonly cacheReadTokens?: number | null;
+  /** Every cache write, whatever its lifetime. */
   readonly cacheWriteTokens?: number | null;
+  /** The part of `cacheWriteTokens` written with a 1-hour lifetime. */
+  readonly cacheWrite1hTokens?: number | null;
   readonly reasoningTokens?: number | null;
+  /** Each model's share, when the run used several (or the agent showed its requests). */
+  readonly models?: readonly EmitModelUsage[];
   readonly costUsd?: number | null;
+  /** A cost the agent reported that is known to be wrong: kept, never used. */
+  readonly untrustedCostUsd?: number | null;
+  /** Where the event comes from; default `emit`. */
+  readonly source?: EventSource;
   /** Defaults to `reported` when `costUsd` is given. */
   readonly costSource?: CostSource;
   readonly durationMs?: number;
@@ -60,7 +97,15 @@ export async function emitExecutionEvent(
   try {
     const problem = argumentProblem(featureSlug, wpId, agent, role, options);
     if (problem) throw new Error(problem);
-    const payload = buildPayload(wpId, agent, role, options);
+    const totals = usageTotals(options);
+    if (totals.mismatch !== null) {
+      warn({
+        code: "EMIT_USAGE_MISMATCH",
+        file: logPath,
+        message: `telemetry: the ${role} run of ${agent} on ${featureSlug}/${wpId} gave totals that are not the sums of its models (${totals.mismatch}); the models' sums are recorded`,
+      });
+    }
+    const payload = buildPayload(wpId, agent, role, { ...options, ...totals.usage });
     const nodeId = `${options.nodeId ?? "cli"}:${wpId}`;
     const clocks = new FileClockStorage(join(featureDir, CLOCK_FILE), { warn });
     const store = new SimpleJsonStore(logPath, { warn });
@@ -110,9 +155,93 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+const TOTALS = [
+  ["inputTokens", "input"],
+  ["outputTokens", "output"],
+  ["cacheReadTokens", "cache read"],
+  ["cacheWriteTokens", "cache write"],
+  ["cacheWrite1hTokens", "1-hour cache write"],
+  ["reasoningTokens", "reasoning"],
+] as const satisfies readonly (readonly [keyof EmitRequestUsage, string])[];
+
+type Totals = { -readonly [K in keyof EmitRequestUsage]?: number | null } & {
+  model?: string | null;
+};
+
+/**
+ * With `models`, the totals to record are their sums (the Python reader sums the top-level
+ * fields, our report the models): a caller's total that differs is named in `mismatch`.
+ */
+function usageTotals(o: EmitOptions): { usage: Totals; mismatch: string | null } {
+  const models = o.models ?? [];
+  if (models.length === 0) return { usage: {}, mismatch: null };
+  const usage: Totals = { model: o.model ?? models[0]?.model ?? null };
+  const differences: string[] = [];
+  for (const [key, label] of TOTALS) {
+    const sum = models.reduce((n, m) => n + m[key], 0);
+    const given = o[key];
+    // Reasoning is for information only, and an agent that does not count it apart (Claude)
+    // leaves it unknown: models holding 0 must not turn that into "no reasoning".
+    if (key === "reasoningTokens" && given == null) continue;
+    if (given != null && given !== sum) differences.push(`${label} ${given} vs ${sum}`);
+    usage[key] = sum;
+  }
+  return { usage, mismatch: differences.length > 0 ? differences.join(", ") : null };
+}
+
+/**
+ * Per threshold some request exceeded, the sums of those requests (cumulative: a request
+ * above 272k counts above 200k too). The prompt is every input token, cached or not.
+ */
+function longContext(requests: readonly EmitRequestUsage[]): LongContextPayload[] {
+  const entries: LongContextPayload[] = [];
+  for (const threshold of LONG_CONTEXT_THRESHOLDS) {
+    const above = requests.filter(
+      (r) => r.inputTokens + r.cacheReadTokens + r.cacheWriteTokens > threshold,
+    );
+    if (above.length === 0) continue;
+    const sum = (key: keyof EmitRequestUsage) => above.reduce((n, r) => n + r[key], 0);
+    entries.push({
+      above_tokens: threshold,
+      input_tokens: sum("inputTokens"),
+      output_tokens: sum("outputTokens"),
+      cache_read_tokens: sum("cacheReadTokens"),
+      cache_write_tokens: sum("cacheWriteTokens"),
+      cache_write_1h_tokens: sum("cacheWrite1hTokens"),
+    });
+  }
+  return entries;
+}
+
+function modelPayload(m: EmitModelUsage): ModelUsagePayload {
+  const long = longContext(m.requests ?? []);
+  return {
+    model: m.model,
+    input_tokens: m.inputTokens,
+    output_tokens: m.outputTokens,
+    cache_read_tokens: m.cacheReadTokens,
+    cache_write_tokens: m.cacheWriteTokens,
+    cache_write_1h_tokens: m.cacheWrite1hTokens,
+    reasoning_tokens: m.reasoningTokens,
+    cost_usd: m.costUsd,
+    ...(long.length > 0 && { long_context: long }),
+  };
+}
+
+/**
+ * Whether the per-model list only repeats the top-level fields: no models, or the event's own
+ * model alone without long-context sums. It is then left out, so that a one-model run's line
+ * keeps the reference shape and does not grow.
+ */
+function tellsNothingMore(models: readonly ModelUsagePayload[], model: string | null): boolean {
+  const [only, ...more] = models;
+  return only === undefined || (more.length === 0 && only.model === model && !only.long_context);
+}
+
 function buildPayload(wpId: string, agent: string, role: Role, o: EmitOptions): ExecutionPayload {
   const costUsd = o.costUsd ?? null;
   const costSource = o.costSource ?? (costUsd === null ? undefined : "reported");
+  const models = (o.models ?? []).map(modelPayload);
   return {
     wp_id: wpId,
     agent,
@@ -129,9 +258,15 @@ function buildPayload(wpId: string, agent: string, role: Role, o: EmitOptions): 
     // Extensions are written only when known, so older readers see the reference shape.
     ...(o.cacheReadTokens != null && { cache_read_tokens: o.cacheReadTokens }),
     ...(o.cacheWriteTokens != null && { cache_write_tokens: o.cacheWriteTokens }),
+    // Written only when some were: a log without 1-hour writes keeps its older shape.
+    ...(o.cacheWrite1hTokens != null &&
+      o.cacheWrite1hTokens > 0 && { cache_write_1h_tokens: o.cacheWrite1hTokens }),
     ...(o.reasoningTokens != null && { reasoning_tokens: o.reasoningTokens }),
     ...(costSource !== undefined && { cost_source: costSource }),
+    ...(o.untrustedCostUsd != null && { untrusted_cost_usd: o.untrustedCostUsd }),
+    ...(!tellsNothingMore(models, o.model ?? null) && { models }),
     ...(o.sessionId != null && { session_id: o.sessionId }),
+    source: o.source ?? "emit",
   };
 }
 
@@ -140,8 +275,46 @@ const TOKEN_OPTIONS = [
   "outputTokens",
   "cacheReadTokens",
   "cacheWriteTokens",
+  "cacheWrite1hTokens",
   "reasoningTokens",
 ] as const satisfies readonly (keyof EmitOptions)[];
+
+/** What is wrong with one model's (or one request's) counts; null when all is well. */
+function usageProblem(where: string, u: EmitRequestUsage): string | null {
+  for (const [key] of TOTALS) {
+    const value = u[key];
+    if (!(Number.isSafeInteger(value) && value >= 0)) {
+      return `${where}.${key} must be a non-negative integer; got ${value}`;
+    }
+  }
+  if (u.cacheWrite1hTokens > u.cacheWriteTokens) {
+    return `${where}.cacheWrite1hTokens (${u.cacheWrite1hTokens}) is part of cacheWriteTokens (${u.cacheWriteTokens}) and cannot exceed it`;
+  }
+  return null;
+}
+
+function modelsProblem(models: readonly EmitModelUsage[]): string | null {
+  for (const [i, m] of models.entries()) {
+    if (typeof m.model !== "string" || m.model.trim() === "") {
+      return `models[${i}].model must be a non-empty string`;
+    }
+    // One entry per model: a report counts the event once in each model's row.
+    if (models.findIndex((other) => other.model === m.model) !== i) {
+      return `models[${i}].model repeats ${JSON.stringify(m.model)}: give each model once`;
+    }
+    const problem =
+      usageProblem(`models[${i}]`, m) ??
+      (m.requests ?? []).reduce<string | null>(
+        (found, r, k) => found ?? usageProblem(`models[${i}].requests[${k}]`, r),
+        null,
+      );
+    if (problem !== null) return problem;
+    if (m.costUsd !== null && !(Number.isFinite(m.costUsd) && m.costUsd >= 0)) {
+      return `models[${i}].costUsd must be a non-negative number or null; got ${m.costUsd}`;
+    }
+  }
+  return null;
+}
 
 /** What is wrong with the arguments, in words a caller can act on; null when all is well. */
 function argumentProblem(
@@ -168,6 +341,18 @@ function argumentProblem(
   if (o.costUsd != null && !(Number.isFinite(o.costUsd) && o.costUsd >= 0)) {
     return `costUsd must be a non-negative number; got ${o.costUsd}`;
   }
+  const { untrustedCostUsd: untrusted } = o;
+  if (untrusted != null && !(Number.isFinite(untrusted) && untrusted >= 0)) {
+    return `untrustedCostUsd must be a non-negative number; got ${untrusted}`;
+  }
+  if (o.cacheWrite1hTokens != null && o.cacheWrite1hTokens > (o.cacheWriteTokens ?? 0)) {
+    return `cacheWrite1hTokens (${o.cacheWrite1hTokens}) is part of cacheWriteTokens (${o.cacheWriteTokens ?? 0}) and cannot exceed it`;
+  }
+  if (o.source !== undefined && !(EVENT_SOURCES as readonly string[]).includes(o.source)) {
+    return `source must be one of ${EVENT_SOURCES.join(", ")}; got ${JSON.stringify(o.source)}`;
+  }
+  const models = modelsProblem(o.models ?? []);
+  if (models !== null) return models;
   if (o.durationMs !== undefined && !(Number.isFinite(o.durationMs) && o.durationMs >= 0)) {
     return `durationMs must be a non-negative number; got ${o.durationMs}`;
   }

@@ -13,10 +13,22 @@ export type Role = (typeof ROLES)[number];
 export const COST_SOURCES = ["reported", "estimated"] as const;
 export type CostSource = (typeof COST_SOURCES)[number];
 
-/** Report fields (of `EventFields`) a payload string fills. */
+/** Where an event came from: the orchestrator, the `emit` command (or library call), an import. */
+export const EVENT_SOURCES = ["orchestrate", "emit", "import"] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
+/** Report fields (of `EventFields`, or of one model's `ModelFields`) a payload string fills. */
 export type TextSlot = "wpId" | "agent" | "role" | "model";
 /** Report fields a token count fills: the token classes a cost estimate prices. */
-export type TokenSlot = "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens";
+export type TokenSlot =
+  | "inputTokens"
+  | "outputTokens"
+  | "cacheReadTokens"
+  | "cacheWriteTokens"
+  | "cacheWrite1hTokens"
+  | "aboveTokens";
+/** Report fields a list of objects fills: the models of an event, the long-context sums of one. */
+export type ListSlot = "models" | "longContext";
 
 /**
  * One payload field: its on-disk name, the value it takes (every field may also be null, or
@@ -32,7 +44,68 @@ export type PayloadFieldDefinition = { readonly name: string; readonly reference
   | { readonly kind: "boolean"; readonly report?: "success" }
   | { readonly kind: "non-negative" | "integer" }
   | { readonly kind: "enum"; readonly values: readonly string[] }
+  | {
+      readonly kind: "list";
+      readonly report: ListSlot;
+      readonly fields: readonly PayloadFieldDefinition[];
+    }
 );
+
+/**
+ * Prompt sizes above which the shipped pricing table knows long-context rates (tiers): an event
+ * records, per model, the sums of the requests whose prompt exceeded each of them (see
+ * LONG_CONTEXT_FIELDS). A tier at another threshold cannot be applied to any event.
+ */
+export const LONG_CONTEXT_THRESHOLDS = [128_000, 200_000, 272_000] as const;
+
+/**
+ * One entry of a model's `long_context`: the token sums of that model's requests in the event
+ * whose prompt (input + cache read + cache write) exceeded `above_tokens`, one of
+ * LONG_CONTEXT_THRESHOLDS. Written only for thresholds some request exceeded; the sums are
+ * cumulative (a request above 272k is in the 200k entry too), so that the entries priced by
+ * any table's tiers are exact whatever thresholds it uses among these.
+ */
+export const LONG_CONTEXT_FIELDS = [
+  { name: "above_tokens", kind: "tokens", reference: true, report: "aboveTokens" },
+  { name: "input_tokens", kind: "tokens", reference: true, report: "inputTokens" },
+  { name: "output_tokens", kind: "tokens", reference: true, report: "outputTokens" },
+  { name: "cache_read_tokens", kind: "tokens", reference: true, report: "cacheReadTokens" },
+  { name: "cache_write_tokens", kind: "tokens", reference: true, report: "cacheWriteTokens" },
+  {
+    name: "cache_write_1h_tokens",
+    kind: "tokens",
+    reference: true,
+    report: "cacheWrite1hTokens",
+  },
+] as const satisfies readonly PayloadFieldDefinition[];
+
+/**
+ * One entry of `models`: a model's share of the event (the top-level token fields are the sums
+ * of these), what the agent reported it cost (null when it did not say), and its long-context
+ * sums when some of its requests exceeded a threshold.
+ */
+export const MODEL_USAGE_FIELDS = [
+  { name: "model", kind: "text", reference: true, report: "model" },
+  { name: "input_tokens", kind: "tokens", reference: true, report: "inputTokens" },
+  { name: "output_tokens", kind: "tokens", reference: true, report: "outputTokens" },
+  { name: "cache_read_tokens", kind: "tokens", reference: true, report: "cacheReadTokens" },
+  { name: "cache_write_tokens", kind: "tokens", reference: true, report: "cacheWriteTokens" },
+  {
+    name: "cache_write_1h_tokens",
+    kind: "tokens",
+    reference: true,
+    report: "cacheWrite1hTokens",
+  },
+  { name: "reasoning_tokens", kind: "tokens", reference: true },
+  { name: "cost_usd", kind: "usd", reference: true, report: "costUsd" },
+  {
+    name: "long_context",
+    kind: "list",
+    reference: false,
+    report: "longContext",
+    fields: LONG_CONTEXT_FIELDS,
+  },
+] as const satisfies readonly PayloadFieldDefinition[];
 
 /**
  * The ExecutionEvent payload (DESIGN §4), defined once. Both readers derive from this table:
@@ -48,9 +121,20 @@ export const PAYLOAD_FIELDS = [
   { name: "output_tokens", kind: "tokens", reference: true, report: "outputTokens" },
   { name: "cache_read_tokens", kind: "tokens", reference: false, report: "cacheReadTokens" },
   { name: "cache_write_tokens", kind: "tokens", reference: false, report: "cacheWriteTokens" },
+  // The part of cache_write_tokens written with a 1-hour lifetime (billed at its own rate).
+  {
+    name: "cache_write_1h_tokens",
+    kind: "tokens",
+    reference: false,
+    report: "cacheWrite1hTokens",
+  },
   { name: "reasoning_tokens", kind: "tokens", reference: false },
   { name: "cost_usd", kind: "usd", reference: true, report: "costUsd" },
   { name: "cost_source", kind: "enum", reference: false, values: COST_SOURCES },
+  // A cost the agent reported that is known to be wrong: kept for the record, never used.
+  { name: "untrusted_cost_usd", kind: "usd", reference: false },
+  { name: "models", kind: "list", reference: false, report: "models", fields: MODEL_USAGE_FIELDS },
+  { name: "source", kind: "enum", reference: false, values: EVENT_SOURCES },
   { name: "duration_ms", kind: "non-negative", reference: true },
   { name: "success", kind: "boolean", reference: true, report: "success" },
   { name: "error", kind: "text", reference: true },
@@ -58,28 +142,45 @@ export const PAYLOAD_FIELDS = [
   { name: "session_id", kind: "text", reference: false },
 ] as const satisfies readonly PayloadFieldDefinition[];
 
-type PayloadField = (typeof PAYLOAD_FIELDS)[number];
-type KindValue<F extends PayloadField> = F extends { readonly values: readonly (infer V)[] }
+type KindValue<F extends PayloadFieldDefinition> = F extends {
+  readonly values: readonly (infer V)[];
+}
   ? V
-  : F["kind"] extends "text"
-    ? string
-    : F["kind"] extends "boolean"
-      ? boolean
-      : number;
+  : F extends { readonly fields: infer N extends readonly PayloadFieldDefinition[] }
+    ? readonly PayloadObject<N>[]
+    : F["kind"] extends "text"
+      ? string
+      : F["kind"] extends "boolean"
+        ? boolean
+        : number;
 
-/** The payload of an ExecutionEvent (DESIGN §4). Reference fields are always written. */
-export type ExecutionPayload = {
-  readonly [F in PayloadField as F["reference"] extends true
+/** The object a list of field definitions describes. Reference fields are always written. */
+type PayloadObject<Fields extends readonly PayloadFieldDefinition[]> = {
+  readonly [F in Fields[number] as F["reference"] extends true
     ? F["name"]
     : never]: KindValue<F> | null;
 } & {
-  readonly [F in PayloadField as F["reference"] extends true ? never : F["name"]]?: KindValue<F>;
+  readonly [F in Fields[number] as F["reference"] extends true ? never : F["name"]]?: KindValue<F>;
 };
 
-/** Payload keys whose numbers are floats (Python writes `cost_usd: 15.0`, not `15`). */
-export const EXECUTION_FLOAT_KEYS: ReadonlySet<string> = new Set(
-  PAYLOAD_FIELDS.filter((f) => f.kind === "usd").map((f) => f.name),
-);
+/** The payload of an ExecutionEvent (DESIGN §4). Reference fields are always written. */
+export type ExecutionPayload = PayloadObject<typeof PAYLOAD_FIELDS>;
+/** One entry of an ExecutionEvent's `models`. */
+export type ModelUsagePayload = PayloadObject<typeof MODEL_USAGE_FIELDS>;
+/** One entry of a model's `long_context`. */
+export type LongContextPayload = PayloadObject<typeof LONG_CONTEXT_FIELDS>;
+
+function usdNames(fields: readonly PayloadFieldDefinition[]): string[] {
+  return fields.flatMap((f) =>
+    f.kind === "usd" ? [f.name] : f.kind === "list" ? usdNames(f.fields) : [],
+  );
+}
+
+/**
+ * Payload keys whose numbers are floats (Python writes `cost_usd: 15.0`, not `15`), at any
+ * depth: a key names a float wherever it appears (`cost_usd` in `models` too).
+ */
+export const EXECUTION_FLOAT_KEYS: ReadonlySet<string> = new Set(usdNames(PAYLOAD_FIELDS));
 
 function valueSchema(field: PayloadFieldDefinition): TSchema {
   switch (field.kind) {
@@ -96,6 +197,8 @@ function valueSchema(field: PayloadFieldDefinition): TSchema {
       return Type.Boolean();
     case "enum":
       return Type.Union(field.values.map((v) => Type.Literal(v)));
+    case "list":
+      return Type.Array(objectSchema(field.fields));
     default:
       return field satisfies never;
   }
@@ -107,11 +210,13 @@ function valueSchema(field: PayloadFieldDefinition): TSchema {
  * written as a string would poison every sum downstream.
  */
 export function payloadValidator(fields: readonly PayloadFieldDefinition[]) {
-  return lazyCompile(
-    Type.Object(
-      Object.fromEntries(
-        fields.map((f) => [f.name, Type.Optional(Type.Union([valueSchema(f), Type.Null()]))]),
-      ),
+  return lazyCompile(objectSchema(fields));
+}
+
+function objectSchema(fields: readonly PayloadFieldDefinition[]): TSchema {
+  return Type.Object(
+    Object.fromEntries(
+      fields.map((f) => [f.name, Type.Optional(Type.Union([valueSchema(f), Type.Null()]))]),
     ),
   );
 }

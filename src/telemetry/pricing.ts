@@ -5,6 +5,7 @@ import { type Static, Type } from "typebox";
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { CodedError } from "../events/errors.js";
 import { lazyCompile } from "../events/lazy-compile.js";
+import { LONG_CONTEXT_THRESHOLDS } from "./execution-payload.js";
 import { readSmallFile } from "./project-paths.js";
 import { stderrWarningSink, type TelemetryWarning, type WarningSink } from "./warnings.js";
 
@@ -13,13 +14,15 @@ export interface ModelRates {
   readonly input: number; // pico-USD per uncached input token
   readonly output: number;
   readonly cacheRead: number; // when the table has none: the input rate (see toRates)
-  readonly cacheWrite: number; // when the table has none: the input rate
+  readonly cacheWrite: number; // 5-minute writes; when the table has none: the input rate
+  readonly cacheWrite1h: number; // when the table has none: 2x the input rate (see toRates)
 }
 
-/** The table entry a model id resolved to: its listed id and its rates. */
+/** The table entry a model id resolved to: its listed id, its rates and its long-context tiers. */
 export interface ResolvedModel {
   readonly id: string;
   readonly rates: ModelRates;
+  readonly tiers: readonly PricingTier[];
 }
 
 /** Model prices, looked up by the model id an agent reported. */
@@ -30,7 +33,10 @@ export interface PricingTable {
   resolve(model: string): ResolvedModel | undefined;
 }
 
-/** Long-context rates for one request whose prompt exceeds `aboveTokens`: informational only. */
+/**
+ * Long-context rates for one request whose prompt exceeds `aboveTokens`, applied to the
+ * requests an event recorded above that threshold (one of LONG_CONTEXT_THRESHOLDS).
+ */
 export interface PricingTier {
   readonly aboveTokens: number;
   readonly rates: ModelRates;
@@ -62,6 +68,7 @@ const RateFields = {
   output_per_1k: Rate,
   cache_read_per_1k: Type.Optional(Rate),
   cache_write_per_1k: Type.Optional(Rate),
+  cache_write_1h_per_1k: Type.Optional(Rate),
 };
 
 const EntrySchema = Type.Object(
@@ -110,6 +117,12 @@ function toRates(fields: RateFieldValues): ModelRates {
       fields.cache_read_per_1k === undefined ? input : picoPerToken(fields.cache_read_per_1k),
     cacheWrite:
       fields.cache_write_per_1k === undefined ? input : picoPerToken(fields.cache_write_per_1k),
+    // Only Anthropic bills 1-hour writes apart, at 2x input on every model it lists: a table
+    // that omits the rate gets that rule rather than the 5-minute rate (an underestimate).
+    cacheWrite1h:
+      fields.cache_write_1h_per_1k === undefined
+        ? 2 * input
+        : picoPerToken(fields.cache_write_1h_per_1k),
   };
 }
 
@@ -166,7 +179,7 @@ class RateTable implements ParsedPricingTable {
     this.inherit = inherit;
     this.entries = entries;
     for (const entry of entries) {
-      const model: ResolvedModel = { id: entry.id, rates: entry.rates };
+      const model: ResolvedModel = { id: entry.id, rates: entry.rates, tiers: entry.tiers };
       this.#byId.set(entry.id, model);
       // Two entries claiming one alias is a file's mistake; the first one listed keeps it.
       for (const alias of entry.aliases) {
@@ -388,6 +401,13 @@ export function parsePricingTable(
         `model "${id}": ${problem.text}; skipping this model`,
       );
       continue;
+    }
+    for (const [i, tier] of (value.tiers ?? []).entries()) {
+      if ((LONG_CONTEXT_THRESHOLDS as readonly number[]).includes(tier.above_tokens)) continue;
+      report(
+        placeOf(doc, lines, ["models", id, "tiers", String(i), "above_tokens"]),
+        `model "${id}": events record long-context usage above ${LONG_CONTEXT_THRESHOLDS.join(", ")} tokens only; the tier above ${tier.above_tokens} is never applied`,
+      );
     }
     entries.push({
       id,

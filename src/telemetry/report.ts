@@ -140,7 +140,8 @@ function compileRowFilter(filter: ParsedFilter): (row: UsageRowKey) => boolean {
   const { wpId, agent, model, role, success } = filter;
   if (wpId !== undefined) checks.push((row) => row.wpId === wpId);
   if (agent !== undefined) checks.push((row) => row.agent === agent);
-  if (model !== undefined) checks.push((row) => row.model === model);
+  // The event's own model: a filter selects whole events, whose models' shares all count.
+  if (model !== undefined) checks.push((row) => row.eventModel === model);
   if (role !== undefined) checks.push((row) => row.role === role);
   if (success !== undefined) checks.push((row) => row.success === success);
   return (row) => checks.every((check) => check(row));

@@ -1,6 +1,7 @@
 import { CountSum } from "./count-sum.js";
+import { LONG_CONTEXT_THRESHOLDS } from "./execution-payload.js";
 import { PicoSum, type PicoUsd } from "./money.js";
-import type { EventFields } from "./scan/event-fields.js";
+import { type EventFields, ModelFields } from "./scan/event-fields.js";
 
 /**
  * A log's execution events summed by everything a report can group or filter by except time:
@@ -8,11 +9,19 @@ import type { EventFields } from "./scan/event-fields.js";
  * field filter, any pricing table) is a roll-up of these rows, because an estimate is linear in
  * the token counts: rate x (sum of counts) = sum of (rate x count), exactly, in integers. So the
  * rows hold no prices and stay true when the pricing file changes.
+ *
+ * An event that recorded its usage per model (`models`) is summed as one part per model, each
+ * into the row of that model (`model`), beside the event's own model (`eventModel`, what a
+ * filter selects events by): so `--group-by model` credits each model its share, and any other
+ * grouping adds the parts back into the whole event.
  */
 export interface UsageRowKey {
   readonly aggregateId: string;
   readonly agent: string | null;
+  /** The model of this part of the events: the event's model, or one entry of its `models`. */
   readonly model: string | null;
+  /** The event's own (top-level) model. */
+  readonly eventModel: string | null;
   readonly role: string | null;
   readonly wpId: string | null;
   readonly success: boolean | null;
@@ -21,8 +30,9 @@ export interface UsageRowKey {
 /**
  * How an event's cost is known before any price is looked up: the one classification used by
  * the report's rows and by a single event's cost (`eventCost`). A reported `cost_usd` (0.0
- * included) wins; an event with neither a cost nor a billed token count has no usage; any other
- * is estimated from its tokens (or unpriced, when the table has no rate for its model).
+ * included) wins; an event with neither a cost nor a billed token count (nor per-model usage)
+ * has no usage; any other is estimated from its tokens (or unpriced, when the table has no rate
+ * for its model).
  */
 export type UsageKind = "reported" | "no-usage" | "tokens";
 
@@ -33,7 +43,9 @@ export function usageKind(e: EventFields): UsageKind {
     e.inputTokens === null &&
     e.outputTokens === null &&
     e.cacheReadTokens === null &&
-    e.cacheWriteTokens === null;
+    e.cacheWriteTokens === null &&
+    e.cacheWrite1hTokens === null &&
+    e.modelCount === 0;
   return noTokens ? "no-usage" : "tokens";
 }
 
@@ -42,34 +54,112 @@ export function pricedModel(model: string | null): string | null {
   return model !== null && model !== "" ? model : null;
 }
 
-// The row's JSON: its key (6 values), its event count, the 4 token sums, the reported
-// pico-dollars, the no-usage count, the estimate count and the estimate's 4 token sums.
-const ROW_LENGTH = 18;
-const REPORTED_AT = 11;
+/**
+ * The classes a token is billed by: uncached input, output, cache read, 5-minute cache write,
+ * 1-hour cache write. An estimate's sums hold them per band of prompt size (ESTIMATE_BANDS).
+ */
+const RATE_CLASSES = 5;
+/** Requests up to the first long-context threshold, then between each threshold and the next. */
+const ESTIMATE_BANDS = 1 + LONG_CONTEXT_THRESHOLDS.length;
+const ESTIMATE_SUMS = RATE_CLASSES * ESTIMATE_BANDS;
+
+// The row's JSON: its key (7 values), its event and shared counts, the 4 token sums, the
+// reported pico-dollars, the no-usage count, the estimate count, the estimate's sums of the
+// first band, and those of the long-context bands (null while there are none).
+const KEY_LENGTH = 7;
+const REPORTED_AT = KEY_LENGTH + 6;
+const BASE_AT = REPORTED_AT + 3;
+const TIERS_AT = BASE_AT + RATE_CLASSES;
+const ROW_LENGTH = TIERS_AT + 1;
+
+/** The token counts of one part of an event (the event itself, or one of its models). */
+interface PartTokens {
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+  readonly cacheReadTokens: number | null;
+  readonly cacheWriteTokens: number | null;
+  readonly cacheWrite1hTokens: number | null;
+}
+
+// Per band and class, the part's tokens (see bandsOf): one scratch, rows are filled one at a time.
+const bands = new Float64Array(ESTIMATE_SUMS);
+const cumulative = new Float64Array(RATE_CLASSES);
+
+/**
+ * Splits a model's tokens into bands of prompt size from its long-context sums (cumulative: a
+ * request above 272k is in the 200k sums too). A log written by hand may hold sums that do not
+ * nest; they are clipped so that no band is negative, each 1-hour write within its band's writes.
+ */
+function bandsOf(part: ModelFields): void {
+  bands.fill(0);
+  cumulative[0] = part.inputTokens ?? 0;
+  cumulative[1] = part.outputTokens ?? 0;
+  cumulative[2] = part.cacheReadTokens ?? 0;
+  cumulative[3] = part.cacheWriteTokens ?? 0;
+  cumulative[4] = part.cacheWrite1hTokens ?? 0;
+  for (let band = 0; band < ESTIMATE_BANDS; band++) {
+    const threshold = band; // the threshold that ends this band, when there is one
+    const seen =
+      threshold < LONG_CONTEXT_THRESHOLDS.length && (part.longContextSeen & (1 << threshold)) !== 0;
+    const at = band * RATE_CLASSES;
+    for (let c = 0; c < RATE_CLASSES; c++) {
+      const above = seen
+        ? Math.min(
+            part.longContext[threshold * RATE_CLASSES + c] as number,
+            cumulative[c] as number,
+          )
+        : 0;
+      bands[at + c] = (cumulative[c] as number) - above;
+      cumulative[c] = above;
+    }
+    // Within the band: the 1-hour writes (at most its writes), and the 5-minute rest.
+    const writes = bands[at + 3] as number;
+    const oneHour = Math.min(bands[at + 4] as number, writes);
+    bands[at + 3] = writes - oneHour;
+    bands[at + 4] = oneHour;
+  }
+}
 
 /** The sums of one row; token counts a null stands for are summed as 0. Sums are exact. */
 export class UsageRow {
-  /** What the row's events have in common (a copy: the scanner reuses its objects). */
+  /** What the row's parts have in common (a copy: the scanner reuses its objects). */
   readonly key: UsageRowKey;
+  /** Events with a part in this row. */
   eventCount = 0;
+  /**
+   * Of those, events counted in another row too: this row holds a model's share that is not
+   * the event's main one (so a total over rows counts each event once: eventCount - sharedCount).
+   */
+  sharedCount = 0;
   readonly inputTokens = new CountSum();
   readonly outputTokens = new CountSum();
   readonly cacheReadTokens = new CountSum();
   readonly cacheWriteTokens = new CountSum();
-  /** Costs the agents reported. */
+  /** Costs the agents reported (each model's share of them, see UsageRows.add). */
   readonly reported = new PicoSum();
   /** Events with neither a cost nor a token count. */
   noUsageCount = 0;
-  /** Events with no cost but tokens: priced (or not) by the report, from the sums below. */
+  /** Parts with no cost but tokens: priced (or not) by the report, from the sums below. */
   estimateCount = 0;
-  readonly estimateInputTokens = new CountSum();
-  readonly estimateOutputTokens = new CountSum();
-  readonly estimateCacheReadTokens = new CountSum();
-  readonly estimateCacheWriteTokens = new CountSum();
+  /**
+   * Per band of prompt size (ESTIMATE_BANDS), the tokens of each rate class (RATE_CLASSES): the
+   * first band only until some part recorded long-context usage (rows are many, such parts few).
+   */
+  readonly #estimate: CountSum[] = Array.from({ length: RATE_CLASSES }, () => new CountSum());
+
+  get estimate(): readonly CountSum[] {
+    return this.#estimate;
+  }
+
+  #withBands(): CountSum[] {
+    const sums = this.#estimate;
+    while (sums.length < ESTIMATE_SUMS) sums.push(new CountSum());
+    return sums;
+  }
 
   constructor(key: UsageRowKey) {
-    const { aggregateId, agent, model, role, wpId, success } = key;
-    this.key = { aggregateId, agent, model, role, wpId, success };
+    const { aggregateId, agent, model, eventModel, role, wpId, success } = key;
+    this.key = { aggregateId, agent, model, eventModel, role, wpId, success };
   }
 
   /** The token sums and the other counts, in the JSON's order (after the key). */
@@ -79,59 +169,67 @@ export class UsageRow {
       this.outputTokens,
       this.cacheReadTokens,
       this.cacheWriteTokens,
-      this.estimateInputTokens,
-      this.estimateOutputTokens,
-      this.estimateCacheReadTokens,
-      this.estimateCacheWriteTokens,
+      ...this.#estimate,
     ];
   }
 
-  add(e: EventFields): void {
-    const input = e.inputTokens ?? 0;
-    const output = e.outputTokens ?? 0;
-    const cacheRead = e.cacheReadTokens ?? 0;
-    const cacheWrite = e.cacheWriteTokens ?? 0;
+  /** Adds one part of an event: its tokens, and its share of a reported cost (pico-dollars). */
+  addPart(part: PartTokens, kind: UsageKind, shared: boolean): void {
+    const input = part.inputTokens ?? 0;
+    const output = part.outputTokens ?? 0;
+    const cacheRead = part.cacheReadTokens ?? 0;
+    const cacheWrite = part.cacheWriteTokens ?? 0;
     this.eventCount++;
+    if (shared) this.sharedCount++;
     this.inputTokens.add(input);
     this.outputTokens.add(output);
     this.cacheReadTokens.add(cacheRead);
     this.cacheWriteTokens.add(cacheWrite);
-    switch (usageKind(e)) {
-      case "reported":
-        this.reported.addUsd(e.costUsd);
-        break;
-      case "no-usage":
-        this.noUsageCount++;
-        break;
-      case "tokens":
-        this.estimateCount++;
-        this.estimateInputTokens.add(input);
-        this.estimateOutputTokens.add(output);
-        this.estimateCacheReadTokens.add(cacheRead);
-        this.estimateCacheWriteTokens.add(cacheWrite);
-        break;
+    if (kind === "no-usage") this.noUsageCount++;
+    if (kind !== "tokens") return;
+    this.estimateCount++;
+    const estimate = this.#estimate;
+    if (part instanceof ModelFields && part.longContextSeen !== 0) {
+      this.#withBands();
+      bandsOf(part);
+      for (let i = 0; i < ESTIMATE_SUMS; i++) {
+        const count = bands[i] as number;
+        if (count !== 0) (estimate[i] as CountSum).add(count);
+      }
+      return;
     }
+    const oneHour = Math.min(part.cacheWrite1hTokens ?? 0, cacheWrite);
+    (estimate[0] as CountSum).add(input);
+    (estimate[1] as CountSum).add(output);
+    (estimate[2] as CountSum).add(cacheRead);
+    (estimate[3] as CountSum).add(cacheWrite - oneHour);
+    if (oneHour !== 0) (estimate[4] as CountSum).add(oneHour);
   }
 
   merge(other: UsageRow): void {
     this.eventCount += other.eventCount;
+    this.sharedCount += other.sharedCount;
     this.reported.addSum(other.reported);
     this.noUsageCount += other.noUsageCount;
     this.estimateCount += other.estimateCount;
+    if (other.#estimate.length > this.#estimate.length) this.#withBands();
     const mine = this.#sums();
     const theirs = other.#sums();
-    for (let i = 0; i < mine.length; i++) (mine[i] as CountSum).addSum(theirs[i] as CountSum);
+    for (let i = 0; i < theirs.length; i++) (mine[i] as CountSum).addSum(theirs[i] as CountSum);
   }
 
   toJSON(): UsageRowJson {
+    const k = this.key;
     return [
-      this.key.aggregateId,
-      this.key.agent,
-      this.key.model,
-      this.key.role,
-      this.key.wpId,
-      this.key.success,
+      k.aggregateId,
+      k.agent,
+      k.model,
+      k.eventModel,
+      k.role,
+      k.wpId,
+      k.success,
       this.eventCount,
+      this.sharedCount,
       this.inputTokens.toJSON(),
       this.outputTokens.toJSON(),
       this.cacheReadTokens.toJSON(),
@@ -140,10 +238,10 @@ export class UsageRow {
       this.reported.exactNumber() ?? this.reported.total.toString(),
       this.noUsageCount,
       this.estimateCount,
-      this.estimateInputTokens.toJSON(),
-      this.estimateOutputTokens.toJSON(),
-      this.estimateCacheReadTokens.toJSON(),
-      this.estimateCacheWriteTokens.toJSON(),
+      ...this.#estimate.slice(0, RATE_CLASSES).map((sum) => sum.toJSON()),
+      this.#estimate.length > RATE_CLASSES
+        ? this.#estimate.slice(RATE_CLASSES).map((sum) => sum.toJSON())
+        : null,
     ];
   }
 
@@ -151,27 +249,37 @@ export class UsageRow {
   static fromJSON(value: unknown): UsageRow | null {
     if (!Array.isArray(value) || value.length !== ROW_LENGTH) return null;
     const v: readonly unknown[] = value;
-    const [aggregateId, agent, model, role, wpId, success, eventCount] = v;
+    const [aggregateId, agent, model, eventModel, role, wpId, success] = v;
     if (typeof aggregateId !== "string" || !isText(agent) || !isText(model)) return null;
-    if (!isText(role) || !isText(wpId) || !(success === null || typeof success === "boolean")) {
-      return null;
-    }
-    const noUsage = v[12];
-    const estimates = v[13];
-    if (!isCount(eventCount) || !isCount(noUsage) || !isCount(estimates)) return null;
-    const row = new UsageRow({ aggregateId, agent, model, role, wpId, success });
+    if (!isText(eventModel) || !isText(role) || !isText(wpId)) return null;
+    if (!(success === null || typeof success === "boolean")) return null;
+    const [eventCount, sharedCount] = [v[KEY_LENGTH], v[KEY_LENGTH + 1]];
+    const [noUsage, estimates] = [v[REPORTED_AT + 1], v[REPORTED_AT + 2]];
+    if (!isCount(eventCount) || !isCount(sharedCount)) return null;
+    if (!isCount(noUsage) || !isCount(estimates)) return null;
+    const row = new UsageRow({ aggregateId, agent, model, eventModel, role, wpId, success });
     const reported = v[REPORTED_AT];
     if (isCount(reported)) row.reported.addSafe(reported);
     else if (typeof reported === "string" && /^\d+$/.test(reported)) {
       row.reported.add(BigInt(reported) as PicoUsd);
     } else return null;
     row.eventCount = eventCount;
+    row.sharedCount = sharedCount;
     row.noUsageCount = noUsage;
     row.estimateCount = estimates;
+    const tiers = v[TIERS_AT];
+    if (tiers !== null) {
+      if (!Array.isArray(tiers) || tiers.length !== ESTIMATE_SUMS - RATE_CLASSES) return null;
+      row.#withBands();
+    }
+    const texts = [
+      ...v.slice(KEY_LENGTH + 2, REPORTED_AT),
+      ...v.slice(BASE_AT, TIERS_AT),
+      ...(tiers ?? []),
+    ];
     const sums = row.#sums();
-    const at = [7, 8, 9, 10, 14, 15, 16, 17];
     for (let i = 0; i < sums.length; i++) {
-      const sum = CountSum.fromJSON(v[at[i] as number]);
+      const sum = CountSum.fromJSON(texts[i]);
       if (sum === null) return null;
       (sums[i] as CountSum).addSum(sum);
     }
@@ -187,27 +295,35 @@ function isCount(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** A row as plain JSON: its key, then its sums (token sums and the reported pico-dollars: a number, or text past 2^53). */
-export type UsageRowJson = readonly [
-  string,
-  string | null,
-  string | null,
-  string | null,
-  string | null,
-  boolean | null,
-  number,
-  number | string,
-  number | string,
-  number | string,
-  number | string,
-  number | string,
-  number,
-  number,
-  number | string,
-  number | string,
-  number | string,
-  number | string,
-];
+/**
+ * A row as plain JSON: its key, its event and shared counts, its token sums, the reported
+ * pico-dollars (a number, or text past 2^53), the no-usage and estimate counts and the
+ * estimate's sums (numbers, or text past 2^53).
+ */
+export type UsageRowJson = readonly (string | number | boolean | null | (string | number)[])[];
+
+const PICO_PER_USD = 1e12;
+// The main part's share of a split reported cost (see splitReported), in pico-dollars.
+let mainShare = 0;
+
+/**
+ * Whether a reported cost splits by the models' own figures (see UsageRows.add); when it does,
+ * `mainShare` is the main part's. Exact: every figure is a safe integer of pico-dollars.
+ */
+function splitReported(e: EventFields, main: number): boolean {
+  const total = Math.round(e.costUsd * PICO_PER_USD);
+  if (!Number.isSafeInteger(total)) return false;
+  let others = 0;
+  for (let i = 0; i < e.modelCount; i++) {
+    if (i === main) continue;
+    const cost = (e.models[i] as ModelFields).costUsd;
+    if (Number.isNaN(cost)) return false;
+    others += Math.round(cost * PICO_PER_USD);
+  }
+  if (!(Number.isSafeInteger(others) && others <= total)) return false;
+  mainShare = total - others;
+  return true;
+}
 
 type Level<T> = Map<string | null, T>;
 
@@ -227,36 +343,91 @@ export class UsageRows {
   readonly #list: UsageRow[] = [];
   // Rows by field, map in map: no key string is built per event or per row (and a scan's
   // strings are interned, so each lookup hashes a string whose hash is already known).
-  readonly #index: Level<Level<Level<Level<Level<(UsageRow | undefined)[]>>>>> = new Map();
+  readonly #index: Level<Level<Level<Level<Level<Level<(UsageRow | undefined)[]>>>>>> = new Map();
 
+  /**
+   * Adds an event: whole, or one part per entry of its `models`. The entry of the event's own
+   * model (else the first) is its main part, which counts the event; the others are shared.
+   * A reported cost is split when every entry reported its own: each other model gets its
+   * own figure and the main one the rest, so the shares add up to the event's cost exactly;
+   * otherwise (or when the others' figures exceed the total) the main part gets it all.
+   */
   add(e: EventFields): void {
-    this.#rowFor(e).add(e);
+    const kind = usageKind(e);
+    if (e.modelCount === 0) {
+      const row = this.#rowFor(e.aggregateId, e.agent, e.model, e.model, e.role, e.wpId, e.success);
+      row.addPart(e, kind, false);
+      if (kind === "reported") row.reported.addUsd(e.costUsd);
+      return;
+    }
+    const models = e.models;
+    let main = 0;
+    for (let i = 0; i < e.modelCount; i++) {
+      if ((models[i] as ModelFields).model === e.model) {
+        main = i;
+        break;
+      }
+    }
+    const split = kind === "reported" && splitReported(e, main);
+    for (let i = 0; i < e.modelCount; i++) {
+      const part = models[i] as ModelFields;
+      const row = this.#rowFor(
+        e.aggregateId,
+        e.agent,
+        part.model,
+        e.model,
+        e.role,
+        e.wpId,
+        e.success,
+      );
+      row.addPart(part, kind, i !== main); // never "no-usage": the event has per-model usage
+      if (kind !== "reported") continue;
+      if (i === main) {
+        if (split) row.reported.addSafe(mainShare);
+        else row.reported.addUsd(e.costUsd);
+      } else if (split) row.reported.addSafe(Math.round(part.costUsd * PICO_PER_USD));
+    }
   }
 
-  /** The row for `key`; `fresh` (or a new empty row) is taken as it when there is none yet. */
-  #rowFor(key: UsageRowKey, fresh?: UsageRow): UsageRow {
-    const byAgent = getOrAdd(this.#index, key.aggregateId);
-    const byModel = getOrAdd(byAgent, key.agent);
-    const byRole = getOrAdd(byModel, key.model);
-    const byWp = getOrAdd(byRole, key.role);
-    let outcomes = byWp.get(key.wpId);
+  /** The row for a key; `fresh` (or a new empty row) is taken as it when there is none yet. */
+  #rowFor(
+    aggregateId: string,
+    agent: string | null,
+    model: string | null,
+    eventModel: string | null,
+    role: string | null,
+    wpId: string | null,
+    success: boolean | null,
+    fresh?: UsageRow,
+  ): UsageRow {
+    const byAgent = getOrAdd(this.#index, aggregateId);
+    const byModel = getOrAdd(byAgent, agent);
+    const byEventModel = getOrAdd(byModel, model);
+    const byRole = getOrAdd(byEventModel, eventModel);
+    const byWp = getOrAdd(byRole, role);
+    let outcomes = byWp.get(wpId);
     if (outcomes === undefined) {
       outcomes = [undefined, undefined, undefined];
-      byWp.set(key.wpId, outcomes);
+      byWp.set(wpId, outcomes);
     }
-    const slot = outcomeSlot(key.success);
+    const slot = outcomeSlot(success);
     let row = outcomes[slot];
     if (row === undefined) {
-      row = fresh ?? new UsageRow(key);
+      row = fresh ?? new UsageRow({ aggregateId, agent, model, eventModel, role, wpId, success });
       outcomes[slot] = row;
       this.#list.push(row);
     }
     return row;
   }
 
+  #rowOf(key: UsageRowKey, fresh?: UsageRow): UsageRow {
+    const { aggregateId, agent, model, eventModel, role, wpId, success } = key;
+    return this.#rowFor(aggregateId, agent, model, eventModel, role, wpId, success, fresh);
+  }
+
   /** Adds another part's rows into these. */
   merge(other: Iterable<UsageRow>): void {
-    for (const row of other) this.#rowFor(row.key).merge(row);
+    for (const row of other) this.#rowOf(row.key).merge(row);
   }
 
   get size(): number {
@@ -277,7 +448,7 @@ export class UsageRows {
     for (const item of value) {
       const row = UsageRow.fromJSON(item);
       if (row === null) return false;
-      const mine = this.#rowFor(row.key, row);
+      const mine = this.#rowOf(row.key, row);
       if (mine !== row) mine.merge(row);
     }
     return true;

@@ -166,6 +166,7 @@ describe("spec-kitty orchestrate", () => {
       error: null,
       exit_code: 0,
       model: null,
+      source: "orchestrate",
       success: true,
     };
     const codexReview = {
@@ -223,6 +224,29 @@ describe("spec-kitty orchestrate", () => {
         output_tokens: 1857,
         cost_usd: 0.26288449999999997,
         cost_source: "reported",
+        // A Haiku helper beside the main model: each keeps its own tokens and reported cost.
+        models: [
+          {
+            model: "claude-haiku-4-5-20251001",
+            input_tokens: 2823,
+            output_tokens: 270,
+            cache_read_tokens: 0,
+            cache_write_tokens: 0,
+            cache_write_1h_tokens: 0,
+            reasoning_tokens: 0,
+            cost_usd: 0.004173,
+          },
+          {
+            model: opus,
+            input_tokens: 5,
+            output_tokens: 1587,
+            cache_read_tokens: 59073,
+            cache_write_tokens: 30316,
+            cache_write_1h_tokens: 0,
+            reasoning_tokens: 0,
+            cost_usd: 0.2587115,
+          },
+        ],
       },
       { ...codexReview, wp_id: "WP02" },
       {
@@ -248,8 +272,32 @@ describe("spec-kitty orchestrate", () => {
         model: "gemini-2.5-pro",
         input_tokens: 19383,
         cache_read_tokens: 0,
+        cache_write_tokens: 0,
         output_tokens: 185,
         reasoning_tokens: 158,
+        // The router's call is a second model.
+        models: [
+          {
+            model: "gemini-2.5-pro",
+            input_tokens: 15526,
+            output_tokens: 133,
+            cache_read_tokens: 0,
+            cache_write_tokens: 0,
+            cache_write_1h_tokens: 0,
+            reasoning_tokens: 113,
+            cost_usd: null,
+          },
+          {
+            model: "gemini-2.5-flash",
+            input_tokens: 3857,
+            output_tokens: 52,
+            cache_read_tokens: 0,
+            cache_write_tokens: 0,
+            cache_write_1h_tokens: 0,
+            reasoning_tokens: 45,
+            cost_usd: null,
+          },
+        ],
       },
       { ...codexReview, wp_id: "WP03" },
     ]);
@@ -364,6 +412,7 @@ describe("spec-kitty orchestrate", () => {
         exit_code: null,
         error: "timed out after 1s; the agent was killed",
         session_id: "40e7b02d-c0f9-4876-9010-f514d4eb0603",
+        source: "orchestrate",
       },
     });
   });

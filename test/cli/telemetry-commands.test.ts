@@ -202,6 +202,7 @@ describe("agent telemetry emit", () => {
         unpriced_event_count: 0,
         unpriced_models: [],
         no_usage_event_count: 0,
+        shared_event_count: 0,
       },
     });
   });
@@ -227,6 +228,7 @@ describe("agent telemetry emit", () => {
         model: null,
         output_tokens: null,
         role: "planner",
+        source: "emit",
         success: true,
         wp_id: "N/A",
       },
@@ -268,6 +270,9 @@ describe("agent telemetry emit", () => {
     ["a negative cost", ["--cost-usd", "-1"], /expected a number >= 0/],
     ["both outcomes", ["--success", "--failure"], /cannot be used with/],
     ["a feature path", ["--feature", "../x"], /expected a feature folder name/],
+    ["a model usage without a model", ["--model-usage", "input=5"], /expected MODEL:input=N/],
+    ["an unknown model usage key", ["--model-usage", "m:tokens=5"], /unknown key "tokens"/],
+    ["1-hour writes above the writes", ["--model-usage", "m:cache-write-1h=2"], /1 hour/],
   ])("refuses %s with exit 1 and writes nothing", async (_name, extra, message) => {
     const root = await copyOfFixtureProject();
     const run = await runSpecKitty(telemetry(...emitArgs, ...extra), { cwd: root });
@@ -279,6 +284,42 @@ describe("agent telemetry emit", () => {
       exit: 1,
       stderr: expect.stringMatching(message),
       lines: 2,
+    });
+  });
+
+  it("records each --model-usage as a model's share, the totals being their sums", async () => {
+    const root = await tempDir();
+    await mkdir(join(root, "kitty-specs", "001-x"), { recursive: true });
+    const run = await runSpecKitty(
+      telemetry(
+        ...["emit", "-f", "001-x", "-r", "implementer", "--model", "claude-sonnet-4-5"],
+        ...["--model-usage", "claude-sonnet-4-5:input=1200,output=345,cache-read=20000"],
+        ...["--model-usage", "claude-haiku-4-5:cache-write=5000,cache-write-1h=1000,cost=0.02"],
+        ...["--model-usage", "qwen3-coder:30b:input=7", "--untrusted-cost-usd", "0.001"],
+      ),
+      { cwd: root },
+    );
+    const log = join(root, "kitty-specs", "001-x", "execution.events.jsonl");
+    const payload = JSON.parse(await readFile(log, "utf8")).payload;
+    expect({
+      exit: run.exitCode,
+      models: payload.models.map((m: { model: string; cost_usd: number | null }) => [
+        m.model,
+        m.cost_usd,
+      ]),
+      totals: [payload.input_tokens, payload.cache_write_tokens, payload.cache_write_1h_tokens],
+      untrusted: payload.untrusted_cost_usd,
+      source: payload.source,
+    }).toEqual({
+      exit: 0,
+      models: [
+        ["claude-sonnet-4-5", null],
+        ["claude-haiku-4-5", 0.02],
+        ["qwen3-coder:30b", null],
+      ],
+      totals: [1207, 5000, 1000],
+      untrusted: 0.001,
+      source: "emit",
     });
   });
 

@@ -136,6 +136,7 @@ describe("cost --json matches the Python implementation on the fixture project",
       "unpriced_event_count",
       "unpriced_models",
       "no_usage_event_count",
+      "shared_event_count",
     ]);
   });
 });

@@ -49,7 +49,12 @@ async function runClaude(
     killGraceMs: 1000,
     signal: stop.signal,
   });
-  const result = await invoker.parseOutput(out.stdout, out.stderr, out.exitCode, out.durationSeconds);
+  const result = await invoker.parseOutput(
+    out.stdout,
+    out.stderr,
+    out.exitCode,
+    out.durationSeconds,
+  );
   const reported = resultLine(out.stdout);
   return { server, home, project, out, result, reported };
 }

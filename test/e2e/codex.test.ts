@@ -32,7 +32,12 @@ async function runCodex(turns: readonly ScriptedTurn[], model: string | null = M
     timeoutMs: 30_000,
     killGraceMs: 1000,
   });
-  const result = await invoker.parseOutput(out.stdout, out.stderr, out.exitCode, out.durationSeconds);
+  const result = await invoker.parseOutput(
+    out.stdout,
+    out.stderr,
+    out.exitCode,
+    out.durationSeconds,
+  );
   return { server, home, out, result };
 }
 

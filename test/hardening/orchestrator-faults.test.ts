@@ -285,10 +285,16 @@ describe("the process checks these tests rely on", () => {
   );
 
   it("a zombie counts as not running", async () => {
-    // The shell becomes `sleep 30`, which never waits for its child: that child stays a zombie.
-    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
+    // The parent forks a child that exits at once and never waits for it: a zombie. (A shell
+    // may reap a background job before it execs, which made this flaky.)
+    const parent = spawn(
+      "python3",
+      [
+        "-c",
+        "import os, sys, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)",
+      ],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
     leftovers.push(parent.pid ?? 0);
     const line = await new Promise<string>((resolve) =>
       parent.stdout.once("data", (d: Buffer) => resolve(String(d))),

@@ -28,7 +28,7 @@ export function eventLine(i: number, feature: string): string {
     values[Math.floor(noise(i, salt) * values.length)] as T;
   const tokens = (salt: number, max: number) =>
     noise(i, salt) < 0.15 ? null : Math.floor(noise(i, salt + 1) * max);
-  const payload: Record<string, string | number | boolean | null> = {
+  const payload: Record<string, Json> = {
     wp_id: noise(i, 9) < 0.05 ? null : `WP0${1 + (i % 7)}`,
     agent: pick(AGENTS, 1),
     role: pick(ROLES, 2),
@@ -45,6 +45,9 @@ export function eventLine(i: number, feature: string): string {
   if (noise(i, 15) < 0.2) payload.cache_write_tokens = Math.floor(noise(i, 16) * 50_000);
   if (noise(i, 17) < 0.1) payload.reasoning_tokens = 1234;
   if (noise(i, 18) < 0.1) payload.cost_source = "reported";
+  if (noise(i, 20) < 0.3) Object.assign(payload, perModel(i, payload.model as string | null));
+  if (noise(i, 25) < 0.05) payload.untrusted_cost_usd = 0.0123;
+  if (noise(i, 26) < 0.5) payload.source = pick(["orchestrate", "emit", "import"] as const, 27);
   const event = createEvent({
     event_id: ulidLike(micros / 1000, i),
     event_type: noise(i, 19) < 0.03 ? "WPStatusChanged" : "ExecutionEvent",
@@ -55,6 +58,66 @@ export function eventLine(i: number, feature: string): string {
     payload,
   });
   return serializeEvent(event, EXECUTION_FLOAT_KEYS);
+}
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/**
+ * Usage per model, the totals their sums: the event's model and a helper, each with 1-hour
+ * cache writes, sometimes its own cost, and sometimes long-context sums (at a threshold the
+ * table knows, or at one it does not, or repeated, or not nested: a log written by hand).
+ */
+function perModel(i: number, model: string | null): Record<string, Json> {
+  const entry = (name: string | null, salt: number): Record<string, Json> => {
+    const write = Math.floor(noise(i, salt) * 40_000);
+    const result: Record<string, Json> = {
+      cache_read_tokens: Math.floor(noise(i, salt + 1) * 500_000),
+      cache_write_1h_tokens: Math.floor(write * noise(i, salt + 2)),
+      cache_write_tokens: write,
+      cost_usd: noise(i, salt + 3) < 0.5 ? null : Math.floor(noise(i, salt + 4) * 90_000) / 100_000,
+      input_tokens: Math.floor(noise(i, salt + 5) * 250_000),
+      model: name,
+      output_tokens: Math.floor(noise(i, salt + 6) * 30_000),
+      reasoning_tokens: 0,
+    };
+    const long = noise(i, salt + 7);
+    if (long < 0.4) {
+      const part = (k: number) =>
+        Math.floor(
+          (result[k === 0 ? "input_tokens" : "output_tokens"] as number) * noise(i, salt + 8 + k),
+        );
+      const lc = (above: number) => ({
+        above_tokens: above,
+        cache_read_tokens: 0,
+        cache_write_1h_tokens: 0,
+        cache_write_tokens: 0,
+        input_tokens: part(0),
+        output_tokens: part(1),
+      });
+      result.long_context =
+        long < 0.2
+          ? [lc(200_000)]
+          : long < 0.3
+            ? [lc(200_000), lc(272_000)]
+            : long < 0.35
+              ? [lc(150_000)]
+              : // A repeated threshold (the scanner leaves it to the full parse): a few lines only.
+                i % 50 === 14
+                ? [lc(272_000), lc(272_000)]
+                : [lc(272_000)];
+    }
+    return result;
+  };
+  const models = [entry(model ?? "claude-sonnet-4-5", 30), entry("claude-haiku-4-5", 50)];
+  const sum = (key: string) => models.reduce((n, m) => n + (m[key] as number), 0);
+  return {
+    models,
+    input_tokens: sum("input_tokens"),
+    output_tokens: sum("output_tokens"),
+    cache_read_tokens: sum("cache_read_tokens"),
+    cache_write_tokens: sum("cache_write_tokens"),
+    cache_write_1h_tokens: sum("cache_write_1h_tokens"),
+  };
 }
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -20,6 +20,7 @@ const SONNET: TokenRates = {
   output: 15_000_000,
   cacheRead: 300_000,
   cacheWrite: 3_750_000,
+  cacheWrite1h: 6_000_000,
 };
 const pricing: RateResolver = {
   resolve: (model) => (model === "sonnet" ? { rates: SONNET } : undefined),
@@ -83,6 +84,7 @@ describe("costSummary", () => {
       totalCost: 1.2875,
       estimatedCost: 0.0375,
       eventCount: 3,
+      sharedEventCount: 0,
       unpricedEventCount: 0,
       unpricedModels: [],
       noUsageEventCount: 0,

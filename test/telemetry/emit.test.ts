@@ -57,6 +57,7 @@ describe("emitExecutionEvent", () => {
           success: true,
           error: null,
           exit_code: 0,
+          source: "emit",
         },
       },
       read: [event],
@@ -94,6 +95,7 @@ describe("emitExecutionEvent", () => {
         success: true,
         error: null,
         exit_code: 0,
+        source: "emit",
       },
       expect.objectContaining({
         cache_read_tokens: 9000,

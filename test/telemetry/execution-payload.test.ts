@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { isInvalid, parseEventLine } from "../../src/events/event.js";
 import { readEventLine } from "../../src/telemetry/event-line.js";
 import {
+  MODEL_USAGE_FIELDS,
   PAYLOAD_FIELDS,
   type PayloadFieldDefinition,
   payloadProblem,
@@ -19,6 +20,7 @@ const VALUES = [
   '"reported"',
   '"estimated"',
   '"batch"',
+  '"emit"',
   '"\\u0041"',
   "0",
   "7",
@@ -45,6 +47,7 @@ const NEW_FIELDS: readonly PayloadFieldDefinition[] = [
   { name: "signal", kind: "integer", reference: false },
   { name: "cached", kind: "boolean", reference: false },
   { name: "tier", kind: "enum", reference: false, values: ["batch", "flex"] },
+  { name: "parts", kind: "list", reference: false, report: "models", fields: MODEL_USAGE_FIELDS },
 ];
 
 /** A valid event line whose payload's `name` holds the JSON text `value`. */

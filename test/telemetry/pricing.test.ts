@@ -23,6 +23,8 @@ const LITELLM = JSON.parse(
     "utf8",
   ),
 ) as Record<string, LiteLlmEntry>;
+// Entries whose 1-hour cache-write price is Sonnet's copied over (SOURCES.md of the snapshot).
+const WRONG_1H = [LITELLM["claude-3-haiku-20240307"], LITELLM["claude-3-opus-20240229"]];
 
 function collector() {
   const warnings: TelemetryWarning[] = [];
@@ -60,6 +62,11 @@ function litellmRates(entry: LiteLlmEntry, suffix = ""): ModelRates {
     output: pico(usd("output_cost_per_token") ?? Number.NaN),
     cacheRead: cache("cache_read_input_token_cost"),
     cacheWrite: cache("cache_creation_input_token_cost"),
+    // LiteLLM's 1-hour rate, but for the two entries where it is known wrong (see the yaml).
+    cacheWrite1h:
+      usd("cache_creation_input_token_cost_above_1hr") === undefined || WRONG_1H.includes(entry)
+        ? 2 * input
+        : pico(usd("cache_creation_input_token_cost_above_1hr") ?? Number.NaN),
   };
 }
 
@@ -74,11 +81,18 @@ function litellmEntry(name: string): LiteLlmEntry | undefined {
   return LITELLM[name.startsWith("gemini-") ? `gemini/${name}` : name];
 }
 
-const rates = (input: number, output: number, cacheRead: number, cacheWrite: number) => ({
+const rates = (
+  input: number,
+  output: number,
+  cacheRead: number,
+  cacheWrite: number,
+  cacheWrite1h = 2 * input,
+) => ({
   input: pico(input),
   output: pico(output),
   cacheRead: pico(cacheRead),
   cacheWrite: pico(cacheWrite),
+  cacheWrite1h: pico(cacheWrite1h),
 });
 
 describe("the shipped table", () => {
@@ -107,7 +121,7 @@ describe("the shipped table", () => {
     ["gemini-3-flash-preview", 5e-7, 3e-6, 5e-8, 5e-7],
     ["gemini-3.1-flash-lite", 2.5e-7, 1.5e-6, 2.5e-8, 2.5e-7],
   ])("prices %s as the snapshot does", (id, input, output, cacheRead, cacheWrite) => {
-    expect(shipped().resolve(id)).toEqual({
+    expect(shipped().resolve(id)).toMatchObject({
       id,
       rates: rates(input, output, cacheRead, cacheWrite),
     });
@@ -120,7 +134,7 @@ describe("the shipped table", () => {
     ["claude-3-5-sonnet-20241022", 3e-6, 1.5e-5, 3e-7, 3.75e-6],
     ["claude-3-5-haiku-20241022", 8e-7, 4e-6, 8e-8, 1e-6],
   ])("prices %s at Anthropic's list price", (id, input, output, cacheRead, cacheWrite) => {
-    expect(shipped().resolve(id)).toEqual({
+    expect(shipped().resolve(id)).toMatchObject({
       id,
       rates: rates(input, output, cacheRead, cacheWrite),
     });
@@ -286,7 +300,7 @@ describe("loadPricingTable", () => {
     const table = await loadPricingTable(undefined);
     expect([table.effective, table.resolve("claude-opus-4.6")]).toEqual([
       "2026-07-18",
-      { id: "claude-opus-4-6", rates: rates(5e-6, 2.5e-5, 5e-7, 6.25e-6) },
+      { id: "claude-opus-4-6", rates: rates(5e-6, 2.5e-5, 5e-7, 6.25e-6), tiers: [] },
     ]);
   });
 
@@ -313,7 +327,7 @@ describe("loadPricingTable", () => {
       table.resolve("claude-opus-4-6")?.id,
     ]).toEqual([
       "2026-07-18",
-      { id: "acme-coder-9", rates: rates(1e-6, 2e-6, 1e-6, 1e-6) },
+      { id: "acme-coder-9", rates: rates(1e-6, 2e-6, 1e-6, 1e-6), tiers: [] },
       "claude-opus-4-6",
     ]);
   });
@@ -326,7 +340,7 @@ describe("loadPricingTable", () => {
       `effective: 2026-08-01\nmodels:\n  ${id}: {input_per_1k: 0.004, output_per_1k: 0.02}\n`,
     );
     const table = await loadPricingTable(root, { warn: collector().warn });
-    const contract = { id, rates: rates(4e-6, 2e-5, 4e-6, 4e-6) };
+    const contract = { id, rates: rates(4e-6, 2e-5, 4e-6, 4e-6), tiers: [] };
     expect([
       table.effective,
       table.resolve("claude-opus-4-6"),
@@ -352,7 +366,13 @@ describe("loadPricingTable", () => {
       const perToken = { input: pico(input / 1000), output: pico(output / 1000) };
       expect(table.resolve(id)).toEqual({
         id,
-        rates: { ...perToken, cacheRead: perToken.input, cacheWrite: perToken.input },
+        rates: {
+          ...perToken,
+          cacheRead: perToken.input,
+          cacheWrite: perToken.input,
+          cacheWrite1h: 2 * perToken.input,
+        },
+        tiers: [],
       });
     },
   );

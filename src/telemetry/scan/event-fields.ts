@@ -1,7 +1,78 @@
 import type { Event } from "../../events/event.js";
 import { epochMicros } from "../../events/timestamp.js";
-import { EXECUTION_EVENT_TYPE, PAYLOAD_FIELDS } from "../execution-payload.js";
+import {
+  EXECUTION_EVENT_TYPE,
+  LONG_CONTEXT_FIELDS,
+  LONG_CONTEXT_THRESHOLDS,
+  MODEL_USAGE_FIELDS,
+  PAYLOAD_FIELDS,
+  type PayloadFieldDefinition,
+} from "../execution-payload.js";
 import { IdKey } from "./id-set.js";
+
+/** The token classes a long-context entry sums, in the order `ModelFields.longContext` holds them. */
+const LONG_CONTEXT_CLASSES = 5;
+
+/** The long-context entry being read: its threshold and its sums (nulls read as 0). */
+export class LongContextFields {
+  aboveTokens: number | null = null;
+  inputTokens: number | null = null;
+  outputTokens: number | null = null;
+  cacheReadTokens: number | null = null;
+  cacheWriteTokens: number | null = null;
+  cacheWrite1hTokens: number | null = null;
+
+  clear(): void {
+    this.aboveTokens = this.inputTokens = this.outputTokens = null;
+    this.cacheReadTokens = this.cacheWriteTokens = this.cacheWrite1hTokens = null;
+  }
+}
+
+/** What a report needs of one entry of an event's `models`. */
+export class ModelFields {
+  model: string | null = null;
+  inputTokens: number | null = null;
+  outputTokens: number | null = null;
+  cacheReadTokens: number | null = null;
+  cacheWriteTokens: number | null = null;
+  cacheWrite1hTokens: number | null = null;
+  /** The reported cost of this model's share; NaN when there is none. */
+  costUsd = Number.NaN;
+  /**
+   * Per LONG_CONTEXT_THRESHOLDS index, LONG_CONTEXT_CLASSES sums (input, output, cache read,
+   * cache write, 1-hour cache write); an index counts only where `longContextSeen` has its bit.
+   */
+  readonly longContext = new Float64Array(LONG_CONTEXT_THRESHOLDS.length * LONG_CONTEXT_CLASSES);
+  longContextSeen = 0;
+
+  clear(): void {
+    this.model = null;
+    this.inputTokens = this.outputTokens = this.cacheReadTokens = null;
+    this.cacheWriteTokens = this.cacheWrite1hTokens = null;
+    this.costUsd = Number.NaN;
+    this.longContextSeen = 0;
+  }
+
+  /**
+   * Keeps a long-context entry read into `entry`: false when its threshold is already there (a
+   * repeated entry); an entry at a threshold no table prices (or none) is ignored.
+   */
+  addLongContext(entry: LongContextFields): boolean {
+    const index = LONG_CONTEXT_THRESHOLDS.indexOf(entry.aboveTokens as 128_000);
+    if (index < 0) return true;
+    const bit = 1 << index;
+    const repeated = (this.longContextSeen & bit) !== 0;
+    this.longContextSeen |= bit;
+    const at = index * LONG_CONTEXT_CLASSES;
+    const sums = this.longContext;
+    sums[at] = entry.inputTokens ?? 0;
+    sums[at + 1] = entry.outputTokens ?? 0;
+    sums[at + 2] = entry.cacheReadTokens ?? 0;
+    sums[at + 3] = entry.cacheWriteTokens ?? 0;
+    sums[at + 4] = entry.cacheWrite1hTokens ?? 0;
+    return !repeated;
+  }
+}
 
 /**
  * What a report needs of one valid event. One instance is reused for every line of a scan
@@ -23,15 +94,33 @@ export class EventFields {
   outputTokens: number | null = null;
   cacheReadTokens: number | null = null;
   cacheWriteTokens: number | null = null;
+  cacheWrite1hTokens: number | null = null;
   /** The reported cost; NaN when there is none (a number field: no allocation per line). */
   costUsd = Number.NaN;
+  /** The entries of `models` read, the first `modelCount` of them (reused from line to line). */
+  readonly models: ModelFields[] = [];
+  modelCount = 0;
 
   /** Empties the payload's fields (a payload without them reads as nulls). */
   clearPayload(): void {
     this.agent = this.model = this.role = this.wpId = null;
     this.success = null;
     this.inputTokens = this.outputTokens = this.cacheReadTokens = this.cacheWriteTokens = null;
+    this.cacheWrite1hTokens = null;
     this.costUsd = Number.NaN;
+    this.modelCount = 0;
+  }
+
+  /** A cleared entry for the next model of `models`. */
+  nextModel(): ModelFields {
+    let model = this.models[this.modelCount];
+    if (model === undefined) {
+      model = new ModelFields();
+      this.models.push(model);
+    }
+    this.modelCount++;
+    model.clear();
+    return model;
   }
 
   /** Fills in from an event the full parse accepted. */
@@ -42,26 +131,45 @@ export class EventFields {
     this.aggregateId = event.aggregate_id;
     this.micros = epochMicros(event.timestamp);
     this.clearPayload();
-    const p = event.payload;
     // The same fields the line scanner fills, from the same definition.
-    for (const field of PAYLOAD_FIELDS) {
-      const value = p[field.name];
-      if (!("report" in field)) continue;
-      switch (field.kind) {
-        case "text":
-          this[field.report] = typeof value === "string" ? value : null;
-          break;
-        case "tokens":
-          this[field.report] = typeof value === "number" ? value : null;
-          break;
-        case "usd":
-          this.costUsd = typeof value === "number" ? value : Number.NaN;
-          break;
-        case "boolean":
-          this.success = typeof value === "boolean" ? value : null;
-          break;
-      }
-    }
+    fill(this, PAYLOAD_FIELDS, event.payload);
     return this;
+  }
+}
+
+type Target = EventFields | ModelFields | LongContextFields;
+const longContextScratch = new LongContextFields();
+
+function fill(target: Target, fields: readonly PayloadFieldDefinition[], values: object): void {
+  for (const field of fields) {
+    if (!("report" in field) || field.report === undefined) continue;
+    const value: unknown = Reflect.get(values, field.name);
+    switch (field.kind) {
+      case "text":
+        Reflect.set(target, field.report, typeof value === "string" ? value : null);
+        break;
+      case "tokens":
+        Reflect.set(target, field.report, typeof value === "number" ? value : null);
+        break;
+      case "usd":
+        Reflect.set(target, field.report, typeof value === "number" ? value : Number.NaN);
+        break;
+      case "boolean":
+        Reflect.set(target, field.report, typeof value === "boolean" ? value : null);
+        break;
+      case "list":
+        if (!Array.isArray(value)) break;
+        for (const item of value as object[]) {
+          if (target instanceof EventFields) {
+            fill(target.nextModel(), MODEL_USAGE_FIELDS, item);
+          } else if (target instanceof ModelFields) {
+            longContextScratch.clear();
+            fill(longContextScratch, LONG_CONTEXT_FIELDS, item);
+            // A repeated threshold: the last entry's sums, as JSON.parse keeps a repeated key's.
+            target.addLongContext(longContextScratch);
+          }
+        }
+        break;
+    }
   }
 }

@@ -1,12 +1,13 @@
 import { ENVELOPE_SCHEMA } from "../../events/event.js";
 import {
   EXECUTION_EVENT_TYPE,
+  type ListSlot,
   PAYLOAD_FIELDS,
   type PayloadFieldDefinition,
   type TextSlot,
   type TokenSlot,
 } from "../execution-payload.js";
-import type { EventFields } from "./event-fields.js";
+import { type EventFields, LongContextFields, type ModelFields } from "./event-fields.js";
 import { IdKey } from "./id-set.js";
 
 /**
@@ -101,6 +102,7 @@ const KIND_CODES = {
   integer: 4,
   boolean: 5,
   enum: 6,
+  list: 7,
 } as const satisfies Record<PayloadFieldDefinition["kind"], number>;
 const TEXT = KIND_CODES.text;
 const TOKENS = KIND_CODES.tokens;
@@ -109,6 +111,7 @@ const NON_NEGATIVE = KIND_CODES["non-negative"];
 const INTEGER = KIND_CODES.integer;
 const BOOLEAN = KIND_CODES.boolean;
 const ENUM = KIND_CODES.enum;
+const LIST = KIND_CODES.list;
 
 interface KeyEntry {
   /** The key's bytes after its first one, and its closing quote. */
@@ -179,7 +182,11 @@ const SLOT_CODES = {
   cacheWriteTokens: 8,
   costUsd: 9,
   success: 10,
-} as const satisfies Record<TextSlot | TokenSlot | "costUsd" | "success", number>;
+  cacheWrite1hTokens: 11,
+  aboveTokens: 12,
+  models: 13,
+  longContext: 14,
+} as const satisfies Record<TextSlot | TokenSlot | ListSlot | "costUsd" | "success", number>;
 
 /** What the scanner knows of each payload key, by its index in the definition. */
 interface PayloadRules {
@@ -188,12 +195,15 @@ interface PayloadRules {
   /** The report field the value fills (SLOT_CODES), or NOT_READ. */
   readonly slot: Uint8Array;
   readonly enumValues: readonly (readonly Uint8Array[])[];
+  /** The rules of the objects a list holds, for each key of kind `list`. */
+  readonly nested: readonly (PayloadRules | null)[];
 }
 
 function payloadRules(fields: readonly PayloadFieldDefinition[]): PayloadRules {
   // Each key seen is one bit of a 32-bit mask (a repeated key is refused).
-  if (fields.length > 31) throw new RangeError("the line scanner reads at most 31 payload keys");
+  if (fields.length > 31) throw new RangeError("the line scanner reads at most 31 keys an object");
   return {
+    nested: fields.map((f) => (f.kind === "list" ? payloadRules(f.fields) : null)),
     table: keyTable(fields.map((f) => f.name)),
     kind: Uint8Array.from(fields, (f) => KIND_CODES[f.kind]),
     slot: Uint8Array.from(fields, (f) =>
@@ -225,6 +235,11 @@ export class LineScanner {
   private lastMidnight = 0;
   private readonly interned: (Interned | undefined)[] = new Array(INTERN_SLOTS);
   private readonly payload: PayloadRules;
+  // Where the values of the object being read go: the event, one of its models, or the
+  // long-context entry of a model being read (kept in `longContext` until it is complete).
+  private tokenTarget: EventFields | ModelFields | LongContextFields = new LongContextFields();
+  private modelTarget: EventFields | ModelFields | null = null;
+  private readonly longContext = new LongContextFields();
 
   constructor(fields: readonly PayloadFieldDefinition[]) {
     this.payload = payloadRules(fields);
@@ -555,13 +570,15 @@ export class LineScanner {
           this.readPlainString() && this.causation.decode(this.buf, this.strStart, this.strEnd)
         );
       case PAYLOAD:
-        return this.readPayload(out);
+        this.tokenTarget = this.modelTarget = out;
+        return this.readObject(this.payload, 1, out);
       default:
         return false;
     }
   }
 
-  private readPayload(out: EventFields): boolean {
+  /** An object of the payload (the payload, a model's entry, a long-context entry). */
+  private readObject(rules: PayloadRules, depth: number, out: EventFields): boolean {
     if (!this.expect(OPEN_BRACE)) return false;
     if (this.byteAt(this.skipSpace()) === CLOSE_BRACE) {
       this.pos++;
@@ -569,18 +586,52 @@ export class LineScanner {
     }
     let seen = 0;
     for (;;) {
-      const key = this.readKey(this.payload.table);
+      const key = this.readKey(rules.table);
       if (key === INVALID) return false;
       if (key < 0) {
-        if (!this.skipValue(1)) return false;
+        if (!this.skipValue(depth)) return false;
       } else {
         if ((seen & (1 << key)) !== 0) return false;
         seen |= 1 << key;
-        if (!this.readPayloadValue(key, out)) return false;
+        if (!this.readPayloadValue(rules, key, depth, out)) return false;
       }
       const end = this.memberEnd();
       if (end === null) return false;
       if (end) return true;
+    }
+  }
+
+  /**
+   * A list of objects (or null): each entry of `models` goes to the event's next model, each
+   * long-context entry to the model being read once it is complete.
+   */
+  private readList(rules: PayloadRules, slot: number, depth: number, out: EventFields): boolean {
+    if (this.readNull()) return true;
+    if (!this.expect(OPEN_BRACKET)) return false;
+    if (this.byteAt(this.skipSpace()) === CLOSE_BRACKET) {
+      this.pos++;
+      return true;
+    }
+    const outer = this.tokenTarget;
+    for (;;) {
+      if (slot === SLOT_CODES.models) {
+        const model = out.nextModel();
+        this.tokenTarget = this.modelTarget = model;
+        if (!this.readObject(rules, depth + 1, out)) return false;
+        this.modelTarget = out;
+      } else {
+        const model = this.modelTarget;
+        const entry = this.longContext;
+        entry.clear();
+        this.tokenTarget = entry;
+        if (model === null || model === out || !this.readObject(rules, depth + 1, out)) {
+          return false;
+        }
+        if (!(model as ModelFields).addLongContext(entry)) return false; // a repeated threshold
+      }
+      this.tokenTarget = outer;
+      if (this.expect(CLOSE_BRACKET)) return true;
+      if (!this.expect(COMMA)) return false;
     }
   }
 
@@ -602,8 +653,12 @@ export class LineScanner {
   }
 
   /** A payload value by its field's kind (nulls are allowed for every field). */
-  private readPayloadValue(key: number, out: EventFields): boolean {
-    const rules = this.payload;
+  private readPayloadValue(
+    rules: PayloadRules,
+    key: number,
+    depth: number,
+    out: EventFields,
+  ): boolean {
     const slot = rules.slot[key];
     switch (rules.kind[key]) {
       case TEXT: {
@@ -614,23 +669,30 @@ export class LineScanner {
         if (slot === SLOT_CODES.wpId) out.wpId = value;
         else if (slot === SLOT_CODES.agent) out.agent = value;
         else if (slot === SLOT_CODES.role) out.role = value;
-        else out.model = value;
+        else if (this.modelTarget !== null) this.modelTarget.model = value;
         return true;
       }
       case TOKENS: {
         const value = this.readTokenCount();
         if (value === undefined) return false;
-        if (slot === SLOT_CODES.inputTokens) out.inputTokens = value;
-        else if (slot === SLOT_CODES.outputTokens) out.outputTokens = value;
-        else if (slot === SLOT_CODES.cacheReadTokens) out.cacheReadTokens = value;
-        else if (slot === SLOT_CODES.cacheWriteTokens) out.cacheWriteTokens = value;
+        const target = this.tokenTarget;
+        if (slot === SLOT_CODES.inputTokens) target.inputTokens = value;
+        else if (slot === SLOT_CODES.outputTokens) target.outputTokens = value;
+        else if (slot === SLOT_CODES.cacheReadTokens) target.cacheReadTokens = value;
+        else if (slot === SLOT_CODES.cacheWriteTokens) target.cacheWriteTokens = value;
+        else if (slot === SLOT_CODES.cacheWrite1hTokens) target.cacheWrite1hTokens = value;
+        else if (slot === SLOT_CODES.aboveTokens && target instanceof LongContextFields) {
+          target.aboveTokens = value;
+        }
         return true;
       }
       case USD:
       case NON_NEGATIVE:
         if (this.nullNext()) return this.readLiteral() === 0;
         if (!this.readNumber() || this.numNegative) return false;
-        if (slot === SLOT_CODES.costUsd) out.costUsd = this.numValue;
+        if (slot === SLOT_CODES.costUsd && this.modelTarget !== null) {
+          this.modelTarget.costUsd = this.numValue;
+        }
         return true;
       case INTEGER:
         if (this.nullNext()) return this.readLiteral() === 0;
@@ -646,6 +708,10 @@ export class LineScanner {
         if (!this.readPlainString()) return false;
         for (const value of rules.enumValues[key] ?? []) if (this.bytesEqual(value)) return true;
         return false;
+      }
+      case LIST: {
+        const nested = rules.nested[key];
+        return nested != null && this.readList(nested, slot as number, depth, out);
       }
       default:
         return false;

@@ -53,7 +53,7 @@ export interface LogIdentity {
   readonly stat: BigIntStats;
 }
 
-const VERSION = 5;
+const VERSION = 6;
 const MAX_SEGMENTS = 8;
 
 export interface Segment {

@@ -123,8 +123,8 @@ describe("scanLine (the report's fast path)", () => {
     const random = randomSource(20261124);
     const sources = [
       ...(await logLines(FIXTURE_PROJECT)),
-      eventLine(7, "043-x"),
-      eventLine(8, "043-x"),
+      // Lines with per-model usage, long-context sums and the other newer fields.
+      ...Array.from({ length: 40 }, (_, i) => eventLine(i + 1, "043-x")),
     ];
     let accepted = 0;
     for (let n = 0; n < 20_000; n++) {
