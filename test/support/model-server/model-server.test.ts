@@ -119,6 +119,19 @@ describe("model server", () => {
     expect(s.turnsLeft).toBe(0);
   });
 
+  it("serves a turn only to a request whose body contains its text (a side call's prompt)", async () => {
+    const s = await serve([
+      { kind: "text", text: "A title", match: { bodyIncludes: "title generator" } },
+      { kind: "text", text: "the turn" },
+    ]);
+    const ask = async (system: string) => {
+      const res = await post(s, "/v1/messages", { model: "m", system, messages: [] });
+      return ((await res.json()) as { content: { text: string }[] }).content[0]?.text;
+    };
+    expect(await ask("You are a coding agent")).toBe("the turn");
+    expect(await ask("You are a title generator")).toBe("A title");
+  });
+
   it("answers with a 500 naming the model once the script has no turn left", async () => {
     const s = await serve([]);
     const res = await post(s, "/v1/messages", { model: "claude-sonnet-4-5", messages: [] });

@@ -104,7 +104,7 @@ export async function startModelServer(turns: readonly ScriptedTurn[]): Promise<
         });
         return protocol.error(res, 400, "the body is not a request of this protocol");
       }
-      const turn = queue.take(request.model);
+      const turn = queue.take({ model: request.model, body });
       const base = { protocol: protocol.name, model: request.model, stream: request.stream };
       if (turn === undefined) {
         record({ ...base, status: 500, served: "no-turn-left" });
