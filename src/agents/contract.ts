@@ -55,6 +55,11 @@ export interface AgentInvoker {
   readonly usesStdin: boolean;
   isInstalled(): Promise<boolean>;
   buildCommand(prompt: string, workingDir: string, role: Role): AgentCommand;
+  /**
+   * Why the CLI would refuse to run `role` here (its user, its environment), known before it
+   * starts; null when nothing is known to stop it. Optional: most agents have no such check.
+   */
+  preflight?(role: Role): string | null;
   /** Never throws: garbage, empty or truncated output gives a failed or usage-less result. */
   parseOutput(
     stdout: string,

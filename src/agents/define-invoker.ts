@@ -14,6 +14,8 @@ export interface AgentSpec {
   /** The headless, machine-readable command line for a role; `modelFlags` is `--model X` or empty. */
   args(prompt: string, role: Role, modelFlags: readonly string[]): readonly string[];
   readonly parse: OutputParser;
+  /** Why the CLI would refuse `role` under this environment (see `AgentInvoker.preflight`). */
+  preflight?(role: Role, env: Readonly<Record<string, string | undefined>>): string | null;
 }
 
 /** An `AgentInvoker` from an agent's spec: everything but the flags and the parser is shared. */
@@ -32,5 +34,8 @@ export function defineInvoker(spec: AgentSpec, options: InvokerOptions): AgentIn
     }),
     parseOutput: (stdout, stderr, exitCode, durationSeconds) =>
       spec.parse(agentRun(stdout, stderr, exitCode, durationSeconds, model)),
+    ...(spec.preflight && {
+      preflight: (role: Role) => spec.preflight?.(role, options.env ?? process.env) ?? null,
+    }),
   };
 }

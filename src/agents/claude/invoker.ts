@@ -3,6 +3,7 @@ import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions, Usage } from "../contract.js";
 import { defineInvoker, type OutputParser } from "../define-invoker.js";
 import { invocationResult, sumKnown } from "../output-records.js";
+import { rootRefusal } from "./preflight.js";
 
 const Count = Type.Integer({ minimum: 0 });
 const Usd = Type.Number({ minimum: 0 });
@@ -81,6 +82,7 @@ export function createClaudeInvoker(options: InvokerOptions = {}): AgentInvoker 
         ...modelFlags,
       ],
       parse: parseClaudeOutput,
+      preflight: (role, env) => rootRefusal(role, env, process.getuid?.()),
     },
     options,
   );
