@@ -37,7 +37,7 @@ if (process.env.SPEC_KITTY_SKIP_E2E_AGENTS === "1") {
 } else if (upToDate()) {
   say("already installed");
 } else {
-  say("installing the pinned agent CLIs into test/e2e-agents (about 650 MB) ...");
+  say("installing the pinned agent CLIs into test/e2e-agents (about 1.3 GB) ...");
   const npm = process.env.npm_execpath;
   const args = ["ci", "--prefix", dir, "--no-audit", "--no-fund"];
   const run =

@@ -58,6 +58,11 @@ export interface AgentInvoker {
   isInstalled(): Promise<boolean>;
   buildCommand(prompt: string, workingDir: string, role: Role): AgentCommand;
   /**
+   * Why the CLI would refuse to run `role` here (its user, its environment), known before it
+   * starts; null when nothing is known to stop it. Optional: most agents have no such check.
+   */
+  preflight?(role: Role): string | null;
+  /**
    * Never rejects: garbage, empty or truncated output gives a failed or usage-less result.
    * Async because some agents print less than they write: Codex's model and Copilot's tokens are
    * read from the run's own files under the agent's home (from `InvokerOptions.env`).

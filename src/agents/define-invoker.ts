@@ -24,6 +24,8 @@ export interface AgentSpec {
   args(prompt: string, role: Role, modelFlags: readonly string[]): readonly string[];
   readonly parse: OutputParser;
   readonly readRunFiles?: RunFilesReader;
+  /** Why the CLI would refuse `role` under this environment (see `AgentInvoker.preflight`). */
+  preflight?(role: Role, env: Readonly<Record<string, string | undefined>>): string | null;
 }
 
 /** An `AgentInvoker` from an agent's spec: everything but the flags and the parser is shared. */
@@ -47,5 +49,8 @@ export function defineInvoker(spec: AgentSpec, options: InvokerOptions): AgentIn
         ? parsed
         : read(parsed, options.env ?? process.env).catch(() => parsed);
     },
+    ...(spec.preflight && {
+      preflight: (role: Role) => spec.preflight?.(role, options.env ?? process.env) ?? null,
+    }),
   };
 }

@@ -2,6 +2,7 @@ import { join, relative } from "node:path";
 import type { AgentInvoker } from "../agents/contract.js";
 import { type AgentId, createInvoker } from "../agents/registry.js";
 import { CostAccumulator, type CostGroup } from "../telemetry/cost.js";
+import type { Role } from "../telemetry/execution-payload.js";
 import type { PicoUsd } from "../telemetry/money.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import type { TelemetryWarning, WarningSink } from "../telemetry/warnings.js";
@@ -86,16 +87,27 @@ export async function planOrchestration(options: OrchestrateOptions): Promise<Or
   };
 }
 
-/** Refuses to start when an agent the plan needs is not on PATH. */
+/**
+ * Refuses to start when an agent the plan needs is not on PATH, or says it would refuse its
+ * role here (Claude Code implementing as root): nothing has started yet.
+ */
 export async function checkAgentsInstalled(plan: OrchestrationPlan): Promise<void> {
-  const agents = [plan.implementer, plan.reviewer, ...(plan.fallback ? [plan.fallback] : [])];
-  for (const agent of agents) {
+  const agents: readonly (readonly [AgentInvoker, Role])[] = [
+    [plan.implementer, "implementer"],
+    [plan.reviewer, "reviewer"],
+    ...(plan.fallback ? [[plan.fallback, "implementer"] as const] : []),
+  ];
+  for (const [agent] of agents) {
     if (!(await agent.isInstalled())) {
       throw new OrchestratorError(
         "AGENT_NOT_INSTALLED",
         `${agent.agentId} is not installed: ${agent.command} is not on PATH`,
       );
     }
+  }
+  for (const [agent, role] of agents) {
+    const problem = agent.preflight?.(role) ?? null;
+    if (problem !== null) throw new OrchestratorError("AGENT_CANNOT_RUN", problem);
   }
 }
 

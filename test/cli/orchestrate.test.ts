@@ -364,6 +364,25 @@ describe("spec-kitty orchestrate", () => {
     }).toEqual({ exitCode: 0, calls: 9, events: 9, outcomes: ["skipped", "skipped", "skipped"] });
   });
 
+  // Claude Code would exit 1 at once as root without IS_SANDBOX=1 (test/e2e has the real refusal).
+  it.runIf(process.getuid?.() === 0)(
+    "as root, refuses to start a Claude implementer without IS_SANDBOX=1: exit 1, nothing run",
+    async () => {
+      const root = await project();
+      const fakes = await installFakeAgents(root, SCENARIO);
+      const run = await runSpecKitty(SCENARIO_ARGS, {
+        cwd: root,
+        env: { ...fakes.env, IS_SANDBOX: "" },
+      });
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toMatch(
+        /^spec-kitty: Claude Code refuses to implement as root .*run spec-kitty as a normal user, or, .* set IS_SANDBOX=1\n$/,
+      );
+      expect(await fakes.calls()).toEqual([]);
+      expect(await events(root)).toEqual([]);
+    },
+  );
+
   it("kills an agent that hangs past the timeout with its grandchild, and records the failure", async () => {
     const root = await project([["WP01", "Data model", []]]);
     const fakes = await installFakeAgents(root, [

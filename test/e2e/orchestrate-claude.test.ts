@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -112,5 +112,24 @@ describe.skipIf("missing" in claude)(
         expect(p.cost_usd).toBeCloseTo(byHand[i] ?? Number.NaN, 12);
       });
     });
+
+    // The real CLI refuses (claude-code.test.ts shows it); the orchestrator says so before it.
+    it.runIf(process.getuid?.() === 0)(
+      "as root without IS_SANDBOX=1, refuses before starting Claude Code: exit 1, no request, no event",
+      async () => {
+        server = await startModelServer(TURNS);
+        const { home, project } = await agentSandbox();
+        await tinyProject(project);
+        const run = await runSpecKitty(["orchestrate", "--feature", "001"], {
+          cwd: project,
+          env: claudeEnv(home, server.url, { IS_SANDBOX: "" }),
+        });
+        expect(run.exitCode).toBe(1);
+        expect(run.stderr).toContain("Claude Code refuses to implement as root");
+        expect(server.requests).toEqual([]);
+        const log = join(project, "kitty-specs", FEATURE, "execution.events.jsonl");
+        await expect(access(log)).rejects.toThrow();
+      },
+    );
   },
 );

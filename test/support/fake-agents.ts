@@ -56,6 +56,9 @@ export async function installFakeAgents(dir: string, rules: readonly FakeRule[])
   const env = {
     PATH: [bin, dirname(process.execPath), "/usr/bin", "/bin"].join(delimiter),
     FAKE_AGENT_DIR: state,
+    // As root (containers, CI), the orchestrator refuses to start a Claude implementer that the
+    // real CLI would refuse; a test machine is a sandbox.
+    IS_SANDBOX: "1",
   };
   const calls = async (): Promise<FakeCall[]> => {
     const text = await readFile(join(state, "calls.jsonl"), "utf8").catch(() => "");

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
@@ -12,7 +13,9 @@ import { tempDir } from "./temp-project.js";
 export const AGENT_BIN = join(import.meta.dirname, "..", "e2e-agents", "node_modules", ".bin");
 
 /** The installed CLI's path, or why an end-to-end test of it has to be skipped. */
-export function realAgent(command: "claude" | "codex"): { path: string } | { missing: string } {
+export function realAgent(
+  command: "claude" | "codex" | "gemini" | "opencode" | "copilot",
+): { path: string } | { missing: string } {
   const path = join(AGENT_BIN, command);
   return existsSync(path)
     ? { path }
@@ -58,10 +61,101 @@ export function claudeEnv(home: string, url: string, extra: Readonly<Record<stri
 }
 
 /**
- * What our cost report estimates for the event the orchestrator records from `result`, its
- * reported cost left out: the number to compare with the agent's own figure.
+ * Keeps a CLI on 127.0.0.1: any other HTTP(S) request goes to a proxy that refuses it (port 9,
+ * discard), and an npm install it starts asks our server (a 404 the test can see).
  */
-export async function estimatedUsd(result: InvocationResult): Promise<number> {
+function loopbackOnly(url: string) {
+  const dead = "http://127.0.0.1:9";
+  return {
+    HTTP_PROXY: dead,
+    HTTPS_PROXY: dead,
+    http_proxy: dead,
+    https_proxy: dead,
+    NO_PROXY: "127.0.0.1,localhost",
+    no_proxy: "127.0.0.1,localhost",
+    npm_config_registry: `${url}/npm/`,
+  };
+}
+
+/**
+ * Gemini CLI against the local server: API-key auth chosen in `~/.gemini/settings.json` (else
+ * it exits 41), usage statistics off (they would go to Google).
+ */
+export async function geminiEnv(home: string, url: string) {
+  const dir = join(home, ".gemini");
+  await mkdir(dir, { recursive: true });
+  const settings = {
+    security: { auth: { selectedType: "gemini-api-key" } },
+    privacy: { usageStatisticsEnabled: false },
+  };
+  await writeFile(join(dir, "settings.json"), JSON.stringify(settings));
+  return agentEnv(home, {
+    ...loopbackOnly(url),
+    GEMINI_API_KEY: "e2e-test-key",
+    GOOGLE_GEMINI_BASE_URL: url,
+  });
+}
+
+/** The provider id OpenCode's models are named under (`e2e/gpt-5.1-codex`). */
+export const OPENCODE_PROVIDER = "e2e";
+
+/**
+ * OpenCode against the local server: a custom provider in the project's `opencode.json` (its
+ * `@ai-sdk/openai-compatible` package is built into OpenCode 1.18), the models.dev catalogue
+ * not fetched, and `~/.config/opencode` marked as installed so that OpenCode does not npm-install
+ * its plugin package there before the first turn.
+ */
+export async function opencodeEnv(home: string, project: string, url: string, models: string[]) {
+  const provider = {
+    npm: "@ai-sdk/openai-compatible",
+    options: { baseURL: `${url}/v1`, apiKey: "e2e-test-key" },
+    models: Object.fromEntries(models.map((m) => [m, { name: m }])),
+  };
+  await writeFile(
+    join(project, "opencode.json"),
+    JSON.stringify({ provider: { [OPENCODE_PROVIDER]: provider } }),
+  );
+  const config = join(home, ".config", "opencode");
+  await mkdir(join(config, "node_modules"), { recursive: true });
+  // OpenCode skips its install when every dependency is in the lockfile's root package.
+  const lock = { packages: { "": { dependencies: { "@opencode-ai/plugin": "*" } } } };
+  await writeFile(join(config, "package-lock.json"), JSON.stringify(lock));
+  return agentEnv(home, {
+    ...loopbackOnly(url),
+    OPENCODE_DISABLE_MODELS_FETCH: "1",
+    OPENCODE_DISABLE_AUTOUPDATE: "1",
+    OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
+    OPENCODE_DISABLE_SHARE: "1",
+  });
+}
+
+/**
+ * Copilot CLI in bring-your-own-key mode against the local server. It masks the key's value
+ * wherever it appears in its output, so the key is long and random (a key `x` garbled every
+ * word with an x in it). Its native package unpacks ~235 MB on first run: into one folder under
+ * node_modules for every run, not into each temp HOME.
+ */
+export function copilotEnv(home: string, url: string, model: string) {
+  return agentEnv(home, {
+    ...loopbackOnly(url),
+    COPILOT_HOME: join(home, ".copilot"),
+    COPILOT_PKG_CACHE_HOME: join(AGENT_BIN, "..", ".cache", "copilot-pkg"),
+    COPILOT_OFFLINE: "true",
+    COPILOT_AUTO_UPDATE: "false",
+    COPILOT_PROVIDER_BASE_URL: `${url}/v1`,
+    COPILOT_PROVIDER_API_KEY: randomBytes(24).toString("hex"),
+    COPILOT_MODEL: model,
+    COPILOT_ALLOW_ALL: "true",
+  });
+}
+
+/**
+ * How our cost report prices the event the orchestrator records from `result`, its reported cost
+ * left out: `estimated` with the figure to compare with the agent's own, or why there is none.
+ */
+export async function ourEstimate(
+  result: InvocationResult,
+): Promise<{ kind: ReturnType<typeof eventCost>["kind"]; usd: number }> {
   const featureDir = await tempDir();
   const event = await emitExecutionEvent(featureDir, "e2e", "WP01", "claude", "implementer", {
     model: result.model,
@@ -74,9 +168,15 @@ export async function estimatedUsd(result: InvocationResult): Promise<number> {
   });
   if (event === undefined) throw new Error("the event could not be recorded");
   const { cost, kind } = eventCost(event, await loadPricingTable(undefined));
-  if (kind !== "estimated") throw new Error(`the event's cost is ${kind}, not estimated`);
   // Unrounded: a Haiku share can be a fraction of a micro-dollar.
-  return Number(cost) / 1e12;
+  return { kind, usd: Number(cost) / 1e12 };
+}
+
+/** Our estimate in dollars; throws when the event is not estimated (unpriced, no usage). */
+export async function estimatedUsd(result: InvocationResult): Promise<number> {
+  const { kind, usd } = await ourEstimate(result);
+  if (kind !== "estimated") throw new Error(`the event's cost is ${kind}, not estimated`);
+  return usd;
 }
 
 /**
@@ -105,6 +205,18 @@ export async function codexEnv(home: string, url: string) {
 /** Published prices per million tokens: cache writes 1.25x input for 5 minutes, 2x for an hour. */
 export const SONNET = { input: 3, output: 15, cacheRead: 0.3, write5m: 3.75, write1h: 6 };
 export const HAIKU = { input: 1, output: 5, cacheRead: 0.1, write5m: 1.25, write1h: 2 };
+/**
+ * Gemini 2.5 Pro (up to 200k prompt tokens) and GPT-5.1-Codex, the same list prices; neither API
+ * bills a cache write apart, so a write costs input.
+ */
+export const GEMINI_2_5_PRO = {
+  input: 1.25,
+  output: 10,
+  cacheRead: 0.125,
+  write5m: 1.25,
+  write1h: 1.25,
+};
+export const GPT_5_1_CODEX = GEMINI_2_5_PRO;
 
 /** What scripted usage costs at `prices`, by hand. */
 export function usd(u: ScriptUsage, prices: typeof SONNET): number {

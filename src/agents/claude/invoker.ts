@@ -4,6 +4,7 @@ import type { AgentInvoker, InvokerOptions, ModelUsage, RequestUsage, Usage } fr
 import { defineInvoker, type OutputParser } from "../define-invoker.js";
 import { ifExact, sumRequests, totalsOf } from "../model-usage.js";
 import { invocationResult, sumKnown } from "../output-records.js";
+import { rootRefusal } from "./preflight.js";
 
 const Count = Type.Integer({ minimum: 0 });
 const Usd = Type.Number({ minimum: 0 });
@@ -109,6 +110,7 @@ export function createClaudeInvoker(options: InvokerOptions = {}): AgentInvoker 
         ...modelFlags,
       ],
       parse: parseClaudeOutput,
+      preflight: (role, env) => rootRefusal(role, env, process.getuid?.()),
     },
     options,
   );

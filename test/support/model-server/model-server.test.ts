@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { geminiRouterAnswer } from "./gemini.js";
 import { type ModelServer, type ScriptedTurn, startModelServer } from "./server.js";
 
 let server: ModelServer | undefined;
@@ -29,7 +30,8 @@ async function events(res: Response): Promise<{ event: string | null; data: unkn
       const lines = chunk.split("\n");
       const event = lines.find((l) => l.startsWith("event: "))?.slice(7) ?? null;
       const data = lines.find((l) => l.startsWith("data: "))?.slice(6) ?? "null";
-      return { event, data: JSON.parse(data) as unknown };
+      // Chat completions end with a `data: [DONE]` that is not JSON.
+      return { event, data: data === "[DONE]" ? data : (JSON.parse(data) as unknown) };
     });
 }
 
@@ -117,6 +119,19 @@ describe("model server", () => {
     expect(s.turnsLeft).toBe(0);
   });
 
+  it("serves a turn only to a request whose body contains its text (a side call's prompt)", async () => {
+    const s = await serve([
+      { kind: "text", text: "A title", match: { bodyIncludes: "title generator" } },
+      { kind: "text", text: "the turn" },
+    ]);
+    const ask = async (system: string) => {
+      const res = await post(s, "/v1/messages", { model: "m", system, messages: [] });
+      return ((await res.json()) as { content: { text: string }[] }).content[0]?.text;
+    };
+    expect(await ask("You are a coding agent")).toBe("the turn");
+    expect(await ask("You are a title generator")).toBe("A title");
+  });
+
   it("answers with a 500 naming the model once the script has no turn left", async () => {
     const s = await serve([]);
     const res = await post(s, "/v1/messages", { model: "claude-sonnet-4-5", messages: [] });
@@ -201,6 +216,132 @@ describe("model server", () => {
       item: { type: "function_call", name: "shell", arguments: '{"command":["ls"]}' },
     });
   });
+
+  it("streams a Gemini turn: cached inside the prompt count, thoughts apart from candidates", async () => {
+    const s = await serve([{ kind: "text", text: "done", usage: USAGE }]);
+    const res = await post(s, "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse", {
+      contents: [{ role: "user", parts: [{ text: "hi" }] }],
+    });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const got = await events(res);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({
+      event: null,
+      data: {
+        candidates: [
+          { content: { role: "model", parts: [{ text: "done" }] }, finishReason: "STOP" },
+        ],
+        usageMetadata: {
+          promptTokenCount: 26_200,
+          cachedContentTokenCount: 20_000,
+          candidatesTokenCount: 300,
+          thoughtsTokenCount: 45,
+          totalTokenCount: 26_545,
+        },
+        modelVersion: "gemini-2.5-pro",
+      },
+    });
+    expect(s.requests[0]).toMatchObject({
+      protocol: "gemini",
+      model: "gemini-2.5-pro",
+      stream: true,
+      query: "?alt=sse",
+    });
+  });
+
+  it("answers Gemini's router (generateContent) with a routing decision both its classifiers read", async () => {
+    const s = await serve([
+      { kind: "text", text: geminiRouterAnswer("flash"), usage: { input: 900, output: 40 } },
+      { kind: "tool", name: "write_file", input: { file_path: "a.txt", content: "A" } },
+    ]);
+    const router = await post(s, "/v1beta/models/gemini-3.5-flash-lite:generateContent", {
+      contents: [],
+    });
+    const answer = (await router.json()) as {
+      candidates: { content: { parts: { text: string }[] } }[];
+      usageMetadata: unknown;
+    };
+    expect(JSON.parse(answer.candidates[0]?.content.parts[0]?.text ?? "")).toMatchObject({
+      model_choice: "flash",
+      complexity_score: 1,
+    });
+    expect(answer.usageMetadata).toEqual({
+      promptTokenCount: 900,
+      candidatesTokenCount: 40,
+      totalTokenCount: 940,
+    });
+    const tool = await post(s, "/v1beta/models/gemini-2.5-flash:generateContent", { contents: [] });
+    expect(await tool.json()).toMatchObject({
+      candidates: [
+        { content: { parts: [{ functionCall: { name: "write_file", args: { content: "A" } } }] } },
+      ],
+    });
+    expect(s.modelRequests().map((r) => [r.model, r.stream])).toEqual([
+      ["gemini-3.5-flash-lite", false],
+      ["gemini-2.5-flash", false],
+    ]);
+  });
+
+  it.each([
+    [429, "RESOURCE_EXHAUSTED"],
+    [500, "INTERNAL"],
+  ] as const)("scripts a Gemini HTTP %i (%s)", async (status, name) => {
+    const s = await serve([{ kind: "error", status }]);
+    const res = await post(s, "/v1beta/models/gemini-2.5-pro:generateContent", { contents: [] });
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ error: { code: status, status: name } });
+  });
+
+  it("streams a chat completion, its usage in a last chunk without choices, then [DONE]", async () => {
+    const s = await serve([{ kind: "text", text: "done", usage: USAGE }]);
+    const res = await post(s, "/v1/chat/completions", {
+      model: "gpt-5.1-codex",
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const got = (await events(res)).map((e) => e.data);
+    expect(got).toHaveLength(5);
+    expect(got[1]).toMatchObject({
+      object: "chat.completion.chunk",
+      model: "gpt-5.1-codex",
+      choices: [{ delta: { content: "done" }, finish_reason: null }],
+    });
+    expect(got[2]).toMatchObject({ choices: [{ finish_reason: "stop" }] });
+    expect(got[3]).toMatchObject({
+      choices: [],
+      usage: {
+        prompt_tokens: 26_200,
+        prompt_tokens_details: { cached_tokens: 20_000 },
+        completion_tokens: 345,
+        completion_tokens_details: { reasoning_tokens: 45 },
+        total_tokens: 26_545,
+      },
+    });
+    expect(got[4]).toBe("[DONE]");
+    expect(s.requests[0]).toMatchObject({ protocol: "openai-chat", stream: true });
+  });
+
+  it.each([true, false])(
+    "answers a chat completion with a tool call (streaming: %s)",
+    async (stream) => {
+      const s = await serve([{ kind: "tool", name: "bash", input: { command: "ls" } }]);
+      const res = await post(s, "/v1/chat/completions", { model: "m", stream, messages: [] });
+      const call = { type: "function", function: { name: "bash", arguments: '{"command":"ls"}' } };
+      if (stream) {
+        const got = (await events(res)).map((e) => e.data);
+        expect(got[1]).toMatchObject({
+          choices: [{ delta: { tool_calls: [{ index: 0, ...call }] } }],
+        });
+        expect(got[2]).toMatchObject({ choices: [{ finish_reason: "tool_calls" }] });
+      } else {
+        expect(await res.json()).toMatchObject({
+          object: "chat.completion",
+          choices: [{ message: { tool_calls: [call] }, finish_reason: "tool_calls" }],
+          usage: { prompt_tokens: 0, completion_tokens: 0 },
+        });
+      }
+    },
+  );
 
   it("records each request without its credentials, and rejects a body of another protocol", async () => {
     const s = await serve([{ kind: "text", text: "ok" }]);

@@ -11,8 +11,11 @@ export interface ModelRequest {
 export interface Protocol {
   readonly name: string;
   handles(method: string, path: string): boolean;
-  /** Null when the body is not a request of this protocol (answered with 400). */
-  read(body: unknown): ModelRequest | null;
+  /**
+   * Null when the body is not a request of this protocol (answered with 400). `path` is given
+   * for protocols that name the model there (Gemini).
+   */
+  read(body: unknown, path: string): ModelRequest | null;
   /** Answers with a text or tool turn, or starts a reply that never ends (`hang`). */
   reply(res: ServerResponse, turn: Exclude<Turn, { kind: "error" }>, request: ModelRequest): void;
   /** Answers with an HTTP error in this protocol's error shape. */

@@ -17,6 +17,14 @@ export interface ScriptUsage {
 export interface TurnMatch {
   /** The request's model starts with this (e.g. `claude-haiku` for a sub-agent). */
   readonly model?: string;
+  /** The request's JSON body contains this text (e.g. a side call's system prompt). */
+  readonly bodyIncludes?: string;
+}
+
+/** What a turn is matched against. */
+export interface TurnRequest {
+  readonly model: string;
+  readonly body: unknown;
 }
 
 interface TurnBase {
@@ -55,9 +63,9 @@ export class TurnQueue {
     this.pending = turns.map((turn) => ({ turn, repeat: turn.repeat === true }));
   }
 
-  /** The turn for a request of `model`, or undefined when the script has none left for it. */
-  take(model: string): Turn | undefined {
-    const index = this.pending.findIndex(({ turn }) => matches(turn.match, model));
+  /** The turn for `request`, or undefined when the script has none left for it. */
+  take(request: TurnRequest): Turn | undefined {
+    const index = this.pending.findIndex(({ turn }) => matches(turn.match, request));
     const found = this.pending[index];
     if (found === undefined) return undefined;
     if (!found.repeat) this.pending.splice(index, 1);
@@ -70,6 +78,9 @@ export class TurnQueue {
   }
 }
 
-function matches(match: TurnMatch | undefined, model: string): boolean {
-  return match?.model === undefined || model.startsWith(match.model);
+function matches(match: TurnMatch | undefined, request: TurnRequest): boolean {
+  return (
+    (match?.model === undefined || request.model.startsWith(match.model)) &&
+    (match?.bodyIncludes === undefined || JSON.stringify(request.body).includes(match.bodyIncludes))
+  );
 }

@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { anthropicMessages } from "./anthropic.js";
+import { geminiGenerateContent } from "./gemini.js";
+import { openaiChat } from "./openai-chat.js";
 import { openaiResponses } from "./openai-responses.js";
 import type { Protocol } from "./protocol.js";
 import { type Turn, TurnQueue } from "./script.js";
@@ -50,7 +52,12 @@ const SECRET_HEADERS = new Set([
 
 /** Starts a server answering every supported protocol from one list of turns. */
 export async function startModelServer(turns: readonly ScriptedTurn[]): Promise<ModelServer> {
-  const protocols: readonly Protocol[] = [anthropicMessages(), openaiResponses()];
+  const protocols: readonly Protocol[] = [
+    anthropicMessages(),
+    openaiResponses(),
+    openaiChat(),
+    geminiGenerateContent(),
+  ];
   const queue = new TurnQueue(turns);
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
@@ -86,7 +93,7 @@ export async function startModelServer(turns: readonly ScriptedTurn[]): Promise<
         else sendJson(res, 404, { error: { message: `no route for ${method} ${url.pathname}` } });
         return;
       }
-      const request = protocol.read(body);
+      const request = protocol.read(body, url.pathname);
       if (request === null) {
         record({
           protocol: protocol.name,
@@ -97,7 +104,7 @@ export async function startModelServer(turns: readonly ScriptedTurn[]): Promise<
         });
         return protocol.error(res, 400, "the body is not a request of this protocol");
       }
-      const turn = queue.take(request.model);
+      const turn = queue.take({ model: request.model, body });
       const base = { protocol: protocol.name, model: request.model, stream: request.stream };
       if (turn === undefined) {
         record({ ...base, status: 500, served: "no-turn-left" });

@@ -1,0 +1,149 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createInvoker } from "../../src/agents/registry.js";
+import { runProcess } from "../../src/orchestrator/executor.js";
+import { geminiRouterAnswer } from "../support/model-server/gemini.js";
+import {
+  type ModelServer,
+  type ScriptedTurn,
+  startModelServer,
+} from "../support/model-server/server.js";
+import {
+  agentSandbox,
+  GEMINI_2_5_PRO,
+  geminiEnv,
+  ourEstimate,
+  realAgent,
+  usd,
+} from "../support/real-agents.js";
+
+const gemini = realAgent("gemini");
+const PRO = "gemini-2.5-pro";
+/** What Gemini CLI 0.61 calls to route a prompt when no model is given. */
+const ROUTER = "gemini-3.5-flash-lite";
+
+let server: ModelServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** Runs the real Gemini CLI, built as our invoker builds it, against a server playing `turns`. */
+async function runGemini(turns: readonly ScriptedTurn[], model: string | undefined) {
+  server = await startModelServer(turns);
+  const { home, project } = await agentSandbox();
+  const invoker = createInvoker("gemini", { model });
+  const command = invoker.buildCommand("Do the task.", project, "implementer");
+  const out = await runProcess({
+    ...command,
+    cwd: project,
+    env: await geminiEnv(home, server.url),
+    timeoutMs: 45_000,
+    killGraceMs: 1000,
+  });
+  const result = await invoker.parseOutput(
+    out.stdout,
+    out.stderr,
+    out.exitCode,
+    out.durationSeconds,
+  );
+  return { server, project, out, result, reported: JSON.parse(out.stdout) as GeminiJson };
+}
+
+interface GeminiJson {
+  readonly stats: { readonly models: Readonly<Record<string, { tokens: unknown }>> };
+}
+
+const WRITE_TURN = { input: 1200, cacheRead: 20_000, output: 345, reasoning: 45 };
+const FINAL_TURN = { input: 100, cacheRead: 25_000, output: 20 };
+
+describe.skipIf("missing" in gemini)(
+  "missing" in gemini ? `Gemini CLI 0.61.0 (skipped: ${gemini.missing})` : "Gemini CLI 0.61.0",
+  () => {
+    it("with --model, writes a file; our tokens are the server's, our estimate the list price", async () => {
+      const run = await runGemini(
+        [
+          {
+            kind: "tool",
+            name: "write_file",
+            input: { file_path: "hello.txt", content: "hello\n" },
+            usage: WRITE_TURN,
+          },
+          { kind: "text", text: "Wrote hello.txt.", usage: FINAL_TURN },
+        ],
+        PRO,
+      );
+      expect(run.out.exitCode, run.out.stderr).toBe(0);
+      expect(await readFile(join(run.project, "hello.txt"), "utf8")).toBe("hello\n");
+      expect(run.server.requests.map((r) => [r.path + r.query, r.model, r.stream])).toEqual([
+        [`/v1beta/models/${PRO}:streamGenerateContent?alt=sse`, PRO, true],
+        [`/v1beta/models/${PRO}:streamGenerateContent?alt=sse`, PRO, true],
+      ]);
+      // Its own stats: prompt counts the cached tokens, input does not; thoughts apart.
+      expect(run.reported.stats.models[PRO]?.tokens).toMatchObject({
+        input: 1300,
+        prompt: 46_300,
+        cached: 45_000,
+        candidates: 320,
+        thoughts: 45,
+      });
+      expect(run.result).toMatchObject({
+        success: true,
+        model: PRO,
+        inputTokens: 1300,
+        cacheReadTokens: 45_000,
+        outputTokens: 365,
+        reasoningTokens: 45,
+        costUsd: null,
+        responseText: "Wrote hello.txt.",
+      });
+      const estimate = await ourEstimate(run.result);
+      expect(estimate.kind).toBe("estimated");
+      expect(estimate.usd).toBeCloseTo(
+        usd(WRITE_TURN, GEMINI_2_5_PRO) + usd(FINAL_TURN, GEMINI_2_5_PRO),
+        12,
+      );
+    });
+
+    it("without --model, asks its router first: two models, our event credits both to the main one", async () => {
+      const routerTurn = { input: 900, output: 40 };
+      const mainTurn = { input: 3000, cacheRead: 2000, output: 400, reasoning: 100 };
+      const run = await runGemini(
+        [
+          {
+            kind: "text",
+            text: geminiRouterAnswer("flash"),
+            match: { model: ROUTER },
+            usage: routerTurn,
+          },
+          { kind: "text", text: "All done.", usage: mainTurn },
+        ],
+        undefined,
+      );
+      expect(run.out.exitCode, run.out.stderr).toBe(0);
+      const [router, main] = run.server.modelRequests();
+      expect([router?.path, router?.stream]).toEqual([
+        `/v1beta/models/${ROUTER}:generateContent`,
+        false,
+      ]);
+      // The router's `flash` resolves to Gemini CLI 0.61's current Flash.
+      const picked = main?.model ?? "none";
+      expect(picked).toBe("gemini-3.8-flash");
+      expect(main?.stream).toBe(true);
+      expect(Object.keys(run.reported.stats.models)).toEqual([ROUTER, picked]);
+      // Issue 11: both models' tokens summed under the main model, the router's 900 in / 40 out
+      // included; neither model is in our pricing table, so the event is unpriced.
+      expect(run.result).toMatchObject({
+        success: true,
+        model: picked,
+        inputTokens: 3900,
+        cacheReadTokens: 2000,
+        outputTokens: 440,
+        reasoningTokens: 100,
+        costUsd: null,
+      });
+      expect((await ourEstimate(run.result)).kind).toBe("unpriced");
+    });
+  },
+);

@@ -1,0 +1,111 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createInvoker } from "../../src/agents/registry.js";
+import { runProcess } from "../../src/orchestrator/executor.js";
+import {
+  type ModelServer,
+  type ScriptedTurn,
+  startModelServer,
+} from "../support/model-server/server.js";
+import {
+  agentSandbox,
+  GPT_5_1_CODEX,
+  OPENCODE_PROVIDER,
+  opencodeEnv,
+  ourEstimate,
+  realAgent,
+  usd,
+} from "../support/real-agents.js";
+
+const opencode = realAgent("opencode");
+const MODEL = "gpt-5.1-codex";
+
+let server: ModelServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** Runs the real OpenCode, built as our invoker builds it, against a server playing `turns`. */
+async function runOpencode(turns: readonly ScriptedTurn[]) {
+  server = await startModelServer(turns);
+  const { home, project } = await agentSandbox();
+  const invoker = createInvoker("opencode", { model: `${OPENCODE_PROVIDER}/${MODEL}` });
+  const command = invoker.buildCommand("Do the task.", project, "implementer");
+  const out = await runProcess({
+    ...command,
+    cwd: project,
+    env: await opencodeEnv(home, project, server.url, [MODEL]),
+    timeoutMs: 45_000,
+    killGraceMs: 1000,
+  });
+  const result = await invoker.parseOutput(
+    out.stdout,
+    out.stderr,
+    out.exitCode,
+    out.durationSeconds,
+  );
+  return { server, project, out, result };
+}
+
+// OpenCode titles the session with a request of its own before the turn (its `small` model,
+// here the same one): the title's usage is billed but never printed.
+const TITLE_PROMPT = "You are a title generator";
+
+const TITLE = { input: 300, output: 12 };
+const WRITE_TURN = { input: 2000, cacheRead: 5000, output: 400, reasoning: 100 };
+const FINAL_TURN = { input: 150, cacheRead: 7000, output: 30, reasoning: 10 };
+
+describe.skipIf("missing" in opencode)(
+  "missing" in opencode ? `OpenCode 1.18.33 (skipped: ${opencode.missing})` : "OpenCode 1.18.33",
+  () => {
+    it("writes a file through a custom provider; the turn's tokens are exact, the title call's missing", async () => {
+      const run = await runOpencode([
+        {
+          kind: "text",
+          text: "Greeting file",
+          usage: TITLE,
+          match: { bodyIncludes: TITLE_PROMPT },
+        },
+        {
+          kind: "tool",
+          // With a GPT model OpenCode offers apply_patch, not write: the shell is simpler.
+          name: "bash",
+          input: { command: "printf 'hello\\n' > hello.txt", description: "Write hello.txt" },
+          usage: WRITE_TURN,
+        },
+        { kind: "text", text: "Wrote hello.txt.", usage: FINAL_TURN },
+      ]);
+      expect(run.out.exitCode, run.out.stderr).toBe(0);
+      expect(await readFile(join(run.project, "hello.txt"), "utf8")).toBe("hello\n");
+      // Chat completions only, nothing from the npm registry or models.dev.
+      expect(run.server.requests.map((r) => [r.path, r.model, r.stream, r.status])).toEqual([
+        ["/v1/chat/completions", MODEL, true, 200],
+        ["/v1/chat/completions", MODEL, true, 200],
+        ["/v1/chat/completions", MODEL, true, 200],
+      ]);
+      expect(run.server.turnsLeft).toBe(0);
+      expect(run.result).toMatchObject({
+        success: true,
+        model: `${OPENCODE_PROVIDER}/${MODEL}`,
+        inputTokens: 2150,
+        cacheReadTokens: 12_000,
+        cacheWriteTokens: 0,
+        outputTokens: 430,
+        reasoningTokens: 110,
+        // OpenCode prices a custom provider's model at 0: not a cost, left to our estimate.
+        costUsd: null,
+        responseText: "Wrote hello.txt.",
+      });
+      // Issue 11: the title request (300 in, 12 out) is in no stdout line.
+      const estimate = await ourEstimate(run.result);
+      expect(estimate.kind).toBe("estimated");
+      expect(estimate.usd).toBeCloseTo(
+        usd(WRITE_TURN, GPT_5_1_CODEX) + usd(FINAL_TURN, GPT_5_1_CODEX),
+        12,
+      );
+      expect(usd(TITLE, GPT_5_1_CODEX)).toBeCloseTo(0.000495, 12);
+    });
+  },
+);
