@@ -106,7 +106,8 @@ async function digestFrom(
   seed: bigint,
   end: number,
 ): Promise<PrefixDigest> {
-  const { h64Raw } = await (api ??= xxhash());
+  api ??= xxhash();
+  const { h64Raw } = await api;
   let chain = seed;
   let tail = h64Raw(EMPTY, chain);
   const buffer = Buffer.allocUnsafe(READ);
