@@ -111,29 +111,38 @@ async function digestFrom(
   let chain = seed;
   let tail = h64Raw(EMPTY, chain);
   const buffer = Buffer.allocUnsafe(READ);
-  let position = start;
-  while (position < end) {
+  for (let position = start; position < end; position += READ) {
     const want = Math.min(READ, end - position);
-    const { bytesRead } = await handle.read(buffer, 0, want, position);
     // The file is shorter than it was said to be: no digest can match a stored one.
-    if (bytesRead === 0) return { end, chain: hex(chain ^ 1n), tail: hex(tail ^ 1n) };
-    let at = 0;
-    // Whole blocks extend the chain; only the file's last partial block is the tail.
-    while (at < bytesRead) {
-      const length = Math.min(BLOCK, bytesRead - at);
-      const block = buffer.subarray(at, at + length);
-      if (length === BLOCK) chain = h64Raw(block, chain);
+    if ((await readFully(handle, buffer, want, position)) < want) {
+      return { end, chain: hex(chain ^ 1n), tail: hex(tail ^ 1n) };
+    }
+    // Whole blocks extend the chain; only the prefix's last partial block is the tail (READ is
+    // a multiple of BLOCK, so a partial block can only be the last).
+    for (let at = 0; at < want; at += BLOCK) {
+      const block = buffer.subarray(at, Math.min(at + BLOCK, want));
+      if (block.length === BLOCK) chain = h64Raw(block, chain);
       else tail = h64Raw(block, chain);
-      at += length;
     }
-    // A read that stops short of a block boundary: the rest of that block comes next time.
-    if (bytesRead % BLOCK !== 0 && position + bytesRead < end) {
-      return digestFrom(handle, position + bytesRead - (bytesRead % BLOCK), chain, end);
-    }
-    position += bytesRead;
   }
   if (end % BLOCK === 0) tail = h64Raw(EMPTY, chain);
   return { end, chain: hex(chain), tail: hex(tail) };
+}
+
+/** Reads `length` bytes at `position` unless the file ends first; returns the bytes read. */
+async function readFully(
+  handle: FileHandle,
+  into: Buffer,
+  length: number,
+  position: number,
+): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(into, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
 }
 
 const EMPTY = new Uint8Array(0);

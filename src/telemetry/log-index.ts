@@ -80,7 +80,10 @@ export class LogIndex {
     const { checksum, ...body } = data;
     if (contentChecksum(JSON.stringify(body)) !== checksum) return null;
     if (body.digest.end !== body.log_size || body.log_size > logSize) return null;
-    // An unchanged stamp: nothing wrote to the log since the index was saved.
+    // An unchanged stamp: nothing wrote to the log since the index was saved. (Unlike the report
+    // cache, a stamp taken in the tick of a write is trusted too: every save follows our own
+    // write, so checking those by digest would read the whole log on every emit. Only a same-size
+    // rewrite in that tick, on a kernel with coarse timestamps, could pass unseen.)
     const unchanged = sameStamp(body.stamp, fileStamp(await log.stat({ bigint: true })));
     if (!unchanged && !sameDigest(await digestPrefix(log, body.log_size), body.digest)) return null;
     const index = new LogIndex();
