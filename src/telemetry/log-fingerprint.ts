@@ -64,12 +64,14 @@ export function sameStamp(a: FileStamp, b: FileStamp): boolean {
  * Whether a stamp read at `readAtMs` could stay unchanged through a later write: file systems
  * stamp times at a coarse tick (a jiffy, or 1-2 s on some), so a write within the tick of the
  * last one may leave mtime and ctime as they were. Such a stamp is trusted only with a digest.
+ * A ctime with a fraction of a second comes from a file system with fine timestamps (a tick of
+ * 10 ms at most); one without may come from a 1-2 s one.
  */
 export function racyStamp(stat: BigIntStats, readAtMs: number): boolean {
-  return stat.ctimeNs + RACY_WINDOW_NS > BigInt(Math.floor(readAtMs)) * 1_000_000n;
+  const fine = stat.ctimeNs % 1_000_000_000n !== 0n;
+  const window = fine ? 100_000_000n : 3_000_000_000n;
+  return stat.ctimeNs + window > BigInt(Math.floor(readAtMs)) * 1_000_000n;
 }
-
-const RACY_WINDOW_NS = 3_000_000_000n;
 
 export function sameDigest(a: PrefixDigest, b: PrefixDigest): boolean {
   return a.end === b.end && a.chain === b.chain && a.tail === b.tail;

@@ -1,7 +1,7 @@
-import { open, writeFile } from "node:fs/promises";
+import { open, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { digestPrefix, extendDigest } from "../../src/telemetry/log-fingerprint.js";
+import { digestPrefix, extendDigest, racyStamp } from "../../src/telemetry/log-fingerprint.js";
 import { tempDir } from "../support/temp-project.js";
 
 const BLOCK = 64 << 10;
@@ -56,5 +56,18 @@ describe("the prefix digest", () => {
       Object.values(await digestPrefix(handle, BLOCK + 10)).slice(1),
     );
     await handle.close();
+  });
+});
+
+describe("a racy stamp (taken within a timestamp tick of a write)", () => {
+  it.each([
+    ["right after the write", 0, true],
+    ["5 s after it", 5000, false],
+  ])("is %s: %s", async (_, laterMs, racy) => {
+    const path = join(await tempDir(), "log");
+    await writeFile(path, "x\n");
+    const written = await stat(path, { bigint: true });
+    const writtenAtMs = Number(written.ctimeNs / 1_000_000n);
+    expect(racyStamp(written, writtenAtMs + laterMs)).toBe(racy);
   });
 });
