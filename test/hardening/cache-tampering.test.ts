@@ -177,7 +177,8 @@ const tamperings: [string, Tamper, Tamper][] = [
     "a tampered id table (its CRC-32 kept) and a repeated line appended",
     async () => undefined,
     async ({ root, log }) => {
-      const { segments } = JSON.parse(await readFile(await header(root), "utf8"));
+      const [json = ""] = (await readFile(await header(root), "utf8")).split("\n");
+      const { segments } = JSON.parse(json);
       const { file: name, run: runEntries } = segments[0] as { file: string; run: number };
       const file = join(root, CACHE_DIR, name);
       const bytes = await readFile(file);

@@ -188,9 +188,7 @@ async function readTerminated(
     const options = { start: cached.end, end: size, window, unterminated: "leave" } as const;
     const appended = await scanAgainst(log.path, ids, options);
     if (appended !== null) {
-      // A new tally: the cached one may still be saved as it is (see finishLog).
-      const tally = new LogTally();
-      tally.append(cached.tally);
+      const tally = cached.tally;
       tally.append(appended.tally);
       return { tally, end: appended.end, ids, fresh: [ids.fresh], loaded: cached };
     }
@@ -224,11 +222,11 @@ async function finishLog(
   const stale = loaded === null || part.end - loaded.end >= SAVE_AFTER_BYTES;
   if (cache?.cacheDir && stale) {
     const { end, tally, fresh } = part;
-    await saveCachedLog(cache.cacheDir, log, { end, tally, loaded, fresh });
+    await saveCachedLog(cache.cacheDir, log, { end, tally: tally.toJSON(), loaded, fresh });
   } else if (cache?.cacheDir && loaded?.restamp) {
     await saveCachedLog(cache.cacheDir, log, {
       end: loaded.end,
-      tally: loaded.tally,
+      tally: loaded.tallyJson,
       loaded,
       fresh: [],
     });

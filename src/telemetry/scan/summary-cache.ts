@@ -43,7 +43,8 @@ import { LogTally } from "./log-tally.js";
  * ignored and rebuilt. Prices are not cached (the rows hold tokens), so a changed pricing file
  * needs nothing here.
  *
- * Files: `<key>.json` (the tally and the list of id segments) and `<key>.<random>.ids` (a
+ * Files: `<key>.json` (the tally and the list of id segments, then a line with the sha256 of
+ * the JSON before it) and `<key>.<random>.ids` (a
  * segment: an IdSet's sorted run and hash table). Each save adds one segment with the ids read
  * since the last, so saving after an append writes a small file; past MAX_SEGMENTS they are
  * merged into one. The segments are read only when an appended event could be a repeat: its
@@ -54,6 +55,8 @@ export interface CachedLog {
   /** The offset the tally covers: the end of a complete line. */
   readonly end: number;
   readonly tally: LogTally;
+  /** The tally as the entry holds it (to save it again unchanged). */
+  readonly tallyJson: unknown;
   /** The id tables' files (their newest ULID and UUID count included). */
   readonly segments: readonly Segment[];
   /** The ids of all segments, summed up (see `mayHold`). */
@@ -106,16 +109,13 @@ const HeaderSchema = Type.Object({
   digest: PrefixDigestSchema,
   tally: Type.Unknown(),
   segments: Type.Array(SegmentSchema, { maxItems: MAX_SEGMENTS + 64 }),
-  /** Of the header without this field (`headerChecksum`). */
-  checksum: Sha256,
 });
 type Header = Omit<Static<typeof HeaderSchema>, "segments"> & { segments: readonly Segment[] };
 
 const HeaderShape = lazyCompile(HeaderSchema);
 
-function headerChecksum(header: Omit<Header, "checksum">): string {
-  return contentChecksum(JSON.stringify(header));
-}
+/** The checksum line that ends a header file. */
+const CHECKSUM_LINE = 1 + 64 + 1;
 
 function entryKey(logPath: string): string {
   return contentChecksum(resolve(logPath)).slice(0, 20);
@@ -124,13 +124,15 @@ function entryKey(logPath: string): string {
 async function readHeader(cacheDir: string, key: string, logPath: string): Promise<Header | null> {
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(join(cacheDir, `${key}.json`), "utf8"));
+    // The checksum is of the JSON text as written: checked before it is parsed.
+    const text = await readFile(join(cacheDir, `${key}.json`), "utf8");
+    const json = text.slice(0, -CHECKSUM_LINE);
+    if (`\n${contentChecksum(json)}\n` !== text.slice(-CHECKSUM_LINE)) return null;
+    data = JSON.parse(json);
   } catch {
     return null;
   }
-  if (!HeaderShape.Check(data)) return null;
-  const { checksum, ...rest } = data;
-  if (headerChecksum(rest) !== checksum || data.log !== resolve(logPath)) return null;
+  if (!HeaderShape.Check(data) || data.log !== resolve(logPath)) return null;
   if (!data.segments.every((s) => s.file.startsWith(`${key}.`))) return null;
   return data;
 }
@@ -157,6 +159,7 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
   return {
     end,
     tally,
+    tallyJson: header.tally,
     segments,
     ids: joinSummaries(segments),
     digest: header.digest,
@@ -212,7 +215,7 @@ async function readUpTo(handle: FileHandle, into: Uint8Array): Promise<number> {
 }
 
 /**
- * Saves a log's state: the tally of its first `end` bytes, the segments of the entry it was
+ * Saves a log's state: the tally of its first `end` bytes (as `LogTally.toJSON` writes it), the segments of the entry it was
  * loaded from (kept as they are) and the ids read since, in one or more sets (`fresh`).
  * Nothing is saved when the log changed while it was read. Failing to save loses only speed,
  * so errors are swallowed.
@@ -220,7 +223,7 @@ async function readUpTo(handle: FileHandle, into: Uint8Array): Promise<number> {
 export async function saveCachedLog(
   cacheDir: string,
   log: LogIdentity,
-  state: { end: number; tally: LogTally; loaded: CachedLog | null; fresh: readonly IdSet[] },
+  state: { end: number; tally: unknown; loaded: CachedLog | null; fresh: readonly IdSet[] },
 ): Promise<void> {
   try {
     const old = state.loaded;
@@ -246,18 +249,18 @@ export async function saveCachedLog(
     } else {
       for (const set of newSets) segments.push(await writeSegment(cacheDir, key, set));
     }
-    const body: Omit<Header, "checksum"> = {
+    const header: Header = {
       version: VERSION,
       log: resolve(log.path),
       stamp: fileStamp(log.stat),
       racy: racyStamp(log.stat, log.statAtMs),
       digest,
-      tally: state.tally.toJSON(),
+      tally: state.tally,
       segments,
     };
-    const header: Header = { ...body, checksum: headerChecksum(body) };
     const temp = join(cacheDir, `${key}.json.${randomBytes(4).toString("hex")}.tmp`);
-    await writeFile(temp, JSON.stringify(header));
+    const json = JSON.stringify(header);
+    await writeFile(temp, `${json}\n${contentChecksum(json)}\n`);
     await rename(temp, join(cacheDir, `${key}.json`));
     if (replaces) await removeUnlisted(cacheDir, key, segments);
   } catch {

@@ -81,7 +81,9 @@ describe("the report cache (.kittify/cache)", () => {
     // A small append is read again next time rather than saved; a big one is saved.
     const coveredEnd = async () => {
       const header = (await cacheFiles(root)).find((f) => f.endsWith(".json")) as string;
-      return JSON.parse(await readFile(join(root, CACHE_DIR, header), "utf8")).digest.end as number;
+      // The header's first line is its JSON (a checksum line follows).
+      const [json = ""] = (await readFile(join(root, CACHE_DIR, header), "utf8")).split("\n");
+      return JSON.parse(json).digest.end as number;
     };
     expect(await coveredEnd()).toBeLessThan((await stat(log)).size);
     await appendEvents(log, 6000, 800); // over 256 KiB
