@@ -162,8 +162,10 @@ export class SimpleJsonStore implements EventStore {
         writeAll(log, bytes);
         // The line is in: from here the append has happened, whatever becomes of the lock.
         index.observe(event);
-        index.size = size + bytes.length;
         if (!lock.isHeld()) return event;
+        // A raw writer (the Python CLI takes no lock) may have appended since `size`, before or
+        // after our line: the index covers only whole lines read back, never a computed offset.
+        await this.#readTail(index);
         if (afterWrite) await afterWrite(event);
         await index.save(this.#indexPath, log);
         return event;
@@ -176,15 +178,18 @@ export class SimpleJsonStore implements EventStore {
   /** The index brought up to date with everything appended since it was written. */
   async #currentIndex(log: FileHandle, size: number): Promise<LogIndex> {
     const index = (await LogIndex.load(this.#indexPath, log, size)) ?? new LogIndex();
-    if (index.size < size) {
-      const stats = emptyStats();
-      for await (const batch of this.#scan(index.size, stats, (end) => {
-        index.size = end;
-      })) {
-        for (const event of batch) index.observe(event);
-      }
-    }
+    if (index.size < size) await this.#readTail(index);
     return index;
+  }
+
+  /** Reads the lines after those the index covers into it, up to the last whole one. */
+  async #readTail(index: LogIndex): Promise<void> {
+    const stats = emptyStats();
+    for await (const batch of this.#scan(index.size, stats, (end) => {
+      index.size = end;
+    })) {
+      for (const event of batch) index.observe(event);
+    }
   }
 
   async #contains(index: LogIndex, id: EventId): Promise<boolean> {

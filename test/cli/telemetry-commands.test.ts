@@ -28,7 +28,8 @@ describe("agent telemetry: outputs pinned as snapshots (NO_COLOR, TZ=UTC)", () =
     ["events-json.txt", ["events", "--feature", "043", "--json"]],
     ["events-filtered.txt", ["events", "--agent", "codex_nonKitty", "--role", "reviewer"]],
   ])("%s", async (file, args) => {
-    const run = await runSpecKitty(telemetry(...args), { cwd: FIXTURE_PROJECT });
+    // A copy: a report writes its cache into the project.
+    const run = await runSpecKitty(telemetry(...args), { cwd: await copyOfFixtureProject() });
     await expect(transcript(run)).toMatchFileSnapshot(snapshot(file));
   });
 
@@ -52,10 +53,11 @@ describe("agent telemetry: outputs pinned as snapshots (NO_COLOR, TZ=UTC)", () =
   });
 
   it("finds the project from a folder inside it, and from --repo", async () => {
+    const project = await copyOfFixtureProject();
     const inside = await runSpecKitty(telemetry("cost", "--json"), {
-      cwd: join(FIXTURE_PROJECT, "kitty-specs", "043-telemetry-foundation"),
+      cwd: join(project, "kitty-specs", "043-telemetry-foundation"),
     });
-    const viaRepo = await runSpecKitty(telemetry("cost", "--json", "--repo", FIXTURE_PROJECT), {
+    const viaRepo = await runSpecKitty(telemetry("cost", "--json", "--repo", project), {
       cwd: await tempDir(),
     });
     expect([inside.exitCode, viaRepo.exitCode, inside.stdout]).toEqual([0, 0, viaRepo.stdout]);
@@ -129,12 +131,13 @@ describe("agent telemetry: outputs pinned as snapshots (NO_COLOR, TZ=UTC)", () =
   });
 
   it("colours a terminal's table, and NO_COLOR turns it off", async () => {
+    const project = await copyOfFixtureProject();
     const colour = await runSpecKitty(telemetry("cost"), {
-      cwd: FIXTURE_PROJECT,
+      cwd: project,
       columns: 120,
       env: { NO_COLOR: undefined },
     });
-    const plain = await runSpecKitty(telemetry("cost"), { cwd: FIXTURE_PROJECT, columns: 120 });
+    const plain = await runSpecKitty(telemetry("cost"), { cwd: project, columns: 120 });
     const ansi = "\u001b[";
     expect([colour.stdout.includes(ansi), plain.stdout.includes(ansi)]).toEqual([true, false]);
   });

@@ -93,8 +93,9 @@ async function openLog(
     return null;
   }
   if (handle === null) return null;
+  const statAtMs = Date.now();
   const stat = await handle.stat({ bigint: true });
-  const log = { path, handle, stat };
+  const log = { path, handle, stat, statAtMs };
   return { ...log, cached: cacheDir === null ? null : await loadCachedLog(cacheDir, log) };
 }
 
@@ -210,11 +211,21 @@ async function finishLog(
   const size = Number(log.stat.size);
   const part = await readTerminated(log, scanned, window);
   // A small append is cheaper to read again next time than to save (a table and the rows):
-  // the entry is rewritten once a log has grown by SAVE_AFTER_BYTES since it was written.
-  const stale = part.loaded === null || part.end - part.loaded.end >= SAVE_AFTER_BYTES;
+  // the entry is rewritten once a log has grown by SAVE_AFTER_BYTES since it was written. When
+  // only its stamp is stale, the entry is saved as it was with the log's new stamp, so that the
+  // next report need not hash the log again to prove it.
+  const { loaded } = part;
+  const stale = loaded === null || part.end - loaded.end >= SAVE_AFTER_BYTES;
   if (cache?.cacheDir && stale) {
-    const { end, tally, loaded, fresh } = part;
-    await saveCachedLog(cache.cacheDir, log, { end, tally, loaded, fresh });
+    const { end, tally, fresh } = part;
+    await saveCachedLog(cache.cacheDir, log, { end, tally: tally.toJSON(), loaded, fresh });
+  } else if (cache?.cacheDir && loaded?.restamp) {
+    await saveCachedLog(cache.cacheDir, log, {
+      end: loaded.end,
+      tally: loaded.tallyJson,
+      loaded,
+      fresh: [],
+    });
   }
   if (part.end === size) return part.tally;
   // A last line without its newline: counted now, but not cached (it may still be growing).

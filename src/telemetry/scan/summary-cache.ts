@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
 import {
   type FileHandle,
@@ -8,10 +8,24 @@ import {
   readFile,
   rename,
   rm,
+  stat,
   writeFile,
 } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { crc32 } from "node:zlib";
+import { type Static, Type } from "typebox";
+import { lazyCompile } from "../../events/lazy-compile.js";
+import {
+  contentChecksum,
+  digestPrefix,
+  extendDigest,
+  FileStampSchema,
+  fileStamp,
+  type PrefixDigest,
+  PrefixDigestSchema,
+  racyStamp,
+  sameDigest,
+  sameStamp,
+} from "../log-fingerprint.js";
 import { CREATE_NEW_FLAGS, READ_FLAGS } from "../project-paths.js";
 import { IdSet, type IdSetData, joinSummaries, SLOT_WORDS } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
@@ -19,15 +33,19 @@ import { LogTally } from "./log-tally.js";
 /**
  * The report's incremental cache: for each log, the tally of its first `end` bytes and the ids
  * seen there, so that a later report reads only what was appended. It lives in
- * `.kittify/cache/` and may be deleted at any time.
+ * `.kittify/cache/` and may be deleted at any time. It must never change a number.
  *
- * An entry is used only for the same file (device and inode) that still holds the same bytes
- * up to `end`, as far as a sample tells (a hash of its first and last 4 KiB and of 6 blocks
- * between, or of the whole log when it is small). A truncated, rewritten or replaced log, or an
- * entry that does not read back whole (checksums), is ignored and rebuilt. Prices are not
- * cached (the rows hold tokens), so a changed pricing file needs nothing here.
+ * An entry is used as it is only while the log's stamp (device, inode, size, mtime, ctime) is
+ * the one it was saved with, and that stamp was not taken within a timestamp tick of a write
+ * (`racyStamp`). Otherwise the log's first `end` bytes are hashed and compared with the entry's
+ * digest of them: the same bytes (an append, a `touch`) keep the entry, anything else (a
+ * `git checkout`, `cp` over it, an edit anywhere) rebuilds it from a full read. An entry that
+ * does not read back whole (a schema, and checksums of the header and of every id table) is
+ * ignored and rebuilt. Prices are not cached (the rows hold tokens), so a changed pricing file
+ * needs nothing here.
  *
- * Files: `<key>.json` (the tally and the list of id segments) and `<key>.<random>.ids` (a
+ * Files: `<key>.json` (the tally and the list of id segments, then a line with the sha256 of
+ * the JSON before it) and `<key>.<random>.ids` (a
  * segment: an IdSet's sorted run and hash table). Each save adds one segment with the ids read
  * since the last, so saving after an append writes a small file; past MAX_SEGMENTS they are
  * merged into one. The segments are read only when an appended event could be a repeat: its
@@ -38,10 +56,16 @@ export interface CachedLog {
   /** The offset the tally covers: the end of a complete line. */
   readonly end: number;
   readonly tally: LogTally;
+  /** The tally as the entry holds it (to save it again unchanged). */
+  readonly tallyJson: unknown;
   /** The id tables' files (their newest ULID and UUID count included). */
   readonly segments: readonly Segment[];
   /** The ids of all segments, summed up (see `mayHold`). */
   readonly ids: Pick<IdSetData, "newest" | "uuids">;
+  /** The digest of the log's first `end` bytes, as they are now. */
+  readonly digest: PrefixDigest;
+  /** The log's stamp is not the entry's (it had to be proven by its digest): save it anew. */
+  readonly restamp: boolean;
   /** Reads the id tables; null when one is missing or corrupt. */
   loadLayers(): Promise<IdSet[] | null>;
 }
@@ -51,65 +75,84 @@ export interface LogIdentity {
   readonly path: string;
   readonly handle: FileHandle;
   readonly stat: BigIntStats;
+  /** `Date.now()` just before `stat` was taken (see `racyStamp`). */
+  readonly statAtMs: number;
 }
 
 const VERSION = 6;
 const MAX_SEGMENTS = 8;
 
-export interface Segment {
-  readonly file: string;
-  /** Ids in the sorted run, then slots of the hash table: the file holds both, in that order. */
-  readonly run: number;
-  readonly slots: number;
-  readonly size: number;
-  readonly crc: number;
-  readonly newest: readonly number[] | null;
-  readonly uuids: number;
-}
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Word = Type.Integer({ minimum: 0, maximum: 0xffffffff });
+const Sha256 = Type.String({ pattern: "^[0-9a-f]{64}$" });
 
-interface Header {
-  readonly version: number;
-  readonly log: string;
-  readonly dev: string;
-  readonly ino: string;
-  readonly end: number;
-  readonly sample: string;
-  readonly tally: unknown;
-  readonly segments: readonly Segment[];
-}
+const SegmentSchema = Type.Object({
+  file: Type.String({ pattern: "^[0-9a-f]{20}\\.[0-9a-f]{8}\\.ids$" }),
+  /** Ids in the sorted run, then slots of the hash table: the file holds both, in that order. */
+  run: Count,
+  slots: Count,
+  size: Count,
+  newest: Type.Union([Type.Null(), Type.Array(Word, { minItems: 5, maxItems: 5 })]),
+  uuids: Count,
+  /** Of the table's bytes and of the fields above. */
+  checksum: Sha256,
+});
+type SegmentJson = Static<typeof SegmentSchema>;
+export type Segment = Omit<SegmentJson, "newest"> & { readonly newest: readonly number[] | null };
+
+const HeaderSchema = Type.Object({
+  version: Type.Literal(VERSION),
+  log: Type.String(),
+  stamp: FileStampSchema,
+  /** The stamp was taken within a tick of a write: the digest is checked even when it matches. */
+  racy: Type.Boolean(),
+  /** Of the log's first `digest.end` bytes, the part the tally covers. */
+  digest: PrefixDigestSchema,
+  tally: Type.Unknown(),
+  segments: Type.Array(SegmentSchema, { maxItems: MAX_SEGMENTS + 64 }),
+});
+type Header = Omit<Static<typeof HeaderSchema>, "segments"> & { segments: readonly Segment[] };
+
+const HeaderShape = lazyCompile(HeaderSchema);
+
+/** The checksum line that ends a header file. */
+const CHECKSUM_LINE = 1 + 64 + 1;
 
 function entryKey(logPath: string): string {
-  return createHash("sha256").update(resolve(logPath)).digest("hex").slice(0, 20);
+  return contentChecksum(resolve(logPath)).slice(0, 20);
+}
+
+async function readHeader(cacheDir: string, key: string, logPath: string): Promise<Header | null> {
+  let data: unknown;
+  try {
+    // The checksum is of the JSON text as written: checked before it is parsed.
+    const text = await readFile(join(cacheDir, `${key}.json`), {
+      encoding: "utf8",
+      flag: READ_FLAGS,
+    });
+    const json = text.slice(0, -CHECKSUM_LINE);
+    if (`\n${contentChecksum(json)}\n` !== text.slice(-CHECKSUM_LINE)) return null;
+    data = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (!HeaderShape.Check(data) || data.log !== resolve(logPath)) return null;
+  if (!data.segments.every((s) => s.file.startsWith(`${key}.`))) return null;
+  return data;
 }
 
 /** The cached state of a log, or null when there is none that can be trusted. */
 export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise<CachedLog | null> {
   const key = entryKey(log.path);
-  let header: Header;
-  try {
-    header = JSON.parse(
-      await readFile(join(cacheDir, `${key}.json`), { encoding: "utf8", flag: READ_FLAGS }),
-    ) as Header;
-  } catch {
-    return null;
-  }
-  if (
-    typeof header !== "object" ||
-    header === null ||
-    header.version !== VERSION ||
-    header.dev !== String(log.stat.dev) ||
-    header.ino !== String(log.stat.ino) ||
-    !Number.isSafeInteger(header.end) ||
-    header.end > Number(log.stat.size) ||
-    !Array.isArray(header.segments)
-  ) {
-    return null;
-  }
-  if (header.sample !== (await contentSample(log.handle, header.end))) return null;
+  const header = await readHeader(cacheDir, key, log.path);
+  if (header === null) return null;
+  const end = header.digest.end;
+  if (end > Number(log.stat.size)) return null;
+  const unchanged = !header.racy && sameStamp(header.stamp, fileStamp(log.stat));
+  if (!unchanged && !sameDigest(await digestPrefix(log.handle, end), header.digest)) return null;
   const tally = LogTally.fromJSON(header.tally);
   if (tally === null) return null;
   const segments = header.segments;
-  if (!segments.every((s) => isSegment(s, key))) return null;
   let layers: Promise<IdSet[] | null> | null = null;
   const loadLayers = () => {
     layers ??= Promise.all(segments.map((s) => readSegment(cacheDir, s))).then((sets) =>
@@ -117,21 +160,16 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
     );
     return layers;
   };
-  return { end: header.end, tally, segments, ids: joinSummaries(segments), loadLayers };
-}
-
-function isSegment(segment: Segment, key: string): boolean {
-  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
-  const { newest } = segment ?? {};
-  return (
-    typeof segment?.file === "string" &&
-    segment.file.startsWith(`${key}.`) &&
-    count(segment.run) &&
-    count(segment.slots) &&
-    count(segment.size) &&
-    count(segment.uuids) &&
-    (newest === null || (Array.isArray(newest) && newest.length === 5 && newest.every(count)))
-  );
+  return {
+    end,
+    tally,
+    tallyJson: header.tally,
+    segments,
+    ids: joinSummaries(segments),
+    digest: header.digest,
+    restamp: !unchanged,
+    loadLayers,
+  };
 }
 
 async function readSegment(cacheDir: string, segment: Segment): Promise<IdSet | null> {
@@ -150,7 +188,7 @@ async function readSegment(cacheDir: string, segment: Segment): Promise<IdSet | 
   } catch {
     return null;
   }
-  if (segmentChecksum([bytes.subarray(0, length)], segment) !== segment.crc) return null;
+  if (segmentChecksum([bytes.subarray(0, length)], segment) !== segment.checksum) return null;
   return IdSet.from({
     size: segment.size,
     run: new Uint32Array(bytes.buffer, 0, runWords),
@@ -160,34 +198,13 @@ async function readSegment(cacheDir: string, segment: Segment): Promise<IdSet | 
   });
 }
 
-const SAMPLE_BLOCK = 4096;
-const SAMPLE_BLOCKS = 8;
-
-/** A hash of blocks spread over the log's first `end` bytes (the first and the last included). */
-async function contentSample(handle: FileHandle, end: number): Promise<string> {
-  const hash = createHash("sha256").update(String(end));
-  // A small log is hashed whole, in one read.
-  const whole = end <= SAMPLE_BLOCK * SAMPLE_BLOCKS;
-  const block = Buffer.alloc(whole ? end : SAMPLE_BLOCK);
-  const last = Math.max(0, end - SAMPLE_BLOCK);
-  for (let i = 0; i < (whole ? 1 : SAMPLE_BLOCKS); i++) {
-    const position = whole ? 0 : Math.floor((last * i) / (SAMPLE_BLOCKS - 1));
-    const { bytesRead } = await handle.read(block, 0, block.length, position);
-    hash.update(block.subarray(0, bytesRead));
-  }
-  return hash.digest("hex");
-}
-
 /** The checksum of a table and of what the header says of it (so that is checked along). */
 function segmentChecksum(
   parts: readonly Uint8Array[],
-  about: Omit<Segment, "file" | "crc">,
-): number {
-  const crc = parts.reduce((sum, part) => crc32(part, sum), 0);
-  return crc32(
-    JSON.stringify([about.size, about.run, about.slots, about.newest, about.uuids]),
-    crc,
-  );
+  about: Omit<Segment, "file" | "checksum">,
+): string {
+  const fields = JSON.stringify([about.size, about.run, about.slots, about.newest, about.uuids]);
+  return contentChecksum(...parts, fields);
 }
 
 /** Reads from the start until `into` is full or the file ends; returns the bytes read. */
@@ -202,21 +219,27 @@ async function readUpTo(handle: FileHandle, into: Uint8Array): Promise<number> {
 }
 
 /**
- * Saves a log's state: the tally of its first `end` bytes, the segments of the entry it was
+ * Saves a log's state: the tally of its first `end` bytes (as `LogTally.toJSON` writes it), the segments of the entry it was
  * loaded from (kept as they are) and the ids read since, in one or more sets (`fresh`).
- * Failing to save loses only speed, so errors are swallowed.
+ * Nothing is saved when the log changed while it was read. Failing to save loses only speed,
+ * so errors are swallowed.
  */
 export async function saveCachedLog(
   cacheDir: string,
   log: LogIdentity,
-  state: { end: number; tally: LogTally; loaded: CachedLog | null; fresh: readonly IdSet[] },
+  state: { end: number; tally: unknown; loaded: CachedLog | null; fresh: readonly IdSet[] },
 ): Promise<void> {
   try {
+    const old = state.loaded;
+    // The loaded entry's digest is of bytes proven unchanged: only what follows is read.
+    const digest = old
+      ? await extendDigest(log.handle, old.digest, state.end)
+      : await digestPrefix(log.handle, state.end);
+    if (!(await unchangedSinceOpened(log))) return;
     await mkdir(cacheDir, { recursive: true });
     const key = entryKey(log.path);
     const newSets = state.fresh.filter((set) => set.size > 0);
-    let segments: Segment[] = [...(state.loaded?.segments ?? [])];
-    const old = state.loaded;
+    let segments: Segment[] = [...(old?.segments ?? [])];
     // Only a merge or a rebuilt entry leaves files behind: adding a segment keeps the others.
     const replaces = old === null || segments.length + newSets.length > MAX_SEGMENTS;
     if (old !== null && replaces) {
@@ -230,24 +253,33 @@ export async function saveCachedLog(
     } else {
       for (const set of newSets) segments.push(await writeSegment(cacheDir, key, set));
     }
-    const sample = await contentSample(log.handle, state.end);
     const header: Header = {
       version: VERSION,
       log: resolve(log.path),
-      dev: String(log.stat.dev),
-      ino: String(log.stat.ino),
-      end: state.end,
-      sample,
-      tally: state.tally.toJSON(),
+      stamp: fileStamp(log.stat),
+      racy: racyStamp(log.stat, log.statAtMs),
+      digest,
+      tally: state.tally,
       segments,
     };
     const temp = join(cacheDir, `${key}.json.${randomBytes(4).toString("hex")}.tmp`);
-    await writeFile(temp, JSON.stringify(header), { flag: CREATE_NEW_FLAGS });
+    const json = JSON.stringify(header);
+    await writeFile(temp, `${json}\n${contentChecksum(json)}\n`, { flag: CREATE_NEW_FLAGS });
     await rename(temp, join(cacheDir, `${key}.json`));
     if (replaces) await removeUnlisted(cacheDir, key, segments);
   } catch {
     // A read-only checkout, a full disk: the next report reads the log in full again.
   }
+}
+
+/** Whether the open log and its path still have the stamp the report started with. */
+async function unchangedSinceOpened(log: LogIdentity): Promise<boolean> {
+  const opened = fileStamp(log.stat);
+  const [now, named] = await Promise.all([
+    log.handle.stat({ bigint: true }),
+    stat(log.path, { bigint: true }),
+  ]);
+  return sameStamp(opened, fileStamp(now)) && sameStamp(opened, fileStamp(named));
 }
 
 async function writeSegment(cacheDir: string, key: string, set: IdSet): Promise<Segment> {
@@ -268,7 +300,7 @@ async function writeSegment(cacheDir: string, key: string, set: IdSet): Promise<
   } finally {
     await handle.close();
   }
-  return { file, ...about, crc: segmentChecksum(parts, about) };
+  return { file, ...about, checksum: segmentChecksum(parts, about) };
 }
 
 async function removeUnlisted(

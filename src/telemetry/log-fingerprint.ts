@@ -1,0 +1,161 @@
+import { createHash } from "node:crypto";
+import type { BigIntStats } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import { type Static, Type } from "typebox";
+import xxhash, { type XXHashAPI } from "xxhash-wasm";
+
+/**
+ * What proves that a log is still the one a cache (the report's, the emit index) describes.
+ *
+ * - The stamp: device, inode, size, mtime and ctime in nanoseconds. Any write, truncation,
+ *   replacement or `touch` changes it (ctime cannot be set back by a user), so an unchanged
+ *   stamp needs no read at all.
+ * - The prefix digest: a hash of every byte the cache covers, for when the stamp changed. It
+ *   tells a pure append (prefix unchanged: only the new bytes need reading) from anything else
+ *   (a rewrite, however small and wherever it is: the log is read again). It is a chain of
+ *   64 KiB blocks, each block's xxh64 seeded with the chain so far, so that extending it after
+ *   an append re-reads only the last partial block and the new bytes.
+ *
+ * The hashes detect accidents and hand edits (a `git checkout`, `cp`, an editor), not an
+ * attacker who can write the log and the cache alike.
+ */
+
+const Decimal = Type.String({ pattern: "^[0-9]{1,30}$" });
+const Hex64 = Type.String({ pattern: "^[0-9a-f]{16}$" });
+
+export const FileStampSchema = Type.Object({
+  dev: Decimal,
+  ino: Decimal,
+  size: Decimal,
+  mtime_ns: Decimal,
+  ctime_ns: Decimal,
+});
+export type FileStamp = Static<typeof FileStampSchema>;
+
+export const PrefixDigestSchema = Type.Object({
+  end: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  chain: Hex64,
+  tail: Hex64,
+});
+export type PrefixDigest = Static<typeof PrefixDigestSchema>;
+
+/** A file's stamp, from a `stat({ bigint: true })`. */
+export function fileStamp(stat: BigIntStats): FileStamp {
+  return {
+    dev: String(stat.dev),
+    ino: String(stat.ino),
+    size: String(stat.size),
+    mtime_ns: String(stat.mtimeNs),
+    ctime_ns: String(stat.ctimeNs),
+  };
+}
+
+export function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return (
+    a.dev === b.dev &&
+    a.ino === b.ino &&
+    a.size === b.size &&
+    a.mtime_ns === b.mtime_ns &&
+    a.ctime_ns === b.ctime_ns
+  );
+}
+
+/**
+ * Whether a stamp read at `readAtMs` could stay unchanged through a later write: file systems
+ * stamp times at a coarse tick (a jiffy, or 1-2 s on some), so a write within the tick of the
+ * last one may leave mtime and ctime as they were. Such a stamp is trusted only with a digest.
+ * A ctime with a fraction of a second comes from a file system with fine timestamps (a tick of
+ * 10 ms at most); one without may come from a 1-2 s one.
+ */
+export function racyStamp(stat: BigIntStats, readAtMs: number): boolean {
+  const fine = stat.ctimeNs % 1_000_000_000n !== 0n;
+  const window = fine ? 100_000_000n : 3_000_000_000n;
+  return stat.ctimeNs + window > BigInt(Math.floor(readAtMs)) * 1_000_000n;
+}
+
+export function sameDigest(a: PrefixDigest, b: PrefixDigest): boolean {
+  return a.end === b.end && a.chain === b.chain && a.tail === b.tail;
+}
+
+const BLOCK = 64 << 10;
+const READ = 16 * BLOCK;
+const START = 0x5350454b4b495459n; // any fixed seed
+
+let api: Promise<XXHashAPI> | null = null;
+
+/** The digest of `handle`'s first `end` bytes (reads them all). */
+export function digestPrefix(handle: FileHandle, end: number): Promise<PrefixDigest> {
+  return digestFrom(handle, 0, START, end);
+}
+
+/**
+ * The digest of the first `end` bytes, given the digest of a shorter prefix of the same file
+ * (which the caller has proven): reads only from its last whole block on.
+ */
+export function extendDigest(
+  handle: FileHandle,
+  from: PrefixDigest,
+  end: number,
+): Promise<PrefixDigest> {
+  if (end < from.end) throw new RangeError("a digest cannot be extended backwards");
+  const whole = Math.floor(from.end / BLOCK) * BLOCK;
+  return digestFrom(handle, whole, BigInt(`0x${from.chain}`), end);
+}
+
+async function digestFrom(
+  handle: FileHandle,
+  start: number,
+  seed: bigint,
+  end: number,
+): Promise<PrefixDigest> {
+  api ??= xxhash();
+  const { h64Raw } = await api;
+  let chain = seed;
+  let tail = h64Raw(EMPTY, chain);
+  const buffer = Buffer.allocUnsafe(READ);
+  for (let position = start; position < end; position += READ) {
+    const want = Math.min(READ, end - position);
+    // The file is shorter than it was said to be: no digest can match a stored one.
+    if ((await readFully(handle, buffer, want, position)) < want) {
+      return { end, chain: hex(chain ^ 1n), tail: hex(tail ^ 1n) };
+    }
+    // Whole blocks extend the chain; only the prefix's last partial block is the tail (READ is
+    // a multiple of BLOCK, so a partial block can only be the last).
+    for (let at = 0; at < want; at += BLOCK) {
+      const block = buffer.subarray(at, Math.min(at + BLOCK, want));
+      if (block.length === BLOCK) chain = h64Raw(block, chain);
+      else tail = h64Raw(block, chain);
+    }
+  }
+  if (end % BLOCK === 0) tail = h64Raw(EMPTY, chain);
+  return { end, chain: hex(chain), tail: hex(tail) };
+}
+
+/** Reads `length` bytes at `position` unless the file ends first; returns the bytes read. */
+async function readFully(
+  handle: FileHandle,
+  into: Buffer,
+  length: number,
+  position: number,
+): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(into, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function hex(value: bigint): string {
+  return value.toString(16).padStart(16, "0");
+}
+
+/** A checksum of a cache file's own content, so that a hand edit or a torn write is seen. */
+export function contentChecksum(...parts: readonly (string | Uint8Array)[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part);
+  return hash.digest("hex");
+}
