@@ -1,3 +1,4 @@
+import type { EmitModelUsage, EmitRequestUsage } from "../telemetry/emit.js";
 import type { Role } from "../telemetry/execution-payload.js";
 
 /** What one agent invocation did, as the orchestrator records it. Unknown numbers are null. */
@@ -82,29 +83,13 @@ export interface InvokerOptions {
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
-/** Token counts of one API request, as the provider billed it (the classes of `ModelUsage`). */
-export interface RequestUsage {
-  /** Prompt tokens billed at the base rate. */
-  readonly inputTokens: number;
-  /** All generated tokens, reasoning included. */
-  readonly outputTokens: number;
-  readonly cacheReadTokens: number;
-  /** Every cache write, whatever its lifetime. */
-  readonly cacheWriteTokens: number;
-  /** The part of `cacheWriteTokens` written with a 1-hour lifetime (billed at its own rate). */
-  readonly cacheWrite1hTokens: number;
-  /** The part of `outputTokens` that was reasoning. */
-  readonly reasoningTokens: number;
-}
-
 /**
- * One model's usage within an invocation: the sums of its requests, what the agent reported it
- * cost (null when it did not say), and the requests themselves when the agent shows them one by
- * one (long-context tiers are priced per request), else empty.
+ * Token counts of one API request as the provider billed it, and one model's share of an
+ * invocation (its sums, its reported cost, and its requests when the agent shows them one by
+ * one, for long-context tiers): the shapes emission records, defined once in telemetry.
  */
-export interface ModelUsage extends RequestUsage {
-  readonly model: string;
-  readonly costUsd: number | null;
+export type RequestUsage = EmitRequestUsage;
+export interface ModelUsage extends EmitModelUsage {
   readonly requests: readonly RequestUsage[];
 }
 

@@ -23,13 +23,18 @@ import { stderrWarningSink, type WarningSink } from "./warnings.js";
 export const EVENT_LOG_FILE = "execution.events.jsonl";
 export { CLOCK_FILE };
 
-/** The token counts of one API request (the shape of the agents' `RequestUsage`). */
+/** The token counts of one API request, as the provider billed it (the agents' `RequestUsage`). */
 export interface EmitRequestUsage {
+  /** Prompt tokens billed at the base rate. */
   readonly inputTokens: number;
+  /** All generated tokens, reasoning included. */
   readonly outputTokens: number;
   readonly cacheReadTokens: number;
+  /** Every cache write, whatever its lifetime. */
   readonly cacheWriteTokens: number;
+  /** The part of `cacheWriteTokens` written with a 1-hour lifetime (billed at its own rate). */
   readonly cacheWrite1hTokens: number;
+  /** The part of `outputTokens` that was reasoning (never billed twice). */
   readonly reasoningTokens: number;
 }
 
