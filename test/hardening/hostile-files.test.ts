@@ -134,6 +134,8 @@ describe("symlinks never lead outside the project (failure 7)", () => {
   it("a report cache folder symlinked outside is not written", async () => {
     const { root, outside } = await projectAndOutside();
     await rm(join(root, ".kittify", "cache"), { recursive: true, force: true });
+    // A clean clone's fixture has no .kittify (the cache is never committed).
+    await mkdir(join(root, ".kittify"), { recursive: true });
     await symlink(outside, join(root, ".kittify", "cache"));
     const before = (await readdir(outside)).sort();
     const run = await runSpecKitty(telemetry("cost", "--json"), { cwd: root });
