@@ -1,6 +1,6 @@
 import { type AgentInvoker, type InvocationResult, NO_USAGE } from "../agents/contract.js";
 import type { Event } from "../events/event.js";
-import { emitExecutionEvent } from "../telemetry/emit.js";
+import { type EmitOptions, emitExecutionEvent } from "../telemetry/emit.js";
 import type { WarningSink } from "../telemetry/warnings.js";
 import { runProcess } from "./executor.js";
 import { gitChangesSince, gitSnapshot } from "./git-changes.js";
@@ -155,25 +155,7 @@ async function invoke(
     wp.id,
     invoker.agentId,
     role,
-    {
-      model: result.model,
-      inputTokens: result.inputTokens,
-      outputTokens: result.outputTokens,
-      cacheReadTokens: result.cacheReadTokens,
-      cacheWriteTokens: result.cacheWriteTokens,
-      reasoningTokens: result.reasoningTokens,
-      // Each model's share when the agent told it; the totals recorded are then their sums.
-      models: result.models,
-      costUsd: result.costUsd,
-      untrustedCostUsd: result.untrustedCostUsd,
-      source: "orchestrate",
-      durationMs: result.durationSeconds * 1000,
-      success: result.success,
-      error: result.success ? null : result.errors.join("; "),
-      exitCode: result.exitCode,
-      sessionId: result.sessionId,
-      warn: ctx.warn,
-    },
+    { ...recordedFields(result), warn: ctx.warn },
   );
   const invocation = {
     wpId: wp.id,
@@ -185,6 +167,28 @@ async function invoke(
   };
   ctx.onProgress({ type: "invocation-finished", invocation });
   return invocation;
+}
+
+/** What the event of an invocation records of its result (the end-to-end tests record the same). */
+export function recordedFields(result: InvocationResult): EmitOptions {
+  return {
+    model: result.model,
+    inputTokens: result.inputTokens,
+    outputTokens: result.outputTokens,
+    cacheReadTokens: result.cacheReadTokens,
+    cacheWriteTokens: result.cacheWriteTokens,
+    reasoningTokens: result.reasoningTokens,
+    // Each model's share when the agent told it; the totals recorded are then their sums.
+    models: result.models,
+    costUsd: result.costUsd,
+    untrustedCostUsd: result.untrustedCostUsd,
+    source: "orchestrate",
+    durationMs: result.durationSeconds * 1000,
+    success: result.success,
+    error: result.success ? null : result.errors.join("; "),
+    exitCode: result.exitCode,
+    sessionId: result.sessionId,
+  };
 }
 
 /** A pid file for a started agent; a failure to write one is a warning, not a reason to stop. */

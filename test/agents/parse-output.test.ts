@@ -252,6 +252,36 @@ const TABLE: readonly [Parser, string, number, "stdout" | "stderr", Expected][] 
       sessionId: N,
     },
   ],
+  // The real 2.1.197 killed at the second call: stdout's snapshot (output 1; the session log,
+  // not under this test's HOME, has 345: test/agents/claude/session-log.test.ts).
+  [
+    "claude",
+    "claude/stream-json-killed-while-hanging.v2.1.197.jsonl",
+    0,
+    "stdout",
+    {
+      success: false,
+      model: "claude-sonnet-4-5",
+      tokens: [1200, 20_000, 5000, 1, N],
+      costUsd: N,
+      error: "the output has no result record",
+      sessionId: "f8fb872b-e32e-4011-8f27-bb6d808f4997",
+    },
+  ],
+  [
+    "claude",
+    "claude/session-log-killed-while-hanging.v2.1.197.jsonl",
+    0,
+    "stdout",
+    {
+      success: false,
+      model: "claude-sonnet-4-5",
+      tokens: [1200, 20_000, 5000, 345, N],
+      costUsd: N,
+      error: "the output has no result record",
+      sessionId: N,
+    },
+  ],
   [
     "claude",
     "agent-captures/claude-2.1.197-root-bypass.stderr.txt",

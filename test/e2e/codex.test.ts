@@ -8,10 +8,18 @@ import {
   type ScriptedTurn,
   startModelServer,
 } from "../support/model-server/server.js";
-import { agentSandbox, codexEnv, realAgent } from "../support/real-agents.js";
+import {
+  agentSandbox,
+  codexEnv,
+  GPT_5_1_CODEX,
+  ourCost,
+  realAgent,
+  usd,
+} from "../support/real-agents.js";
 
 const codex = realAgent("codex");
 const MODEL = "gpt-5.1-codex";
+const USAGE = { input: 2000, cacheRead: 5000, output: 400, reasoning: 100 };
 
 let server: ModelServer | undefined;
 afterEach(async () => {
@@ -23,12 +31,13 @@ afterEach(async () => {
 async function runCodex(turns: readonly ScriptedTurn[], model: string | null = MODEL) {
   server = await startModelServer(turns);
   const { home, project } = await agentSandbox();
-  const invoker = createInvoker("codex", { model: model ?? undefined });
+  const env = await codexEnv(home, server.url);
+  const invoker = createInvoker("codex", { model: model ?? undefined, env });
   const command = invoker.buildCommand("Do the task.", project, "implementer");
   const out = await runProcess({
     ...command,
     cwd: project,
-    env: await codexEnv(home, server.url),
+    env,
     timeoutMs: 30_000,
     killGraceMs: 1000,
   });
@@ -49,7 +58,7 @@ describe.skipIf("missing" in codex)(
         {
           kind: "text",
           text: "All done.",
-          usage: { input: 2000, cacheRead: 5000, output: 400, reasoning: 100 },
+          usage: USAGE,
         },
       ]);
       expect(run.out.exitCode).toBe(0);
@@ -66,9 +75,13 @@ describe.skipIf("missing" in codex)(
         costUsd: null,
         responseText: "All done.",
       });
+      // Cached and reasoning tokens priced apart: 2,000 in + 5,000 cached + 400 out.
+      const ours = await ourCost(run.result, "codex");
+      expect(ours.kind).toBe("estimated");
+      expect(ours.usd).toBeCloseTo(usd(USAGE, GPT_5_1_CODEX), 12);
     });
 
-    it("without --model asks for its own default, which only its rollout names: our event has no model", async () => {
+    it("without --model asks for its own default, which only its rollout names: our event names it", async () => {
       const run = await runCodex(
         [{ kind: "text", text: "ok", usage: { input: 10, output: 5 } }],
         null,
@@ -76,15 +89,18 @@ describe.skipIf("missing" in codex)(
       expect(run.out.exitCode).toBe(0);
       const asked = run.server.modelRequests()[0]?.model;
       expect(asked).toBe("gpt-6.2-sol");
-      // Issue 11: stdout names no model, so the event is unpriced.
+      // Stdout names no model; the rollout of the thread does, and the event records it.
+      const rollout = await rolloutOf(run.home, run.result.sessionId ?? "no thread id");
+      expect(rollout).toContain(`"model":"${asked}"`);
       expect(run.result).toMatchObject({
         success: true,
-        model: null,
+        model: asked,
         inputTokens: 10,
         outputTokens: 5,
       });
-      const rollout = await rolloutOf(run.home, run.result.sessionId ?? "no thread id");
-      expect(rollout).toContain(`"model":"${asked}"`);
+      // Not in the pricing table (nor in LiteLLM's snapshot): reported unpriced, never guessed.
+      const ours = await ourCost(run.result, "codex");
+      expect([ours.kind, ours.unpricedModels]).toEqual(["unpriced", [asked]]);
     });
 
     it("records a 401 from the server as a failed run with the API's message", async () => {

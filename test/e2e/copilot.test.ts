@@ -12,7 +12,7 @@ import {
   agentSandbox,
   copilotEnv,
   GPT_5_1_CODEX,
-  ourEstimate,
+  ourCost,
   realAgent,
   usd,
 } from "../support/real-agents.js";
@@ -30,12 +30,13 @@ afterEach(async () => {
 async function runCopilot(turns: readonly ScriptedTurn[]) {
   server = await startModelServer(turns);
   const { home, project } = await agentSandbox();
-  const invoker = createInvoker("copilot", { model: MODEL });
+  const env = copilotEnv(home, server.url, MODEL);
+  const invoker = createInvoker("copilot", { model: MODEL, env });
   const command = invoker.buildCommand("Do the task.", project, "implementer");
   const out = await runProcess({
     ...command,
     cwd: project,
-    env: copilotEnv(home, server.url, MODEL),
+    env,
     timeoutMs: 45_000,
     killGraceMs: 1000,
   });
@@ -67,7 +68,7 @@ describe.skipIf("missing" in copilot)(
     ? `Copilot CLI 1.0.102 (skipped: ${copilot.missing})`
     : "Copilot CLI 1.0.102",
   () => {
-    it("runs a shell command with its own key; every token is in its session state, none on stdout", async () => {
+    it("runs a shell command with its own key; every token from its session state, none on stdout", async () => {
       const run = await runCopilot([
         {
           kind: "tool",
@@ -100,22 +101,25 @@ describe.skipIf("missing" in copilot)(
           isByok: true,
         })),
       );
-      // Issue 11: stdout (all our parser reads) carries no token count at all in 1.0.102, so the
-      // event has no usage; the run cost usd(WRITE_TURN) + usd(FINAL_TURN) at GPT-5.1-Codex prices.
+      // Stdout carries no token count in 1.0.102: the invoker reads them from that session state.
       expect(run.result).toMatchObject({
         success: true,
         model: MODEL,
-        inputTokens: null,
-        outputTokens: null,
-        cacheReadTokens: null,
+        inputTokens: 2150,
+        cacheReadTokens: 12_000,
+        cacheWriteTokens: 0,
+        outputTokens: 430,
+        reasoningTokens: 110,
         costUsd: null,
         responseText: "Wrote hello.txt.",
       });
-      expect(await ourEstimate(run.result)).toEqual({ kind: "no-usage", usd: 0 });
-      expect(usd(WRITE_TURN, GPT_5_1_CODEX) + usd(FINAL_TURN, GPT_5_1_CODEX)).toBeCloseTo(
-        0.0084875,
+      const ours = await ourCost(run.result, "copilot");
+      expect(ours.kind).toBe("estimated");
+      expect(ours.usd).toBeCloseTo(
+        usd(WRITE_TURN, GPT_5_1_CODEX) + usd(FINAL_TURN, GPT_5_1_CODEX),
         12,
       );
+      expect(ours.usd).toBeCloseTo(0.0084875, 12);
     });
   },
 );

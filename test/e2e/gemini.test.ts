@@ -13,7 +13,7 @@ import {
   agentSandbox,
   GEMINI_2_5_PRO,
   geminiEnv,
-  ourEstimate,
+  ourCost,
   realAgent,
   usd,
 } from "../support/real-agents.js";
@@ -33,12 +33,13 @@ afterEach(async () => {
 async function runGemini(turns: readonly ScriptedTurn[], model: string | undefined) {
   server = await startModelServer(turns);
   const { home, project } = await agentSandbox();
-  const invoker = createInvoker("gemini", { model });
+  const env = await geminiEnv(home, server.url);
+  const invoker = createInvoker("gemini", { model, env });
   const command = invoker.buildCommand("Do the task.", project, "implementer");
   const out = await runProcess({
     ...command,
     cwd: project,
-    env: await geminiEnv(home, server.url),
+    env,
     timeoutMs: 45_000,
     killGraceMs: 1000,
   });
@@ -98,15 +99,16 @@ describe.skipIf("missing" in gemini)(
         costUsd: null,
         responseText: "Wrote hello.txt.",
       });
-      const estimate = await ourEstimate(run.result);
-      expect(estimate.kind).toBe("estimated");
-      expect(estimate.usd).toBeCloseTo(
+      const ours = await ourCost(run.result, "gemini");
+      expect(ours.kind).toBe("estimated");
+      expect(ours.byModel).toEqual({ [PRO]: expect.any(Number) });
+      expect(ours.usd).toBeCloseTo(
         usd(WRITE_TURN, GEMINI_2_5_PRO) + usd(FINAL_TURN, GEMINI_2_5_PRO),
         12,
       );
     });
 
-    it("without --model, asks its router first: two models, our event credits both to the main one", async () => {
+    it("without --model, asks its router first: two models, each recorded apart, both unpriced", async () => {
       const routerTurn = { input: 900, output: 40 };
       const mainTurn = { input: 3000, cacheRead: 2000, output: 400, reasoning: 100 };
       const run = await runGemini(
@@ -132,8 +134,7 @@ describe.skipIf("missing" in gemini)(
       expect(picked).toBe("gemini-3.8-flash");
       expect(main?.stream).toBe(true);
       expect(Object.keys(run.reported.stats.models)).toEqual([ROUTER, picked]);
-      // Issue 11: both models' tokens summed under the main model, the router's 900 in / 40 out
-      // included; neither model is in our pricing table, so the event is unpriced.
+      // Each model's tokens apart, the totals their sums.
       expect(run.result).toMatchObject({
         success: true,
         model: picked,
@@ -143,7 +144,22 @@ describe.skipIf("missing" in gemini)(
         reasoningTokens: 100,
         costUsd: null,
       });
-      expect((await ourEstimate(run.result)).kind).toBe("unpriced");
+      const ours = await ourCost(run.result, "gemini");
+      expect(ours.payload.models).toMatchObject([
+        { model: ROUTER, input_tokens: 900, cache_read_tokens: 0, output_tokens: 40 },
+        {
+          model: picked,
+          input_tokens: 3000,
+          cache_read_tokens: 2000,
+          output_tokens: 400,
+          reasoning_tokens: 100,
+        },
+      ]);
+      // Neither model is in LiteLLM's snapshot the table is made from: unpriced, never guessed.
+      expect([ours.kind, ours.unpricedModels.toSorted()]).toEqual([
+        "unpriced",
+        [picked, ROUTER].toSorted(),
+      ]);
     });
   },
 );

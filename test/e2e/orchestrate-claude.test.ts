@@ -1,6 +1,9 @@
 import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Event } from "../../src/events/event.js";
+import { eventCost } from "../../src/telemetry/cost.js";
+import { loadPricingTable } from "../../src/telemetry/pricing.js";
 import {
   type ModelServer,
   type ScriptedTurn,
@@ -53,6 +56,25 @@ const TURNS: readonly ScriptedTurn[] = [
   { kind: "text", text: "VERDICT: APPROVED", usage: REVIEW_2 },
 ];
 
+/** What the cost report estimates for a logged event once its reported costs are taken out. */
+async function estimateOf(event: Event): Promise<number> {
+  const payload = event.payload as Record<string, unknown>;
+  const models = Array.isArray(payload.models) ? (payload.models as Record<string, unknown>[]) : [];
+  const unreported = JSON.parse(
+    JSON.stringify({
+      ...payload,
+      cost_usd: null,
+      models: models.map((m) => ({ ...m, cost_usd: null })),
+    }),
+  ) as Event["payload"];
+  const { cost, kind } = eventCost(
+    { ...event, payload: unreported },
+    await loadPricingTable(undefined),
+  );
+  expect(kind).toBe("estimated");
+  return Number(cost) / 1e12;
+}
+
 describe.skipIf("missing" in claude)(
   "missing" in claude
     ? `spec-kitty orchestrate with the real Claude Code (skipped: ${claude.missing})`
@@ -79,12 +101,13 @@ describe.skipIf("missing" in claude)(
       expect(run.exitCode, run.stderr).toBe(0);
       expect(server.turnsLeft).toBe(0);
       expect(await readFile(join(project, "hello.txt"), "utf8")).toBe("hi\n");
-      const log = (
+      const events = (
         await readFile(join(project, "kitty-specs", FEATURE, "execution.events.jsonl"), "utf8")
       )
         .split("\n")
         .filter(Boolean)
-        .map((line) => (JSON.parse(line) as { payload: Record<string, unknown> }).payload);
+        .map((line) => JSON.parse(line) as Event);
+      const log = events.map((e) => e.payload as Record<string, unknown>);
       const tokens = (p: Record<string, unknown>) => [
         p.role,
         p.model,
@@ -111,6 +134,14 @@ describe.skipIf("missing" in claude)(
       log.forEach((p, i) => {
         expect(p.cost_usd).toBeCloseTo(byHand[i] ?? Number.NaN, 12);
       });
+      // Our estimate of each recorded event, its reported cost left out, is that same figure:
+      // the reviewer's 4,000 1-hour writes at 6/M (0.0324; at the 5-minute rate it was 0.0234).
+      expect(log[1]).toMatchObject({ cache_write_1h_tokens: 4000 });
+      const estimates = await Promise.all(events.map((e) => estimateOf(e)));
+      estimates.forEach((usdEstimate, i) => {
+        expect(usdEstimate).toBeCloseTo(byHand[i] ?? Number.NaN, 12);
+      });
+      expect(estimates[1]).toBeCloseTo(0.0324, 12);
     });
 
     // The real CLI refuses (claude-code.test.ts shows it); the orchestrator says so before it.

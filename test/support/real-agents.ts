@@ -3,9 +3,13 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import type { InvocationResult } from "../../src/agents/contract.js";
-import { eventCost } from "../../src/telemetry/cost.js";
+import type { AgentId } from "../../src/agents/registry.js";
+import { recordedFields } from "../../src/orchestrator/pipeline.js";
+import { type CostKind, eventCost } from "../../src/telemetry/cost.js";
 import { emitExecutionEvent } from "../../src/telemetry/emit.js";
+import type { Role } from "../../src/telemetry/execution-payload.js";
 import { loadPricingTable } from "../../src/telemetry/pricing.js";
+import { costReport } from "../../src/telemetry/report.js";
 import type { ScriptUsage } from "./model-server/script.js";
 import { tempDir } from "./temp-project.js";
 
@@ -149,32 +153,73 @@ export function copilotEnv(home: string, url: string, model: string) {
   });
 }
 
+/** The event the orchestrator records from a result, priced by the cost report. */
+export interface OurCost {
+  /** How `eventCost` classes the event (its reported cost left out). */
+  readonly kind: CostKind;
+  /** The report's estimate in dollars, unrounded (a Haiku share can be a fraction of a micro-dollar). */
+  readonly usd: number;
+  /** `--group-by model`: each model's estimate in dollars. */
+  readonly byModel: Readonly<Record<string, number>>;
+  readonly unpricedModels: readonly string[];
+  /** The recorded payload, as the Python reader and our reports see it. */
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** Warnings of the emission (e.g. totals that are not the sums of the models). */
+  readonly warnings: readonly string[];
+}
+
 /**
- * How our cost report prices the event the orchestrator records from `result`, its reported cost
- * left out: `estimated` with the figure to compare with the agent's own, or why there is none.
+ * Records `result` as the orchestrator does (`recordedFields`, through `emitExecutionEvent`)
+ * into a feature log of a temp project, its reported cost left out (the event's and each
+ * model's), and prices it with the cost report and the shipped table: the estimate the
+ * acceptance of issue 11 compares with the agent's own figure.
  */
-export async function ourEstimate(
+export async function ourCost(
   result: InvocationResult,
-): Promise<{ kind: ReturnType<typeof eventCost>["kind"]; usd: number }> {
-  const featureDir = await tempDir();
-  const event = await emitExecutionEvent(featureDir, "e2e", "WP01", "claude", "implementer", {
-    model: result.model,
-    inputTokens: result.inputTokens,
-    outputTokens: result.outputTokens,
-    cacheReadTokens: result.cacheReadTokens,
-    cacheWriteTokens: result.cacheWriteTokens,
-    reasoningTokens: result.reasoningTokens,
+  agent: AgentId,
+  role: Role = "implementer",
+): Promise<OurCost> {
+  const repoRoot = await tempDir();
+  const feature = "001-e2e";
+  const featureDir = join(repoRoot, "kitty-specs", feature);
+  await mkdir(featureDir, { recursive: true });
+  const warnings: string[] = [];
+  const warn = (w: { message: string }) => {
+    warnings.push(w.message);
+  };
+  const unreported = {
+    ...result,
     costUsd: null,
+    models: result.models.map((m) => ({ ...m, costUsd: null })),
+  };
+  const event = await emitExecutionEvent(featureDir, feature, "WP01", agent, role, {
+    ...recordedFields(unreported),
+    warn,
   });
-  if (event === undefined) throw new Error("the event could not be recorded");
-  const { cost, kind } = eventCost(event, await loadPricingTable(undefined));
-  // Unrounded: a Haiku share can be a fraction of a micro-dollar.
-  return { kind, usd: Number(cost) / 1e12 };
+  if (event === undefined)
+    throw new Error(`the event could not be recorded: ${warnings.join("; ")}`);
+  const pricing = await loadPricingTable(undefined);
+  const report = await costReport({ repoRoot, warn }, "model", pricing, { cache: false });
+  const byModel = Object.fromEntries(
+    report.groups.map((g) => [g.groupKey, Number(g.estimatedCost) / 1e12]),
+  );
+  const total = report.groups.reduce((sum, g) => sum + g.estimatedCost, 0n);
+  // The report's rows and the one event's cost are the same figure (DESIGN §7).
+  const single = eventCost(event, pricing);
+  if (single.cost !== total) throw new Error(`report ${total} != event ${single.cost}`);
+  return {
+    kind: single.kind,
+    usd: Number(total) / 1e12,
+    byModel,
+    unpricedModels: report.groups.flatMap((g) => g.unpricedModels),
+    payload: event.payload as Record<string, unknown>,
+    warnings,
+  };
 }
 
 /** Our estimate in dollars; throws when the event is not estimated (unpriced, no usage). */
-export async function estimatedUsd(result: InvocationResult): Promise<number> {
-  const { kind, usd } = await ourEstimate(result);
+export async function estimatedUsd(result: InvocationResult, agent: AgentId): Promise<number> {
+  const { kind, usd } = await ourCost(result, agent);
   if (kind !== "estimated") throw new Error(`the event's cost is ${kind}, not estimated`);
   return usd;
 }

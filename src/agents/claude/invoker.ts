@@ -4,25 +4,12 @@ import type { AgentInvoker, InvokerOptions, ModelUsage, RequestUsage, Usage } fr
 import { defineInvoker, type OutputParser } from "../define-invoker.js";
 import { ifExact, sumRequests, totalsOf } from "../model-usage.js";
 import { invocationResult, sumKnown } from "../output-records.js";
+import { ApiUsage, type ApiUsageShape, largestUsage } from "./api-usage.js";
 import { rootRefusal } from "./preflight.js";
+import { readClaudeSessionLog } from "./session-log.js";
 
 const Count = Type.Integer({ minimum: 0 });
 const Usd = Type.Number({ minimum: 0 });
-
-const ApiUsage = Type.Object({
-  input_tokens: Type.Optional(Count),
-  output_tokens: Type.Optional(Count),
-  cache_creation_input_tokens: Type.Optional(Count),
-  cache_read_input_tokens: Type.Optional(Count),
-  // The cache writes by lifetime: 1-hour writes are billed at 2x input, 5-minute at 1.25x.
-  cache_creation: Type.Optional(
-    Type.Object({
-      ephemeral_5m_input_tokens: Type.Optional(Count),
-      ephemeral_1h_input_tokens: Type.Optional(Count),
-    }),
-  ),
-  output_tokens_details: Type.Optional(Type.Object({ thinking_tokens: Type.Optional(Count) })),
-});
 
 const ModelUsageEntry = Type.Object({
   inputTokens: Type.Optional(Count),
@@ -90,7 +77,6 @@ const PartialEvent = lazyCompile(
 );
 
 type Result = Static<typeof ResultSchema>;
-type ApiUsageShape = Static<typeof ApiUsage>;
 
 /** Claude Code: `claude -p --output-format stream-json --verbose`, the prompt on stdin. */
 export function createClaudeInvoker(options: InvokerOptions = {}): AgentInvoker {
@@ -110,6 +96,7 @@ export function createClaudeInvoker(options: InvokerOptions = {}): AgentInvoker 
         ...modelFlags,
       ],
       parse: parseClaudeOutput,
+      readRunFiles: readClaudeSessionLog,
       preflight: (role, env) => rootRefusal(role, env, process.getuid?.()),
     },
     options,
@@ -334,27 +321,6 @@ function streamedRequests(
   return [...byId.values()]
     .filter((e) => e.usages.length > 0)
     .map(({ model, usages }) => ({ model, usage: largestUsage(usages) }));
-}
-
-function largestUsage(usages: readonly ApiUsageShape[]): RequestUsage {
-  const most = (pick: (u: ApiUsageShape) => number | undefined) =>
-    Math.max(0, ...usages.map((u) => pick(u) ?? 0));
-  const cacheWriteTokens = most((u) => u.cache_creation_input_tokens);
-  const outputTokens = most((u) => u.output_tokens);
-  return {
-    inputTokens: most((u) => u.input_tokens),
-    outputTokens,
-    cacheReadTokens: most((u) => u.cache_read_input_tokens),
-    cacheWriteTokens,
-    cacheWrite1hTokens: Math.min(
-      cacheWriteTokens,
-      most((u) => u.cache_creation?.ephemeral_1h_input_tokens),
-    ),
-    reasoningTokens: Math.min(
-      outputTokens,
-      most((u) => u.output_tokens_details?.thinking_tokens),
-    ),
-  };
 }
 
 /** The streamed requests grouped by model, when every one names its model (Amp's do not). */

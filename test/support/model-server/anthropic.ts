@@ -54,6 +54,8 @@ export function anthropicMessages(): Protocol {
       const block = contentBlock(turn, id);
       const message = { id: id("msg"), type: "message", role: "assistant", model };
       const stopReason = turn.kind === "tool" ? "tool_use" : "end_turn";
+      // Like the API: Claude Code keeps it as `requestId` in its session log.
+      res.setHeader("request-id", id("req"));
       if (!request.stream) {
         if (turn.kind === "hang") return res.writeHead(200).flushHeaders();
         sendJson(res, 200, {
