@@ -144,6 +144,58 @@ describe.skipIf("missing" in claude)(
       expect(estimates[1]).toBeCloseTo(0.0324, 12);
     });
 
+    it("times out while a reply hangs: the failure is recorded with the usage of the call that finished", async () => {
+      // The first call finishes (a file written); the second never answers, so --timeout ends
+      // the run. Claude Code printed no result line: the usage comes from its session log.
+      server = await startModelServer([
+        {
+          kind: "tool",
+          name: "Write",
+          input: { file_path: "hello.txt", content: "hi\n" },
+          usage: IMPLEMENT_1,
+        },
+        { kind: "hang" },
+      ]);
+      const { home, project } = await agentSandbox();
+      await tinyProject(project);
+      const run = await runSpecKitty(
+        [
+          "orchestrate",
+          "--feature",
+          "001",
+          "--implementer-model",
+          MAIN,
+          "--timeout",
+          "20",
+          "--kill-grace",
+          "2",
+        ],
+        { cwd: project, env: claudeEnv(home, server.url) },
+      );
+      expect(run.exitCode).toBe(1);
+      expect(server.modelRequests().map((r) => r.served)).toEqual(["tool", "hang"]);
+      const events = (
+        await readFile(join(project, "kitty-specs", FEATURE, "execution.events.jsonl"), "utf8")
+      )
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Event);
+      expect(events.map((e) => e.payload)).toEqual([
+        expect.objectContaining({
+          role: "implementer",
+          model: MAIN,
+          success: false,
+          error: "timed out after 20s; the agent exited with code 143",
+          input_tokens: 1500,
+          cache_read_tokens: 12_000,
+          cache_write_tokens: 3000,
+          output_tokens: 250,
+          cost_usd: null,
+        }),
+      ]);
+      expect(await estimateOf(events[0] as Event)).toBeCloseTo(usd(IMPLEMENT_1, SONNET), 12);
+    }, 90_000);
+
     // The real CLI refuses (claude-code.test.ts shows it); the orchestrator says so before it.
     it.runIf(process.getuid?.() === 0)(
       "as root without IS_SANDBOX=1, refuses before starting Claude Code: exit 1, no request, no event",
