@@ -51,6 +51,10 @@ export function createOpencodeInvoker(options: InvokerOptions = {}): AgentInvoke
         "json",
         // Headless: permissions nobody can answer would be auto-rejected; a reviewer asks none.
         ...(role === "reviewer" ? [] : ["--auto"]),
+        // A title of our own: otherwise OpenCode asks its model for one, a billed request that
+        // it never reports (not on stdout, not in its database).
+        "--title",
+        `spec-kitty ${role}`,
         ...modelFlags,
         prompt,
       ],
