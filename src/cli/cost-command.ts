@@ -9,7 +9,10 @@ import { scanProgress } from "./progress.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderCostJson, renderCostTable } from "./render-cost.js";
 import {
+  COLOR_HELP,
+  color,
   featureFilter,
+  noColor,
   noEvents,
   noFeatures,
   repo,
@@ -36,6 +39,8 @@ export function costCommand(io: ProgramIo) {
       "print the report as JSON (the Python CLI's keys, plus cache and unpriced keys)",
     )
     .addOption(repo())
+    .addOption(color())
+    .addOption(noColor())
     .addHelpText(
       "after",
       `
@@ -48,6 +53,7 @@ Examples:
   $ spec-kitty agent telemetry cost --group-by model --since 2026-02-01
   $ spec-kitty agent telemetry cost --feature 043 --group-by agent,model --json`,
     )
+    .addHelpText("after", COLOR_HELP)
     .action(async (options) => {
       // Flags parsed once, here, into the typed values passed down (a bad one fails alone).
       const groupBy = parseGroupBy(options.groupBy);
@@ -79,7 +85,7 @@ Examples:
       } else if (json) {
         io.stdout(renderCostJson(report.groups));
       } else {
-        io.stdout(renderCostTable(report.groups, colorsFor(io), pricing.effective));
+        io.stdout(renderCostTable(report.groups, colorsFor(io, options.color), pricing.effective));
       }
     });
 }

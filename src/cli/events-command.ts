@@ -9,7 +9,10 @@ import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderEventsJson, renderEventsTable } from "./render-events.js";
 import {
+  COLOR_HELP,
+  color,
   featureFilter,
+  noColor,
   noEvents,
   noFeatures,
   positiveInteger,
@@ -36,6 +39,8 @@ export function eventsCommand(io: ProgramIo) {
     .option("--jsonl", "print each event exactly as its line on disk")
     .option("--limit <n>", "only the last N events", positiveInteger)
     .addOption(repo())
+    .addOption(color())
+    .addOption(noColor())
     .addHelpText(
       "after",
       `
@@ -44,6 +49,7 @@ Examples:
   $ spec-kitty agent telemetry events --feature 04* --agent claude --failure
   $ spec-kitty agent telemetry events --since 2026-02-16 --until 2026-02-16 --jsonl`,
     )
+    .addHelpText("after", COLOR_HELP)
     .action(async (options) => {
       // Flags parsed once, here, into the typed filter passed down (a bad date fails alone).
       const filter = parseFilter({
@@ -70,7 +76,7 @@ Examples:
         io.stdout(renderEventsJson(events));
       } else {
         const pricing = await loadPricingTable(repoRoot, { warn });
-        io.stdout(renderEventsTable(events, pricing, colorsFor(io)));
+        io.stdout(renderEventsTable(events, pricing, colorsFor(io, options.color)));
       }
     });
 }

@@ -5,13 +5,34 @@ import type { ProgramIo } from "./program-io.js";
 
 export type Colors = ReturnType<typeof createColors>;
 
-/** Colour functions, on only for a terminal and never when NO_COLOR is set (FORCE_COLOR wins). */
-export function colorsFor(io: ProgramIo): Colors {
-  const { NO_COLOR, FORCE_COLOR } = io.env;
-  const forced = FORCE_COLOR !== undefined && FORCE_COLOR !== "0";
-  const enabled =
-    forced || ((NO_COLOR === undefined || NO_COLOR === "") && io.columns !== undefined);
-  return createColors(enabled);
+/**
+ * Whether to colour, first rule that applies wins: the `--color`/`--no-color` flag, `NO_COLOR`
+ * (non-empty: off), `FORCE_COLOR` (`0`/`false`: off, any other value: on), `TERM=dumb` (off),
+ * and otherwise on only when stdout is a terminal.
+ */
+export function colorEnabled(io: ProgramIo, flag?: boolean): boolean {
+  if (flag !== undefined) return flag;
+  const { NO_COLOR, FORCE_COLOR, TERM } = io.env;
+  if (NO_COLOR !== undefined && NO_COLOR !== "") return false;
+  if (FORCE_COLOR !== undefined) return FORCE_COLOR !== "0" && FORCE_COLOR !== "false";
+  if (TERM === "dumb") return false;
+  return io.columns !== undefined;
+}
+
+/** Colour functions for stdout, following `colorEnabled`. */
+export function colorsFor(io: ProgramIo, flag?: boolean): Colors {
+  return createColors(colorEnabled(io, flag));
+}
+
+/**
+ * The width tables must fit: the terminal's, else `COLUMNS` (a whole number), else none (piped
+ * output gets the full tables).
+ */
+export function outputWidth(io: ProgramIo): number | undefined {
+  if (io.columns !== undefined) return io.columns;
+  const fromEnv = io.env.COLUMNS;
+  const n = fromEnv !== undefined && /^\d+$/.test(fromEnv) ? Number(fromEnv) : 0;
+  return n > 0 ? n : undefined;
 }
 
 /** A JSON value that may hold exact integers past 2^53 (token sums), written as plain digits. */
