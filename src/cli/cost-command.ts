@@ -3,7 +3,7 @@ import { parseGroupBy } from "../telemetry/cost.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/query.js";
 import { costReport, type ReportScope } from "../telemetry/report.js";
-import { colorsFor } from "./output.js";
+import { colorsFor, outputWidth } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
 import { scanProgress } from "./progress.js";
 import { findProjectRoot } from "./project-root.js";
@@ -19,6 +19,7 @@ import {
   since,
   until,
   warningsTo,
+  wide,
 } from "./shared-options.js";
 
 /** `agent telemetry cost`: the cost report. */
@@ -39,6 +40,7 @@ export function costCommand(io: ProgramIo) {
       "print the report as JSON (the Python CLI's keys, plus cache and unpriced keys)",
     )
     .addOption(repo())
+    .addOption(wide())
     .addOption(color())
     .addOption(noColor())
     .addHelpText(
@@ -85,7 +87,12 @@ Examples:
       } else if (json) {
         io.stdout(renderCostJson(report.groups));
       } else {
-        io.stdout(renderCostTable(report.groups, colorsFor(io, options.color), pricing.effective));
+        io.stdout(
+          renderCostTable(report.groups, colorsFor(io, options.color), pricing.effective, {
+            width: outputWidth(io),
+            wide: options.wide,
+          }),
+        );
       }
     });
 }

@@ -4,7 +4,7 @@ import { EXECUTION_FLOAT_KEYS, ROLES } from "../telemetry/execution-payload.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/query.js";
 import { listEvents, type ReportScope } from "../telemetry/report.js";
-import { colorsFor } from "./output.js";
+import { colorsFor, outputWidth } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderEventsJson, renderEventsTable } from "./render-events.js";
@@ -20,6 +20,7 @@ import {
   since,
   until,
   warningsTo,
+  wide,
 } from "./shared-options.js";
 
 /** `agent telemetry events`: the matching events, one per row or line. */
@@ -39,6 +40,7 @@ export function eventsCommand(io: ProgramIo) {
     .option("--jsonl", "print each event exactly as its line on disk")
     .option("--limit <n>", "only the last N events", positiveInteger)
     .addOption(repo())
+    .addOption(wide())
     .addOption(color())
     .addOption(noColor())
     .addHelpText(
@@ -76,7 +78,12 @@ Examples:
         io.stdout(renderEventsJson(events));
       } else {
         const pricing = await loadPricingTable(repoRoot, { warn });
-        io.stdout(renderEventsTable(events, pricing, colorsFor(io, options.color)));
+        io.stdout(
+          renderEventsTable(events, pricing, colorsFor(io, options.color), {
+            width: outputWidth(io),
+            wide: options.wide,
+          }),
+        );
       }
     });
 }

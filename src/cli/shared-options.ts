@@ -16,6 +16,13 @@ export const repo = () =>
     "the project root (default: the nearest folder upwards holding kitty-specs/ or .kittify/)",
   );
 
+/** `--wide`: the full table even when it is wider than the terminal. */
+export const wide = () =>
+  new Option(
+    "--wide",
+    "every column, however wide (by default a table fits the terminal or COLUMNS)",
+  );
+
 /** `--color` / `--no-color`: override NO_COLOR, FORCE_COLOR, TERM=dumb and the terminal check. */
 export const color = () =>
   new Option("--color", "colour the output even when it is not a terminal (beats NO_COLOR)");
