@@ -1,5 +1,6 @@
 import type { CostGroup } from "../telemetry/cost.js";
 import { formatUsd, type PicoUsd, usdForJson } from "../telemetry/money.js";
+import { costTotals } from "./cost-totals.js";
 import type { Colors } from "./output.js";
 import { formatCount, prettyJson } from "./output.js";
 import { layoutNote, renderFitting, type TableSpec, wrapText } from "./table.js";
@@ -45,9 +46,6 @@ interface CostLayout {
 
 /** The full table, then a compact and a narrow one for terminals it does not fit. */
 function costLayouts(groups: readonly CostGroup[], colors: Colors): [CostLayout, ...CostLayout[]] {
-  const sumTokens = (pick: (g: CostGroup) => bigint) => groups.reduce((n, g) => n + pick(g), 0n);
-  const sumMoney = (pick: (g: CostGroup) => bigint) =>
-    groups.reduce((n, g) => n + pick(g), 0n) as PicoUsd;
   const bold = (s: string) => colors.bold(s);
   const group = (g: CostGroup) => ({ text: printable(g.groupKey), paint: colors.cyan });
   const cache = (g: CostGroup) => g.cacheReadTokens + g.cacheWriteTokens;
@@ -55,15 +53,15 @@ function costLayouts(groups: readonly CostGroup[], colors: Colors): [CostLayout,
   // Marked in the cost cell itself when the Estimated column is dropped.
   const markedMoney = (cost: PicoUsd, estimated: PicoUsd) =>
     `${estimated > 0n ? "~" : ""}${money(cost)}`;
+  const t = costTotals(groups);
   const total = {
-    input: sumTokens((g) => g.inputTokens),
-    output: sumTokens((g) => g.outputTokens),
-    cacheRead: sumTokens((g) => g.cacheReadTokens),
-    cacheWrite: sumTokens((g) => g.cacheWriteTokens),
-    cost: sumMoney((g) => g.totalCost),
-    estimated: sumMoney((g) => g.estimatedCost),
-    // Each event once, though grouped by model it counts in each of its models' rows.
-    events: groups.reduce((n, g) => n + g.eventCount - g.sharedEventCount, 0),
+    input: t.inputTokens,
+    output: t.outputTokens,
+    cacheRead: t.cacheReadTokens,
+    cacheWrite: t.cacheWriteTokens,
+    cost: t.totalCost,
+    estimated: t.estimatedCost,
+    events: t.eventCount,
   };
   const totalLabel = { text: "TOTAL", paint: bold };
   const full: CostLayout = {
