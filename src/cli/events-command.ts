@@ -36,7 +36,12 @@ export function eventsCommand(io: ProgramIo) {
     .option("--role <role>", `only this role (${ROLES.join(", ")})`)
     .addOption(new Option("--success", "only successful invocations").conflicts("failure"))
     .addOption(new Option("--failure", "only failed invocations"))
-    .addOption(new Option("--json", "print a JSON array").conflicts("jsonl"))
+    .addOption(
+      new Option(
+        "--json",
+        "print a JSON array: the events as on disk, plus cost_kind and estimated_cost_usd",
+      ).conflicts("jsonl"),
+    )
     .option("--jsonl", "print each event exactly as its line on disk")
     .option("--limit <n>", "only the last N events", positiveInteger)
     .addOption(repo())
@@ -75,7 +80,7 @@ Examples:
       } else if (output === "jsonl") {
         io.stdout(events.map((e) => `${serializeEvent(e, EXECUTION_FLOAT_KEYS)}\n`).join(""));
       } else if (output === "json") {
-        io.stdout(renderEventsJson(events));
+        io.stdout(renderEventsJson(events, await loadPricingTable(repoRoot, { warn })));
       } else {
         const pricing = await loadPricingTable(repoRoot, { warn });
         io.stdout(

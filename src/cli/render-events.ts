@@ -2,14 +2,36 @@ import { type Event, eventRecord } from "../events/event.js";
 import { epochMicros } from "../events/timestamp.js";
 import { eventCost, type RateResolver } from "../telemetry/cost.js";
 import { EXECUTION_FLOAT_KEYS } from "../telemetry/execution-payload.js";
-import { formatUsd } from "../telemetry/money.js";
+import { formatUsd, usdForJson } from "../telemetry/money.js";
 import { type Colors, formatCount, prettyJson } from "./output.js";
 import { layoutNote, renderFitting, type TableSpec, wrapText } from "./table.js";
 import { printable } from "./terminal-text.js";
 
-/** The events as one JSON array (on-disk field names; `cost_usd` written as a float). */
-export function renderEventsJson(events: readonly Event[]): string {
-  return prettyJson(events.map(eventRecord), EXECUTION_FLOAT_KEYS);
+const EVENTS_JSON_FLOAT_KEYS: ReadonlySet<string> = new Set([
+  ...EXECUTION_FLOAT_KEYS,
+  "estimated_cost_usd",
+]);
+
+/**
+ * The events as one JSON array: each event's on-disk fields (`cost_usd` as recorded, written
+ * as a float), then how the report costs it: `cost_kind` (reported, estimated, unpriced or
+ * no-usage) and `estimated_cost_usd`, the estimate from its tokens (for an unpriced event, what
+ * its priced models cost; null when the cost is reported or there is no usage). The report
+ * counts `cost_usd` when not null, else `estimated_cost_usd`, else 0.
+ */
+export function renderEventsJson(events: readonly Event[], pricing: RateResolver): string {
+  return prettyJson(
+    events.map((event) => {
+      const { cost, kind } = eventCost(event, pricing);
+      const estimated = kind === "estimated" || kind === "unpriced";
+      return {
+        ...eventRecord(event),
+        cost_kind: kind,
+        estimated_cost_usd: estimated ? usdForJson(cost) : null,
+      };
+    }),
+    EVENTS_JSON_FLOAT_KEYS,
+  );
 }
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? printable(v) : "-");

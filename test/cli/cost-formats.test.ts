@@ -230,3 +230,31 @@ describe("cost --json keeps the Python CLI's array", () => {
     );
   });
 });
+
+describe("events --json carries the cost the report counts", () => {
+  it("adds cost_kind and estimated_cost_usd, cost_usd staying as recorded", async () => {
+    const run = await runSpecKitty(["agent", "telemetry", "events", "--feature", "048", "--json"], {
+      cwd: await copyOfFixtureProject(),
+    });
+    const events = JSON.parse(run.stdout) as Record<string, unknown>[];
+    // 64,163 input tokens of claude-opus-4-6 at $5/M = $0.320815 (the table's ~$0.3208); the
+    // codex events name no model: unpriced, nothing priced; the rest recorded no usage.
+    expect(
+      events.map((e) => [
+        (e.payload as Record<string, unknown>).cost_usd,
+        e.cost_kind,
+        e.estimated_cost_usd,
+      ]),
+    ).toEqual([
+      [null, "estimated", 0.320815],
+      [null, "estimated", 0.320815],
+      [null, "no-usage", null],
+      [null, "no-usage", null],
+      [null, "no-usage", null],
+      [null, "no-usage", null],
+      [null, "no-usage", null],
+      [null, "unpriced", 0],
+    ]);
+    expect(run.stdout).toContain('"estimated_cost_usd": 0.0\n');
+  });
+});
