@@ -4,7 +4,7 @@ import { EXECUTION_FLOAT_KEYS, ROLES } from "../telemetry/execution-payload.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/query.js";
 import { listEvents, type ReportScope } from "../telemetry/report.js";
-import { colorsFor, outputWidth } from "./output.js";
+import { colorsFor, outputWidth, writeBatched } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderEventsJson, renderEventsTable } from "./render-events.js";
@@ -78,9 +78,12 @@ Examples:
       } else if (events.length === 0) {
         noEvents(io, output);
       } else if (output === "jsonl") {
-        io.stdout(events.map((e) => `${serializeEvent(e, EXECUTION_FLOAT_KEYS)}\n`).join(""));
+        const lines = function* () {
+          for (const e of events) yield `${serializeEvent(e, EXECUTION_FLOAT_KEYS)}\n`;
+        };
+        writeBatched(io, lines());
       } else if (output === "json") {
-        io.stdout(renderEventsJson(events, await loadPricingTable(repoRoot, { warn })));
+        writeBatched(io, renderEventsJson(events, await loadPricingTable(repoRoot, { warn })));
       } else {
         const pricing = await loadPricingTable(repoRoot, { warn });
         io.stdout(

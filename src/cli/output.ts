@@ -42,29 +42,69 @@ export type PrettyValue =
   | readonly PrettyValue[]
   | { readonly [key: string]: PrettyValue | undefined };
 
+/** `v` as pretty JSON whose first line is already indented by `indent` (see prettyJson). */
+function writePretty(
+  v: PrettyValue,
+  indent: string,
+  asFloat: boolean,
+  floatKeys: ReadonlySet<string>,
+): string {
+  if (typeof v === "number" && asFloat) return pythonFloatRepr(v);
+  if (typeof v === "bigint") return v.toString();
+  if (v === null || typeof v !== "object") return JSON.stringify(v);
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return "[]";
+    const items = v.map((item: PrettyValue) => inner + writePretty(item, inner, false, floatKeys));
+    return `[\n${items.join(",\n")}\n${indent}]`;
+  }
+  const entries = Object.entries(v).filter((e): e is [string, PrettyValue] => e[1] !== undefined);
+  if (entries.length === 0) return "{}";
+  const items = entries.map(
+    ([k, item]) =>
+      `${inner}${JSON.stringify(k)}: ${writePretty(item, inner, floatKeys.has(k), floatKeys)}`,
+  );
+  return `{\n${items.join(",\n")}\n${indent}}`;
+}
+
 /**
  * JSON indented by two spaces, as the Python CLI prints it: keys in the given order, non-ASCII
  * kept, and numbers under `floatKeys` written as Python floats (`0.0`, `15.6`).
  */
 export function prettyJson(value: PrettyValue, floatKeys: ReadonlySet<string>): string {
-  const write = (v: PrettyValue, indent: string, asFloat: boolean): string => {
-    if (typeof v === "number" && asFloat) return pythonFloatRepr(v);
-    if (typeof v === "bigint") return v.toString();
-    if (v === null || typeof v !== "object") return JSON.stringify(v);
-    const inner = `${indent}  `;
-    if (Array.isArray(v)) {
-      if (v.length === 0) return "[]";
-      const items = v.map((item: PrettyValue) => inner + write(item, inner, false));
-      return `[\n${items.join(",\n")}\n${indent}]`;
+  return `${writePretty(value, "", false, floatKeys)}\n`;
+}
+
+/**
+ * `prettyJson` of the array of `items`, byte for byte, as pieces made one item at a time: an
+ * array too large for one string (V8 caps a string near 512 MB) can still be written.
+ */
+export function* prettyJsonArray(
+  items: Iterable<PrettyValue>,
+  floatKeys: ReadonlySet<string>,
+): Generator<string> {
+  let first = true;
+  for (const item of items) {
+    yield `${first ? "[\n" : ",\n"}  ${writePretty(item, "  ", false, floatKeys)}`;
+    first = false;
+  }
+  yield first ? "[]\n" : "\n]\n";
+}
+
+/** Writes `pieces` to stdout in batches of about `batchSize` characters (few calls, no giant string). */
+export function writeBatched(io: ProgramIo, pieces: Iterable<string>, batchSize = 1 << 16): void {
+  let batch: string[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    batch.push(piece);
+    size += piece.length;
+    if (size >= batchSize) {
+      io.stdout(batch.join(""));
+      batch = [];
+      size = 0;
     }
-    const entries = Object.entries(v).filter((e): e is [string, PrettyValue] => e[1] !== undefined);
-    if (entries.length === 0) return "{}";
-    const items = entries.map(
-      ([k, item]) => `${inner}${JSON.stringify(k)}: ${write(item, inner, floatKeys.has(k))}`,
-    );
-    return `{\n${items.join(",\n")}\n${indent}}`;
-  };
-  return `${write(value, "", false)}\n`;
+  }
+  if (size > 0) io.stdout(batch.join(""));
 }
 
 /** A count with thousands separators, as Python's `{:,}` writes it. */

@@ -3,7 +3,7 @@ import { epochMicros } from "../events/timestamp.js";
 import { eventCost, type RateResolver } from "../telemetry/cost.js";
 import { EXECUTION_FLOAT_KEYS } from "../telemetry/execution-payload.js";
 import { formatUsd, usdForJson } from "../telemetry/money.js";
-import { type Colors, formatCount, prettyJson } from "./output.js";
+import { type Colors, formatCount, prettyJsonArray } from "./output.js";
 import { layoutNote, renderFitting, type TableSpec, wrapText } from "./table.js";
 import { printable } from "./terminal-text.js";
 
@@ -19,19 +19,23 @@ const EVENTS_JSON_FLOAT_KEYS: ReadonlySet<string> = new Set([
  * its priced models cost; null when the cost is reported or there is no usage). The report
  * counts `cost_usd` when not null, else `estimated_cost_usd`, else 0.
  */
-export function renderEventsJson(events: readonly Event[], pricing: RateResolver): string {
-  return prettyJson(
-    events.map((event) => {
+export function renderEventsJson(
+  events: Iterable<Event>,
+  pricing: RateResolver,
+): Generator<string> {
+  function* records() {
+    for (const event of events) {
       const { cost, kind } = eventCost(event, pricing);
       const estimated = kind === "estimated" || kind === "unpriced";
-      return {
+      yield {
         ...eventRecord(event),
         cost_kind: kind,
         estimated_cost_usd: estimated ? usdForJson(cost) : null,
       };
-    }),
-    EVENTS_JSON_FLOAT_KEYS,
-  );
+    }
+  }
+  // One event at a time: a million events make more text than one string may hold.
+  return prettyJsonArray(records(), EVENTS_JSON_FLOAT_KEYS);
 }
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? printable(v) : "-");
