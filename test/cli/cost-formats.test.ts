@@ -88,7 +88,7 @@ describe("cost --format json: the versioned report", () => {
     const run = await runSpecKitty(cost("-g", "agent,model", "--format", "json"), {
       cwd: await copyOfFixtureProject(),
     });
-    await expect(run.stdout).toMatchFileSnapshot(snapshot("cost-format-json-agent-model.json"));
+    await expect(run.stdout).toMatchFileSnapshot(snapshot("cost-format-json-agent-model.txt"));
   });
 
   it("echoes its filters and carries the warnings it printed", async () => {
@@ -226,7 +226,7 @@ describe("cost --json keeps the Python CLI's array", () => {
       cwd: await copyOfFixtureProject(),
     });
     await expect(run.stdout).toMatchFileSnapshot(
-      snapshot(`cost-json-python-${groupBy.replace(",", "-")}.json`),
+      snapshot(`cost-json-python-${groupBy.replace(",", "-")}.txt`),
     );
   });
 });
