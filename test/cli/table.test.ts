@@ -47,7 +47,7 @@ describe("drawTable", () => {
       [16, 16, 16, 16, 16, 0],
       true,
     ]);
-    expect(text).toContain("\u001b[36ma-rath…\u001b[39m");
+    expect(text).toContain("\u001b[36ma-rathe…\u001b[39m");
   });
 
   it("leaves the table alone when it fits, or without a limit", () => {
