@@ -3,19 +3,27 @@ import { parseGroupBy } from "../telemetry/cost.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/query.js";
 import { costReport, type ReportScope } from "../telemetry/report.js";
-import { colorsFor } from "./output.js";
+import type { TelemetryWarning } from "../telemetry/warnings.js";
+import { formatCostCsv } from "./format-cost-csv.js";
+import { formatCostJson } from "./format-cost-json.js";
+import { formatCostMarkdown } from "./format-cost-md.js";
+import { colorsFor, outputWidth } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
 import { scanProgress } from "./progress.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderCostJson, renderCostTable } from "./render-cost.js";
 import {
+  COLOR_HELP,
+  color,
   featureFilter,
+  noColor,
   noEvents,
   noFeatures,
   repo,
   since,
   until,
   warningsTo,
+  wide,
 } from "./shared-options.js";
 
 /** `agent telemetry cost`: the cost report. */
@@ -31,11 +39,24 @@ export function costCommand(io: ProgramIo) {
         "agent, model, feature, role or wp, or two joined by a comma (agent,model)",
       ).default("agent"),
     )
-    .option(
-      "--json",
-      "print the report as JSON (the Python CLI's keys, plus cache and unpriced keys)",
+    .addOption(
+      new Option(
+        "--json",
+        "print the Python CLI's JSON array (its keys, plus cache and unpriced keys)",
+      ).conflicts("format"),
+    )
+    .addOption(
+      new Option(
+        "--format <format>",
+        "table; json (versioned: group objects, totals, exact money); csv; md (GitHub table)",
+      )
+        .choices(["table", "json", "csv", "md"] as const)
+        .default("table" as const),
     )
     .addOption(repo())
+    .addOption(wide())
+    .addOption(color())
+    .addOption(noColor())
     .addHelpText(
       "after",
       `
@@ -46,22 +67,25 @@ model has no known rate count as $0 and are listed as unpriced.
 Examples:
   $ spec-kitty agent telemetry cost
   $ spec-kitty agent telemetry cost --group-by model --since 2026-02-01
-  $ spec-kitty agent telemetry cost --feature 043 --group-by agent,model --json`,
+  $ spec-kitty agent telemetry cost --feature 043 --group-by agent,model --json
+  $ spec-kitty agent telemetry cost --group-by feature --format md > cost.md`,
     )
+    .addHelpText("after", COLOR_HELP)
     .action(async (options) => {
       // Flags parsed once, here, into the typed values passed down (a bad one fails alone).
       const groupBy = parseGroupBy(options.groupBy);
       const filter = parseFilter({ since: options.since, until: options.until });
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
-      const warn = warningsTo(io);
-      const pricing = await loadPricingTable(repoRoot, { warn });
-      const scope: ReportScope = {
-        repoRoot,
-        feature: options.feature,
-        filter,
-        warn,
+      // Warnings go to stderr as they come, and into `--format json`'s `warnings` too.
+      const warnings: TelemetryWarning[] = [];
+      const toStderr = warningsTo(io);
+      const warn = (w: TelemetryWarning) => {
+        warnings.push(w);
+        toStderr(w);
       };
-      const json = options.json === true;
+      const pricing = await loadPricingTable(repoRoot, { warn });
+      const format = options.json === true ? "python-json" : options.format;
+      const scope: ReportScope = { repoRoot, feature: options.feature, filter, warn };
       // On stderr only, so even `--json | jq` on a terminal gets it and stdout stays clean.
       const progress = scanProgress(io, "Reading event logs");
       let report: Awaited<ReturnType<typeof costReport>>;
@@ -72,14 +96,45 @@ Examples:
       } finally {
         progress.stop();
       }
+      // The table and the Python array say "nothing found" their own way; the other formats
+      // print their (empty) report and say it on stderr.
+      const form = format === "table" ? "text" : format === "python-json" ? "json" : "jsonl";
+      const empty = report.groups.length === 0;
       if (options.feature !== undefined && report.featureCount === 0) {
-        noFeatures(io, options.feature, json ? "json" : "text");
-      } else if (report.groups.length === 0) {
-        noEvents(io, json ? "json" : "text");
-      } else if (json) {
-        io.stdout(renderCostJson(report.groups));
-      } else {
-        io.stdout(renderCostTable(report.groups, colorsFor(io), pricing.effective));
+        noFeatures(io, options.feature, form);
+      } else if (empty) {
+        noEvents(io, form);
+      }
+      if (empty && (format === "table" || format === "python-json")) return;
+      const { groups } = report;
+      switch (format) {
+        case "python-json":
+          io.stdout(renderCostJson(groups));
+          break;
+        case "json":
+          io.stdout(
+            formatCostJson({
+              groupBy,
+              groups,
+              filters: { feature: options.feature, ...filter },
+              pricingEffective: pricing.effective,
+              warnings,
+            }),
+          );
+          break;
+        case "csv":
+          io.stdout(formatCostCsv(groupBy, groups));
+          break;
+        case "md":
+          io.stdout(formatCostMarkdown(groupBy, groups, pricing.effective));
+          break;
+        case "table":
+          io.stdout(
+            renderCostTable(groups, colorsFor(io, options.color), pricing.effective, {
+              width: outputWidth(io),
+              wide: options.wide,
+            }),
+          );
       }
     });
 }

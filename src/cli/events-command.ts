@@ -4,12 +4,15 @@ import { EXECUTION_FLOAT_KEYS, ROLES } from "../telemetry/execution-payload.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/query.js";
 import { listEvents, type ReportScope } from "../telemetry/report.js";
-import { colorsFor } from "./output.js";
+import { colorsFor, outputWidth, writeBatched } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderEventsJson, renderEventsTable } from "./render-events.js";
 import {
+  COLOR_HELP,
+  color,
   featureFilter,
+  noColor,
   noEvents,
   noFeatures,
   positiveInteger,
@@ -17,6 +20,7 @@ import {
   since,
   until,
   warningsTo,
+  wide,
 } from "./shared-options.js";
 
 /** `agent telemetry events`: the matching events, one per row or line. */
@@ -32,10 +36,18 @@ export function eventsCommand(io: ProgramIo) {
     .option("--role <role>", `only this role (${ROLES.join(", ")})`)
     .addOption(new Option("--success", "only successful invocations").conflicts("failure"))
     .addOption(new Option("--failure", "only failed invocations"))
-    .addOption(new Option("--json", "print a JSON array").conflicts("jsonl"))
+    .addOption(
+      new Option(
+        "--json",
+        "print a JSON array: the events as on disk, plus cost_kind and estimated_cost_usd",
+      ).conflicts("jsonl"),
+    )
     .option("--jsonl", "print each event exactly as its line on disk")
     .option("--limit <n>", "only the last N events", positiveInteger)
     .addOption(repo())
+    .addOption(wide())
+    .addOption(color())
+    .addOption(noColor())
     .addHelpText(
       "after",
       `
@@ -44,6 +56,7 @@ Examples:
   $ spec-kitty agent telemetry events --feature 04* --agent claude --failure
   $ spec-kitty agent telemetry events --since 2026-02-16 --until 2026-02-16 --jsonl`,
     )
+    .addHelpText("after", COLOR_HELP)
     .action(async (options) => {
       // Flags parsed once, here, into the typed filter passed down (a bad date fails alone).
       const filter = parseFilter({
@@ -65,12 +78,20 @@ Examples:
       } else if (events.length === 0) {
         noEvents(io, output);
       } else if (output === "jsonl") {
-        io.stdout(events.map((e) => `${serializeEvent(e, EXECUTION_FLOAT_KEYS)}\n`).join(""));
+        const lines = function* () {
+          for (const e of events) yield `${serializeEvent(e, EXECUTION_FLOAT_KEYS)}\n`;
+        };
+        writeBatched(io, lines());
       } else if (output === "json") {
-        io.stdout(renderEventsJson(events));
+        writeBatched(io, renderEventsJson(events, await loadPricingTable(repoRoot, { warn })));
       } else {
         const pricing = await loadPricingTable(repoRoot, { warn });
-        io.stdout(renderEventsTable(events, pricing, colorsFor(io)));
+        io.stdout(
+          renderEventsTable(events, pricing, colorsFor(io, options.color), {
+            width: outputWidth(io),
+            wide: options.wide,
+          }),
+        );
       }
     });
 }

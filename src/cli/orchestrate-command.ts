@@ -12,6 +12,9 @@ import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { progressLine, renderDryRun, renderSummary } from "./render-orchestrate.js";
 import {
+  COLOR_HELP,
+  color,
+  noColor,
   nonNegativeInteger,
   positiveInteger,
   positiveNumber,
@@ -103,11 +106,14 @@ export function orchestrateCommand(io: ProgramIo) {
     .option("--max-retries <n>", "implementation retries after a rejection", nonNegativeInteger, 2)
     .option("--dry-run", "print, per work package, the exact command lines; run nothing")
     .addOption(repo())
+    .addOption(color())
+    .addOption(noColor())
     .addHelpText("after", EXAMPLES)
+    .addHelpText("after", COLOR_HELP)
     .action(async (opts) => {
       const projectRoot = await findProjectRoot(io.cwd, opts.repo);
       // Progress goes to stderr: its colours follow stderr's terminal, the table's stdout's.
-      const c = colorsFor({ ...io, columns: io.stderrIsTty ? 80 : undefined });
+      const c = colorsFor({ ...io, columns: io.stderrIsTty ? 80 : undefined }, opts.color);
       const plan = await planOrchestration({
         projectRoot,
         feature: opts.feature,
@@ -153,7 +159,7 @@ export function orchestrateCommand(io: ProgramIo) {
       }).finally(() => {
         for (const [signal, handler] of handlers) process.off(signal, handler);
       });
-      io.stdout(renderSummary(report, colorsFor(io)));
+      io.stdout(renderSummary(report, colorsFor(io, opts.color)));
       const signal: unknown = interrupt.signal.reason;
       if (interrupt.signal.aborted && isForwarded(signal)) {
         const open = report.rows.filter((r) => r.outcome !== "approved" && r.outcome !== "skipped");

@@ -16,6 +16,23 @@ export const repo = () =>
     "the project root (default: the nearest folder upwards holding kitty-specs/ or .kittify/)",
   );
 
+/** `--wide`: the full table even when it is wider than the terminal. */
+export const wide = () =>
+  new Option(
+    "--wide",
+    "every column, however wide (by default a table fits the terminal or COLUMNS)",
+  );
+
+/** `--color` / `--no-color`: override NO_COLOR, FORCE_COLOR, TERM=dumb and the terminal check. */
+export const color = () =>
+  new Option("--color", "colour the output even when it is not a terminal (beats NO_COLOR)");
+export const noColor = () => new Option("--no-color", "never colour the output");
+
+/** The colour rule, for the commands' help. */
+export const COLOR_HELP = `
+Colour: --color / --no-color, else NO_COLOR (set: off), else FORCE_COLOR (0: off, else on), else
+TERM=dumb (off), else on only when stdout is a terminal.`;
+
 export function nonNegativeInteger(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {

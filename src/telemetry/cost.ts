@@ -49,6 +49,8 @@ export interface RateResolver {
 export interface CostGroup {
   /** The group's value(s), joined with `,` when grouping by two keys. */
   readonly groupKey: string;
+  /** The group's value for each group-by key, in order (a value may itself hold a comma). */
+  readonly groupValues: readonly string[];
   /** The group-by keys, joined with `,`. */
   readonly groupBy: string;
   /** Token sums, exact at any size (a sum can pass 2^53, where a double rounds). */
@@ -166,6 +168,10 @@ export function eventCost(event: Event, pricing: RateResolver): { cost: PicoUsd;
 }
 
 class GroupTotals {
+  readonly values: readonly string[];
+  constructor(values: readonly string[]) {
+    this.values = values;
+  }
   readonly inputTokens = new CountSum();
   readonly outputTokens = new CountSum();
   readonly cacheReadTokens = new CountSum();
@@ -210,13 +216,13 @@ export class CostAccumulator {
   /** Adds a row of summed events (see UsageRows): the same as adding each of its events. */
   addRow(row: UsageRow): void {
     const [first, second] = this.#keys as [GroupByKey, GroupByKey?];
-    const key =
-      second === undefined
-        ? rowGroupValue(row.key, first)
-        : `${rowGroupValue(row.key, first)},${rowGroupValue(row.key, second)}`;
+    const value = rowGroupValue(row.key, first);
+    // Two values keyed apart: joined by a comma, ("a,b", "c") and ("a", "b,c") would merge.
+    const other = second === undefined ? undefined : rowGroupValue(row.key, second);
+    const key = other === undefined ? value : JSON.stringify([value, other]);
     let group = this.#groups.get(key);
     if (group === undefined) {
-      group = new GroupTotals();
+      group = new GroupTotals(other === undefined ? [value] : [value, other]);
       this.#groups.set(key, group);
     }
     group.inputTokens.addSum(row.inputTokens);
@@ -256,10 +262,11 @@ export class CostAccumulator {
   groups(): CostGroup[] {
     const groupBy = this.#keys.join(",");
     const result: CostGroup[] = [];
-    for (const [groupKey, g] of this.#groups) {
+    for (const g of this.#groups.values()) {
       const estimatedCost = g.estimated.total;
       result.push({
-        groupKey,
+        groupKey: g.values.join(","),
+        groupValues: g.values,
         groupBy,
         inputTokens: g.inputTokens.total,
         outputTokens: g.outputTokens.total,

@@ -11,6 +11,7 @@ import {
 import { EVENT_LOG_FILE } from "./emit.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
+import { Latest } from "./latest.js";
 import { assertFolderInside } from "./project-paths.js";
 import {
   type EventFilter,
@@ -149,15 +150,19 @@ function compileRowFilter(filter: ParsedFilter): (row: UsageRowKey) => boolean {
 
 /** A project's matching execution events, oldest first; only the last `limit` when given. */
 export async function listEvents(scope: ReportScope, limit?: number): Promise<EventListing> {
-  const timed: { at: number; event: Event }[] = [];
+  type Timed = { readonly at: number; readonly event: Event };
+  const order = (a: Timed, b: Timed) => a.at - b.at || compareEvents(a.event, b.event);
+  // With a limit, only the latest `limit` are held while scanning, not every event.
+  const kept: Timed[] = [];
+  const latest = limit === undefined ? undefined : new Latest(limit, order);
   let featureCount = 0;
   for await (const event of scopeEvents(scope, (n) => {
     featureCount = n;
   })) {
-    timed.push({ at: epochMicros(event.timestamp), event });
+    const timed = { at: epochMicros(event.timestamp), event };
+    if (latest === undefined) kept.push(timed);
+    else latest.add(timed);
   }
-  timed.sort((a, b) => a.at - b.at || compareEvents(a.event, b.event));
-  const events = timed.map((t) => t.event);
-  const shown = limit === undefined ? events : events.slice(Math.max(0, events.length - limit));
-  return { events: shown, featureCount };
+  const events = latest === undefined ? kept.sort(order) : latest.sorted();
+  return { events: events.map((t) => t.event), featureCount };
 }

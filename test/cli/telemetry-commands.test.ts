@@ -141,6 +141,34 @@ describe("agent telemetry: outputs pinned as snapshots (NO_COLOR, TZ=UTC)", () =
     const ansi = "\u001b[";
     expect([colour.stdout.includes(ansi), plain.stdout.includes(ansi)]).toEqual([true, false]);
   });
+
+  // Precedence: flag > NO_COLOR > FORCE_COLOR > TERM=dumb > terminal.
+  it.each<[string, string[], Record<string, string | undefined>, boolean, boolean]>([
+    ["a terminal", [], {}, true, true],
+    ["a pipe", [], {}, false, false],
+    ["TERM=dumb on a terminal", [], { TERM: "dumb" }, true, false],
+    ["FORCE_COLOR=0 on a terminal", [], { FORCE_COLOR: "0" }, true, false],
+    ["FORCE_COLOR=1 on a pipe", [], { FORCE_COLOR: "1" }, false, true],
+    ["FORCE_COLOR=1 beats TERM=dumb", [], { FORCE_COLOR: "1", TERM: "dumb" }, true, true],
+    ["NO_COLOR beats FORCE_COLOR=1", [], { NO_COLOR: "1", FORCE_COLOR: "1" }, true, false],
+    ["an empty NO_COLOR is not set", [], { NO_COLOR: "" }, true, true],
+    ["--color beats NO_COLOR on a pipe", ["--color"], { NO_COLOR: "1" }, false, true],
+    ["--no-color beats FORCE_COLOR", ["--no-color"], { FORCE_COLOR: "1" }, true, false],
+  ])("colour: %s", async (_, flags, env, terminal, coloured) => {
+    const project = await copyOfFixtureProject();
+    for (const command of ["cost", "events"]) {
+      const run = await runSpecKitty(telemetry(command, ...flags), {
+        cwd: project,
+        columns: terminal ? 200 : undefined,
+        env: { NO_COLOR: undefined, FORCE_COLOR: undefined, TERM: undefined, ...env },
+      });
+      expect([command, run.exitCode, run.stdout.includes("\u001b[")]).toEqual([
+        command,
+        0,
+        coloured,
+      ]);
+    }
+  });
 });
 
 describe("agent telemetry emit", () => {

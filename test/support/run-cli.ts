@@ -9,7 +9,11 @@ export interface CliRun {
 /** Runs `spec-kitty <args>` in-process with NO_COLOR, TZ=UTC and an 100-column non-TTY stdout. */
 export async function runSpecKitty(
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; columns?: number } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    columns?: number | undefined;
+  } = {},
 ): Promise<CliRun> {
   let stdout = "";
   let stderr = "";

@@ -52,6 +52,18 @@ function event(payload: JsonObject, feature = "001-a"): Event {
 const usd = (pico: PicoUsd) => usdForJson(pico);
 
 describe("costSummary", () => {
+  it("keeps two-key groups apart when a value holds a comma", () => {
+    const groups = costSummary(
+      [event({ agent: "a,b", model: "c" }), event({ agent: "a", model: "b,c" })],
+      "agent,model",
+      pricing,
+    );
+    expect(groups.map((g) => [g.groupKey, g.groupValues, g.eventCount])).toEqual([
+      ["a,b,c", ["a,b", "c"], 1],
+      ["a,b,c", ["a", "b,c"], 1],
+    ]);
+  });
+
   it("uses a reported cost as is, 0.0 included, and estimates only a null cost", () => {
     const [group] = costSummary(
       [
@@ -76,6 +88,7 @@ describe("costSummary", () => {
       },
     ).toEqual({
       groupKey: "claude",
+      groupValues: ["claude"],
       groupBy: "agent",
       inputTokens: 1_001_010n,
       outputTokens: 2000n,
