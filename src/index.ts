@@ -97,6 +97,7 @@ export {
 } from "./telemetry/pricing.js";
 export {
   compileFilter,
+  type DateContext,
   type EventFilter,
   type ParsedFilter,
   type ProjectQueryOptions,

@@ -9,11 +9,13 @@ import { scanProgress } from "./progress.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderCostJson, renderCostTable } from "./render-cost.js";
 import {
+  dateContext,
   featureFilter,
   noEvents,
   noFeatures,
   repo,
   since,
+  timeZone,
   until,
   warningsTo,
 } from "./shared-options.js";
@@ -25,6 +27,7 @@ export function costCommand(io: ProgramIo) {
     .addOption(featureFilter())
     .addOption(since())
     .addOption(until())
+    .addOption(timeZone("dates and day/week/month buckets"))
     .addOption(
       new Option(
         "-g, --group-by <keys>",
@@ -51,7 +54,10 @@ Examples:
     .action(async (options) => {
       // Flags parsed once, here, into the typed values passed down (a bad one fails alone).
       const groupBy = parseGroupBy(options.groupBy);
-      const filter = parseFilter({ since: options.since, until: options.until });
+      const filter = parseFilter(
+        { since: options.since, until: options.until },
+        dateContext(io, options.timezone),
+      );
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
       const warn = warningsTo(io);
       const pricing = await loadPricingTable(repoRoot, { warn });

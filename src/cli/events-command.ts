@@ -9,12 +9,14 @@ import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderEventsJson, renderEventsTable } from "./render-events.js";
 import {
+  dateContext,
   featureFilter,
   noEvents,
   noFeatures,
   positiveInteger,
   repo,
   since,
+  timeZone,
   until,
   warningsTo,
 } from "./shared-options.js";
@@ -26,6 +28,7 @@ export function eventsCommand(io: ProgramIo) {
     .addOption(featureFilter())
     .addOption(since())
     .addOption(until())
+    .addOption(timeZone())
     .option("--wp <id>", "only this work package (e.g. WP01)")
     .option("--agent <name>", "only this agent (e.g. claude)")
     .option("--model <id>", "only this model id, as recorded")
@@ -46,15 +49,18 @@ Examples:
     )
     .action(async (options) => {
       // Flags parsed once, here, into the typed filter passed down (a bad date fails alone).
-      const filter = parseFilter({
-        since: options.since,
-        until: options.until,
-        wpId: options.wp,
-        agent: options.agent,
-        model: options.model,
-        role: options.role,
-        success: options.success ? true : options.failure ? false : undefined,
-      });
+      const filter = parseFilter(
+        {
+          since: options.since,
+          until: options.until,
+          wpId: options.wp,
+          agent: options.agent,
+          model: options.model,
+          role: options.role,
+          success: options.success ? true : options.failure ? false : undefined,
+        },
+        dateContext(io, options.timezone),
+      );
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
       const warn = warningsTo(io);
       const scope: ReportScope = { repoRoot, feature: options.feature, filter, warn };

@@ -1,4 +1,6 @@
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import type { DateContext } from "../telemetry/query.js";
+import { machineTimeZone, validTimeZone } from "../telemetry/time-zone.js";
 import type { WarningSink } from "../telemetry/warnings.js";
 import type { ProgramIo } from "./program-io.js";
 import { printable } from "./terminal-text.js";
@@ -7,9 +9,28 @@ import { printable } from "./terminal-text.js";
 export const featureFilter = () =>
   new Option("-f, --feature <glob>", "only features whose folder name starts with or matches GLOB");
 export const since = () =>
-  new Option("--since <date>", "only events at or after DATE (ISO 8601; a naive time is UTC)");
+  new Option(
+    "--since <date>",
+    "only events at or after DATE: 2026-01-31, 20260131, today, yesterday, 7d (7 x 24 h ago) or an ISO 8601 time (naive = UTC)",
+  );
 export const until = () =>
-  new Option("--until <date>", "only events at or before DATE (a date alone includes that day)");
+  new Option(
+    "--until <date>",
+    "only events at or before DATE (a date includes that whole day, a time its whole second)",
+  );
+export const timeZone = (of = "dates") =>
+  new Option("--timezone <zone>", `the IANA time zone of ${of} (default: the machine's)`);
+
+/**
+ * The date bounds of a command's filter, parsed once: days in `--timezone` (else the
+ * machine's zone), relative forms against the injected clock.
+ */
+export function dateContext(io: ProgramIo, zone: string | undefined): DateContext {
+  return {
+    now: io.now,
+    timeZone: zone === undefined ? machineTimeZone(io.env) : validTimeZone(zone),
+  };
+}
 export const repo = () =>
   new Option(
     "--repo <dir>",

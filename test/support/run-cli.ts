@@ -9,7 +9,13 @@ export interface CliRun {
 /** Runs `spec-kitty <args>` in-process with NO_COLOR, TZ=UTC and an 100-column non-TTY stdout. */
 export async function runSpecKitty(
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; columns?: number } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    columns?: number;
+    /** The injected clock, epoch milliseconds. */
+    now?: number;
+  } = {},
 ): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
@@ -24,6 +30,7 @@ export async function runSpecKitty(
     env: { NO_COLOR: "1", TZ: "UTC", ...options.env },
     columns: options.columns,
     stderrIsTty: false,
+    now: options.now === undefined ? undefined : () => options.now as number,
   });
   return { stdout, stderr, exitCode };
 }
