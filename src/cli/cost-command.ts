@@ -23,7 +23,9 @@ import {
 /** `agent telemetry cost`: the cost report. */
 export function costCommand(io: ProgramIo) {
   return new Command("cost")
-    .description("Show what agent invocations cost, grouped by agent, model, feature, role or WP.")
+    .description(
+      "Show what agent invocations cost, grouped by agent, model, feature, role, WP or time.",
+    )
     .addOption(featureFilter())
     .addOption(since())
     .addOption(until())
@@ -31,7 +33,7 @@ export function costCommand(io: ProgramIo) {
     .addOption(
       new Option(
         "-g, --group-by <keys>",
-        "agent, model, feature, role or wp, or two joined by a comma (agent,model)",
+        "agent, model, feature, role, wp, day, week or month, or two joined by a comma (agent,model; month,agent; at most one a time)",
       ).default("agent"),
     )
     .option(
@@ -46,18 +48,21 @@ Costs are those the agents reported; where an event has none, they are estimated
 at the rates in pricing.yaml (overridable in .kittify/pricing.yaml) and marked ~. Events whose
 model has no known rate count as $0 and are listed as unpriced.
 
+day, week and month are dates in --timezone (default: the machine's zone); weeks are ISO weeks,
+from Monday to Sunday (2026-W08). Periods are listed oldest first.
+
 Examples:
   $ spec-kitty agent telemetry cost
+  $ spec-kitty agent telemetry cost --group-by month,agent --timezone Europe/Berlin
+  $ spec-kitty agent telemetry cost --group-by day --since 7d
   $ spec-kitty agent telemetry cost --group-by model --since 2026-02-01
   $ spec-kitty agent telemetry cost --feature 043 --group-by agent,model --json`,
     )
     .action(async (options) => {
       // Flags parsed once, here, into the typed values passed down (a bad one fails alone).
       const groupBy = parseGroupBy(options.groupBy);
-      const filter = parseFilter(
-        { since: options.since, until: options.until },
-        dateContext(io, options.timezone),
-      );
+      const dates = dateContext(io, options.timezone);
+      const filter = parseFilter({ since: options.since, until: options.until }, dates);
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
       const warn = warningsTo(io);
       const pricing = await loadPricingTable(repoRoot, { warn });
@@ -66,6 +71,7 @@ Examples:
         feature: options.feature,
         filter,
         warn,
+        timeZone: dates.timeZone,
       };
       const json = options.json === true;
       // On stderr only, so even `--json | jq` on a terminal gets it and stdout stays clean.

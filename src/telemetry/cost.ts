@@ -4,6 +4,7 @@ import { TelemetryError } from "./errors.js";
 import { LONG_CONTEXT_THRESHOLDS } from "./execution-payload.js";
 import { PicoSum, type PicoUsd, picoFromUsd } from "./money.js";
 import { EventFields } from "./scan/event-fields.js";
+import { isoWeekOf, localDayKeyer } from "./time-zone.js";
 import {
   pricedModel,
   type UsageRow,
@@ -13,8 +14,24 @@ import {
 } from "./usage-rows.js";
 
 /** The keys a cost report can group by. */
-export const GROUP_BY_KEYS = ["agent", "model", "feature", "role", "wp"] as const;
+export const GROUP_BY_KEYS = [
+  "agent",
+  "model",
+  "feature",
+  "role",
+  "wp",
+  "day",
+  "week",
+  "month",
+] as const;
 export type GroupByKey = (typeof GROUP_BY_KEYS)[number];
+/** The keys that group by time, in the report's zone: `2026-02-16`, `2026-W08` (ISO weeks, from Monday), `2026-02`. */
+export const TIME_KEYS: ReadonlySet<GroupByKey> = new Set(["day", "week", "month"]);
+
+/** Whether a grouping needs the events' dates (rows kept apart by day). */
+export function groupsByTime(groupBy: readonly GroupByKey[]): boolean {
+  return groupBy.some((k) => TIME_KEYS.has(k));
+}
 
 /** The group value of an event whose field is missing or null. */
 export const UNKNOWN_GROUP = "unknown";
@@ -85,18 +102,36 @@ export interface CostGroup {
 export function parseGroupBy(text: string): readonly GroupByKey[] {
   const keys = text.split(",").map((k) => k.trim());
   const valid = (k: string): k is GroupByKey => (GROUP_BY_KEYS as readonly string[]).includes(k);
-  if (keys.length > 2 || !keys.every(valid) || new Set(keys).size !== keys.length) {
+  const times = keys.filter((k) => (TIME_KEYS as ReadonlySet<string>).has(k)).length;
+  if (keys.length > 2 || !keys.every(valid) || new Set(keys).size !== keys.length || times > 1) {
     throw new TelemetryError(
       "INVALID_GROUP_BY",
-      `invalid --group-by ${JSON.stringify(text)}: use one of ${GROUP_BY_KEYS.join(", ")}, or two joined by a comma (agent,model)`,
+      `invalid --group-by ${JSON.stringify(text)}: use one of ${GROUP_BY_KEYS.join(", ")}, or two joined by a comma (agent,model; month,agent), at most one of them a time`,
     );
   }
   return keys.filter(valid);
 }
 
 function rowGroupValue(row: UsageRowKey, key: GroupByKey): string {
-  const value = key === "feature" ? row.aggregateId : key === "wp" ? row.wpId : row[key];
+  const value = rowField(row, key);
   return value !== null && value !== "" ? value : UNKNOWN_GROUP;
+}
+
+function rowField(row: UsageRowKey, key: GroupByKey): string | null {
+  switch (key) {
+    case "feature":
+      return row.aggregateId;
+    case "wp":
+      return row.wpId;
+    case "day":
+      return row.day;
+    case "week":
+      return row.day === null ? null : isoWeekOf(row.day);
+    case "month":
+      return row.day === null ? null : row.day.slice(0, 7);
+    default:
+      return row[key];
+  }
 }
 
 /** A model's rates per band of prompt size, in the order of a row's estimate sums. */
@@ -193,17 +228,21 @@ export class CostAccumulator {
   readonly #rates = new Map<string, BandRates | null>();
   readonly #scratch = new EventFields();
   readonly #byModel: boolean;
+  readonly #dayOf: ((micros: number) => string) | null;
 
-  constructor(groupBy: readonly GroupByKey[], pricing: RateResolver) {
+  /** `timeZone` (an IANA name; default UTC) is where events' days, weeks and months are. */
+  constructor(groupBy: readonly GroupByKey[], pricing: RateResolver, options: GroupOptions = {}) {
     if (groupBy.length === 0) throw new TelemetryError("INVALID_GROUP_BY", "no group-by key");
     this.#keys = groupBy;
     this.#pricing = pricing;
     this.#byModel = groupBy.includes("model");
+    this.#dayOf = groupsByTime(groupBy) ? localDayKeyer(options.timeZone ?? "UTC") : null;
   }
 
   add(event: Event): void {
     const rows = new UsageRows();
-    rows.add(this.#scratch.fromEvent(event));
+    const fields = this.#scratch.fromEvent(event);
+    rows.add(fields, this.#dayOf === null ? null : this.#dayOf(fields.micros));
     for (const row of rows) this.addRow(row);
   }
 
@@ -274,12 +313,21 @@ export class CostAccumulator {
         unpricedModels: [...g.unpricedModels].sort(),
       });
     }
+    const byCost = (a: CostGroup, b: CostGroup) =>
+      (a.totalCost < b.totalCost ? 1 : a.totalCost > b.totalCost ? -1 : 0) ||
+      (a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0);
+    if (!TIME_KEYS.has(this.#keys[0] as GroupByKey)) return result.sort(byCost);
+    // Grouped by time first: in time order (the labels sort as text), each period by cost.
+    const period = (g: CostGroup) => g.groupKey.split(",")[0] as string;
     return result.sort(
-      (a, b) =>
-        (a.totalCost < b.totalCost ? 1 : a.totalCost > b.totalCost ? -1 : 0) ||
-        (a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0),
+      (a, b) => (period(a) < period(b) ? -1 : period(a) > period(b) ? 1 : 0) || byCost(a, b),
     );
   }
+}
+
+export interface GroupOptions {
+  /** The IANA zone of day, week and month groups; default UTC. */
+  readonly timeZone?: string | undefined;
 }
 
 /** Cost groups of `events` (see CostAccumulator for how each event is costed). */
@@ -287,10 +335,12 @@ export function costSummary(
   events: Iterable<Event>,
   groupBy: readonly GroupByKey[] | string,
   pricing: RateResolver,
+  options: GroupOptions = {},
 ): CostGroup[] {
   const acc = new CostAccumulator(
     typeof groupBy === "string" ? parseGroupBy(groupBy) : groupBy,
     pricing,
+    options,
   );
   for (const event of events) acc.add(event);
   return acc.groups();
@@ -301,10 +351,12 @@ export async function costSummaryOf(
   events: AsyncIterable<Event>,
   groupBy: readonly GroupByKey[] | string,
   pricing: RateResolver,
+  options: GroupOptions = {},
 ): Promise<CostGroup[]> {
   const acc = new CostAccumulator(
     typeof groupBy === "string" ? parseGroupBy(groupBy) : groupBy,
     pricing,
+    options,
   );
   for await (const event of events) acc.add(event);
   return acc.groups();

@@ -5,6 +5,7 @@ import {
   CostAccumulator,
   type CostGroup,
   type GroupByKey,
+  groupsByTime,
   parseGroupBy,
   type RateResolver,
 } from "./cost.js";
@@ -30,6 +31,8 @@ export interface ReportScope {
   /** Further conditions (parsed or not); the event type is always `ExecutionEvent`. */
   readonly filter?: Omit<EventFilter, "eventType"> | Omit<ParsedFilter, "eventType">;
   readonly warn: WarningSink;
+  /** The IANA zone of day, week and month groups; default UTC. */
+  readonly timeZone?: string | undefined;
 }
 
 export interface CostReport {
@@ -82,16 +85,17 @@ export async function costReport(
   pricing: RateResolver,
   options: CostReportOptions = {},
 ): Promise<CostReport> {
-  const acc = new CostAccumulator(
-    typeof groupBy === "string" ? parseGroupBy(groupBy) : groupBy,
-    pricing,
-  );
+  const keys = typeof groupBy === "string" ? parseGroupBy(groupBy) : groupBy;
+  const acc = new CostAccumulator(keys, pricing, { timeZone: scope.timeZone });
   // Parsed once, before any file is read (a bad date bound fails alone).
   const filter = parseFilter(scope.filter);
+  // Grouped by time, rows are kept apart by the events' day in the zone: such rows are not
+  // cached (like a window's), so the logs are read in full (in parallel).
+  const dayZone = groupsByTime(keys) ? (scope.timeZone ?? "UTC") : undefined;
   const window =
-    filter.sinceMicros === undefined && filter.untilMicros === undefined
+    filter.sinceMicros === undefined && filter.untilMicros === undefined && dayZone === undefined
       ? undefined
-      : { since: filter.sinceMicros, until: filter.untilMicros };
+      : { since: filter.sinceMicros, until: filter.untilMicros, dayZone };
   const features = await listFeatureDirs(scope.repoRoot, {
     pattern: scope.feature,
     warn: scope.warn,

@@ -124,3 +124,44 @@ export function addDays(date: LocalDate, days: number): LocalDate {
   const d = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
+/** A date as `YYYY-MM-DD`. */
+export function formatLocalDate(date: LocalDate): string {
+  return `${pad(date.year, 4)}-${pad(date.month)}-${pad(date.day)}`;
+}
+
+// Every zone's offset today is a whole number of quarter hours: within one quarter hour of UTC
+// the local date changes at most at its start, so one look-up serves the whole quarter.
+const QUARTER_MICROS = 900_000_000;
+
+/**
+ * A function from epoch microseconds to the `YYYY-MM-DD` date in `zone`, exact, remembering
+ * each quarter hour it has seen (a log's events fall in few; Intl is slow per event).
+ */
+export function localDayKeyer(zone: string): (micros: number) => string {
+  const quarters = new Map<number, string>();
+  const dayAt = (micros: number) => formatLocalDate(localDateOf(Math.floor(micros / 1000), zone));
+  return (micros) => {
+    const quarter = Math.floor(micros / QUARTER_MICROS);
+    const known = quarters.get(quarter);
+    if (known !== undefined) return known;
+    const start = quarter * QUARTER_MICROS;
+    const day = dayAt(start);
+    // An offset that is not whole quarters (local mean time, before 1900): no shortcut.
+    if (dayAt(start + QUARTER_MICROS - 1) !== day) return dayAt(micros);
+    quarters.set(quarter, day);
+    return day;
+  };
+}
+
+/** The ISO 8601 week (weeks start on Monday; week 1 holds the year's first Thursday) of a `YYYY-MM-DD` date: `2026-W08`. */
+export function isoWeekOf(day: string): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  const weekday = (date.getUTCDay() + 6) % 7; // Monday 0 ... Sunday 6
+  const thursday = new Date(date.getTime() + (3 - weekday) * DAY_MS);
+  const year = thursday.getUTCFullYear();
+  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * DAY_MS)) + 1;
+  return `${pad(year, 4)}-W${pad(week)}`;
+}

@@ -25,6 +25,11 @@ export interface UsageRowKey {
   readonly role: string | null;
   readonly wpId: string | null;
   readonly success: boolean | null;
+  /**
+   * The events' date (`YYYY-MM-DD`) in the report's time zone, only when a report groups by
+   * time (day, week or month); null otherwise, so rows and the cache stay free of time.
+   */
+  readonly day: string | null;
 }
 
 /**
@@ -65,7 +70,8 @@ const ESTIMATE_SUMS = RATE_CLASSES * ESTIMATE_BANDS;
 
 // The row's JSON: its key (7 values), its event and shared counts, the 4 token sums, the
 // reported pico-dollars, the no-usage count, the estimate count, the estimate's sums of the
-// first band, and those of the long-context bands (null while there are none).
+// first band, and those of the long-context bands (null while there are none); then the
+// key's day when it has one (a worker's reply; the cache never holds days).
 const KEY_LENGTH = 7;
 const REPORTED_AT = KEY_LENGTH + 6;
 const BASE_AT = REPORTED_AT + 3;
@@ -158,8 +164,8 @@ export class UsageRow {
   }
 
   constructor(key: UsageRowKey) {
-    const { aggregateId, agent, model, eventModel, role, wpId, success } = key;
-    this.key = { aggregateId, agent, model, eventModel, role, wpId, success };
+    const { aggregateId, agent, model, eventModel, role, wpId, success, day } = key;
+    this.key = { aggregateId, agent, model, eventModel, role, wpId, success, day };
   }
 
   /** The token sums and the other counts, in the JSON's order (after the key). */
@@ -220,7 +226,7 @@ export class UsageRow {
 
   toJSON(): UsageRowJson {
     const k = this.key;
-    return [
+    const json = [
       k.aggregateId,
       k.agent,
       k.model,
@@ -243,13 +249,17 @@ export class UsageRow {
         ? this.#estimate.slice(RATE_CLASSES).map((sum) => sum.toJSON())
         : null,
     ];
+    return k.day === null ? json : [...json, k.day];
   }
 
   /** A row from `toJSON()`'s output (a worker's message, a cache file); null when malformed. */
   static fromJSON(value: unknown): UsageRow | null {
-    if (!Array.isArray(value) || value.length !== ROW_LENGTH) return null;
+    if (!Array.isArray(value)) return null;
+    if (value.length !== ROW_LENGTH && value.length !== ROW_LENGTH + 1) return null;
     const v: readonly unknown[] = value;
     const [aggregateId, agent, model, eventModel, role, wpId, success] = v;
+    const day = v.length > ROW_LENGTH ? v[ROW_LENGTH] : null;
+    if (!isText(day)) return null;
     if (typeof aggregateId !== "string" || !isText(agent) || !isText(model)) return null;
     if (!isText(eventModel) || !isText(role) || !isText(wpId)) return null;
     if (!(success === null || typeof success === "boolean")) return null;
@@ -257,7 +267,7 @@ export class UsageRow {
     const [noUsage, estimates] = [v[REPORTED_AT + 1], v[REPORTED_AT + 2]];
     if (!isCount(eventCount) || !isCount(sharedCount)) return null;
     if (!isCount(noUsage) || !isCount(estimates)) return null;
-    const row = new UsageRow({ aggregateId, agent, model, eventModel, role, wpId, success });
+    const row = new UsageRow({ aggregateId, agent, model, eventModel, role, wpId, success, day });
     const reported = v[REPORTED_AT];
     if (isCount(reported)) row.reported.addSafe(reported);
     else if (typeof reported === "string" && /^\d+$/.test(reported)) {
@@ -343,7 +353,8 @@ export class UsageRows {
   readonly #list: UsageRow[] = [];
   // Rows by field, map in map: no key string is built per event or per row (and a scan's
   // strings are interned, so each lookup hashes a string whose hash is already known).
-  readonly #index: Level<Level<Level<Level<Level<Level<(UsageRow | undefined)[]>>>>>> = new Map();
+  readonly #index: Level<Level<Level<Level<Level<Level<Level<(UsageRow | undefined)[]>>>>>>> =
+    new Map();
 
   /**
    * Adds an event: whole, or one part per entry of its `models`. The entry of the event's own
@@ -352,10 +363,19 @@ export class UsageRows {
    * own figure and the main one the rest, so the shares add up to the event's cost exactly;
    * otherwise (or when the others' figures exceed the total) the main part gets it all.
    */
-  add(e: EventFields): void {
+  add(e: EventFields, day: string | null = null): void {
     const kind = usageKind(e);
     if (e.modelCount === 0) {
-      const row = this.#rowFor(e.aggregateId, e.agent, e.model, e.model, e.role, e.wpId, e.success);
+      const row = this.#rowFor(
+        e.aggregateId,
+        e.agent,
+        e.model,
+        e.model,
+        e.role,
+        e.wpId,
+        e.success,
+        day,
+      );
       row.addPart(e, kind, false);
       if (kind === "reported") row.reported.addUsd(e.costUsd);
       return;
@@ -379,6 +399,7 @@ export class UsageRows {
         e.role,
         e.wpId,
         e.success,
+        day,
       );
       row.addPart(part, kind, i !== main); // never "no-usage": the event has per-model usage
       if (kind !== "reported") continue;
@@ -398,9 +419,11 @@ export class UsageRows {
     role: string | null,
     wpId: string | null,
     success: boolean | null,
+    day: string | null,
     fresh?: UsageRow,
   ): UsageRow {
-    const byAgent = getOrAdd(this.#index, aggregateId);
+    const byAggregate = getOrAdd(this.#index, day);
+    const byAgent = getOrAdd(byAggregate, aggregateId);
     const byModel = getOrAdd(byAgent, agent);
     const byEventModel = getOrAdd(byModel, model);
     const byRole = getOrAdd(byEventModel, eventModel);
@@ -413,7 +436,8 @@ export class UsageRows {
     const slot = outcomeSlot(success);
     let row = outcomes[slot];
     if (row === undefined) {
-      row = fresh ?? new UsageRow({ aggregateId, agent, model, eventModel, role, wpId, success });
+      row =
+        fresh ?? new UsageRow({ aggregateId, agent, model, eventModel, role, wpId, success, day });
       outcomes[slot] = row;
       this.#list.push(row);
     }
@@ -421,8 +445,8 @@ export class UsageRows {
   }
 
   #rowOf(key: UsageRowKey, fresh?: UsageRow): UsageRow {
-    const { aggregateId, agent, model, eventModel, role, wpId, success } = key;
-    return this.#rowFor(aggregateId, agent, model, eventModel, role, wpId, success, fresh);
+    const { aggregateId, agent, model, eventModel, role, wpId, success, day } = key;
+    return this.#rowFor(aggregateId, agent, model, eventModel, role, wpId, success, day, fresh);
   }
 
   /** Adds another part's rows into these. */
