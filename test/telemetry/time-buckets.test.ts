@@ -8,7 +8,9 @@ import { EXECUTION_FLOAT_KEYS } from "../../src/telemetry/execution-payload.js";
 import { loadPricingTable } from "../../src/telemetry/pricing.js";
 import { queryProjectEvents } from "../../src/telemetry/query.js";
 import { costReport } from "../../src/telemetry/report.js";
+import { EventFields } from "../../src/telemetry/scan/event-fields.js";
 import { isoWeekOf, localDayKeyer, startOfLocalDay } from "../../src/telemetry/time-zone.js";
+import { UsageRows } from "../../src/telemetry/usage-rows.js";
 import { runSpecKitty } from "../support/run-cli.js";
 import { tempDir } from "../support/temp-project.js";
 
@@ -180,6 +182,25 @@ describe("day, week and month buckets around clock changes", () => {
       expect(() => parseGroupBy(groupBy)).toThrow(/at most one of them a time/);
     },
   );
+});
+
+describe("usage rows with a day", () => {
+  it("keep it through JSON (a worker's reply), and rows without one keep the cache's shape", () => {
+    const fields = new EventFields();
+    fields.aggregateId = "001-x";
+    fields.costUsd = 0.5;
+    const rows = new UsageRows();
+    rows.add(fields, "2026-03-29");
+    rows.add(fields);
+    const json = rows.toJSON();
+    expect(json.map((row) => row.length)).toEqual([23, 22]);
+    const back = new UsageRows();
+    expect(back.addJSON(JSON.parse(JSON.stringify(json)))).toBe(true);
+    expect([...back].map((row) => [row.key.day, row.eventCount])).toEqual([
+      ["2026-03-29", 1],
+      [null, 1],
+    ]);
+  });
 });
 
 describe("time-zone helpers", () => {
