@@ -9,15 +9,23 @@ import { scanProgress } from "./progress.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderCostJson, renderCostTable } from "./render-cost.js";
 import {
+  agentFilter,
   dateContext,
+  failureFilter,
   featureFilter,
+  fieldFilter,
+  modelFilter,
   noEvents,
   noFeatures,
+  printHints,
   repo,
+  roleFilter,
   since,
+  successFilter,
   timeZone,
   until,
   warningsTo,
+  wpFilter,
 } from "./shared-options.js";
 
 /** `agent telemetry cost`: the cost report. */
@@ -30,6 +38,12 @@ export function costCommand(io: ProgramIo) {
     .addOption(since())
     .addOption(until())
     .addOption(timeZone("dates and day/week/month buckets"))
+    .addOption(wpFilter())
+    .addOption(agentFilter())
+    .addOption(modelFilter())
+    .addOption(roleFilter())
+    .addOption(successFilter())
+    .addOption(failureFilter())
     .addOption(
       new Option(
         "-g, --group-by <keys>",
@@ -55,6 +69,7 @@ Examples:
   $ spec-kitty agent telemetry cost
   $ spec-kitty agent telemetry cost --group-by month,agent --timezone Europe/Berlin
   $ spec-kitty agent telemetry cost --group-by day --since 7d
+  $ spec-kitty agent telemetry cost --agent claude --role reviewer --failure -g model
   $ spec-kitty agent telemetry cost --group-by model --since 2026-02-01
   $ spec-kitty agent telemetry cost --feature 043 --group-by agent,model --json`,
     )
@@ -62,7 +77,10 @@ Examples:
       // Flags parsed once, here, into the typed values passed down (a bad one fails alone).
       const groupBy = parseGroupBy(options.groupBy);
       const dates = dateContext(io, options.timezone);
-      const filter = parseFilter({ since: options.since, until: options.until }, dates);
+      const filter = parseFilter(
+        { since: options.since, until: options.until, ...fieldFilter(options) },
+        dates,
+      );
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
       const warn = warningsTo(io);
       const pricing = await loadPricingTable(repoRoot, { warn });
@@ -88,6 +106,7 @@ Examples:
         noFeatures(io, options.feature, json ? "json" : "text");
       } else if (report.groups.length === 0) {
         noEvents(io, json ? "json" : "text");
+        printHints(io, report.hints);
       } else if (json) {
         io.stdout(renderCostJson(report.groups));
       } else {

@@ -12,6 +12,7 @@ import {
 import { EVENT_LOG_FILE } from "./emit.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
+import { FieldValues, type FilterHint } from "./filter-hints.js";
 import { assertFolderInside } from "./project-paths.js";
 import {
   type EventFilter,
@@ -39,6 +40,8 @@ export interface CostReport {
   readonly groups: CostGroup[];
   /** Features selected (0 with a `feature` pattern means it matched nothing). */
   readonly featureCount: number;
+  /** Each field filter whose value no event in scope (features, time) has, with those they have. */
+  readonly hints: readonly FilterHint[];
 }
 
 export interface EventListing {
@@ -112,10 +115,14 @@ export async function costReport(
     },
   );
   const matches = compileRowFilter(filter);
+  const values = new FieldValues();
   for (const tally of tallies) {
-    for (const row of tally.rows) if (matches(row.key)) acc.addRow(row);
+    for (const row of tally.rows) {
+      values.add({ ...row.key, model: row.key.eventModel });
+      if (matches(row.key)) acc.addRow(row);
+    }
   }
-  return { groups: acc.groups(), featureCount: features.length };
+  return { groups: acc.groups(), featureCount: features.length, hints: values.hints(filter) };
 }
 
 /** Where reports keep their cache, relative to the project root (safe to delete, never commit). */
@@ -149,6 +156,22 @@ function compileRowFilter(filter: ParsedFilter): (row: UsageRowKey) => boolean {
   if (role !== undefined) checks.push((row) => row.role === role);
   if (success !== undefined) checks.push((row) => row.success === success);
   return (row) => checks.every((check) => check(row));
+}
+
+/**
+ * For a listing that found nothing: each field filter whose value no event in scope (features,
+ * time) has, with the values they have (a second read, on this rare path only).
+ */
+export async function filterHints(scope: ReportScope): Promise<FilterHint[]> {
+  const filter = parseFilter(scope.filter);
+  const { sinceMicros, untilMicros } = filter;
+  const values = new FieldValues();
+  const timeOnly = { ...scope, filter: { sinceMicros, untilMicros } };
+  for await (const event of scopeEvents(timeOnly, () => undefined)) {
+    const p = event.payload;
+    values.add({ wpId: p.wp_id, agent: p.agent, model: p.model, role: p.role });
+  }
+  return values.hints(filter);
 }
 
 /** A project's matching execution events, oldest first; only the last `limit` when given. */
