@@ -57,9 +57,14 @@ export interface TierRates {
 
 /** What the cost engine needs of a pricing table: a model id to its rates, or unpriced. */
 export interface RateResolver {
-  resolve(
-    model: string,
-  ): { readonly rates: TokenRates; readonly tiers?: readonly TierRates[] } | undefined;
+  resolve(model: string):
+    | {
+        /** The table's id for the model (its spellings and aliases resolve to it). */
+        readonly id?: string;
+        readonly rates: TokenRates;
+        readonly tiers?: readonly TierRates[];
+      }
+    | undefined;
 }
 
 /** One group of a cost report. Costs are exact; tokens are sums of the events' counts. */
@@ -93,6 +98,13 @@ export interface CostGroup {
   readonly noUsageEventCount: number;
   /** The model ids of those events, sorted; `(no model)` when an event names none. */
   readonly unpricedModels: readonly string[];
+  /**
+   * Grouped by model: the model ids the group's events recorded, sorted (several when the
+   * pricing table resolves several spellings to the group's id); empty otherwise.
+   */
+  readonly modelIds: readonly string[];
+  /** Grouped by model: the group's model (the pricing table's id, else as recorded). */
+  readonly model?: string | undefined;
 }
 
 /**
@@ -212,6 +224,8 @@ class GroupTotals {
   unpricedEventCount = 0;
   noUsageEventCount = 0;
   readonly unpricedModels = new Set<string>();
+  readonly modelIds = new Set<string>();
+  model: string | undefined;
 }
 
 /**
@@ -229,6 +243,9 @@ export class CostAccumulator {
   readonly #scratch = new EventFields();
   readonly #byModel: boolean;
   readonly #dayOf: ((micros: number) => string) | null;
+  readonly #wpByFeature: boolean;
+  // A recorded model id to its group: the pricing table's id, else the id as recorded.
+  readonly #modelGroups = new Map<string, string>();
 
   /** `timeZone` (an IANA name; default UTC) is where events' days, weeks and months are. */
   constructor(groupBy: readonly GroupByKey[], pricing: RateResolver, options: GroupOptions = {}) {
@@ -237,6 +254,20 @@ export class CostAccumulator {
     this.#pricing = pricing;
     this.#byModel = groupBy.includes("model");
     this.#dayOf = groupsByTime(groupBy) ? localDayKeyer(options.timeZone ?? "UTC") : null;
+    this.#wpByFeature = options.wpByFeature === true;
+  }
+
+  #groupValue(row: UsageRowKey, key: GroupByKey): string {
+    if (key === "model" && row.model !== null && row.model !== "") {
+      let group = this.#modelGroups.get(row.model);
+      if (group === undefined) {
+        group = this.#pricing.resolve(row.model)?.id ?? row.model;
+        this.#modelGroups.set(row.model, group);
+      }
+      return group;
+    }
+    const value = rowGroupValue(row, key);
+    return key === "wp" && this.#wpByFeature ? `${rowGroupValue(row, "feature")}/${value}` : value;
   }
 
   add(event: Event): void {
@@ -251,8 +282,8 @@ export class CostAccumulator {
     const [first, second] = this.#keys as [GroupByKey, GroupByKey?];
     const key =
       second === undefined
-        ? rowGroupValue(row.key, first)
-        : `${rowGroupValue(row.key, first)},${rowGroupValue(row.key, second)}`;
+        ? this.#groupValue(row.key, first)
+        : `${this.#groupValue(row.key, first)},${this.#groupValue(row.key, second)}`;
     let group = this.#groups.get(key);
     if (group === undefined) {
       group = new GroupTotals();
@@ -264,6 +295,8 @@ export class CostAccumulator {
     group.cacheWriteTokens.addSum(row.cacheWriteTokens);
     // Grouped by model, each model's share counts the event; otherwise its main part only.
     if (this.#byModel) {
+      group.model ??= this.#groupValue(row.key, "model");
+      if (row.key.model !== null && row.key.model !== "") group.modelIds.add(row.key.model);
       group.eventCount += row.eventCount;
       group.sharedEventCount += row.sharedCount;
     } else group.eventCount += row.eventCount - row.sharedCount;
@@ -311,6 +344,8 @@ export class CostAccumulator {
         unpricedEventCount: g.unpricedEventCount,
         noUsageEventCount: g.noUsageEventCount,
         unpricedModels: [...g.unpricedModels].sort(),
+        modelIds: [...g.modelIds].sort(),
+        ...(g.model === undefined ? {} : { model: g.model }),
       });
     }
     const byCost = (a: CostGroup, b: CostGroup) =>
@@ -328,6 +363,8 @@ export class CostAccumulator {
 export interface GroupOptions {
   /** The IANA zone of day, week and month groups; default UTC. */
   readonly timeZone?: string | undefined;
+  /** Group `wp` by feature and WP (`043-x/WP01`), so that two features' WP01 stay apart. */
+  readonly wpByFeature?: boolean | undefined;
 }
 
 /** Cost groups of `events` (see CostAccumulator for how each event is costed). */

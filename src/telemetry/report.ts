@@ -89,7 +89,6 @@ export async function costReport(
   options: CostReportOptions = {},
 ): Promise<CostReport> {
   const keys = typeof groupBy === "string" ? parseGroupBy(groupBy) : groupBy;
-  const acc = new CostAccumulator(keys, pricing, { timeZone: scope.timeZone });
   // Parsed once, before any file is read (a bad date bound fails alone).
   const filter = parseFilter(scope.filter);
   // Grouped by time, rows are kept apart by the events' day in the zone: such rows are not
@@ -103,6 +102,9 @@ export async function costReport(
     pattern: scope.feature,
     warn: scope.warn,
   });
+  // A WP id is a feature's own: unless one feature is chosen, `wp` groups are per feature.
+  const wpByFeature = !(scope.feature !== undefined && features.length === 1);
+  const acc = new CostAccumulator(keys, pricing, { timeZone: scope.timeZone, wpByFeature });
   const tallies = await tallyLogs(
     features.map(({ dir }) => join(dir, EVENT_LOG_FILE)),
     {

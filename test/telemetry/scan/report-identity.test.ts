@@ -35,7 +35,10 @@ const FILTERS: Omit<EventFilter, "eventType">[] = [
 async function reference(root: string, groupBy: string, filter: Omit<EventFilter, "eventType">) {
   const warnings: TelemetryWarning[] = [];
   const pricing = await loadPricingTable(root, { warn: () => undefined });
-  const acc = new CostAccumulator(parseGroupBy(groupBy), pricing, { timeZone: TIME_ZONE });
+  const acc = new CostAccumulator(parseGroupBy(groupBy), pricing, {
+    timeZone: TIME_ZONE,
+    wpByFeature: true,
+  });
   const events = streamProjectEvents(
     root,
     { ...filter, eventType: "ExecutionEvent" },
