@@ -4,7 +4,7 @@ import { TelemetryError } from "./errors.js";
 import { LONG_CONTEXT_THRESHOLDS } from "./execution-payload.js";
 import { PicoSum, type PicoUsd, picoFromUsd } from "./money.js";
 import { EventFields } from "./scan/event-fields.js";
-import { isoWeekOf, localDayKeyer } from "./time-zone.js";
+import { localPeriodKeyer, type PeriodUnit } from "./time-zone.js";
 import {
   pricedModel,
   type UsageRow,
@@ -28,9 +28,9 @@ export type GroupByKey = (typeof GROUP_BY_KEYS)[number];
 /** The keys that group by time, in the report's zone: `2026-02-16`, `2026-W08` (ISO weeks, from Monday), `2026-02`. */
 export const TIME_KEYS: ReadonlySet<GroupByKey> = new Set(["day", "week", "month"]);
 
-/** Whether a grouping needs the events' dates (rows kept apart by day). */
-export function groupsByTime(groupBy: readonly GroupByKey[]): boolean {
-  return groupBy.some((k) => TIME_KEYS.has(k));
+/** The period a grouping keeps rows apart by (its one time key), if any. */
+export function periodUnitOf(groupBy: readonly GroupByKey[]): PeriodUnit | undefined {
+  return groupBy.find((k): k is PeriodUnit => TIME_KEYS.has(k));
 }
 
 /** The group value of an event whose field is missing or null. */
@@ -136,11 +136,10 @@ function rowField(row: UsageRowKey, key: GroupByKey): string | null {
     case "wp":
       return row.wpId;
     case "day":
-      return row.day;
     case "week":
-      return row.day === null ? null : isoWeekOf(row.day);
     case "month":
-      return row.day === null ? null : row.day.slice(0, 7);
+      return row.period; // of the one time key grouped by
+
     default:
       return row[key];
   }
@@ -242,7 +241,7 @@ export class CostAccumulator {
   readonly #rates = new Map<string, BandRates | null>();
   readonly #scratch = new EventFields();
   readonly #byModel: boolean;
-  readonly #dayOf: ((micros: number) => string) | null;
+  readonly #periodOf: ((micros: number) => string) | null;
   readonly #wpByFeature: boolean;
   // A recorded model id to its group: the pricing table's id, else the id as recorded.
   readonly #modelGroups = new Map<string, string>();
@@ -253,7 +252,8 @@ export class CostAccumulator {
     this.#keys = groupBy;
     this.#pricing = pricing;
     this.#byModel = groupBy.includes("model");
-    this.#dayOf = groupsByTime(groupBy) ? localDayKeyer(options.timeZone ?? "UTC") : null;
+    const unit = periodUnitOf(groupBy);
+    this.#periodOf = unit === undefined ? null : localPeriodKeyer(options.timeZone ?? "UTC", unit);
     this.#wpByFeature = options.wpByFeature === true;
   }
 
@@ -273,7 +273,7 @@ export class CostAccumulator {
   add(event: Event): void {
     const rows = new UsageRows();
     const fields = this.#scratch.fromEvent(event);
-    rows.add(fields, this.#dayOf === null ? null : this.#dayOf(fields.micros));
+    rows.add(fields, this.#periodOf === null ? null : this.#periodOf(fields.micros));
     for (const row of rows) this.addRow(row);
   }
 

@@ -5,8 +5,8 @@ import {
   CostAccumulator,
   type CostGroup,
   type GroupByKey,
-  groupsByTime,
   parseGroupBy,
+  periodUnitOf,
   type RateResolver,
 } from "./cost.js";
 import { EVENT_LOG_FILE } from "./emit.js";
@@ -21,7 +21,7 @@ import {
   streamExecutionEvents,
 } from "./query.js";
 import { tallyLogs } from "./scan/log-tallies.js";
-import type { UsageRowKey } from "./usage-rows.js";
+import { KEY_FIELD_BITS, type MaskableKeyField, type UsageRowKey } from "./usage-rows.js";
 import type { WarningSink } from "./warnings.js";
 
 /** What to report on: the project, its features, and which of their execution events. */
@@ -91,13 +91,19 @@ export async function costReport(
   const keys = typeof groupBy === "string" ? parseGroupBy(groupBy) : groupBy;
   // Parsed once, before any file is read (a bad date bound fails alone).
   const filter = parseFilter(scope.filter);
-  // Grouped by time, rows are kept apart by the events' day in the zone: such rows are not
+  // Grouped by time, rows are kept apart by the events' period in the zone: such rows are not
   // cached (like a window's), so the logs are read in full (in parallel).
-  const dayZone = groupsByTime(keys) ? (scope.timeZone ?? "UTC") : undefined;
+  const unit = periodUnitOf(keys);
+  const period = unit === undefined ? undefined : { zone: scope.timeZone ?? "UTC", unit };
   const window =
-    filter.sinceMicros === undefined && filter.untilMicros === undefined && dayZone === undefined
+    filter.sinceMicros === undefined && filter.untilMicros === undefined && period === undefined
       ? undefined
-      : { since: filter.sinceMicros, until: filter.untilMicros, dayZone };
+      : {
+          since: filter.sinceMicros,
+          until: filter.untilMicros,
+          period,
+          keep: keptFields(keys, filter),
+        };
   const features = await listFeatureDirs(scope.repoRoot, {
     pattern: scope.feature,
     warn: scope.warn,
@@ -125,6 +131,28 @@ export async function costReport(
     }
   }
   return { groups: acc.groups(), featureCount: features.length, hints: values.hints(filter) };
+}
+
+/**
+ * The row key fields a report read without the cache needs: those it groups or filters by
+ * (fewer rows, the same sums; rows kept apart by period would otherwise be many).
+ */
+function keptFields(keys: readonly GroupByKey[], filter: ParsedFilter): number {
+  const fields = new Set<MaskableKeyField>();
+  for (const key of keys) {
+    if (key === "feature" || key === "wp") fields.add("aggregateId"); // wp: FEATURE/WP keys
+    if (key === "agent") fields.add("agent");
+    if (key === "role") fields.add("role");
+    if (key === "wp") fields.add("wpId");
+  }
+  if (filter.agent !== undefined) fields.add("agent");
+  if (filter.model !== undefined) fields.add("eventModel");
+  if (filter.role !== undefined) fields.add("role");
+  if (filter.wpId !== undefined) fields.add("wpId");
+  if (filter.success !== undefined) fields.add("success");
+  let mask = 0;
+  for (const field of fields) mask |= KEY_FIELD_BITS[field];
+  return mask;
 }
 
 /** Where reports keep their cache, relative to the project root (safe to delete, never commit). */

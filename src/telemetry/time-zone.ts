@@ -132,18 +132,45 @@ export function formatLocalDate(date: LocalDate): string {
   return `${pad(date.year, 4)}-${pad(date.month)}-${pad(date.day)}`;
 }
 
+/** The periods a report can group by. */
+export type PeriodUnit = "day" | "week" | "month";
+
+/** The label of a `YYYY-MM-DD` date's period: the date, its ISO week (`2026-W08`) or month (`2026-02`). */
+export function periodOf(day: string, unit: PeriodUnit): string {
+  return unit === "day" ? day : unit === "week" ? isoWeekOf(day) : day.slice(0, 7);
+}
+
+/** Like localDayKeyer, to the date's period (see periodOf). */
+export function localPeriodKeyer(zone: string, unit: PeriodUnit): (micros: number) => string {
+  const dayOf = localDayKeyer(zone);
+  if (unit === "day") return dayOf;
+  const periods = new Map<string, string>();
+  return (micros) => {
+    const day = dayOf(micros);
+    let period = periods.get(day);
+    if (period === undefined) {
+      period = periodOf(day, unit);
+      periods.set(day, period);
+    }
+    return period;
+  };
+}
+
 // Every zone's offset today is a whole number of quarter hours: within one quarter hour of UTC
 // the local date changes at most at its start, so one look-up serves the whole quarter.
 const QUARTER_MICROS = 900_000_000;
 
 /**
- * A function from epoch microseconds to the `YYYY-MM-DD` date in `zone`, exact, remembering
- * each quarter hour it has seen (a log's events fall in few; Intl is slow per event).
+ * A function from epoch microseconds to the `YYYY-MM-DD` date in `zone`, exact. Intl is slow
+ * per event: the zone's offset is looked up once per UTC day, and where it is the same at
+ * both ends of that day (all days but those of a clock change) the date is plain arithmetic;
+ * on a clock change's day, once per quarter hour.
  */
 export function localDayKeyer(zone: string): (micros: number) => string {
+  const offsets = new Map<number, number | null>(); // UTC day -> offset ms, null if it changes
   const quarters = new Map<number, string>();
   const dayAt = (micros: number) => formatLocalDate(localDateOf(Math.floor(micros / 1000), zone));
-  return (micros) => {
+  const byQuarter = (micros: number) => {
     const quarter = Math.floor(micros / QUARTER_MICROS);
     const known = quarters.get(quarter);
     if (known !== undefined) return known;
@@ -153,6 +180,23 @@ export function localDayKeyer(zone: string): (micros: number) => string {
     if (dayAt(start + QUARTER_MICROS - 1) !== day) return dayAt(micros);
     quarters.set(quarter, day);
     return day;
+  };
+  return (micros) => {
+    const ms = Math.floor(micros / 1000);
+    const utcDay = Math.floor(ms / DAY_MS);
+    let offset = offsets.get(utcDay);
+    if (offset === undefined) {
+      const first = offsetAt(utcDay * DAY_MS, zone);
+      offset = first === offsetAt((utcDay + 1) * DAY_MS - 1000, zone) ? first : null;
+      offsets.set(utcDay, offset);
+    }
+    if (offset === null) return byQuarter(micros);
+    const local = new Date(ms + offset);
+    return formatLocalDate({
+      year: local.getUTCFullYear(),
+      month: local.getUTCMonth() + 1,
+      day: local.getUTCDate(),
+    });
   };
 }
 

@@ -9,7 +9,13 @@ import { loadPricingTable } from "../../src/telemetry/pricing.js";
 import { queryProjectEvents } from "../../src/telemetry/query.js";
 import { costReport } from "../../src/telemetry/report.js";
 import { EventFields } from "../../src/telemetry/scan/event-fields.js";
-import { isoWeekOf, localDayKeyer, startOfLocalDay } from "../../src/telemetry/time-zone.js";
+import {
+  formatLocalDate,
+  isoWeekOf,
+  localDateOf,
+  localDayKeyer,
+  startOfLocalDay,
+} from "../../src/telemetry/time-zone.js";
 import { UsageRows } from "../../src/telemetry/usage-rows.js";
 import { runSpecKitty } from "../support/run-cli.js";
 import { tempDir } from "../support/temp-project.js";
@@ -184,7 +190,7 @@ describe("day, week and month buckets around clock changes", () => {
   );
 });
 
-describe("usage rows with a day", () => {
+describe("usage rows with a period", () => {
   it("keep it through JSON (a worker's reply), and rows without one keep the cache's shape", () => {
     const fields = new EventFields();
     fields.aggregateId = "001-x";
@@ -196,7 +202,7 @@ describe("usage rows with a day", () => {
     expect(json.map((row) => row.length)).toEqual([23, 22]);
     const back = new UsageRows();
     expect(back.addJSON(JSON.parse(JSON.stringify(json)))).toBe(true);
-    expect([...back].map((row) => [row.key.day, row.eventCount])).toEqual([
+    expect([...back].map((row) => [row.key.period, row.eventCount])).toEqual([
       ["2026-03-29", 1],
       [null, 1],
     ]);
@@ -227,6 +233,19 @@ describe("time-zone helpers", () => {
     const [year, month, d] = day.split("-").map(Number) as [number, number, number];
     expect(new Date(startOfLocalDay({ year, month, day: d }, zone)).toISOString()).toBe(iso);
   });
+
+  it.each(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC"])(
+    "%s: the keyer's date of every half hour across 2026 is Intl's",
+    (zone) => {
+      const dayOf = localDayKeyer(zone);
+      const start = Date.UTC(2026, 0, 1);
+      for (let ms = start; ms < start + 366 * 86_400_000; ms += 1_800_000 + 7) {
+        const expected = formatLocalDate(localDateOf(ms, zone));
+        if (dayOf(ms * 1000) !== expected)
+          expect([zone, ms, dayOf(ms * 1000)]).toEqual([zone, ms, expected]);
+      }
+    },
+  );
 
   it("keys each microsecond by its local date, at the edges of a day", () => {
     const dayOf = localDayKeyer("Asia/Kathmandu"); // +05:45
