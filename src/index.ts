@@ -59,6 +59,7 @@ export {
   eventCost,
   GROUP_BY_KEYS,
   type GroupByKey,
+  type GroupOptions,
   parseGroupBy,
   type RateResolver,
   type TokenRates,
@@ -81,6 +82,7 @@ export {
 } from "./telemetry/execution-payload.js";
 export { type FeatureDir, featureMatcher, listFeatureDirs } from "./telemetry/features.js";
 export { LogLockError } from "./telemetry/file-lock.js";
+export type { FilterHint } from "./telemetry/filter-hints.js";
 export {
   type LogHead,
   type LogReadStats,
@@ -97,6 +99,7 @@ export {
 } from "./telemetry/pricing.js";
 export {
   compileFilter,
+  type DateContext,
   type EventFilter,
   type ParsedFilter,
   type ProjectQueryOptions,
@@ -113,6 +116,7 @@ export {
   type CostReportOptions,
   costReport,
   type EventListing,
+  filterHints,
   listEvents,
   type ReportScope,
 } from "./telemetry/report.js";

@@ -13,30 +13,49 @@ import { scanProgress } from "./progress.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderCostJson, renderCostTable } from "./render-cost.js";
 import {
+  agentFilter,
   COLOR_HELP,
   color,
+  dateContext,
+  failureFilter,
   featureFilter,
+  fieldFilter,
+  modelFilter,
   noColor,
   noEvents,
   noFeatures,
+  printHints,
   repo,
+  roleFilter,
   since,
+  successFilter,
+  timeZone,
   until,
   warningsTo,
   wide,
+  wpFilter,
 } from "./shared-options.js";
 
 /** `agent telemetry cost`: the cost report. */
 export function costCommand(io: ProgramIo) {
   return new Command("cost")
-    .description("Show what agent invocations cost, grouped by agent, model, feature, role or WP.")
+    .description(
+      "Show what agent invocations cost, grouped by agent, model, feature, role, WP or time.",
+    )
     .addOption(featureFilter())
     .addOption(since())
     .addOption(until())
+    .addOption(timeZone("dates and day/week/month buckets"))
+    .addOption(wpFilter())
+    .addOption(agentFilter())
+    .addOption(modelFilter())
+    .addOption(roleFilter())
+    .addOption(successFilter())
+    .addOption(failureFilter())
     .addOption(
       new Option(
         "-g, --group-by <keys>",
-        "agent, model, feature, role or wp, or two joined by a comma (agent,model)",
+        "agent, model, feature, role, wp, day, week or month, or two joined by a comma (agent,model; month,agent; at most one a time)",
       ).default("agent"),
     )
     .addOption(
@@ -64,8 +83,14 @@ Costs are those the agents reported; where an event has none, they are estimated
 at the rates in pricing.yaml (overridable in .kittify/pricing.yaml) and marked ~. Events whose
 model has no known rate count as $0 and are listed as unpriced.
 
+day, week and month are dates in --timezone (default: the machine's zone); weeks are ISO weeks,
+from Monday to Sunday (2026-W08). Periods are listed oldest first.
+
 Examples:
   $ spec-kitty agent telemetry cost
+  $ spec-kitty agent telemetry cost --group-by month,agent --timezone Europe/Berlin
+  $ spec-kitty agent telemetry cost --group-by day --since 7d
+  $ spec-kitty agent telemetry cost --agent claude --role reviewer --failure -g model
   $ spec-kitty agent telemetry cost --group-by model --since 2026-02-01
   $ spec-kitty agent telemetry cost --feature 043 --group-by agent,model --json
   $ spec-kitty agent telemetry cost --group-by feature --format md > cost.md`,
@@ -74,7 +99,11 @@ Examples:
     .action(async (options) => {
       // Flags parsed once, here, into the typed values passed down (a bad one fails alone).
       const groupBy = parseGroupBy(options.groupBy);
-      const filter = parseFilter({ since: options.since, until: options.until });
+      const dates = dateContext(io, options.timezone);
+      const filter = parseFilter(
+        { since: options.since, until: options.until, ...fieldFilter(options) },
+        dates,
+      );
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
       // Warnings go to stderr as they come, and into `--format json`'s `warnings` too.
       const warnings: TelemetryWarning[] = [];
@@ -85,7 +114,13 @@ Examples:
       };
       const pricing = await loadPricingTable(repoRoot, { warn });
       const format = options.json === true ? "python-json" : options.format;
-      const scope: ReportScope = { repoRoot, feature: options.feature, filter, warn };
+      const scope: ReportScope = {
+        repoRoot,
+        feature: options.feature,
+        filter,
+        warn,
+        timeZone: dates.timeZone,
+      };
       // On stderr only, so even `--json | jq` on a terminal gets it and stdout stays clean.
       const progress = scanProgress(io, "Reading event logs");
       let report: Awaited<ReturnType<typeof costReport>>;
@@ -104,6 +139,7 @@ Examples:
         noFeatures(io, options.feature, form);
       } else if (empty) {
         noEvents(io, form);
+        printHints(io, report.hints);
       }
       if (empty && (format === "table" || format === "python-json")) return;
       const { groups } = report;

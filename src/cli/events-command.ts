@@ -1,26 +1,36 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { serializeEvent } from "../events/event.js";
-import { EXECUTION_FLOAT_KEYS, ROLES } from "../telemetry/execution-payload.js";
+import { EXECUTION_FLOAT_KEYS } from "../telemetry/execution-payload.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/query.js";
-import { listEvents, type ReportScope } from "../telemetry/report.js";
+import { filterHints, listEvents, type ReportScope } from "../telemetry/report.js";
 import { colorsFor, outputWidth, writeBatched } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderEventsJson, renderEventsTable } from "./render-events.js";
 import {
+  agentFilter,
   COLOR_HELP,
   color,
+  dateContext,
+  failureFilter,
   featureFilter,
+  fieldFilter,
+  modelFilter,
   noColor,
   noEvents,
   noFeatures,
   positiveInteger,
+  printHints,
   repo,
+  roleFilter,
   since,
+  successFilter,
+  timeZone,
   until,
   warningsTo,
   wide,
+  wpFilter,
 } from "./shared-options.js";
 
 /** `agent telemetry events`: the matching events, one per row or line. */
@@ -30,12 +40,13 @@ export function eventsCommand(io: ProgramIo) {
     .addOption(featureFilter())
     .addOption(since())
     .addOption(until())
-    .option("--wp <id>", "only this work package (e.g. WP01)")
-    .option("--agent <name>", "only this agent (e.g. claude)")
-    .option("--model <id>", "only this model id, as recorded")
-    .option("--role <role>", `only this role (${ROLES.join(", ")})`)
-    .addOption(new Option("--success", "only successful invocations").conflicts("failure"))
-    .addOption(new Option("--failure", "only failed invocations"))
+    .addOption(timeZone())
+    .addOption(wpFilter())
+    .addOption(agentFilter())
+    .addOption(modelFilter())
+    .addOption(roleFilter())
+    .addOption(successFilter())
+    .addOption(failureFilter())
     .addOption(
       new Option(
         "--json",
@@ -59,15 +70,10 @@ Examples:
     .addHelpText("after", COLOR_HELP)
     .action(async (options) => {
       // Flags parsed once, here, into the typed filter passed down (a bad date fails alone).
-      const filter = parseFilter({
-        since: options.since,
-        until: options.until,
-        wpId: options.wp,
-        agent: options.agent,
-        model: options.model,
-        role: options.role,
-        success: options.success ? true : options.failure ? false : undefined,
-      });
+      const filter = parseFilter(
+        { since: options.since, until: options.until, ...fieldFilter(options) },
+        dateContext(io, options.timezone),
+      );
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
       const warn = warningsTo(io);
       const scope: ReportScope = { repoRoot, feature: options.feature, filter, warn };
@@ -77,6 +83,7 @@ Examples:
         noFeatures(io, options.feature, output);
       } else if (events.length === 0) {
         noEvents(io, output);
+        printHints(io, await filterHints(scope));
       } else if (output === "jsonl") {
         const lines = function* () {
           for (const e of events) yield `${serializeEvent(e, EXECUTION_FLOAT_KEYS)}\n`;

@@ -8,4 +8,6 @@ export interface ProgramIo {
   readonly columns?: number | undefined;
   /** Whether stderr is a terminal (progress indicators are shown only then). */
   readonly stderrIsTty?: boolean | undefined;
+  /** Now, in epoch milliseconds (relative dates like `7d` and `today`); default the system clock. */
+  readonly now?: (() => number) | undefined;
 }

@@ -30,6 +30,8 @@ export function renderCostJson(groups: readonly CostGroup[]): string {
       no_usage_event_count: g.noUsageEventCount,
       // Grouped by model: events also counted in another model's group (sum minus these = events).
       shared_event_count: g.sharedEventCount,
+      // Grouped by model: the ids the events recorded, merged into the table's id.
+      ...(g.model === undefined ? {} : { model_ids: [...g.modelIds] }),
     })),
     COST_FLOAT_KEYS,
   );
@@ -181,6 +183,9 @@ export function renderCostTable(
       colors.yellow,
     ]);
   }
+  const merged = mergedModels(groups);
+  if (merged.length > 0)
+    notes.push([printable(`Model ids merged: ${merged.join("; ")}.`), colors.dim]);
   const noUsage = sum((g) => g.noUsageEventCount);
   if (noUsage > 0) {
     notes.push([
@@ -197,4 +202,19 @@ export function renderCostTable(
 /** Every unpriced model id across the groups, sorted. */
 function unpricedSummary(groups: readonly CostGroup[]): string[] {
   return [...new Set(groups.flatMap((g) => g.unpricedModels))].sort();
+}
+
+/** Each model group that merged other spellings than its id: `id (as a, b)`, sorted. */
+function mergedModels(groups: readonly CostGroup[]): string[] {
+  const spellings = new Map<string, Set<string>>();
+  for (const g of groups) {
+    if (g.model === undefined) continue;
+    const set = spellings.get(g.model) ?? new Set();
+    for (const id of g.modelIds) if (id !== g.model) set.add(id);
+    spellings.set(g.model, set);
+  }
+  return [...spellings]
+    .filter(([, ids]) => ids.size > 0)
+    .map(([model, ids]) => `${model} (as ${[...ids].sort().join(", ")})`)
+    .sort();
 }

@@ -1,4 +1,8 @@
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { ROLES } from "../telemetry/execution-payload.js";
+import type { FilterHint } from "../telemetry/filter-hints.js";
+import type { DateContext } from "../telemetry/query.js";
+import { machineTimeZone, validTimeZone } from "../telemetry/time-zone.js";
 import type { WarningSink } from "../telemetry/warnings.js";
 import type { ProgramIo } from "./program-io.js";
 import { printable } from "./terminal-text.js";
@@ -7,9 +11,69 @@ import { printable } from "./terminal-text.js";
 export const featureFilter = () =>
   new Option("-f, --feature <glob>", "only features whose folder name starts with or matches GLOB");
 export const since = () =>
-  new Option("--since <date>", "only events at or after DATE (ISO 8601; a naive time is UTC)");
+  new Option(
+    "--since <date>",
+    "only events at or after DATE: 2026-01-31, 20260131, today, yesterday, 7d (7 x 24 h ago) or an ISO 8601 time (naive = UTC)",
+  );
 export const until = () =>
-  new Option("--until <date>", "only events at or before DATE (a date alone includes that day)");
+  new Option(
+    "--until <date>",
+    "only events at or before DATE (a date includes that whole day, a time its whole second)",
+  );
+export const timeZone = (of = "dates") =>
+  new Option("--timezone <zone>", `the IANA time zone of ${of} (default: the machine's)`);
+
+/**
+ * The date bounds of a command's filter, parsed once: days in `--timezone` (else the
+ * machine's zone), relative forms against the injected clock.
+ */
+export function dateContext(io: ProgramIo, zone: string | undefined): DateContext {
+  return {
+    now: io.now,
+    timeZone: zone === undefined ? machineTimeZone(io.env) : validTimeZone(zone),
+  };
+}
+// The field filters of `events` and `cost`.
+export const wpFilter = () => new Option("--wp <id>", "only this work package (e.g. WP01)");
+export const agentFilter = () => new Option("--agent <name>", "only this agent (e.g. claude)");
+export const modelFilter = () => new Option("--model <id>", "only this model id, as recorded");
+export const roleFilter = () => new Option("--role <role>", "only this role").choices(ROLES);
+export const successFilter = () =>
+  new Option("--success", "only successful invocations").conflicts("failure");
+export const failureFilter = () => new Option("--failure", "only failed invocations");
+
+/** The filter's fields from the flags above. */
+export function fieldFilter(options: {
+  wp?: string | undefined;
+  agent?: string | undefined;
+  model?: string | undefined;
+  role?: string | undefined;
+  success?: true | undefined;
+  failure?: true | undefined;
+}) {
+  return {
+    wpId: options.wp,
+    agent: options.agent,
+    model: options.model,
+    role: options.role,
+    success: options.success ? true : options.failure ? false : undefined,
+  };
+}
+
+const HINT_VALUES = 12;
+
+/** On stderr, for each filter value no event has, the values events have (not an error). */
+export function printHints(io: ProgramIo, hints: readonly FilterHint[]): void {
+  for (const { flag, value, noun, existing } of hints) {
+    const shown = existing.slice(0, HINT_VALUES).join(", ");
+    const more = existing.length > HINT_VALUES ? `, and ${existing.length - HINT_VALUES} more` : "";
+    const have =
+      existing.length === 0 ? `no event names ${noun}` : `${noun} in these logs: ${shown}${more}`;
+    io.stderr(`hint: no event has ${flag} ${printable(JSON.stringify(value))}; ${printable(have)}
+`);
+  }
+}
+
 export const repo = () =>
   new Option(
     "--repo <dir>",

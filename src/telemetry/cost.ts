@@ -4,6 +4,7 @@ import { TelemetryError } from "./errors.js";
 import { LONG_CONTEXT_THRESHOLDS } from "./execution-payload.js";
 import { PicoSum, type PicoUsd, picoFromUsd } from "./money.js";
 import { EventFields } from "./scan/event-fields.js";
+import { localPeriodKeyer, type PeriodUnit } from "./time-zone.js";
 import {
   pricedModel,
   type UsageRow,
@@ -13,8 +14,24 @@ import {
 } from "./usage-rows.js";
 
 /** The keys a cost report can group by. */
-export const GROUP_BY_KEYS = ["agent", "model", "feature", "role", "wp"] as const;
+export const GROUP_BY_KEYS = [
+  "agent",
+  "model",
+  "feature",
+  "role",
+  "wp",
+  "day",
+  "week",
+  "month",
+] as const;
 export type GroupByKey = (typeof GROUP_BY_KEYS)[number];
+/** The keys that group by time, in the report's zone: `2026-02-16`, `2026-W08` (ISO weeks, from Monday), `2026-02`. */
+export const TIME_KEYS: ReadonlySet<GroupByKey> = new Set(["day", "week", "month"]);
+
+/** The period a grouping keeps rows apart by (its one time key), if any. */
+export function periodUnitOf(groupBy: readonly GroupByKey[]): PeriodUnit | undefined {
+  return groupBy.find((k): k is PeriodUnit => TIME_KEYS.has(k));
+}
 
 /** The group value of an event whose field is missing or null. */
 export const UNKNOWN_GROUP = "unknown";
@@ -40,9 +57,14 @@ export interface TierRates {
 
 /** What the cost engine needs of a pricing table: a model id to its rates, or unpriced. */
 export interface RateResolver {
-  resolve(
-    model: string,
-  ): { readonly rates: TokenRates; readonly tiers?: readonly TierRates[] } | undefined;
+  resolve(model: string):
+    | {
+        /** The table's id for the model (its spellings and aliases resolve to it). */
+        readonly id?: string;
+        readonly rates: TokenRates;
+        readonly tiers?: readonly TierRates[];
+      }
+    | undefined;
 }
 
 /** One group of a cost report. Costs are exact; tokens are sums of the events' counts. */
@@ -78,6 +100,13 @@ export interface CostGroup {
   readonly noUsageEventCount: number;
   /** The model ids of those events, sorted; `(no model)` when an event names none. */
   readonly unpricedModels: readonly string[];
+  /**
+   * Grouped by model: the model ids the group's events recorded, sorted (several when the
+   * pricing table resolves several spellings to the group's id); empty otherwise.
+   */
+  readonly modelIds: readonly string[];
+  /** Grouped by model: the group's model (the pricing table's id, else as recorded). */
+  readonly model?: string | undefined;
 }
 
 /**
@@ -87,18 +116,35 @@ export interface CostGroup {
 export function parseGroupBy(text: string): readonly GroupByKey[] {
   const keys = text.split(",").map((k) => k.trim());
   const valid = (k: string): k is GroupByKey => (GROUP_BY_KEYS as readonly string[]).includes(k);
-  if (keys.length > 2 || !keys.every(valid) || new Set(keys).size !== keys.length) {
+  const times = keys.filter((k) => (TIME_KEYS as ReadonlySet<string>).has(k)).length;
+  if (keys.length > 2 || !keys.every(valid) || new Set(keys).size !== keys.length || times > 1) {
     throw new TelemetryError(
       "INVALID_GROUP_BY",
-      `invalid --group-by ${JSON.stringify(text)}: use one of ${GROUP_BY_KEYS.join(", ")}, or two joined by a comma (agent,model)`,
+      `invalid --group-by ${JSON.stringify(text)}: use one of ${GROUP_BY_KEYS.join(", ")}, or two joined by a comma (agent,model; month,agent), at most one of them a time`,
     );
   }
   return keys.filter(valid);
 }
 
 function rowGroupValue(row: UsageRowKey, key: GroupByKey): string {
-  const value = key === "feature" ? row.aggregateId : key === "wp" ? row.wpId : row[key];
+  const value = rowField(row, key);
   return value !== null && value !== "" ? value : UNKNOWN_GROUP;
+}
+
+function rowField(row: UsageRowKey, key: GroupByKey): string | null {
+  switch (key) {
+    case "feature":
+      return row.aggregateId;
+    case "wp":
+      return row.wpId;
+    case "day":
+    case "week":
+    case "month":
+      return row.period; // of the one time key grouped by
+
+    default:
+      return row[key];
+  }
 }
 
 /** A model's rates per band of prompt size, in the order of a row's estimate sums. */
@@ -183,6 +229,8 @@ class GroupTotals {
   unpricedEventCount = 0;
   noUsageEventCount = 0;
   readonly unpricedModels = new Set<string>();
+  readonly modelIds = new Set<string>();
+  model: string | undefined;
 }
 
 /**
@@ -199,26 +247,48 @@ export class CostAccumulator {
   readonly #rates = new Map<string, BandRates | null>();
   readonly #scratch = new EventFields();
   readonly #byModel: boolean;
+  readonly #periodOf: ((micros: number) => string) | null;
+  readonly #wpByFeature: boolean;
+  // A recorded model id to its group: the pricing table's id, else the id as recorded.
+  readonly #modelGroups = new Map<string, string>();
 
-  constructor(groupBy: readonly GroupByKey[], pricing: RateResolver) {
+  /** `timeZone` (an IANA name; default UTC) is where events' days, weeks and months are. */
+  constructor(groupBy: readonly GroupByKey[], pricing: RateResolver, options: GroupOptions = {}) {
     if (groupBy.length === 0) throw new TelemetryError("INVALID_GROUP_BY", "no group-by key");
     this.#keys = groupBy;
     this.#pricing = pricing;
     this.#byModel = groupBy.includes("model");
+    const unit = periodUnitOf(groupBy);
+    this.#periodOf = unit === undefined ? null : localPeriodKeyer(options.timeZone ?? "UTC", unit);
+    this.#wpByFeature = options.wpByFeature === true;
+  }
+
+  #groupValue(row: UsageRowKey, key: GroupByKey): string {
+    if (key === "model" && row.model !== null && row.model !== "") {
+      let group = this.#modelGroups.get(row.model);
+      if (group === undefined) {
+        group = this.#pricing.resolve(row.model)?.id ?? row.model;
+        this.#modelGroups.set(row.model, group);
+      }
+      return group;
+    }
+    const value = rowGroupValue(row, key);
+    return key === "wp" && this.#wpByFeature ? `${rowGroupValue(row, "feature")}/${value}` : value;
   }
 
   add(event: Event): void {
     const rows = new UsageRows();
-    rows.add(this.#scratch.fromEvent(event));
+    const fields = this.#scratch.fromEvent(event);
+    rows.add(fields, this.#periodOf === null ? null : this.#periodOf(fields.micros));
     for (const row of rows) this.addRow(row);
   }
 
   /** Adds a row of summed events (see UsageRows): the same as adding each of its events. */
   addRow(row: UsageRow): void {
     const [first, second] = this.#keys as [GroupByKey, GroupByKey?];
-    const value = rowGroupValue(row.key, first);
+    const value = this.#groupValue(row.key, first);
     // Two values keyed apart: joined by a comma, ("a,b", "c") and ("a", "b,c") would merge.
-    const other = second === undefined ? undefined : rowGroupValue(row.key, second);
+    const other = second === undefined ? undefined : this.#groupValue(row.key, second);
     const key = other === undefined ? value : JSON.stringify([value, other]);
     let group = this.#groups.get(key);
     if (group === undefined) {
@@ -231,6 +301,8 @@ export class CostAccumulator {
     group.cacheWriteTokens.addSum(row.cacheWriteTokens);
     // Grouped by model, each model's share counts the event; otherwise its main part only.
     if (this.#byModel) {
+      group.model ??= this.#groupValue(row.key, "model");
+      if (row.key.model !== null && row.key.model !== "") group.modelIds.add(row.key.model);
       group.eventCount += row.eventCount;
       group.sharedEventCount += row.sharedCount;
     } else group.eventCount += row.eventCount - row.sharedCount;
@@ -279,14 +351,27 @@ export class CostAccumulator {
         unpricedEventCount: g.unpricedEventCount,
         noUsageEventCount: g.noUsageEventCount,
         unpricedModels: [...g.unpricedModels].sort(),
+        modelIds: [...g.modelIds].sort(),
+        ...(g.model === undefined ? {} : { model: g.model }),
       });
     }
+    const byCost = (a: CostGroup, b: CostGroup) =>
+      (a.totalCost < b.totalCost ? 1 : a.totalCost > b.totalCost ? -1 : 0) ||
+      (a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0);
+    if (!TIME_KEYS.has(this.#keys[0] as GroupByKey)) return result.sort(byCost);
+    // Grouped by time first: in time order (the labels sort as text), each period by cost.
+    const period = (g: CostGroup) => g.groupKey.split(",")[0] as string;
     return result.sort(
-      (a, b) =>
-        (a.totalCost < b.totalCost ? 1 : a.totalCost > b.totalCost ? -1 : 0) ||
-        (a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : 0),
+      (a, b) => (period(a) < period(b) ? -1 : period(a) > period(b) ? 1 : 0) || byCost(a, b),
     );
   }
+}
+
+export interface GroupOptions {
+  /** The IANA zone of day, week and month groups; default UTC. */
+  readonly timeZone?: string | undefined;
+  /** Group `wp` by feature and WP (`043-x/WP01`), so that two features' WP01 stay apart. */
+  readonly wpByFeature?: boolean | undefined;
 }
 
 /** Cost groups of `events` (see CostAccumulator for how each event is costed). */
@@ -294,10 +379,12 @@ export function costSummary(
   events: Iterable<Event>,
   groupBy: readonly GroupByKey[] | string,
   pricing: RateResolver,
+  options: GroupOptions = {},
 ): CostGroup[] {
   const acc = new CostAccumulator(
     typeof groupBy === "string" ? parseGroupBy(groupBy) : groupBy,
     pricing,
+    options,
   );
   for (const event of events) acc.add(event);
   return acc.groups();
@@ -308,10 +395,12 @@ export async function costSummaryOf(
   events: AsyncIterable<Event>,
   groupBy: readonly GroupByKey[] | string,
   pricing: RateResolver,
+  options: GroupOptions = {},
 ): Promise<CostGroup[]> {
   const acc = new CostAccumulator(
     typeof groupBy === "string" ? parseGroupBy(groupBy) : groupBy,
     pricing,
+    options,
   );
   for await (const event of events) acc.add(event);
   return acc.groups();

@@ -6,11 +6,13 @@ import {
   type CostGroup,
   type GroupByKey,
   parseGroupBy,
+  periodUnitOf,
   type RateResolver,
 } from "./cost.js";
 import { EVENT_LOG_FILE } from "./emit.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
+import { FieldValues, type FilterHint } from "./filter-hints.js";
 import { Latest } from "./latest.js";
 import { assertFolderInside } from "./project-paths.js";
 import {
@@ -20,7 +22,7 @@ import {
   streamExecutionEvents,
 } from "./query.js";
 import { tallyLogs } from "./scan/log-tallies.js";
-import type { UsageRowKey } from "./usage-rows.js";
+import { KEY_FIELD_BITS, type MaskableKeyField, type UsageRowKey } from "./usage-rows.js";
 import type { WarningSink } from "./warnings.js";
 
 /** What to report on: the project, its features, and which of their execution events. */
@@ -31,12 +33,16 @@ export interface ReportScope {
   /** Further conditions (parsed or not); the event type is always `ExecutionEvent`. */
   readonly filter?: Omit<EventFilter, "eventType"> | Omit<ParsedFilter, "eventType">;
   readonly warn: WarningSink;
+  /** The IANA zone of day, week and month groups; default UTC. */
+  readonly timeZone?: string | undefined;
 }
 
 export interface CostReport {
   readonly groups: CostGroup[];
   /** Features selected (0 with a `feature` pattern means it matched nothing). */
   readonly featureCount: number;
+  /** Each field filter whose value no event in scope (features, time) has, with those they have. */
+  readonly hints: readonly FilterHint[];
 }
 
 export interface EventListing {
@@ -83,20 +89,29 @@ export async function costReport(
   pricing: RateResolver,
   options: CostReportOptions = {},
 ): Promise<CostReport> {
-  const acc = new CostAccumulator(
-    typeof groupBy === "string" ? parseGroupBy(groupBy) : groupBy,
-    pricing,
-  );
+  const keys = typeof groupBy === "string" ? parseGroupBy(groupBy) : groupBy;
   // Parsed once, before any file is read (a bad date bound fails alone).
   const filter = parseFilter(scope.filter);
+  // Grouped by time, rows are kept apart by the events' period in the zone: such rows are not
+  // cached (like a window's), so the logs are read in full (in parallel).
+  const unit = periodUnitOf(keys);
+  const period = unit === undefined ? undefined : { zone: scope.timeZone ?? "UTC", unit };
   const window =
-    filter.sinceMicros === undefined && filter.untilMicros === undefined
+    filter.sinceMicros === undefined && filter.untilMicros === undefined && period === undefined
       ? undefined
-      : { since: filter.sinceMicros, until: filter.untilMicros };
+      : {
+          since: filter.sinceMicros,
+          until: filter.untilMicros,
+          period,
+          keep: keptFields(keys, filter),
+        };
   const features = await listFeatureDirs(scope.repoRoot, {
     pattern: scope.feature,
     warn: scope.warn,
   });
+  // A WP id is a feature's own: unless one feature is chosen, `wp` groups are per feature.
+  const wpByFeature = !(scope.feature !== undefined && features.length === 1);
+  const acc = new CostAccumulator(keys, pricing, { timeZone: scope.timeZone, wpByFeature });
   const tallies = await tallyLogs(
     features.map(({ dir }) => join(dir, EVENT_LOG_FILE)),
     {
@@ -109,10 +124,36 @@ export async function costReport(
     },
   );
   const matches = compileRowFilter(filter);
+  const values = new FieldValues();
   for (const tally of tallies) {
-    for (const row of tally.rows) if (matches(row.key)) acc.addRow(row);
+    for (const row of tally.rows) {
+      values.add({ ...row.key, model: row.key.eventModel });
+      if (matches(row.key)) acc.addRow(row);
+    }
   }
-  return { groups: acc.groups(), featureCount: features.length };
+  return { groups: acc.groups(), featureCount: features.length, hints: values.hints(filter) };
+}
+
+/**
+ * The row key fields a report read without the cache needs: those it groups or filters by
+ * (fewer rows, the same sums; rows kept apart by period would otherwise be many).
+ */
+function keptFields(keys: readonly GroupByKey[], filter: ParsedFilter): number {
+  const fields = new Set<MaskableKeyField>();
+  for (const key of keys) {
+    if (key === "feature" || key === "wp") fields.add("aggregateId"); // wp: FEATURE/WP keys
+    if (key === "agent") fields.add("agent");
+    if (key === "role") fields.add("role");
+    if (key === "wp") fields.add("wpId");
+  }
+  if (filter.agent !== undefined) fields.add("agent");
+  if (filter.model !== undefined) fields.add("eventModel");
+  if (filter.role !== undefined) fields.add("role");
+  if (filter.wpId !== undefined) fields.add("wpId");
+  if (filter.success !== undefined) fields.add("success");
+  let mask = 0;
+  for (const field of fields) mask |= KEY_FIELD_BITS[field];
+  return mask;
 }
 
 /** Where reports keep their cache, relative to the project root (safe to delete, never commit). */
@@ -146,6 +187,22 @@ function compileRowFilter(filter: ParsedFilter): (row: UsageRowKey) => boolean {
   if (role !== undefined) checks.push((row) => row.role === role);
   if (success !== undefined) checks.push((row) => row.success === success);
   return (row) => checks.every((check) => check(row));
+}
+
+/**
+ * For a listing that found nothing: each field filter whose value no event in scope (features,
+ * time) has, with the values they have (a second read, on this rare path only).
+ */
+export async function filterHints(scope: ReportScope): Promise<FilterHint[]> {
+  const filter = parseFilter(scope.filter);
+  const { sinceMicros, untilMicros } = filter;
+  const values = new FieldValues();
+  const timeOnly = { ...scope, filter: { sinceMicros, untilMicros } };
+  for await (const event of scopeEvents(timeOnly, () => undefined)) {
+    const p = event.payload;
+    values.add({ wpId: p.wp_id, agent: p.agent, model: p.model, role: p.role });
+  }
+  return values.hints(filter);
 }
 
 /** A project's matching execution events, oldest first; only the last `limit` when given. */

@@ -25,7 +25,29 @@ export interface UsageRowKey {
   readonly role: string | null;
   readonly wpId: string | null;
   readonly success: boolean | null;
+  /**
+   * The events' period in the report's time zone (`2026-02-16`, `2026-W08` or `2026-02`), only
+   * when a report groups by time; null otherwise, so rows and the cache stay free of time.
+   */
+  readonly period: string | null;
 }
+
+/**
+ * The key fields a scan may leave out (bits of a mask; the model is always kept, its rates
+ * price the row). A report read without the cache keeps only what it groups or filters by, so
+ * that rows kept apart by period stay few; the sums are the same, only coarser.
+ */
+export const KEY_FIELD_BITS = {
+  aggregateId: 1,
+  agent: 2,
+  eventModel: 4,
+  role: 8,
+  wpId: 16,
+  success: 32,
+} as const;
+export type MaskableKeyField = keyof typeof KEY_FIELD_BITS;
+/** Every key field kept. */
+export const ALL_KEY_FIELDS = 63;
 
 /**
  * How an event's cost is known before any price is looked up: the one classification used by
@@ -65,7 +87,8 @@ const ESTIMATE_SUMS = RATE_CLASSES * ESTIMATE_BANDS;
 
 // The row's JSON: its key (7 values), its event and shared counts, the 4 token sums, the
 // reported pico-dollars, the no-usage count, the estimate count, the estimate's sums of the
-// first band, and those of the long-context bands (null while there are none).
+// first band, and those of the long-context bands (null while there are none); then the
+// key's period when it has one (a worker's reply; the cache never holds periods).
 const KEY_LENGTH = 7;
 const REPORTED_AT = KEY_LENGTH + 6;
 const BASE_AT = REPORTED_AT + 3;
@@ -158,8 +181,8 @@ export class UsageRow {
   }
 
   constructor(key: UsageRowKey) {
-    const { aggregateId, agent, model, eventModel, role, wpId, success } = key;
-    this.key = { aggregateId, agent, model, eventModel, role, wpId, success };
+    const { aggregateId, agent, model, eventModel, role, wpId, success, period } = key;
+    this.key = { aggregateId, agent, model, eventModel, role, wpId, success, period };
   }
 
   /** The token sums and the other counts, in the JSON's order (after the key). */
@@ -220,7 +243,7 @@ export class UsageRow {
 
   toJSON(): UsageRowJson {
     const k = this.key;
-    return [
+    const json = [
       k.aggregateId,
       k.agent,
       k.model,
@@ -243,13 +266,17 @@ export class UsageRow {
         ? this.#estimate.slice(RATE_CLASSES).map((sum) => sum.toJSON())
         : null,
     ];
+    return k.period === null ? json : [...json, k.period];
   }
 
   /** A row from `toJSON()`'s output (a worker's message, a cache file); null when malformed. */
   static fromJSON(value: unknown): UsageRow | null {
-    if (!Array.isArray(value) || value.length !== ROW_LENGTH) return null;
+    if (!Array.isArray(value)) return null;
+    if (value.length !== ROW_LENGTH && value.length !== ROW_LENGTH + 1) return null;
     const v: readonly unknown[] = value;
     const [aggregateId, agent, model, eventModel, role, wpId, success] = v;
+    const period = v.length > ROW_LENGTH ? v[ROW_LENGTH] : null;
+    if (!isText(period)) return null;
     if (typeof aggregateId !== "string" || !isText(agent) || !isText(model)) return null;
     if (!isText(eventModel) || !isText(role) || !isText(wpId)) return null;
     if (!(success === null || typeof success === "boolean")) return null;
@@ -257,7 +284,16 @@ export class UsageRow {
     const [noUsage, estimates] = [v[REPORTED_AT + 1], v[REPORTED_AT + 2]];
     if (!isCount(eventCount) || !isCount(sharedCount)) return null;
     if (!isCount(noUsage) || !isCount(estimates)) return null;
-    const row = new UsageRow({ aggregateId, agent, model, eventModel, role, wpId, success });
+    const row = new UsageRow({
+      aggregateId,
+      agent,
+      model,
+      eventModel,
+      role,
+      wpId,
+      success,
+      period,
+    });
     const reported = v[REPORTED_AT];
     if (isCount(reported)) row.reported.addSafe(reported);
     else if (typeof reported === "string" && /^\d+$/.test(reported)) {
@@ -343,7 +379,8 @@ export class UsageRows {
   readonly #list: UsageRow[] = [];
   // Rows by field, map in map: no key string is built per event or per row (and a scan's
   // strings are interned, so each lookup hashes a string whose hash is already known).
-  readonly #index: Level<Level<Level<Level<Level<Level<(UsageRow | undefined)[]>>>>>> = new Map();
+  readonly #index: Level<Level<Level<Level<Level<Level<Level<(UsageRow | undefined)[]>>>>>>> =
+    new Map();
 
   /**
    * Adds an event: whole, or one part per entry of its `models`. The entry of the event's own
@@ -352,10 +389,25 @@ export class UsageRows {
    * own figure and the main one the rest, so the shares add up to the event's cost exactly;
    * otherwise (or when the others' figures exceed the total) the main part gets it all.
    */
-  add(e: EventFields): void {
+  add(e: EventFields, period: string | null = null, keep = ALL_KEY_FIELDS): void {
     const kind = usageKind(e);
+    const aggregateId = keep & KEY_FIELD_BITS.aggregateId ? e.aggregateId : "";
+    const agent = keep & KEY_FIELD_BITS.agent ? e.agent : null;
+    const eventModel = keep & KEY_FIELD_BITS.eventModel ? e.model : null;
+    const role = keep & KEY_FIELD_BITS.role ? e.role : null;
+    const wpId = keep & KEY_FIELD_BITS.wpId ? e.wpId : null;
+    const success = keep & KEY_FIELD_BITS.success ? e.success : null;
     if (e.modelCount === 0) {
-      const row = this.#rowFor(e.aggregateId, e.agent, e.model, e.model, e.role, e.wpId, e.success);
+      const row = this.#rowFor(
+        aggregateId,
+        agent,
+        e.model,
+        eventModel,
+        role,
+        wpId,
+        success,
+        period,
+      );
       row.addPart(e, kind, false);
       if (kind === "reported") row.reported.addUsd(e.costUsd);
       return;
@@ -372,13 +424,14 @@ export class UsageRows {
     for (let i = 0; i < e.modelCount; i++) {
       const part = models[i] as ModelFields;
       const row = this.#rowFor(
-        e.aggregateId,
-        e.agent,
+        aggregateId,
+        agent,
         part.model,
-        e.model,
-        e.role,
-        e.wpId,
-        e.success,
+        eventModel,
+        role,
+        wpId,
+        success,
+        period,
       );
       row.addPart(part, kind, i !== main); // never "no-usage": the event has per-model usage
       if (kind !== "reported") continue;
@@ -398,6 +451,7 @@ export class UsageRows {
     role: string | null,
     wpId: string | null,
     success: boolean | null,
+    period: string | null,
     fresh?: UsageRow,
   ): UsageRow {
     const byAgent = getOrAdd(this.#index, aggregateId);
@@ -405,15 +459,19 @@ export class UsageRows {
     const byEventModel = getOrAdd(byModel, model);
     const byRole = getOrAdd(byEventModel, eventModel);
     const byWp = getOrAdd(byRole, role);
-    let outcomes = byWp.get(wpId);
+    // The period last: rows kept apart by period share the levels above (few Maps per row).
+    const byPeriod = getOrAdd(byWp, wpId);
+    let outcomes = byPeriod.get(period);
     if (outcomes === undefined) {
       outcomes = [undefined, undefined, undefined];
-      byWp.set(wpId, outcomes);
+      byPeriod.set(period, outcomes);
     }
     const slot = outcomeSlot(success);
     let row = outcomes[slot];
     if (row === undefined) {
-      row = fresh ?? new UsageRow({ aggregateId, agent, model, eventModel, role, wpId, success });
+      row =
+        fresh ??
+        new UsageRow({ aggregateId, agent, model, eventModel, role, wpId, success, period });
       outcomes[slot] = row;
       this.#list.push(row);
     }
@@ -421,8 +479,8 @@ export class UsageRows {
   }
 
   #rowOf(key: UsageRowKey, fresh?: UsageRow): UsageRow {
-    const { aggregateId, agent, model, eventModel, role, wpId, success } = key;
-    return this.#rowFor(aggregateId, agent, model, eventModel, role, wpId, success, fresh);
+    const { aggregateId, agent, model, eventModel, role, wpId, success, period } = key;
+    return this.#rowFor(aggregateId, agent, model, eventModel, role, wpId, success, period, fresh);
   }
 
   /** Adds another part's rows into these. */

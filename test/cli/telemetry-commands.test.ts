@@ -201,9 +201,11 @@ describe("agent telemetry emit", () => {
   it("records an event that cost --json then shows", async () => {
     const root = await copyOfFixtureProject();
     const emitted = await runSpecKitty(telemetry(...emitArgs, "--json"), { cwd: root });
-    const report = await runSpecKitty(telemetry("cost", "--group-by", "wp", "--json"), {
-      cwd: root,
-    });
+    // One feature chosen: WPs are that feature's, keyed as the Python CLI keys them.
+    const report = await runSpecKitty(
+      telemetry("cost", "--group-by", "wp", "--feature", "043", "--json"),
+      { cwd: root },
+    );
     const wp07 = (JSON.parse(report.stdout) as Record<string, unknown>[]).find(
       (r) => r.group_key === "WP07",
     );

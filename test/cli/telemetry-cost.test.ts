@@ -142,7 +142,7 @@ describe("cost --json matches the Python implementation on the fixture project",
 });
 
 describe("cost with the shipped table", () => {
-  it("prices claude-opus-4-6 and claude-opus-4.6 the same, and marks an invented model unpriced", async () => {
+  it("groups claude-opus-4-6 and claude-opus-4.6 as one model, and marks an invented model unpriced", async () => {
     const root = await copyOfFixtureProject();
     const dir = join(root, "kitty-specs", "048-full-lifecycle-telemetry-events");
     for (const model of ["claude-opus-4.6", "claude-opus-4-6", "acme-coder-9"]) {
@@ -164,14 +164,26 @@ describe("cost with the shipped table", () => {
       ["agent", "telemetry", "cost", "--group-by", "wp,model", "--json"],
       { cwd: root },
     );
+    // Grouped by feature and WP (no --feature), each model by the table's id.
     const wp09 = (JSON.parse(run.stdout) as Record<string, unknown>[]).filter((r) =>
-      String(r.group_key).startsWith("WP09,"),
+      String(r.group_key).startsWith("048-full-lifecycle-telemetry-events/WP09,"),
     );
-    // Opus 4.6: 100k x $5/M + 10k x $25/M = $0.75 each; the invented model is unpriced.
-    expect(wp09.map((r) => [r.group_key, r.total_cost_usd, r.unpriced_models])).toEqual([
-      ["WP09,claude-opus-4-6", 0.75, []],
-      ["WP09,claude-opus-4.6", 0.75, []],
-      ["WP09,acme-coder-9", 0.0, ["acme-coder-9"]],
+    // Opus 4.6: 100k x $5/M + 10k x $25/M = $0.75 each, in one row; the invented model is unpriced.
+    expect(
+      wp09.map((r) => [r.group_key, r.total_cost_usd, r.unpriced_models, r.model_ids]),
+    ).toEqual([
+      [
+        "048-full-lifecycle-telemetry-events/WP09,claude-opus-4-6",
+        1.5,
+        [],
+        ["claude-opus-4-6", "claude-opus-4.6"],
+      ],
+      [
+        "048-full-lifecycle-telemetry-events/WP09,acme-coder-9",
+        0.0,
+        ["acme-coder-9"],
+        ["acme-coder-9"],
+      ],
     ]);
     const table = await runSpecKitty(["agent", "telemetry", "cost", "--group-by", "model"], {
       cwd: root,

@@ -13,6 +13,8 @@ export async function runSpecKitty(
     cwd?: string;
     env?: Record<string, string | undefined>;
     columns?: number | undefined;
+    /** The injected clock, epoch milliseconds. */
+    now?: number;
   } = {},
 ): Promise<CliRun> {
   let stdout = "";
@@ -28,6 +30,7 @@ export async function runSpecKitty(
     env: { NO_COLOR: "1", TZ: "UTC", ...options.env },
     columns: options.columns,
     stderrIsTty: false,
+    now: options.now === undefined ? undefined : () => options.now as number,
   });
   return { stdout, stderr, exitCode };
 }

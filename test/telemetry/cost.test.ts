@@ -101,6 +101,7 @@ describe("costSummary", () => {
       unpricedEventCount: 0,
       unpricedModels: [],
       noUsageEventCount: 0,
+      modelIds: [],
     });
   });
 

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { compareEvents } from "../../src/events/event.js";
 import { emitExecutionEvent } from "../../src/telemetry/emit.js";
 import {
+  type DateContext,
   type EventFilter,
+  parseFilter,
   queryExecutionEvents,
   queryProjectEvents,
   streamProjectEvents,
@@ -177,16 +179,68 @@ describe("project queries on unusual projects", () => {
 });
 
 describe("timeBound", () => {
-  it.each<[string, "since" | "until", string]>([
-    ["2026-02-16", "since", "2026-02-16T00:00:00.000Z"],
-    ["2026-02-16", "until", "2026-02-16T23:59:59.999Z"],
-    ["2026-02-16T10:00", "since", "2026-02-16T10:00:00.000Z"],
-    ["2026-02-16T10:00:00-05:00", "until", "2026-02-16T15:00:00.000Z"],
-  ])("%s as %s is %s", (text, bound, iso) => {
-    expect(new Date(Math.floor(timeBound(text, bound) / 1000)).toISOString()).toBe(iso);
+  // Monday 2026-03-30 10:00 UTC is 12:00 in Berlin (summer time since the 29th).
+  const now = () => Date.parse("2026-03-30T10:00:00Z");
+  const berlin = { now, timeZone: "Europe/Berlin" };
+
+  it.each<[string, "since" | "until", DateContext, string]>([
+    ["2026-02-16", "since", {}, "2026-02-16T00:00:00.000000Z"],
+    ["2026-02-16", "until", {}, "2026-02-16T23:59:59.999999Z"],
+    ["20260216", "since", {}, "2026-02-16T00:00:00.000000Z"],
+    ["20260216", "until", {}, "2026-02-16T23:59:59.999999Z"],
+    ["2026-02-16T10:00", "since", {}, "2026-02-16T10:00:00.000000Z"],
+    ["2026-02-16T10:00", "until", {}, "2026-02-16T10:00:59.999999Z"],
+    ["2026-02-16T09:12:58", "until", {}, "2026-02-16T09:12:58.999999Z"],
+    ["2026-02-16T09:12:58.5", "until", {}, "2026-02-16T09:12:58.500000Z"],
+    ["2026-02-16T10:00:00-05:00", "until", {}, "2026-02-16T15:00:00.999999Z"],
+    // Dates are days of the zone: the 29th in Berlin has 23 hours (clocks go forward at 02:00).
+    ["2026-03-29", "since", berlin, "2026-03-28T23:00:00.000000Z"],
+    ["20260329", "until", berlin, "2026-03-29T21:59:59.999999Z"],
+    ["today", "since", berlin, "2026-03-29T22:00:00.000000Z"],
+    ["TODAY", "until", berlin, "2026-03-30T21:59:59.999999Z"],
+    ["yesterday", "since", berlin, "2026-03-28T23:00:00.000000Z"],
+    ["yesterday", "until", berlin, "2026-03-29T21:59:59.999999Z"],
+    ["today", "since", { now, timeZone: "America/New_York" }, "2026-03-30T04:00:00.000000Z"],
+    ["7d", "since", berlin, "2026-03-23T10:00:00.000000Z"],
+    ["0d", "until", berlin, "2026-03-30T10:00:00.000000Z"],
+    // A naive date-time stays UTC whatever the zone: as the events table shows times.
+    ["2026-03-29T10:00", "since", berlin, "2026-03-29T10:00:00.000000Z"],
+  ])("%s as %s (%o) is %s", (text, bound, context, iso) => {
+    expect(isoMicros(timeBound(text, bound, context))).toBe(iso);
   });
 
-  it.each(["yesterday", "2026-13-01", "2026-02-30", "16/02/2026"])("refuses %j", (text) => {
+  it.each([
+    "last tuesday",
+    "2026-13-01",
+    "2026-02-30",
+    "20260230",
+    "2026-0216",
+    "16/02/2026",
+    "7days",
+    "-7d",
+  ])("refuses %j", (text) => {
     expect(() => timeBound(text, "since")).toThrow(/invalid --since date/);
   });
+
+  it.each<[string, string]>([
+    ["2026-02-17", "2026-02-16"],
+    ["today", "yesterday"],
+    ["2026-02-16T09:13", "2026-02-16T09:12:59"],
+  ])("refuses --since %s after --until %s", (since, until) => {
+    expect(() => parseFilter({ since, until }, { now: () => 0 })).toThrow(
+      /--since .* is after --until .*: no event can match/,
+    );
+  });
+
+  it("takes a range of one second, and equal bounds", () => {
+    const one = parseFilter({ since: "2026-02-16T09:12:58", until: "2026-02-16T09:12:58" });
+    expect((one.untilMicros ?? 0) - (one.sinceMicros ?? 0)).toBe(999_999);
+  });
 });
+
+/** Epoch microseconds as an ISO text to the microsecond. */
+function isoMicros(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const frac = String(micros - ms * 1000).padStart(3, "0");
+  return new Date(ms).toISOString().replace("Z", `${frac}Z`);
+}

@@ -2,6 +2,8 @@ import { type FileHandle, open } from "node:fs/promises";
 import { isInvalid } from "../../events/event.js";
 import { cleanLine, LINE_TOO_LONG, MAX_LINE_BYTES, readEventLine } from "../event-line.js";
 import { READ_FLAGS } from "../project-paths.js";
+import { localPeriodKeyer, type PeriodUnit } from "../time-zone.js";
+import { ALL_KEY_FIELDS } from "../usage-rows.js";
 import { EventFields } from "./event-fields.js";
 import type { IdMemory } from "./id-set.js";
 import { scanLineTo } from "./line-scanner.js";
@@ -11,6 +13,10 @@ import { LogTally } from "./log-tally.js";
 export interface TimeWindow {
   readonly since?: number | undefined;
   readonly until?: number | undefined;
+  /** When set, rows are kept apart by the events' period in this IANA zone (time buckets). */
+  readonly period?: { readonly zone: string; readonly unit: PeriodUnit } | undefined;
+  /** The key fields rows keep (KEY_FIELD_BITS); default all. */
+  readonly keep?: number | undefined;
 }
 
 export interface RangeOptions {
@@ -52,6 +58,9 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
   const until = window?.until ?? Number.POSITIVE_INFINITY;
   const tally = new LogTally();
   const fields = new EventFields();
+  const period = window?.period;
+  const periodOf = period === undefined ? null : localPeriodKeyer(period.zone, period.unit);
+  const keep = window?.keep ?? ALL_KEY_FIELDS;
 
   // A line the fast scanner has accepted (fields filled) or, with `from`/`to`, any other line.
   const readLine = (bytes: Uint8Array, from: number, to: number, scanned: boolean): void => {
@@ -80,7 +89,7 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
       return;
     }
     if (fields.isExecution && fields.micros >= since && fields.micros <= until)
-      tally.rows.add(fields);
+      tally.rows.add(fields, periodOf === null ? null : periodOf(fields.micros), keep);
   };
 
   // The caller checked the file (a regular file inside the project); these flags keep a swap

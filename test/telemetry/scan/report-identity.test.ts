@@ -10,7 +10,19 @@ import { FIXTURE_PROJECT, tempDir } from "../../support/temp-project.js";
 import { writeVariedLog } from "../../support/varied-log.js";
 
 const DEMO_PROJECT = join(import.meta.dirname, "..", "..", "..", "examples", "demo-project");
-const GROUP_BYS = ["agent", "model", "feature", "role", "wp", "agent,model", "wp,role"];
+const GROUP_BYS = [
+  "agent",
+  "model",
+  "feature",
+  "role",
+  "wp",
+  "agent,model",
+  "wp,role",
+  "day",
+  "month,model",
+];
+// Days, weeks and months in a zone whose midnight is not UTC's.
+const TIME_ZONE = "America/New_York";
 const FILTERS: Omit<EventFilter, "eventType">[] = [
   {},
   { since: "2026-09-03", until: "2026-09-05T12:00:00+02:00" },
@@ -23,7 +35,10 @@ const FILTERS: Omit<EventFilter, "eventType">[] = [
 async function reference(root: string, groupBy: string, filter: Omit<EventFilter, "eventType">) {
   const warnings: TelemetryWarning[] = [];
   const pricing = await loadPricingTable(root, { warn: () => undefined });
-  const acc = new CostAccumulator(parseGroupBy(groupBy), pricing);
+  const acc = new CostAccumulator(parseGroupBy(groupBy), pricing, {
+    timeZone: TIME_ZONE,
+    wpByFeature: true,
+  });
   const events = streamProjectEvents(
     root,
     { ...filter, eventType: "ExecutionEvent" },
@@ -42,7 +57,8 @@ async function fast(
   const warnings: TelemetryWarning[] = [];
   const pricing = await loadPricingTable(root, { warn: () => undefined });
   const warn = (w: TelemetryWarning) => warnings.push(w);
-  const report = await costReport({ repoRoot: root, filter, warn }, groupBy, pricing, options);
+  const scope = { repoRoot: root, filter, warn, timeZone: TIME_ZONE };
+  const report = await costReport(scope, groupBy, pricing, options);
   return { groups: report.groups, warnings: warnings.map((w) => w.message) };
 }
 
