@@ -1,8 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createInvoker } from "../../src/agents/registry.js";
-import { runProcess } from "../../src/orchestrator/executor.js";
 import type { Role } from "../../src/telemetry/execution-payload.js";
 import {
   type ModelServer,
@@ -16,6 +14,7 @@ import {
   HAIKU,
   ourCost,
   realAgent,
+  runInvoker,
   SONNET,
   usd,
 } from "../support/real-agents.js";
@@ -40,22 +39,14 @@ async function runClaude(
   // No hanging reply in time: the assertions on the run say so, not an unhandled rejection.
   if (options.stopWhenHanging === true) stopOnceHanging(server, stop).catch(() => {});
   const env = claudeEnv(home, server.url, options.env);
-  const invoker = createInvoker("claude", { model: MAIN, env });
-  const command = invoker.buildCommand("Do the task.", project, options.role ?? "implementer");
-  const out = await runProcess({
-    ...command,
-    cwd: project,
+  const { out, result } = await runInvoker("claude", {
+    project,
     env,
+    model: MAIN,
+    role: options.role ?? "implementer",
     timeoutMs: 30_000,
-    killGraceMs: 1000,
     signal: stop.signal,
   });
-  const result = await invoker.parseOutput(
-    out.stdout,
-    out.stderr,
-    out.exitCode,
-    out.durationSeconds,
-  );
   const reported = resultLine(out.stdout);
   return { server, home, project, out, result, reported };
 }

@@ -1,8 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createInvoker } from "../../src/agents/registry.js";
-import { runProcess } from "../../src/orchestrator/executor.js";
 import {
   type ModelServer,
   type ScriptedTurn,
@@ -14,6 +12,7 @@ import {
   GPT_5_1_CODEX,
   ourCost,
   realAgent,
+  runInvoker,
   usd,
 } from "../support/real-agents.js";
 
@@ -32,21 +31,12 @@ async function runCodex(turns: readonly ScriptedTurn[], model: string | null = M
   server = await startModelServer(turns);
   const { home, project } = await agentSandbox();
   const env = await codexEnv(home, server.url);
-  const invoker = createInvoker("codex", { model: model ?? undefined, env });
-  const command = invoker.buildCommand("Do the task.", project, "implementer");
-  const out = await runProcess({
-    ...command,
-    cwd: project,
+  const { out, result } = await runInvoker("codex", {
+    project,
     env,
+    model: model ?? undefined,
     timeoutMs: 30_000,
-    killGraceMs: 1000,
   });
-  const result = await invoker.parseOutput(
-    out.stdout,
-    out.stderr,
-    out.exitCode,
-    out.durationSeconds,
-  );
   return { server, home, out, result };
 }
 

@@ -1,8 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createInvoker } from "../../src/agents/registry.js";
-import { runProcess } from "../../src/orchestrator/executor.js";
 import {
   type ModelServer,
   type ScriptedTurn,
@@ -14,6 +12,7 @@ import {
   GPT_5_1_CODEX,
   ourCost,
   realAgent,
+  runInvoker,
   usd,
 } from "../support/real-agents.js";
 
@@ -31,21 +30,12 @@ async function runCopilot(turns: readonly ScriptedTurn[]) {
   server = await startModelServer(turns);
   const { home, project } = await agentSandbox();
   const env = copilotEnv(home, server.url, MODEL);
-  const invoker = createInvoker("copilot", { model: MODEL, env });
-  const command = invoker.buildCommand("Do the task.", project, "implementer");
-  const out = await runProcess({
-    ...command,
-    cwd: project,
+  const { out, result } = await runInvoker("copilot", {
+    project,
     env,
+    model: MODEL,
     timeoutMs: 45_000,
-    killGraceMs: 1000,
   });
-  const result = await invoker.parseOutput(
-    out.stdout,
-    out.stderr,
-    out.exitCode,
-    out.durationSeconds,
-  );
   return { server, home, project, out, result };
 }
 

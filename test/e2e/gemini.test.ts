@@ -1,8 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createInvoker } from "../../src/agents/registry.js";
-import { runProcess } from "../../src/orchestrator/executor.js";
 import { geminiRouterAnswer } from "../support/model-server/gemini.js";
 import {
   type ModelServer,
@@ -15,6 +13,7 @@ import {
   geminiEnv,
   ourCost,
   realAgent,
+  runInvoker,
   usd,
 } from "../support/real-agents.js";
 
@@ -34,21 +33,7 @@ async function runGemini(turns: readonly ScriptedTurn[], model: string | undefin
   server = await startModelServer(turns);
   const { home, project } = await agentSandbox();
   const env = await geminiEnv(home, server.url);
-  const invoker = createInvoker("gemini", { model, env });
-  const command = invoker.buildCommand("Do the task.", project, "implementer");
-  const out = await runProcess({
-    ...command,
-    cwd: project,
-    env,
-    timeoutMs: 45_000,
-    killGraceMs: 1000,
-  });
-  const result = await invoker.parseOutput(
-    out.stdout,
-    out.stderr,
-    out.exitCode,
-    out.durationSeconds,
-  );
+  const { out, result } = await runInvoker("gemini", { project, env, model, timeoutMs: 45_000 });
   return { server, project, out, result, reported: JSON.parse(out.stdout) as GeminiJson };
 }
 

@@ -1,8 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createInvoker } from "../../src/agents/registry.js";
-import { runProcess } from "../../src/orchestrator/executor.js";
 import {
   type ModelServer,
   type ScriptedTurn,
@@ -15,6 +13,7 @@ import {
   opencodeEnv,
   ourCost,
   realAgent,
+  runInvoker,
   usd,
 } from "../support/real-agents.js";
 
@@ -32,21 +31,12 @@ async function runOpencode(turns: readonly ScriptedTurn[]) {
   server = await startModelServer(turns);
   const { home, project } = await agentSandbox();
   const env = await opencodeEnv(home, project, server.url, [MODEL]);
-  const invoker = createInvoker("opencode", { model: `${OPENCODE_PROVIDER}/${MODEL}`, env });
-  const command = invoker.buildCommand("Do the task.", project, "implementer");
-  const out = await runProcess({
-    ...command,
-    cwd: project,
+  const { out, result } = await runInvoker("opencode", {
+    project,
     env,
+    model: `${OPENCODE_PROVIDER}/${MODEL}`,
     timeoutMs: 45_000,
-    killGraceMs: 1000,
   });
-  const result = await invoker.parseOutput(
-    out.stdout,
-    out.stderr,
-    out.exitCode,
-    out.durationSeconds,
-  );
   return { server, project, out, result };
 }
 

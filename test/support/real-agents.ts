@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import type { InvocationResult } from "../../src/agents/contract.js";
-import type { AgentId } from "../../src/agents/registry.js";
+import { type AgentId, createInvoker } from "../../src/agents/registry.js";
+import { type ProcessOutcome, runProcess } from "../../src/orchestrator/executor.js";
 import { recordedFields } from "../../src/orchestrator/pipeline.js";
 import { type CostKind, eventCost } from "../../src/telemetry/cost.js";
 import { emitExecutionEvent } from "../../src/telemetry/emit.js";
@@ -27,6 +28,40 @@ export function realAgent(
 }
 
 /** A temp HOME with a project folder inside; every agent's state stays in it. */
+/**
+ * Runs a real agent CLI with the command line our invoker builds for `role`, in `project`,
+ * and reads what it printed (and the files its run wrote) with our parser.
+ */
+export async function runInvoker(
+  agent: AgentId,
+  run: {
+    readonly project: string;
+    readonly env: Record<string, string | undefined>;
+    readonly model: string | undefined;
+    readonly role?: Role;
+    readonly timeoutMs?: number;
+    readonly signal?: AbortSignal;
+  },
+): Promise<{ out: ProcessOutcome; result: InvocationResult }> {
+  const invoker = createInvoker(agent, { model: run.model, env: run.env });
+  const command = invoker.buildCommand("Do the task.", run.project, run.role ?? "implementer");
+  const out = await runProcess({
+    ...command,
+    cwd: run.project,
+    env: run.env,
+    timeoutMs: run.timeoutMs ?? 45_000,
+    killGraceMs: 1000,
+    ...(run.signal && { signal: run.signal }),
+  });
+  const result = await invoker.parseOutput(
+    out.stdout,
+    out.stderr,
+    out.exitCode,
+    out.durationSeconds,
+  );
+  return { out, result };
+}
+
 export async function agentSandbox(): Promise<{ home: string; project: string }> {
   const home = await tempDir();
   const project = join(home, "project");
