@@ -2,8 +2,9 @@ import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { type EmitModelUsage, emitExecutionEvent } from "../telemetry/emit.js";
 import { ROLES } from "../telemetry/execution-payload.js";
-import { FEATURES_FOLDER, isFeatureSlug } from "../telemetry/features.js";
+import { FEATURES_FOLDER, featuresLike, isFeatureSlug } from "../telemetry/features.js";
 import type { TelemetryWarning } from "../telemetry/warnings.js";
+import { CliError } from "./errors.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import {
@@ -171,6 +172,14 @@ Examples:
     )
     .action(async (options) => {
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
+      // A new folder beside the feature that was meant would split its log in two, silently.
+      const like = await featuresLike(repoRoot, options.feature);
+      if (like.length > 0) {
+        throw new CliError(
+          "FEATURE_LOOKS_MISTYPED",
+          `no feature ${options.feature} under ${FEATURES_FOLDER}/, and it looks like ${like.join(", ")} (the same number, or its beginning): give the full name of the feature; a new feature needs a number of its own`,
+        );
+      }
       const featureDir = join(repoRoot, FEATURES_FOLDER, options.feature);
       const warnings: TelemetryWarning[] = [];
       const event = await emitExecutionEvent(

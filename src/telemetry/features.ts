@@ -28,6 +28,21 @@ export function isFeatureSlug(slug: string): boolean {
 }
 
 /**
+ * The existing features a new slug is most likely a typo of: those it is the beginning of
+ * (`043-tele` of `043-telemetry-foundation`) or that already carry its number (spec-kitty
+ * numbers features uniquely). Empty when `slug` exists or looks new; folders only.
+ */
+export async function featuresLike(repoRoot: string, slug: string): Promise<string[]> {
+  const entries = await readdir(join(repoRoot, FEATURES_FOLDER), { withFileTypes: true }).catch(
+    (): Dirent[] => [],
+  );
+  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  if (names.includes(slug)) return [];
+  const number = slug.slice(0, 4);
+  return names.filter((name) => name.startsWith(slug) || name.startsWith(number)).sort();
+}
+
+/**
  * A matcher for `--feature`: a folder name prefix or glob (`043`, `043-*` and `04*` all match
  * `043-telemetry-foundation`; `*`, `?` and `[...]` classes, see feature-glob.ts). Paths are
  * refused so that a pattern never reaches outside `kitty-specs/`.

@@ -1,4 +1,4 @@
-import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runSpecKitty } from "../support/run-cli.js";
@@ -266,6 +266,24 @@ describe("agent telemetry emit", () => {
         wp_id: "N/A",
       },
     });
+  });
+
+  it.each([
+    ["the beginning of a feature's name", "043-tele", "043-telemetry-foundation"],
+    [
+      "a feature's number with another name",
+      "045-constitution",
+      "045-constitution-doctrine-config-sync",
+    ],
+    ["a feature's number alone with a word", "048-x", "048-full-lifecycle-telemetry-events"],
+  ])("refuses %s, naming the feature meant, and creates nothing", async (_, slug, meant) => {
+    const root = await copyOfFixtureProject();
+    const run = await runSpecKitty(telemetry("emit", "-f", slug, "-r", "planner"), { cwd: root });
+    expect({
+      exit: run.exitCode,
+      names: run.stderr.includes(meant),
+      created: await readdir(join(root, "kitty-specs")).then((n) => n.includes(slug)),
+    }).toEqual({ exit: 1, names: true, created: false });
   });
 
   it("records a failure with its error and exit code", async () => {
