@@ -1,21 +1,24 @@
 import type { CostGroup } from "../telemetry/cost.js";
 import type { PicoUsd } from "../telemetry/money.js";
 
-/** A cost report's totals over its groups: what every output format prints under the rows. */
-export interface CostTotals {
-  readonly inputTokens: bigint;
-  readonly outputTokens: bigint;
-  readonly cacheReadTokens: bigint;
-  readonly cacheWriteTokens: bigint;
-  readonly totalCost: PicoUsd;
-  readonly estimatedCost: PicoUsd;
-  /** Each event once, though grouped by model it counts in the row of each model it used. */
-  readonly eventCount: number;
-  readonly unpricedEventCount: number;
-  readonly noUsageEventCount: number;
-  /** Every unpriced model id across the groups, sorted. */
-  readonly unpricedModels: readonly string[];
-}
+/**
+ * A cost report's totals over its groups: what every output format prints under the rows. The
+ * fields are a group's; `eventCount` counts each event once (grouped by model, an event counts
+ * in the row of each model it used), `unpricedModels` every unpriced id across the groups.
+ */
+export type CostTotals = Pick<
+  CostGroup,
+  | "inputTokens"
+  | "outputTokens"
+  | "cacheReadTokens"
+  | "cacheWriteTokens"
+  | "totalCost"
+  | "estimatedCost"
+  | "eventCount"
+  | "unpricedEventCount"
+  | "noUsageEventCount"
+  | "unpricedModels"
+>;
 
 export function costTotals(groups: readonly CostGroup[]): CostTotals {
   const count = (pick: (g: CostGroup) => number) => groups.reduce((n, g) => n + pick(g), 0);

@@ -56,6 +56,15 @@ const TURNS: readonly ScriptedTurn[] = [
   { kind: "text", text: "VERDICT: APPROVED", usage: REVIEW_2 },
 ];
 
+/** The events orchestrate recorded in the project's feature log, in order. */
+async function loggedEvents(project: string): Promise<Event[]> {
+  const log = join(project, "kitty-specs", FEATURE, "execution.events.jsonl");
+  return (await readFile(log, "utf8"))
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Event);
+}
+
 /** What the cost report estimates for a logged event once its reported costs are taken out. */
 async function estimateOf(event: Event): Promise<number> {
   const payload = event.payload as Record<string, unknown>;
@@ -101,12 +110,7 @@ describe.skipIf("missing" in claude)(
       expect(run.exitCode, run.stderr).toBe(0);
       expect(server.turnsLeft).toBe(0);
       expect(await readFile(join(project, "hello.txt"), "utf8")).toBe("hi\n");
-      const events = (
-        await readFile(join(project, "kitty-specs", FEATURE, "execution.events.jsonl"), "utf8")
-      )
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Event);
+      const events = await loggedEvents(project);
       const log = events.map((e) => e.payload as Record<string, unknown>);
       const tokens = (p: Record<string, unknown>) => [
         p.role,
@@ -174,12 +178,7 @@ describe.skipIf("missing" in claude)(
       );
       expect(run.exitCode).toBe(1);
       expect(server.modelRequests().map((r) => r.served)).toEqual(["tool", "hang"]);
-      const events = (
-        await readFile(join(project, "kitty-specs", FEATURE, "execution.events.jsonl"), "utf8")
-      )
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Event);
+      const events = await loggedEvents(project);
       expect(events.map((e) => e.payload)).toEqual([
         expect.objectContaining({
           role: "implementer",
