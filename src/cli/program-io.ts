@@ -10,4 +10,6 @@ export interface ProgramIo {
   readonly stderrIsTty?: boolean | undefined;
   /** Now, in epoch milliseconds (relative dates like `7d` and `today`); default the system clock. */
   readonly now?: (() => number) | undefined;
+  /** How other programs (git's merge driver) start this one; default: this process's command. */
+  readonly selfCommand?: readonly string[] | undefined;
 }

@@ -2,6 +2,7 @@ import { Command } from "@commander-js/extra-typings";
 import { costCommand } from "./cost-command.js";
 import { emitCommand } from "./emit-command.js";
 import { eventsCommand } from "./events-command.js";
+import { initCommand, mergeClockCommand } from "./init-command.js";
 import type { ProgramIo } from "./program-io.js";
 
 /** `spec-kitty agent telemetry cost|events|emit`. */
@@ -11,6 +12,8 @@ export function agentCommand(io: ProgramIo): Command {
     .addCommand(costCommand(io))
     .addCommand(eventsCommand(io))
     .addCommand(emitCommand(io))
+    .addCommand(initCommand(io))
+    .addCommand(mergeClockCommand(), { hidden: true })
     .addHelpText(
       "after",
       `

@@ -15,6 +15,8 @@ export async function runSpecKitty(
     columns?: number | undefined;
     /** The injected clock, epoch milliseconds. */
     now?: number;
+    /** How git's merge driver starts spec-kitty (see ProgramIo.selfCommand). */
+    selfCommand?: readonly string[];
   } = {},
 ): Promise<CliRun> {
   let stdout = "";
@@ -31,6 +33,7 @@ export async function runSpecKitty(
     columns: options.columns,
     stderrIsTty: false,
     now: options.now === undefined ? undefined : () => options.now as number,
+    selfCommand: options.selfCommand,
   });
   return { stdout, stderr, exitCode };
 }
