@@ -2,6 +2,7 @@ import { Command } from "@commander-js/extra-typings";
 import { costCommand } from "./cost-command.js";
 import { emitCommand } from "./emit-command.js";
 import { eventsCommand } from "./events-command.js";
+import { exportCommand } from "./export-command.js";
 import { initCommand, mergeClockCommand } from "./init-command.js";
 import type { ProgramIo } from "./program-io.js";
 
@@ -13,6 +14,7 @@ export function agentCommand(io: ProgramIo): Command {
     .addCommand(eventsCommand(io))
     .addCommand(emitCommand(io))
     .addCommand(initCommand(io))
+    .addCommand(exportCommand(io))
     .addCommand(mergeClockCommand(), { hidden: true })
     .addHelpText(
       "after",

@@ -9,7 +9,8 @@ export type TelemetryWarningCode =
   | "FEATURE_OUTSIDE_PROJECT"
   | "CACHE_OUTSIDE_PROJECT"
   | "PRICING_FILE_INVALID"
-  | "RUN_STATE_FAILED";
+  | "RUN_STATE_FAILED"
+  | "OTLP_METRICS_FAILED";
 
 /** One warning: a stable code, a one-line message for people, and the file concerned. */
 export interface TelemetryWarning {
