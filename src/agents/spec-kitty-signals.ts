@@ -9,14 +9,11 @@ const SLASH_COMMAND = new RegExp(String.raw`/spec-kitty\.([a-z]+)(?:[ \t]+(${WP}
 // `spec-kitty implement WP02` and `spec-kitty agent workflow review WP03 --feature 043-x`.
 const CLI_COMMAND =
   /\bspec-kitty[ \t]+(?:agent[ \t]+(?:workflow|tasks|feature)[ \t]+)?([a-z]+(?:-[a-z]+)*)((?:[ \t]+[^\s;&|]+){0,6})/g;
-const WP_ARG = new RegExp(String.raw`^(${WP})$`);
+const WP_ARG = new RegExp(`^(${WP})$`);
 const FEATURE_FLAG = new RegExp(String.raw`--(?:feature|mission)[ \t=]+(${FEATURE})\b`);
 // A work package's worktree, then any feature folder under kitty-specs/.
 const WORKTREE_PATH = new RegExp(String.raw`\.worktrees/(${FEATURE}?)-(${WP})(?![A-Za-z0-9])`, "g");
-const SPECS_PATH = new RegExp(
-  String.raw`kitty-specs/(${FEATURE})/(?:tasks/(${WP})(?![0-9]))?`,
-  "g",
-);
+const SPECS_PATH = new RegExp(`kitty-specs/(${FEATURE})/(?:tasks/(${WP})(?![0-9]))?`, "g");
 
 /** The steps a `spec-kitty` command line can run that tell what a turn was doing. */
 const STEPS = new Set([

@@ -1,4 +1,5 @@
 import { Command, Option } from "@commander-js/extra-typings";
+import { storeCostReport } from "../team/pg/report.js";
 import { parseGroupBy } from "../telemetry/cost.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/query.js";
@@ -28,6 +29,8 @@ import {
   repo,
   roleFilter,
   since,
+  storeFrom,
+  storeProject,
   successFilter,
   timeZone,
   until,
@@ -73,6 +76,8 @@ export function costCommand(io: ProgramIo) {
         .default("table" as const),
     )
     .addOption(repo())
+    .addOption(storeFrom())
+    .addOption(storeProject())
     .addOption(wide())
     .addOption(color())
     .addOption(noColor())
@@ -93,7 +98,8 @@ Examples:
   $ spec-kitty agent telemetry cost --agent claude --role reviewer --failure -g model
   $ spec-kitty agent telemetry cost --group-by model --since 2026-02-01
   $ spec-kitty agent telemetry cost --feature 043 --group-by agent,model --json
-  $ spec-kitty agent telemetry cost --group-by feature --format md > cost.md`,
+  $ spec-kitty agent telemetry cost --group-by feature --format md > cost.md
+  $ spec-kitty agent telemetry cost --from postgres://reader@db/telemetry --project acme/shop`,
     )
     .addHelpText("after", COLOR_HELP)
     .action(async (options) => {
@@ -104,7 +110,11 @@ Examples:
         { since: options.since, until: options.until, ...fieldFilter(options) },
         dates,
       );
-      const repoRoot = await findProjectRoot(io.cwd, options.repo);
+      // From the team store, a checkout is optional (its pricing overrides apply when there is one).
+      const repoRoot =
+        options.from === undefined || options.repo !== undefined
+          ? await findProjectRoot(io.cwd, options.repo)
+          : await findProjectRoot(io.cwd).catch(() => undefined);
       // Warnings go to stderr as they come, and into `--format json`'s `warnings` too.
       const warnings: TelemetryWarning[] = [];
       const toStderr = warningsTo(io);
@@ -115,7 +125,7 @@ Examples:
       const pricing = await loadPricingTable(repoRoot, { warn });
       const format = options.json === true ? "python-json" : options.format;
       const scope: ReportScope = {
-        repoRoot,
+        repoRoot: repoRoot ?? io.cwd,
         feature: options.feature,
         filter,
         warn,
@@ -125,9 +135,20 @@ Examples:
       const progress = scanProgress(io, "Reading event logs");
       let report: Awaited<ReturnType<typeof costReport>>;
       try {
-        report = await costReport(scope, groupBy, pricing, {
-          onProgress: progress.onProgress,
-        });
+        report =
+          options.from === undefined
+            ? await costReport(scope, groupBy, pricing, { onProgress: progress.onProgress })
+            : await storeCostReport(
+                {
+                  url: options.from,
+                  project: options.project,
+                  feature: options.feature,
+                  filter,
+                  timeZone: dates.timeZone,
+                },
+                groupBy,
+                pricing,
+              );
       } finally {
         progress.stop();
       }

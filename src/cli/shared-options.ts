@@ -81,6 +81,16 @@ export const repo = () =>
   );
 
 /** `--wide`: the full table even when it is wider than the terminal. */
+export const storeFrom = () =>
+  new Option(
+    "--from <url>",
+    "read the PostgreSQL team store (postgres://USER:PASSWORD@HOST/DB, filled by sync) instead of this checkout's logs",
+  );
+export const storeProject = () =>
+  new Option(
+    "--project <name>",
+    "with --from: only this project (as sync named it); default every project",
+  );
 export const wide = () =>
   new Option(
     "--wide",

@@ -5,6 +5,7 @@ import { eventsCommand } from "./events-command.js";
 import { exportCommand } from "./export-command.js";
 import { initCommand, mergeClockCommand } from "./init-command.js";
 import type { ProgramIo } from "./program-io.js";
+import { syncCommand } from "./sync-command.js";
 
 /** `spec-kitty agent telemetry cost|events|emit`. */
 export function agentCommand(io: ProgramIo): Command {
@@ -15,6 +16,7 @@ export function agentCommand(io: ProgramIo): Command {
     .addCommand(emitCommand(io))
     .addCommand(initCommand(io))
     .addCommand(exportCommand(io))
+    .addCommand(syncCommand(io))
     .addCommand(mergeClockCommand(), { hidden: true })
     .addHelpText(
       "after",

@@ -23,10 +23,13 @@ export class SentIds {
     this.path = path;
   }
 
-  /** The ids sent from project `root` to `destination` (a URL), read from its state file. */
-  static async load(root: string, destination: string): Promise<SentIds> {
+  /**
+   * The ids sent from project `root` to `destination` (a URL) by the `kind` of export (`otlp`,
+   * `pg`), read from its state file.
+   */
+  static async load(root: string, destination: string, kind = "otlp"): Promise<SentIds> {
     const name = createHash("sha256").update(destination).digest("hex").slice(0, 16);
-    const state = new SentIds(root, join(root, EXPORT_STATE_DIR, `otlp-${name}.ids`));
+    const state = new SentIds(root, join(root, EXPORT_STATE_DIR, `${kind}-${name}.ids`));
     await state.#read();
     return state;
   }

@@ -22,7 +22,12 @@ import {
   streamExecutionEvents,
 } from "./query.js";
 import { tallyLogs } from "./scan/log-tallies.js";
-import { KEY_FIELD_BITS, type MaskableKeyField, type UsageRowKey } from "./usage-rows.js";
+import {
+  KEY_FIELD_BITS,
+  type MaskableKeyField,
+  type UsageRow,
+  type UsageRowKey,
+} from "./usage-rows.js";
 import type { WarningSink } from "./warnings.js";
 
 /** What to report on: the project, its features, and which of their execution events. */
@@ -111,7 +116,6 @@ export async function costReport(
   });
   // A WP id is a feature's own: unless one feature is chosen, `wp` groups are per feature.
   const wpByFeature = !(scope.feature !== undefined && features.length === 1);
-  const acc = new CostAccumulator(keys, pricing, { timeZone: scope.timeZone, wpByFeature });
   const tallies = await tallyLogs(
     features.map(({ dir }) => join(dir, EVENT_LOG_FILE)),
     {
@@ -123,15 +127,33 @@ export async function costReport(
       onProgress: options.onProgress,
     },
   );
+  const rows = tallies.flatMap((tally) => [...tally.rows]);
+  return {
+    ...rollUpRows(rows, keys, filter, pricing, { timeZone: scope.timeZone, wpByFeature }),
+    featureCount: features.length,
+  };
+}
+
+/**
+ * The report's groups from usage rows in scope (features and time already chosen; the field
+ * filters are applied here), and the hints for field values that match nothing. One roll-up
+ * for every source of rows: the logs (with or without the cache) and the PostgreSQL team store.
+ */
+export function rollUpRows(
+  rows: Iterable<UsageRow>,
+  keys: readonly GroupByKey[],
+  filter: ParsedFilter,
+  pricing: RateResolver,
+  options: { readonly timeZone?: string | undefined; readonly wpByFeature: boolean },
+): Pick<CostReport, "groups" | "hints"> {
+  const acc = new CostAccumulator(keys, pricing, options);
   const matches = compileRowFilter(filter);
   const values = new FieldValues();
-  for (const tally of tallies) {
-    for (const row of tally.rows) {
-      values.add({ ...row.key, model: row.key.eventModel });
-      if (matches(row.key)) acc.addRow(row);
-    }
+  for (const row of rows) {
+    values.add({ ...row.key, model: row.key.eventModel });
+    if (matches(row.key)) acc.addRow(row);
   }
-  return { groups: acc.groups(), featureCount: features.length, hints: values.hints(filter) };
+  return { groups: acc.groups(), hints: values.hints(filter) };
 }
 
 /**

@@ -323,6 +323,50 @@ export class UsageRow {
   }
 }
 
+/**
+ * A row as its key (the 7 key values, no period) and its sums as one flat list (counts, token
+ * sums, reported pico-dollars, estimate sums of every band, 0 for bands not used): the shape a
+ * store that adds rows up itself (PostgreSQL) keeps, element by element.
+ */
+export function rowKeyAndSums(row: UsageRow): {
+  readonly key: readonly (string | boolean | null)[];
+  readonly sums: readonly (number | string)[];
+} {
+  const json = row.toJSON();
+  const tiers = json[TIERS_AT];
+  const flat = [
+    ...json.slice(KEY_LENGTH, TIERS_AT),
+    ...(Array.isArray(tiers) ? tiers : new Array<number>(ESTIMATE_SUMS - RATE_CLASSES).fill(0)),
+  ];
+  return {
+    key: json.slice(0, KEY_LENGTH) as (string | boolean | null)[],
+    sums: flat as (number | string)[],
+  };
+}
+
+/** The row whose key and summed sums (rowKeyAndSums, added up) these are; null when malformed. */
+export function rowFromKeyAndSums(
+  key: readonly unknown[],
+  sums: readonly (number | string)[],
+  period: string | null,
+): UsageRow | null {
+  if (key.length !== KEY_LENGTH || sums.length !== ESTIMATE_SUMS + 9) return null;
+  // Decimal text past 2^53, numbers below (as a row's JSON has them).
+  const value = (v: number | string) => {
+    const n = Number(v);
+    return Number.isSafeInteger(n) ? n : String(v);
+  };
+  const flat = sums.map(value);
+  const tiers = flat.slice(TIERS_AT - KEY_LENGTH);
+  const json = [
+    ...key,
+    ...flat.slice(0, TIERS_AT - KEY_LENGTH),
+    tiers.some((t) => t !== 0) ? tiers : null,
+    ...(period === null ? [] : [period]),
+  ];
+  return UsageRow.fromJSON(json);
+}
+
 function isText(v: unknown): v is string | null {
   return v === null || typeof v === "string";
 }
