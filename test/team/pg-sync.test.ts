@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +8,7 @@ import { startPostgres, type TestPostgres } from "../support/postgres.js";
 import { runSpecKitty } from "../support/run-cli.js";
 import { copyOfProject, FIXTURE_PROJECT, tempDir } from "../support/temp-project.js";
 
+const CLI_CHILD = join(import.meta.dirname, "..", "hardening", "fixtures", "cli-child.ts");
 const DEMO = join(import.meta.dirname, "..", "..", "examples", "demo-project");
 const GROUPINGS = [
   "agent",
@@ -163,6 +165,40 @@ describe("sync --to postgres:// and cost --from (a real PostgreSQL server)", () 
     const full = await syncToPostgres({ repoRoot: root, url, project: "p", warn, full: true });
     expect(full).toMatchObject({ offered: events, inserted: 0 });
   }, 240_000);
+
+  it("a sync killed with SIGKILL mid-way loses and duplicates nothing when run again", async () => {
+    const root = await tempDir();
+    await generateProject(root, { events: 30_000, features: 6, seed: 3 });
+    const url = await freshStore();
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        import.meta.resolve("tsx"),
+        CLI_CHILD,
+        "agent",
+        "telemetry",
+        "sync",
+        "--to",
+        url,
+      ],
+      { cwd: root, stdio: "ignore" },
+    );
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    // Killed once its first batches are committed, most likely in the middle of another.
+    while ((await rowCount(url, "spec_kitty_events").catch(() => 0)) < 2000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill("SIGKILL");
+    await exited;
+    const partial = await rowCount(url, "spec_kitty_events");
+    const again = await cli(root, "sync", "--to", url, "--json");
+    const events = await distinctEvents(root);
+    expect(partial).toBeLessThan(events);
+    expect(JSON.parse(again.stdout).inserted).toBe(events - partial);
+    expect(await rowCount(url, "spec_kitty_events")).toBe(events);
+    expect(await rowCount(url, "spec_kitty_usage_parts")).toBeGreaterThanOrEqual(events);
+  }, 300_000);
 
   it("a second sync with nothing new sends nothing", async () => {
     const root = await copyOfProject(DEMO);
