@@ -80,17 +80,22 @@ describe("sync --to postgres:// and cost --from (a real PostgreSQL server)", () 
     "%s: one row per distinct event, and every report equal to the file report",
     async (_name, project) => {
       const root = await copyOfProject(project);
+      const clone = await copyOfProject(project);
       const url = await freshStore();
-      const run = await cli(root, "sync", "--to", url, "--project", "acme/shop", "--json");
-      expect(run.stderr).toBe("");
-      const result = JSON.parse(run.stdout);
+      // Two clones of the project sync at once.
+      const runs = await Promise.all(
+        [root, clone].map((dir) =>
+          cli(dir, "sync", "--to", url, "--project", "acme/shop", "--json"),
+        ),
+      );
+      expect(runs.map((r) => r.stderr)).toEqual(["", ""]);
+      const results = runs.map((r) => JSON.parse(r.stdout));
       const events = await distinctEvents(root);
-      expect(result).toEqual({
-        project: "acme/shop",
-        offered: events,
-        inserted: events,
-        alreadySynced: 0,
-      });
+      expect(results.map((r) => [r.project, r.offered, r.alreadySynced])).toEqual([
+        ["acme/shop", events, 0],
+        ["acme/shop", events, 0],
+      ]);
+      expect(results[0].inserted + results[1].inserted).toBe(events);
       expect(await rowCount(url, "spec_kitty_events")).toBe(events);
       await expectSameReports(root, url, "acme/shop");
       const filtered = [
