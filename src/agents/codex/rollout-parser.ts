@@ -12,6 +12,7 @@ import {
   isZero,
   KNOWN_RECORD_TYPES,
   LocalShellCall,
+  modelSetBy,
   NEWEST_KNOWN_CLI,
   normaliseUsage,
   SessionMeta,
@@ -170,8 +171,7 @@ export class RolloutParser {
         }
       }
     } else if (SettingsApplied.Check(r)) {
-      const model = r.payload.thread_settings?.model;
-      if (model !== undefined) this.model = model;
+      this.model = modelSetBy(r) ?? this.model;
     } else if (UserMessageEvent.Check(r)) {
       this.prompt(r.payload.message);
     } else if (UserMessageItem.Check(r)) {

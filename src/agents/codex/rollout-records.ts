@@ -13,14 +13,15 @@ import type { RequestUsage } from "../contract.js";
 const Count = Type.Integer({ minimum: 0 });
 const Id = Type.String({ minLength: 1 });
 
-const TokenUsage = Type.Object({
+/** Codex's usage shape, in rollouts and in `codex exec --json`'s `turn.completed`. */
+export const TokenUsageSchema = Type.Object({
   input_tokens: Count,
   cached_input_tokens: Type.Optional(Count),
   cache_write_input_tokens: Type.Optional(Count),
   output_tokens: Count,
   reasoning_output_tokens: Type.Optional(Count),
 });
-export type TokenUsage = Static<typeof TokenUsage>;
+export type TokenUsage = Static<typeof TokenUsageSchema>;
 
 const SessionMetaSchema = Type.Object({
   type: Type.Literal("session_meta"),
@@ -85,9 +86,19 @@ export const SettingsApplied = lazyCompile(
       type: Type.Literal("thread_settings_applied"),
       thread_id: Type.Optional(Id),
       thread_settings: Type.Optional(Type.Object({ model: Type.Optional(Type.String()) })),
+      model: Type.Optional(Type.String()),
     }),
   }),
 );
+
+/** The model a `turn_context` or `thread_settings_applied` record sets, else null. */
+export function modelSetBy(record: unknown): string | null {
+  if (TurnContext.Check(record)) return record.payload.model ?? null;
+  if (SettingsApplied.Check(record)) {
+    return record.payload.thread_settings?.model ?? record.payload.model ?? null;
+  }
+  return null;
+}
 
 /** The user's prompt: `user_message` (before 0.150), a completed `UserMessage` item (after). */
 export const UserMessageEvent = lazyCompile(
@@ -120,8 +131,8 @@ const TokenCountSchema = Type.Object({
     type: Type.Literal("token_count"),
     info: Type.Union([
       Type.Object({
-        total_token_usage: Type.Optional(Type.Union([TokenUsage, Type.Null()])),
-        last_token_usage: Type.Optional(Type.Union([TokenUsage, Type.Null()])),
+        total_token_usage: Type.Optional(Type.Union([TokenUsageSchema, Type.Null()])),
+        last_token_usage: Type.Optional(Type.Union([TokenUsageSchema, Type.Null()])),
         model: Type.Optional(Type.String()),
       }),
       Type.Null(),
@@ -140,7 +151,7 @@ const TokenUsageRecordSchema = Type.Object({
     root_turn_id: Type.Optional(Id),
     session_id: Type.Optional(Id),
     response_id: Id,
-    usage: TokenUsage,
+    usage: TokenUsageSchema,
   }),
 });
 export const TokenUsageRecord = lazyCompile(TokenUsageRecordSchema);
