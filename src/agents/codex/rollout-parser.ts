@@ -53,6 +53,18 @@ interface TurnState {
 const HEAD =
   /^\{"timestamp":"[^"]*",(?:"ordinal":\d+,)?"type":"([a-z_]+)"(?:,"payload":\{"type":"([A-Za-z_]+)")?/;
 
+/** The events that move turns, models and usage, or carry the prompt; the rest are skipped. */
+const EVENTS_READ: ReadonlySet<string> = new Set([
+  "task_started",
+  "task_complete",
+  "turn_aborted",
+  "thread_settings_applied",
+  "user_message",
+  "item_completed",
+  "token_count",
+]);
+const USER_ITEM = /"item":\{"type":"UserMessage"/;
+
 /**
  * Reads one rollout's lines in order into turns (DESIGN §4 usage, the spec-kitty signals of the
  * prompts and tool inputs, never their text).
@@ -105,8 +117,14 @@ export class RolloutParser {
     const head = HEAD.exec(text);
     const type = head?.[1];
     if (type === "world_state" || type === "compacted") return;
-    if (type === "response_item" && head?.[2] !== undefined && !TOOL_CALL_ITEMS.has(head[2])) {
-      return;
+    const inner = head?.[2];
+    if (inner !== undefined) {
+      if (type === "response_item" && !TOOL_CALL_ITEMS.has(inner)) return;
+      if (type === "event_msg" && !EVENTS_READ.has(inner)) return;
+      // Completed items are read for the user's prompt only (command outputs can be large).
+      if (inner === "item_completed" && !this.inReplay && !USER_ITEM.test(text.slice(0, 400))) {
+        return;
+      }
     }
     let record: unknown;
     try {
@@ -232,7 +250,9 @@ export class RolloutParser {
       if (before !== null && usageKey(before) === usageKey(total)) return;
       this.totals = total;
       if (this.inReplay) return;
-      const delta = before === null ? total : usageDelta(total, before);
+      // The file's first totals may include responses written elsewhere (a continuation or
+      // copy of the thread's rollout): only the last response is this position's own.
+      const delta = before === null ? (last ?? total) : usageDelta(total, before);
       if (delta === null) this.resets++;
       usage = delta ?? last;
       key = `${this.ownThread()}:total:${this.resets}:${usageKey(total)}`;

@@ -1,6 +1,7 @@
 import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { normaliseUsage } from "../../../src/agents/codex/rollout-records.js";
 import { codexSessionReader } from "../../../src/agents/codex/sessions.js";
 import type {
   SessionCall,
@@ -235,6 +236,24 @@ describe("Codex session reader: token_count events (versions without per-respons
     expect(turns.flatMap((t) => t.calls)).toHaveLength(3);
   });
 
+  it("a continuation holding the thread's later token_count events adds the same calls, same usage", async () => {
+    const original = (await worktreeLines()).filter((l) => !isUsageRecord(l));
+    const firstCount = original.findIndex(isTokenCount);
+    const continuation = original.filter((_l, i) => i !== firstCount);
+    const { turns } = await readAll([
+      await rolloutFile(`${original.join("\n")}\n`),
+      await rolloutFile(`${continuation.join("\n")}\n`),
+    ]);
+    const calls = turns.flatMap((t) => t.calls);
+    expect(calls).toHaveLength(5);
+    const usages = new Map<string, Set<string>>();
+    for (const c of calls) {
+      usages.set(c.key, (usages.get(c.key) ?? new Set()).add(JSON.stringify(c.usage)));
+    }
+    expect([...usages.values()].map((u) => u.size)).toEqual([1, 1, 1]);
+    expect(perModel(turns)).toEqual(expected("worktree"));
+  });
+
   it("a sub-agent rollout that replays the parent's token_count counts only its own (totals that restart)", async () => {
     const { parent, child } = await subagentLines();
     // The parent's last token_count copied into the child's replay (as 0.14x wrote it), and no
@@ -371,22 +390,14 @@ describe("Codex session reader: token_count events (versions without per-respons
 describe("Codex session reader: public samples", () => {
   it.each([
     [
-      "0.148 token_count with cache writes (ccusage#1617): input less cached and written",
+      "0.148 token_count (ccusage#1617), a line from the middle of a rollout: its last response only",
       "codex-sdk0.148.0_token_count_from-ccusage-issue-1617.jsonl",
-      {
-        "(none)": {
-          input: 2124,
-          cacheRead: 875306,
-          cacheWrite: 57610,
-          output: 11150,
-          reasoning: 1141,
-        },
-      },
+      { "(none)": { input: 880, cacheRead: 57817, cacheWrite: 0, output: 227, reasoning: 9 } },
     ],
     [
-      "2025-10 token_count (openai/codex#5276): reasoning is part of output",
+      "2025-10 token_count (openai/codex#5276): reasoning is part of output, last response only",
       "2025-10_token_count_from-openai-codex-issue-5276.pretty.json",
-      { "(none)": { input: 4277, cacheRead: 22272, cacheWrite: 0, output: 1590, reasoning: 1152 } },
+      { "(none)": { input: 869, cacheRead: 5376, cacheWrite: 0, output: 407, reasoning: 320 } },
     ],
     [
       "ccusage's synthetic fixture: the model of turn_context, then the one token_count names",
@@ -411,6 +422,36 @@ describe("Codex session reader: public samples", () => {
     expect(perModel(turns)).toEqual(
       Object.fromEntries(Object.entries(sums).map(([m, s]) => [m === "(none)" ? "unknown" : m, s])),
     );
+  });
+
+  it.each([
+    [
+      "0.148 (ccusage#1617): input less cached and written",
+      "codex-sdk0.148.0_token_count_from-ccusage-issue-1617.jsonl",
+      {
+        inputTokens: 2124,
+        cacheReadTokens: 875306,
+        cacheWriteTokens: 57610,
+        cacheWrite1hTokens: 0,
+        outputTokens: 11150,
+        reasoningTokens: 1141,
+      },
+    ],
+    [
+      "2025-10 (openai/codex#5276): no cache-write field",
+      "2025-10_token_count_from-openai-codex-issue-5276.pretty.json",
+      {
+        inputTokens: 4277,
+        cacheReadTokens: 22272,
+        cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
+        outputTokens: 1590,
+        reasoningTokens: 1152,
+      },
+    ],
+  ])("the totals of %s normalise as DESIGN §4", async (_what, file, usage) => {
+    const record = JSON.parse(await readFile(join(PUBLIC, file), "utf8"));
+    expect(normaliseUsage(record.payload.info.total_token_usage)).toEqual(usage);
   });
 
   it("a 0.144 sub-agent's session_meta (Irrlicht#1050): its calls are the root session's, marked sub-agent", async () => {
