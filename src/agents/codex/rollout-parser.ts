@@ -113,7 +113,7 @@ export class RolloutParser {
 
   /** One line of the file (`number` from 0). */
   line(text: string, number: number): void {
-    if (text.trim() === "") return;
+    if (text.length === 0 || text === "\r") return;
     const head = HEAD.exec(text);
     const type = head?.[1];
     if (type === "world_state" || type === "compacted") return;
