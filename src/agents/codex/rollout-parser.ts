@@ -63,6 +63,7 @@ const EVENTS_READ: ReadonlySet<string> = new Set([
   "item_completed",
   "token_count",
 ]);
+const THREAD_IN_NAME = /-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/;
 const USER_ITEM = /"item":\{"type":"UserMessage"/;
 
 /**
@@ -106,9 +107,13 @@ export class RolloutParser {
   private readonly path: string;
   private readonly problems: SessionProblemSink;
 
+  /** The thread of a rollout without `session_meta`: the id in its file name, else its path. */
+  private readonly namedThread: string;
+
   constructor(path: string, problems: SessionProblemSink) {
     this.path = path;
     this.problems = problems;
+    this.namedThread = THREAD_IN_NAME.exec(path)?.[1] ?? path;
   }
 
   /** One line of the file (`number` from 0). */
@@ -289,7 +294,7 @@ export class RolloutParser {
    * false (a usage record naming a turn not begun in this file).
    */
   private startTurn(rawTurn: string | null, rootTurn: string | undefined, advance = true): string {
-    const session = this.sessionId ?? "unknown-thread";
+    const session = this.sessionId ?? this.namedThread;
     if (rawTurn !== null && rawTurn === this.rawTurn && this.current !== null) {
       return this.current.turnId;
     }
@@ -337,7 +342,7 @@ export class RolloutParser {
   }
 
   private ownThread(): string {
-    return this.threadId ?? "unknown-thread";
+    return this.threadId ?? this.namedThread;
   }
 
   private where(number: number): string {

@@ -489,6 +489,23 @@ describe("Codex session reader: public samples", () => {
   });
 });
 
+describe("Codex session reader: a rollout without its session_meta", () => {
+  it("takes the thread from its file name: a copy elsewhere has the same keys, another thread other keys", async () => {
+    const lines = (await worktreeLines()).slice(1).filter((l) => !isUsageRecord(l));
+    const text = `${lines.join("\n")}\n`;
+    const a = "rollout-2026-11-30T12-52-09-01a22c83-4296-7552-afce-d289a24d7ff7.jsonl";
+    const b = "rollout-2026-11-30T12-52-09-01a22c83-4296-7552-afce-000000000000.jsonl";
+    const keys = async (name: string) => {
+      const { turns } = await readAll([await rolloutFile(text, name)]);
+      return turns.flatMap((t) => [t.sessionId, ...t.calls.map((c) => c.key)]);
+    };
+    const [first, copy, other] = [await keys(a), await keys(a), await keys(b)];
+    expect(copy).toEqual(first);
+    expect(first[0]).toBe("01a22c83-4296-7552-afce-d289a24d7ff7");
+    expect(other.filter((k) => first.includes(k))).toEqual([]);
+  });
+});
+
 describe("Codex session reader: bad input is reported, the rest read", () => {
   it.each([
     [
