@@ -489,6 +489,30 @@ describe("Codex session reader: public samples", () => {
   });
 });
 
+describe("Codex session reader: discovery", () => {
+  it("finds rollout-*.jsonl under day folders (or given as a file), sorted, once each; the stamp moves when one grows", async () => {
+    const root = await tempDir();
+    const day = join(root, "sessions", "2026", "11", "30");
+    await mkdir(day, { recursive: true });
+    const [a, b] = [join(day, "rollout-b.jsonl"), join(day, "rollout-a.jsonl")];
+    await writeFile(a, "{}\n");
+    await writeFile(b, "{}\n");
+    await writeFile(join(day, "notes.jsonl"), "{}\n");
+    await writeFile(join(root, "sessions", "rollout-c.json"), "{}\n");
+    const ids = async () => (await readAll([join(root, "sessions"), a])).units;
+    const before = await ids();
+    expect(before.map((u) => [u.id, u.files])).toEqual([
+      [b, [b]],
+      [a, [a]],
+    ]);
+    await writeFile(a, "{}\n{}\n");
+    const after = await ids();
+    expect(after[1]?.stamp).not.toBe(before[1]?.stamp);
+    expect(after[0]?.stamp).toBe(before[0]?.stamp);
+    expect(after[1]?.lastWriteMs).toBeGreaterThan(0);
+  });
+});
+
 describe("Codex session reader: a rollout without its session_meta", () => {
   it("takes the thread from its file name: a copy elsewhere has the same keys, another thread other keys", async () => {
     const lines = (await worktreeLines()).slice(1).filter((l) => !isUsageRecord(l));
