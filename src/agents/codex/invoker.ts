@@ -1,26 +1,16 @@
-import { type Static, Type } from "typebox";
+import { Type } from "typebox";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions, Usage } from "../contract.js";
 import { defineInvoker, type OutputParser } from "../define-invoker.js";
 import { invocationResult, jsonRecords, minusKnown } from "../output-records.js";
 import { readCodexRollout } from "./rollout.js";
-
-const Count = Type.Integer({ minimum: 0 });
-
-const TurnUsageSchema = Type.Object({
-  input_tokens: Count,
-  cached_input_tokens: Type.Optional(Count),
-  cache_write_input_tokens: Type.Optional(Count),
-  output_tokens: Count,
-  reasoning_output_tokens: Type.Optional(Count),
-});
-type TurnUsage = Static<typeof TurnUsageSchema>;
+import { type TokenUsage, TokenUsageSchema } from "./rollout-records.js";
 
 const ThreadStarted = lazyCompile(
   Type.Object({ type: Type.Literal("thread.started"), thread_id: Type.String() }),
 );
 const TurnCompleted = lazyCompile(
-  Type.Object({ type: Type.Literal("turn.completed"), usage: TurnUsageSchema }),
+  Type.Object({ type: Type.Literal("turn.completed"), usage: TokenUsageSchema }),
 );
 const TurnFailed = lazyCompile(
   Type.Object({
@@ -46,7 +36,7 @@ const ItemCompleted = lazyCompile(
 const LegacyConfig = lazyCompile(Type.Object({ model: Type.String(), provider: Type.String() }));
 const TokenCountInfo = Type.Object({
   type: Type.Literal("token_count"),
-  info: Type.Object({ total_token_usage: TurnUsageSchema }),
+  info: Type.Object({ total_token_usage: TokenUsageSchema }),
 });
 const LegacyTokenCount = lazyCompile(Type.Object({ msg: TokenCountInfo }));
 const RolloutTokenCount = lazyCompile(Type.Object({ payload: TokenCountInfo }));
@@ -136,7 +126,7 @@ export const parseCodexOutput: OutputParser = (run) => {
 };
 
 /** Codex counts cached prompt tokens inside `input_tokens`: take them out. */
-function normalise(usage: TurnUsage): Partial<Usage> {
+function normalise(usage: TokenUsage): Partial<Usage> {
   return {
     inputTokens: minusKnown(
       usage.input_tokens,

@@ -1,25 +1,7 @@
 import { join } from "node:path";
-import { Type } from "typebox";
-import { lazyCompile } from "../../events/lazy-compile.js";
 import type { RunFilesReader } from "../define-invoker.js";
 import { agentHome, isPlainId, namesIn, readJsonLines } from "../run-files.js";
-
-// The model of the turn: `turn_context` (0.40 and later), or the settings event of newer CLIs.
-const TurnContext = lazyCompile(
-  Type.Object({
-    type: Type.Literal("turn_context"),
-    payload: Type.Object({ model: Type.String() }),
-  }),
-);
-const SettingsApplied = lazyCompile(
-  Type.Object({
-    type: Type.Literal("event_msg"),
-    payload: Type.Object({
-      type: Type.Literal("thread_settings_applied"),
-      model: Type.String(),
-    }),
-  }),
-);
+import { modelSetBy } from "./rollout-records.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -33,12 +15,9 @@ export const readCodexRollout: RunFilesReader = async (result, env) => {
   if (result.model !== null || threadId === null || !isPlainId(threadId)) return result;
   const sessions = join(agentHome(env, "CODEX_HOME", ".codex"), "sessions");
   const file = await findRollout(sessions, threadId);
-  const records =
-    file === null
-      ? []
-      : await readJsonLines(file, (r) => TurnContext.Check(r) || SettingsApplied.Check(r));
-  const last = records.at(-1);
-  const model = TurnContext.Check(last) || SettingsApplied.Check(last) ? last.payload.model : null;
+  // The model of the turn: `turn_context` (0.40 and later), or the settings event of newer CLIs.
+  const records = file === null ? [] : await readJsonLines(file, (r) => modelSetBy(r) !== null);
+  const model = modelSetBy(records.at(-1));
   if (model !== null) return { ...result, model };
   const where = file ?? `${sessions} (no rollout of thread ${threadId})`;
   return {

@@ -59,6 +59,7 @@ export function openaiResponses(): Protocol {
               status: "completed",
               call_id: id("call"),
               name: turn.name,
+              ...(turn.namespace !== undefined && { namespace: turn.namespace }),
               arguments: JSON.stringify(turn.input),
             }
           : {

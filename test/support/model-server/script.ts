@@ -40,6 +40,8 @@ export type Turn =
   | (TurnBase & {
       readonly kind: "tool";
       readonly name: string;
+      /** The tool's namespace where the API groups tools (Codex's `multi_agent_v1`). */
+      readonly namespace?: string;
       readonly input: Readonly<Record<string, unknown>>;
     })
   | (TurnBase & {
