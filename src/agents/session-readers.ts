@@ -1,4 +1,5 @@
 import { geminiSessionReader } from "./gemini/sessions.js";
+import { opencodeSessionReader } from "./opencode/sessions.js";
 import type { AgentId } from "./registry.js";
 import type { SessionLogReader } from "./session-logs.js";
 
@@ -8,4 +9,5 @@ import type { SessionLogReader } from "./session-logs.js";
  */
 export const SESSION_READERS: Partial<Record<AgentId, SessionLogReader>> = {
   gemini: geminiSessionReader,
+  opencode: opencodeSessionReader,
 };
