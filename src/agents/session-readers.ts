@@ -1,3 +1,4 @@
+import { copilotSessionReader } from "./copilot/sessions.js";
 import { geminiSessionReader } from "./gemini/sessions.js";
 import { opencodeSessionReader } from "./opencode/sessions.js";
 import type { AgentId } from "./registry.js";
@@ -10,4 +11,5 @@ import type { SessionLogReader } from "./session-logs.js";
 export const SESSION_READERS: Partial<Record<AgentId, SessionLogReader>> = {
   gemini: geminiSessionReader,
   opencode: opencodeSessionReader,
+  copilot: copilotSessionReader,
 };
