@@ -218,6 +218,8 @@ function readSessionTree(
   rootId: string,
   problems: SessionProblemSink,
 ): SessionTree {
+  // CROSS JOIN keeps the session tree the outer loop: each table is searched by its session
+  // index, never scanned (a scan of a multi-GB `part` table per session).
   const tree = `WITH RECURSIVE tree(id) AS (SELECT ? UNION SELECT s.id FROM session s JOIN tree ON s.parent_id = tree.id)`;
   const directories = new Map<string, string>();
   const rows = db
@@ -227,7 +229,7 @@ function readSessionTree(
   const messages: SessionTree["messages"][number][] = [];
   const messageRows = db
     .prepare(
-      `${tree} SELECT m.id, m.session_id, m.data FROM message m JOIN tree ON m.session_id = tree.id ORDER BY m.time_created, m.id`,
+      `${tree} SELECT m.id, m.session_id, m.data FROM tree CROSS JOIN message m ON m.session_id = tree.id ORDER BY m.time_created, m.id`,
     )
     .iterate(rootId) as IterableIterator<{ id: string; session_id: string; data: string }>;
   for (const row of messageRows) {
@@ -239,7 +241,7 @@ function readSessionTree(
   const texts = new Map<string, string[]>();
   const parts = db
     .prepare(
-      `${tree} SELECT p.message_id, p.data FROM part p JOIN tree ON p.session_id = tree.id WHERE json_valid(p.data) AND json_extract(p.data, '$.type') IN ('text', 'tool')`,
+      `${tree} SELECT p.message_id, p.data FROM tree CROSS JOIN part p ON p.session_id = tree.id WHERE json_valid(p.data) AND json_extract(p.data, '$.type') IN ('text', 'tool')`,
     )
     .iterate(rootId) as IterableIterator<{ message_id: string; data: string }>;
   for (const part of parts) {
