@@ -86,7 +86,8 @@ const SAVE: Record<SessionAgent, (s: AgentSession, out: string) => Promise<void>
     const from = join(s.home, ".copilot", "session-state", s.sessionId);
     const to = join(out, "session-state", s.sessionId);
     await mkdir(to, { recursive: true });
-    for (const name of ["events.jsonl", "workspace.yaml"]) await cp(join(from, name), join(to, name));
+    for (const name of ["events.jsonl", "workspace.yaml"])
+      await cp(join(from, name), join(to, name));
     await scrubFiles(out, s.home);
   },
 };
