@@ -149,6 +149,35 @@ describe("Gemini CLI session reader", () => {
     expect(read.turns[0]?.calls.map((c) => c.usage.outputTokens)).toEqual([45]);
   });
 
+  it("a sub-agent's file (chats/<session id>/) adds its calls to the turn running then", async () => {
+    const dir = join(await tempDir(), "chats");
+    await mkdir(join(dir, "5a1b2c3d-e5f6-4a7b-8c9d-0e1f2a3b4c5d"), { recursive: true });
+    const second = JSON.stringify({
+      id: "u2",
+      timestamp: "2026-11-30T10:05:00.000Z",
+      type: "user",
+      content: [{ text: "again" }],
+    });
+    await writeFile(
+      join(dir, "session-2026-11-30T10-00-5a1b2c3d.jsonl"),
+      `${[header, prompt, call("g1", 10), second].join("\n")}\n`,
+    );
+    const sub = JSON.stringify({ sessionId: "sub1", projectHash: "h", kind: "subagent" });
+    await writeFile(
+      join(dir, "5a1b2c3d-e5f6-4a7b-8c9d-0e1f2a3b4c5d", "sub1.jsonl"),
+      `${[sub, call("g9", 4)].join("\n")}\n`,
+    );
+    const read = await readAllSessions(geminiSessionReader, [dir]);
+    expect(read.problems).toEqual([]);
+    expect(read.turns.map((t) => t.calls.map((c) => [c.key, c.subagent]))).toEqual([
+      [
+        ["s1/g1", false],
+        ["sub1/g9", true],
+      ],
+      [],
+    ]);
+  });
+
   it("an unreadable session file is reported, the others read", async () => {
     const dir = join(await tempDir(), "chats");
     await mkdir(dir);
