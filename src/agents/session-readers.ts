@@ -1,4 +1,7 @@
 import { codexSessionReader } from "./codex/sessions.js";
+import { copilotSessionReader } from "./copilot/sessions.js";
+import { geminiSessionReader } from "./gemini/sessions.js";
+import { opencodeSessionReader } from "./opencode/sessions.js";
 import type { AgentId } from "./registry.js";
 import type { SessionLogReader } from "./session-logs.js";
 
@@ -8,4 +11,7 @@ import type { SessionLogReader } from "./session-logs.js";
  */
 export const SESSION_READERS: Partial<Record<AgentId, SessionLogReader>> = {
   codex: codexSessionReader,
+  gemini: geminiSessionReader,
+  opencode: opencodeSessionReader,
+  copilot: copilotSessionReader,
 };

@@ -16,15 +16,37 @@ const TokensSchema = Type.Object({
 });
 type Tokens = Static<typeof TokensSchema>;
 
-// One per model call (1.0.102, issue 11 notes); its `cost` is not in USD, so it is left out.
+const UsageSchema = Type.Intersect([
+  Type.Object({
+    model: Type.String(),
+    apiCallId: Type.Optional(Type.String()),
+    accounting: Type.Optional(
+      Type.Object({ sourceSessionId: Type.String(), usageId: Type.String() }),
+    ),
+  }),
+  TokensSchema,
+]);
+/** One model call's usage, as a `session.usage_record` carries it. */
+export type CopilotCallUsage = Static<typeof UsageSchema>;
+// One per model call; its `cost` is not in USD, so it is left out. 1.0.102 nests the usage
+// under `data.usage` (a real session, test/fixtures/session-logs/copilot); flat in `data` is
+// the shape the issue 11 notes gave.
 const UsageRecord = lazyCompile(
   Type.Object({
     type: Type.Literal("session.usage_record"),
-    data: Type.Intersect([Type.Object({ model: Type.String() }), TokensSchema]),
+    data: Type.Union([Type.Object({ usage: UsageSchema }), UsageSchema]),
   }),
 );
+
+/** The call usage of a `session.usage_record`; null for any other record. */
+export function callUsageOf(record: unknown): CopilotCallUsage | null {
+  if (!UsageRecord.Check(record)) return null;
+  return "usage" in record.data && typeof record.data.usage === "object"
+    ? (record.data.usage as CopilotCallUsage)
+    : (record.data as CopilotCallUsage);
+}
 // The session's sums per model, written at its end (seen in 1.0.78).
-const Shutdown = lazyCompile(
+export const Shutdown = lazyCompile(
   Type.Object({
     type: Type.Literal("session.shutdown"),
     data: Type.Object({
@@ -57,8 +79,9 @@ export const readCopilotSessionState: RunFilesReader = async (result, env) => {
 function usageRecordModels(records: readonly Record<string, unknown>[]): ModelUsage[] | null {
   const byModel = new Map<string, RequestUsage[]>();
   for (const r of records) {
-    if (!UsageRecord.Check(r)) continue;
-    byModel.set(r.data.model, [...(byModel.get(r.data.model) ?? []), normalise(r.data)]);
+    const usage = callUsageOf(r);
+    if (usage === null) continue;
+    byModel.set(usage.model, [...(byModel.get(usage.model) ?? []), normaliseCopilot(usage)]);
   }
   if (byModel.size === 0) return null;
   return [...byModel].map(([model, requests]) => ({
@@ -74,14 +97,14 @@ function shutdownModels(records: readonly Record<string, unknown>[]): ModelUsage
   if (!Shutdown.Check(shutdown)) return [];
   return Object.entries(shutdown.data.modelMetrics).map(([model, m]) => ({
     model,
-    ...normalise(m.usage),
+    ...normaliseCopilot(m.usage),
     costUsd: null,
     requests: [],
   }));
 }
 
 /** Copilot's input includes the cache reads and writes, its output the reasoning. */
-function normalise(t: Tokens): RequestUsage {
+export function normaliseCopilot(t: Tokens): RequestUsage {
   const read = t.cacheReadTokens ?? 0;
   const write = t.cacheWriteTokens ?? 0;
   const output = t.outputTokens ?? 0;

@@ -67,6 +67,31 @@ describe("Copilot: the exact usage from its session state", () => {
         },
       ],
     ],
+    [
+      // Real 1.0.102 (test/fixtures/session-logs/copilot): the usage nested in `data.usage`; its
+      // two shutdowns' sums (the second repeating the first) are not what is read.
+      "one real 1.0.102 usage record per call, under data.usage",
+      async () =>
+        readFile(
+          join(
+            FIXTURES,
+            "session-logs/copilot/session-state/f6c91617-f06e-430e-9f36-9978916fc6e7/events.jsonl",
+          ),
+          "utf8",
+        ),
+      [
+        {
+          model: "gpt-5.1-codex",
+          ...classes([1600, 380, 71_000, 50]),
+          costUsd: null,
+          requests: [
+            classes([1200, 345, 20_000, 45]),
+            classes([100, 20, 25_000, 5]),
+            classes([300, 15, 26_000, 0]),
+          ],
+        },
+      ],
+    ],
   ])("%s", async (_what, events, models) => {
     const home = await copilotHome(await events());
     const stdout = await readFile(join(FIXTURES, STDOUT), "utf8");
