@@ -105,7 +105,6 @@ function idOf(key: string, raw: unknown): string | undefined {
   if (provider === undefined || !PROVIDERS.has(provider)) return undefined;
   if (raw.mode !== undefined && !TEXT_MODES.has(raw.mode)) return undefined;
   const prefix = `${provider}/`;
-  if (provider === "gemini" && !key.startsWith(prefix)) return undefined;
   return key.startsWith(prefix) ? key.slice(prefix.length) : key;
 }
 
@@ -126,7 +125,7 @@ export function readLiteLlmPrices(text: string, source: string): LiteLlmPrices {
       `${source}: expected LiteLLM's model_prices_and_context_window.json (an object of models)`,
     );
   }
-  const models: LiteLlmModel[] = [];
+  const models = new Map<string, LiteLlmModel>();
   let otherProviders = 0;
   for (const [key, raw] of Object.entries(data)) {
     const id = idOf(key, raw);
@@ -151,7 +150,9 @@ export function readLiteLlmPrices(text: string, source: string): LiteLlmPrices {
       return fields ? [{ above_tokens: above, ...fields }] : [];
     });
     const fields = tiers.length > 0 ? { ...base, tiers } : base;
-    models.push({
+    // `gemini/x` and a bare `x` of the same provider are one model: the provider's key wins.
+    if (models.get(id)?.key.includes("/")) continue;
+    models.set(id, {
       id,
       key,
       fields,
@@ -163,5 +164,5 @@ export function readLiteLlmPrices(text: string, source: string): LiteLlmPrices {
       },
     });
   }
-  return { models, otherProviders };
+  return { models: [...models.values()], otherProviders };
 }
