@@ -151,7 +151,9 @@ Examples:
       await assertFolderInside(dirname(file), repoRoot);
       await mkdir(dirname(file), { recursive: true });
       await replaceFile(file, next, repoRoot);
-      io.stdout(`Wrote ${count} models to ${PRICING_OVERRIDE_PATH} (source: ${source}).\n`);
+      io.stdout(
+        `Wrote ${count} ${count === 1 ? "model" : "models"} to ${PRICING_OVERRIDE_PATH} (source: ${source}).\n`,
+      );
     });
 }
 

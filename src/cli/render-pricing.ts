@@ -267,8 +267,9 @@ function changesLine(old: ResolvedModel, next: ResolvedModel): string {
 
 /** The update's plan: each added and changed model, the counts of the rest. */
 export function renderUpdatePlan(plan: PricingUpdatePlan, from: string): string {
+  const read = plan.added.length + plan.changed.length + plan.unchanged + plan.kept.length;
   const lines = [
-    `${printable(from)}: ${plan.added.length + plan.changed.length + plan.unchanged + plan.kept.length} models read (${plan.otherProviders} entries of other providers or Vertex AI left out).`,
+    `${printable(from)}: ${read} ${read === 1 ? "model" : "models"} of Anthropic, OpenAI and the Gemini API (${plan.otherProviders} entries of other providers or Vertex AI left out).`,
     UNIT_LINE,
   ];
   if (plan.added.length > 0) {
@@ -285,8 +286,11 @@ export function renderUpdatePlan(plan: PricingUpdatePlan, from: string): string 
   lines.push(`Unchanged: ${plan.unchanged}.`);
   if (plan.kept.length > 0) {
     lines.push(`Kept (${plan.kept.length}), priced otherwise by your own entries in the override:`);
-    for (const k of plan.kept) {
-      lines.push(`  = ${printable(k.id)} (your ${printable(k.yours.id)})`);
+    for (const { model, yours } of plan.kept) {
+      const entry = yours.id === model.id ? "" : ` (your ${printable(yours.id)})`;
+      lines.push(
+        `  = ${printable(model.id)}${entry}: yours -> the source's: ${changesLine(yours, model.entry)}`,
+      );
     }
   }
   return lines.map((l) => `${l}\n`).join("");

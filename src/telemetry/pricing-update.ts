@@ -32,7 +32,7 @@ export interface PricingUpdatePlan {
   /** Models already priced at the source's rates (or by a model this update adds). */
   readonly unchanged: number;
   /** Models the project's own override prices otherwise: never overwritten. */
-  readonly kept: readonly { readonly id: string; readonly yours: ResolvedModel }[];
+  readonly kept: readonly { readonly model: LiteLlmModel; readonly yours: ResolvedModel }[];
   readonly otherProviders: number;
 }
 
@@ -74,14 +74,14 @@ export function planPricingUpdate(
   );
   const added: PlannedModel[] = [];
   const changed: (PlannedModel & { old: ResolvedModel })[] = [];
-  const kept: { id: string; yours: ResolvedModel }[] = [];
+  const kept: { model: LiteLlmModel; yours: ResolvedModel }[] = [];
   const written: PricingEntry[] = [];
   let unchanged = 0;
   let current: ParsedPricingTable = original;
   for (const model of candidates) {
     const now = current.resolve(model.id);
     if (now && samePrices(now, model.entry)) unchanged++;
-    else if (now && yours.has(now.id)) kept.push({ id: model.id, yours: now });
+    else if (now && yours.has(now.id)) kept.push({ model, yours: now });
     else {
       const old = original.resolve(model.id);
       const planned = { ...model, aliases: [] };
