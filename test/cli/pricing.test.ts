@@ -265,6 +265,7 @@ describe("pricing update", () => {
       match: "alias",
       priced_as: "claude-3-5-sonnet-20241022",
       origin: "override",
+      source: "LiteLLM new.json, 2026-11-30",
       rates: { input_per_1k: 0.004 },
     });
   });
