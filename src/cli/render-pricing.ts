@@ -269,7 +269,7 @@ function changesLine(old: ResolvedModel, next: ResolvedModel): string {
 export function renderUpdatePlan(plan: PricingUpdatePlan, from: string): string {
   const read = plan.added.length + plan.changed.length + plan.unchanged + plan.kept.length;
   const lines = [
-    `${printable(from)}: ${read} ${read === 1 ? "model" : "models"} of Anthropic, OpenAI and the Gemini API (${plan.otherProviders} entries of other providers or Vertex AI left out).`,
+    `${printable(from)}: ${read} ${read === 1 ? "model" : "models"} of Anthropic, OpenAI and the Gemini API (${plan.otherProviders} entries left out: other providers, Vertex AI, not priced per token).`,
     UNIT_LINE,
   ];
   if (plan.added.length > 0) {

@@ -24,7 +24,7 @@ export interface LiteLlmModel {
 
 export interface LiteLlmPrices {
   readonly models: readonly LiteLlmModel[];
-  /** Entries left out because their provider is not one an agent here bills through. */
+  /** Entries left out: another provider, a non-text mode, or no per-token input and output price. */
   readonly otherProviders: number;
 }
 
@@ -136,9 +136,9 @@ export function readLiteLlmPrices(text: string, source: string): LiteLlmPrices {
     const record = raw as Readonly<Record<string, unknown>>;
     const base = rateFields(record, key, "");
     if (base === undefined) {
-      throw new LiteLlmPricesError(
-        `model "${key}": no input_cost_per_token or output_cost_per_token`,
-      );
+      // Not priced per token (a container, a subscription-only model): nothing to write.
+      otherProviders++;
+      continue;
     }
     const tiers = LONG_CONTEXT_THRESHOLDS.flatMap((above) => {
       const suffix = `_above_${above / 1000}k_tokens`;

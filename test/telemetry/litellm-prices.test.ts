@@ -133,15 +133,11 @@ describe("readLiteLlmPrices refuses what it cannot trust, naming the model", () 
       /^model "gpt-x": output_cost_per_token is 15 USD per token \(over 0\.01\); not a price$/,
     ],
     [file({ ...ok, cache_read_input_token_cost: 1.5e-13 }), /finer than a pico-dollar$/],
-    [
-      file({ input_cost_per_token: 1e-6 }),
-      /^model "gpt-x": no input_cost_per_token or output_cost_per_token$/,
-    ],
   ])("%s", (text, message) => {
     expect(() => readLiteLlmPrices(text, "f.json")).toThrow(message);
   });
 
-  it("ignores what it does not price: other providers, image modes, a sample_spec", () => {
+  it("ignores what it does not price: other providers, image modes, no token price, a sample_spec", () => {
     const text = JSON.stringify({
       sample_spec: { litellm_provider: "one of https://docs.litellm.ai/docs/providers" },
       "dall-e-3": {
@@ -150,9 +146,10 @@ describe("readLiteLlmPrices refuses what it cannot trust, naming the model", () 
         input_cost_per_token: -1,
       },
       "bedrock/x": { litellm_provider: "bedrock", input_cost_per_token: "?" },
+      "openai/container": { litellm_provider: "openai", code_interpreter_cost_per_session: 0.03 },
       "gpt-x": { litellm_provider: "openai", ...ok },
     });
     const prices = readLiteLlmPrices(text, "f.json");
-    expect([prices.models.map((m) => m.id), prices.otherProviders]).toEqual([["gpt-x"], 3]);
+    expect([prices.models.map((m) => m.id), prices.otherProviders]).toEqual([["gpt-x"], 4]);
   });
 });
