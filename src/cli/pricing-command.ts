@@ -4,6 +4,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { readLiteLlmPrices } from "../telemetry/litellm-prices.js";
 import {
   loadPricingLayers,
+  MAX_PRICING_FILE_BYTES,
   PRICING_OVERRIDE_PATH,
   parsePricingTable,
 } from "../telemetry/pricing.js";
@@ -143,6 +144,11 @@ Examples:
       const source = `LiteLLM ${isUrl ? options.from : basename(options.from)}, ${today(io)}`;
       const next = applyPricingUpdate(layers.overrideText, plan, source);
       // What is written must read back without a warning, or it is not written.
+      if (Buffer.byteLength(next) > MAX_PRICING_FILE_BYTES) {
+        throw new PricingUpdateError(
+          `the updated ${file} would pass ${MAX_PRICING_FILE_BYTES} bytes, which reports ignore; use --only`,
+        );
+      }
       const problems: string[] = [];
       parsePricingTable(next, file, (w) => problems.push(w.message));
       if (problems.length > 0) {
