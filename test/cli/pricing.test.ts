@@ -405,6 +405,20 @@ describe("pricing update", () => {
     expect([run.exitCode, run.stderr]).toEqual([1, expect.stringMatching(message)]);
   });
 
+  it("refuses to grow the override past the size reports read", async () => {
+    const big = `# ${"x".repeat((1 << 20) - 100)}\nmodels: {}\n`;
+    const root = await project(big);
+    const run = await runSpecKitty(
+      pricing("update", "--from", "prices.json", "--only", "gpt-4o", "--yes"),
+      { cwd: root },
+    );
+    expect([run.exitCode, run.stderr, (await overrideOf(root)) === big]).toEqual([
+      1,
+      expect.stringMatching(/would pass 1048576 bytes, which reports ignore; use --only\n$/),
+      true,
+    ]);
+  });
+
   it("refuses to edit an override that does not parse", async () => {
     const root = await project("models: [unclosed\n");
     const run = await runSpecKitty(pricing("update", "--from", "prices.json", "--yes"), {
