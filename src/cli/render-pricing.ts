@@ -262,7 +262,8 @@ function changesLine(old: ResolvedModel, next: ResolvedModel): string {
       .join(" ") || "none";
   if (tiers(old) !== tiers(next))
     changes.push(`tiers (input/output) ${tiers(old)} -> ${tiers(next)}`);
-  return changes.join(", ");
+  // An alias whose model changed, listed by the source at the old rates: written on its own.
+  return changes.length === 0 ? "the same rates, now an entry of its own" : changes.join(", ");
 }
 
 /** The update's plan: each added and changed model, the counts of the rest. */

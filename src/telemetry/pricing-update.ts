@@ -2,6 +2,7 @@ import { Document, isMap, parseDocument, type YAMLMap } from "yaml";
 import { CodedError } from "../events/errors.js";
 import type { LiteLlmModel, LiteLlmPrices } from "./litellm-prices.js";
 import {
+  datelessKey,
   normalisedKey,
   overlay,
   type ParsedPricingTable,
@@ -34,6 +35,69 @@ export interface PricingUpdatePlan {
   /** Models the project's own override prices otherwise: never overwritten. */
   readonly kept: readonly { readonly model: LiteLlmModel; readonly yours: ResolvedModel }[];
   readonly otherProviders: number;
+}
+
+/**
+ * The table as it will be once the entries written so far are laid over `original`. Laying
+ * them anew for each lookup is quadratic; this rebuilds only for an id whose lookup they can
+ * change: one that is, or normalises (with or without its date) like, a written id or a name
+ * the overlay drops for it.
+ */
+class Projection {
+  readonly #original: ParsedPricingTable;
+  readonly #written: PricingEntry[] = [];
+  readonly #touched = new Set<string>();
+  readonly #byKey = new Map<string, PricingEntry[]>();
+  #table: ParsedPricingTable;
+  #stale = false;
+
+  constructor(original: ParsedPricingTable) {
+    this.#original = original;
+    this.#table = original;
+    for (const entry of original.entries) {
+      for (const name of [entry.id, ...entry.aliases]) {
+        const key = normalisedKey(name);
+        this.#byKey.set(key, [...(this.#byKey.get(key) ?? []), entry]);
+      }
+    }
+  }
+
+  write(entry: PricingEntry): void {
+    this.#written.push(entry);
+    this.#stale = true;
+    this.#touch(entry.id);
+    // What `overlay` drops: an entry whose id normalises like the written id, with all its
+    // names; an alias that does.
+    const key = normalisedKey(entry.id);
+    for (const other of this.#byKey.get(key) ?? []) {
+      const dropped = normalisedKey(other.id) === key ? [other.id, ...other.aliases] : [];
+      for (const name of [...dropped, ...other.aliases]) {
+        if (dropped.length > 0 || normalisedKey(name) === key) this.#touch(name);
+      }
+    }
+  }
+
+  #touch(name: string): void {
+    this.#touched
+      .add(`=${name}`)
+      .add(`n${normalisedKey(name)}`)
+      .add(`d${datelessKey(name)}`);
+  }
+
+  resolve(id: string): ResolvedModel | undefined {
+    const touched =
+      this.#touched.has(`=${id}`) ||
+      this.#touched.has(`n${normalisedKey(id)}`) ||
+      this.#touched.has(`d${datelessKey(id)}`);
+    return touched ? this.table().resolve(id) : this.#original.resolve(id);
+  }
+
+  table(): ParsedPricingTable {
+    if (this.#stale)
+      this.#table = overlay(this.#original, pricingTableOf(undefined, this.#written));
+    this.#stale = false;
+    return this.#table;
+  }
 }
 
 function samePrices(a: ResolvedModel, b: ResolvedModel): boolean {
@@ -75,9 +139,8 @@ export function planPricingUpdate(
   const added: PlannedModel[] = [];
   const changed: (PlannedModel & { old: ResolvedModel })[] = [];
   const kept: { model: LiteLlmModel; yours: ResolvedModel }[] = [];
-  const written: PricingEntry[] = [];
+  const current = new Projection(original);
   let unchanged = 0;
-  let current: ParsedPricingTable = original;
   for (const model of candidates) {
     const now = current.resolve(model.id);
     if (now && samePrices(now, model.entry)) unchanged++;
@@ -87,11 +150,10 @@ export function planPricingUpdate(
       const planned = { ...model, aliases: [] };
       if (old) changed.push({ ...planned, old });
       else added.push(planned);
-      written.push(model.entry);
-      current = overlay(original, pricingTableOf(undefined, written));
+      current.write(model.entry);
     }
   }
-  const names = keepNames(original, current);
+  const names = keepNames(original, current.table());
   const finish = <M extends PlannedModel>(list: M[]): M[] =>
     list
       .map((m) => ({ ...m, aliases: names.get(m.id) ?? [] }))

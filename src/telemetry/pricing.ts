@@ -156,7 +156,8 @@ export function normalisedKey(id: string): string {
     .replace(DIGIT_DOT, "-");
 }
 
-function datelessKey(id: string): string {
+/** `normalisedKey` without a trailing date (the last resolution step). */
+export function datelessKey(id: string): string {
   return normalisedKey(id).replace(TRAILING_DATE, "");
 }
 

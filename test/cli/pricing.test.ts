@@ -270,6 +270,21 @@ describe("pricing update", () => {
     });
   });
 
+  it("says when an alias it takes over keeps its rates as an entry of its own", async () => {
+    const root = await project();
+    const snapshot = JSON.parse(await readFile(SNAPSHOT, "utf8")) as Record<string, object>;
+    const pro = "gemini/gemini-3.1-pro-preview";
+    const source = {
+      [pro]: { ...snapshot[pro], input_cost_per_token: 9e-6 },
+      [`${pro}-customtools`]: snapshot[`${pro}-customtools`],
+    };
+    await writeFile(join(root, "new.json"), JSON.stringify(source));
+    const run = await runSpecKitty(pricing("update", "--from", "new.json"), { cwd: root });
+    expect(run.stdout).toContain(
+      "  ~ gemini-3.1-pro-preview-customtools (priced as gemini-3.1-pro-preview until now): the same rates, now an entry of its own\n",
+    );
+  });
+
   describe("from a URL (a local server)", () => {
     let server: Server;
     let base = "";
