@@ -70,9 +70,9 @@ class Projection {
     // names; an alias that does.
     const key = normalisedKey(entry.id);
     for (const other of this.#byKey.get(key) ?? []) {
-      const dropped = normalisedKey(other.id) === key ? [other.id, ...other.aliases] : [];
-      for (const name of [...dropped, ...other.aliases]) {
-        if (dropped.length > 0 || normalisedKey(name) === key) this.#touch(name);
+      const whole = normalisedKey(other.id) === key;
+      for (const name of [other.id, ...other.aliases]) {
+        if (whole || normalisedKey(name) === key) this.#touch(name);
       }
     }
   }
