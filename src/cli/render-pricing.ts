@@ -91,7 +91,10 @@ export function renderPricingTable(
       head: keys.map((k) => HEADS[k][0]),
       align: keys.map((k) => HEADS[k][1]),
       rows: rows.map((r) => keys.map((k) => r[k])),
-      minWidths: keys.map((k) => (k === "model" ? 22 : k === "source" ? 8 : undefined)),
+      // The full table is never cut (narrower ones say less instead); the others cut ids last.
+      minWidths: keys.map((k) =>
+        note === undefined ? undefined : k === "model" ? 22 : k === "origin" ? 8 : undefined,
+      ),
     },
     ...(note === undefined ? {} : { note }),
   });
