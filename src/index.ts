@@ -91,10 +91,13 @@ export {
 } from "./telemetry/json-store.js";
 export { formatUsd, type PicoUsd, picoFromUsd, usdForJson } from "./telemetry/money.js";
 export {
+  loadPricingLayers,
   loadPricingTable,
   type ModelRates,
+  type PricingLayers,
   type PricingTable,
   parsePricingTable,
+  type Resolution,
   type ResolvedModel,
 } from "./telemetry/pricing.js";
 export {

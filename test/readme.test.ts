@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { copyFile, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runSpecKitty } from "./support/run-cli.js";
@@ -25,5 +26,43 @@ describe("README", () => {
       exitCode: 0,
       stdout: output,
     });
+  });
+});
+
+/** Every `npx spec-kitty ...` command in the README's sh blocks, continuation lines joined. */
+function shCommands(readme: string): string[] {
+  const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+  return blocks
+    .flatMap((block) => block.replaceAll("\\\n", " ").split("\n"))
+    .map((line) => line.replace(/\s+/g, " ").trim())
+    .filter((line) => line.startsWith("npx spec-kitty "));
+}
+
+describe("README examples, pasted from the repository root", () => {
+  it("finds the examples (the one that fetches from the network is run by hand)", async () => {
+    const commands = shCommands(await readFile(join(ROOT, "README.md"), "utf8"));
+    expect(commands.filter((c) => c.includes("https://"))).toHaveLength(1);
+    expect(commands.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(
+    shCommands(readFileSync(join(ROOT, "README.md"), "utf8")).filter(
+      (c) => !c.includes("https://"),
+    ),
+  )("%s", async (command) => {
+    // The repository's demo project and the pricing fixture, at their paths in a fresh folder.
+    const copy = await copyOfProject(
+      join(ROOT, "examples", "demo-project"),
+      "examples/demo-project",
+    );
+    await mkdir(join(copy, "test", "fixtures", "pricing"), { recursive: true });
+    await copyFile(
+      join(ROOT, "test", "fixtures", "pricing", "litellm-snapshot.json"),
+      join(copy, "test", "fixtures", "pricing", "litellm-snapshot.json"),
+    );
+    const run = await runSpecKitty(command.replace(/^npx spec-kitty /, "").split(" "), {
+      cwd: copy,
+    });
+    expect([run.exitCode, run.stderr]).toEqual([0, ""]);
   });
 });

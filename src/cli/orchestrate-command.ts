@@ -7,7 +7,7 @@ import {
   runOrchestration,
 } from "../orchestrator/orchestrate.js";
 import { CliError } from "./errors.js";
-import { colorsFor } from "./output.js";
+import { colorsFor, outputWidth } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { progressLine, renderDryRun, renderSummary } from "./render-orchestrate.js";
@@ -20,6 +20,7 @@ import {
   positiveNumber,
   repo,
   warningsTo,
+  wide,
 } from "./shared-options.js";
 
 function agent(value: string): AgentId {
@@ -106,6 +107,7 @@ export function orchestrateCommand(io: ProgramIo) {
     .option("--max-retries <n>", "implementation retries after a rejection", nonNegativeInteger, 2)
     .option("--dry-run", "print, per work package, the exact command lines; run nothing")
     .addOption(repo())
+    .addOption(wide())
     .addOption(color())
     .addOption(noColor())
     .addHelpText("after", EXAMPLES)
@@ -159,7 +161,12 @@ export function orchestrateCommand(io: ProgramIo) {
       }).finally(() => {
         for (const [signal, handler] of handlers) process.off(signal, handler);
       });
-      io.stdout(renderSummary(report, colorsFor(io, opts.color)));
+      io.stdout(
+        renderSummary(report, colorsFor(io, opts.color), {
+          width: outputWidth(io),
+          wide: opts.wide,
+        }),
+      );
       const signal: unknown = interrupt.signal.reason;
       if (interrupt.signal.aborted && isForwarded(signal)) {
         const open = report.rows.filter((r) => r.outcome !== "approved" && r.outcome !== "skipped");

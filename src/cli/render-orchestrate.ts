@@ -7,7 +7,7 @@ import type { ProgressEvent } from "../orchestrator/pipeline.js";
 import type { WorkPackage } from "../orchestrator/work-packages.js";
 import { formatUsd, PicoSum, type PicoUsd } from "../telemetry/money.js";
 import type { Colors } from "./output.js";
-import { renderTable } from "./table.js";
+import { layoutNote, renderFitting, type TableSpec, wrapText } from "./table.js";
 import { printable } from "./terminal-text.js";
 
 const count = (n: number) => n.toLocaleString("en-US");
@@ -65,58 +65,105 @@ function firstLine(text: string): string {
   return text.split("\n")[0] ?? "";
 }
 
-/** The summary table: one row per work package and a total. */
-export function renderSummary(report: OrchestrationReport, c: Colors): string {
-  const row = (s: WpSummary) => [
-    printable(s.wpId),
-    outcomeCell(s.outcome, c),
-    String(s.attempts),
-    formatDuration(s.durationSeconds),
-    count(s.inputTokens),
-    count(s.cacheReadTokens),
-    count(s.cacheWriteTokens),
-    count(s.outputTokens),
-    `${formatUsd(s.cost, 4)}${s.unpricedInvocations > 0 ? "*" : ""}`,
-  ];
-  const total = (pick: (s: WpSummary) => number) => report.rows.reduce((t, s) => t + pick(s), 0);
-  const table = renderTable({
-    head: [
-      "WP",
-      "Outcome",
-      "Attempts",
-      "Duration",
-      "Input",
-      "Cache read",
-      "Cache write",
-      "Output",
-      "Cost ($)",
-    ],
-    align: ["left", "left", "right", "right", "right", "right", "right", "right", "right"],
-    rows: report.rows.map(row),
-    footer: [
-      "total",
-      "",
-      String(total((s) => s.attempts)),
-      formatDuration(total((s) => s.durationSeconds)),
-      count(total((s) => s.inputTokens)),
-      count(total((s) => s.cacheReadTokens)),
-      count(total((s) => s.cacheWriteTokens)),
-      count(total((s) => s.outputTokens)),
-      `${formatUsd(totalCost(report.rows), 4)}${report.rows.some((s) => s.unpricedInvocations > 0) ? "*" : ""}`,
-    ],
+interface SummaryLayout {
+  readonly spec: TableSpec;
+  readonly note?: string;
+}
+
+/**
+ * The summary table: one row per work package and a total. Given a `width` (and not `wide`), a
+ * table that does not fit gives way to one with fewer columns, said so in one line.
+ */
+export function renderSummary(
+  report: OrchestrationReport,
+  c: Colors,
+  fit: { readonly width?: number | undefined; readonly wide?: boolean | undefined } = {},
+): string {
+  const unpriced = (s: WpSummary) => (s.unpricedInvocations > 0 ? "*" : "");
+  const row = (s: WpSummary) => ({
+    wp: { text: printable(s.wpId) },
+    outcome: outcomeCell(s.outcome, c),
+    attempts: String(s.attempts),
+    duration: formatDuration(s.durationSeconds),
+    input: count(s.inputTokens),
+    cacheRead: count(s.cacheReadTokens),
+    cacheWrite: count(s.cacheWriteTokens),
+    allInput: count(s.inputTokens + s.cacheReadTokens + s.cacheWriteTokens),
+    output: count(s.outputTokens),
+    cost: `${formatUsd(s.cost, 4)}${unpriced(s)}`,
   });
+  const total = (pick: (s: WpSummary) => number) => report.rows.reduce((t, s) => t + pick(s), 0);
+  const footer: ReturnType<typeof row> = {
+    wp: { text: "total" },
+    outcome: "",
+    attempts: String(total((s) => s.attempts)),
+    duration: formatDuration(total((s) => s.durationSeconds)),
+    input: count(total((s) => s.inputTokens)),
+    cacheRead: count(total((s) => s.cacheReadTokens)),
+    cacheWrite: count(total((s) => s.cacheWriteTokens)),
+    allInput: count(total((s) => s.inputTokens + s.cacheReadTokens + s.cacheWriteTokens)),
+    output: count(total((s) => s.outputTokens)),
+    cost: `${formatUsd(totalCost(report.rows), 4)}${report.rows.some((s) => s.unpricedInvocations > 0) ? "*" : ""}`,
+  };
+  type Key = keyof typeof footer;
+  const HEADS: Record<Key, [string, "left" | "right"]> = {
+    wp: ["WP", "left"],
+    outcome: ["Outcome", "left"],
+    attempts: ["Attempts", "right"],
+    duration: ["Duration", "right"],
+    input: ["Input", "right"],
+    cacheRead: ["Cache read", "right"],
+    cacheWrite: ["Cache write", "right"],
+    allInput: ["In", "right"],
+    output: ["Output", "right"],
+    cost: ["Cost ($)", "right"],
+  };
+  const rows = report.rows.map(row);
+  const layout = (keys: readonly Key[], note?: string): SummaryLayout => ({
+    spec: {
+      head: keys.map((k) => HEADS[k][0]),
+      align: keys.map((k) => HEADS[k][1]),
+      rows: rows.map((r) => keys.map((k) => r[k])),
+      footer: keys.map((k) => footer[k]),
+      minWidths: keys.map((k) => (k === "wp" ? 5 : undefined)),
+    },
+    ...(note === undefined ? {} : { note }),
+  });
+  const layouts: [SummaryLayout, ...SummaryLayout[]] = [
+    layout([
+      "wp",
+      "outcome",
+      "attempts",
+      "duration",
+      "input",
+      "cacheRead",
+      "cacheWrite",
+      "output",
+      "cost",
+    ]),
+    layout(
+      ["wp", "outcome", "attempts", "duration", "allInput", "output", "cost"],
+      "Compact: In = input + cache read + cache write;",
+    ),
+    layout(["wp", "outcome", "duration", "cost"], "Narrow: no attempts, tokens;"),
+  ];
+  const width = fit.wide ? undefined : fit.width;
+  const { layout: chosen, text: table, shortened } = renderFitting(layouts, width);
+  const wrap = (n: string) => (width === undefined ? [n] : wrapText(n, width));
+  const layoutLines =
+    chosen.note === undefined ? [] : wrap(layoutNote(chosen.note, shortened)).map(c.dim);
   const notes = [
     ...(report.rows.some((s) => s.unpricedInvocations > 0)
       ? [
-          "* some invocations have neither a reported cost nor a priced model: counted as $0",
-          `  (see \`spec-kitty agent telemetry cost --feature ${report.feature} --group-by wp\`).`,
+          `* some invocations have neither a reported cost nor a priced model: counted as $0 (see \`spec-kitty agent telemetry cost --feature ${report.feature} --group-by wp\`).`,
         ]
       : []),
     ...(report.unrecorded > 0
       ? [`${report.unrecorded} invocation(s) could not be recorded in the event log.`]
       : []),
   ];
-  return `${table}${notes.map((n) => `${n}\n`).join("")}`;
+  const lines = [...layoutLines, ...notes.flatMap(wrap)];
+  return `${table}${lines.map((n) => `${n}\n`).join("")}`;
 }
 
 function totalCost(rows: readonly WpSummary[]): PicoUsd {

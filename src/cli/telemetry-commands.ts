@@ -4,10 +4,11 @@ import { emitCommand } from "./emit-command.js";
 import { eventsCommand } from "./events-command.js";
 import { exportCommand } from "./export-command.js";
 import { initCommand, mergeClockCommand } from "./init-command.js";
+import { pricingCommand } from "./pricing-command.js";
 import type { ProgramIo } from "./program-io.js";
 import { syncCommand } from "./sync-command.js";
 
-/** `spec-kitty agent telemetry cost|events|emit`. */
+/** `spec-kitty agent telemetry cost|events|emit|pricing|init|export|sync`. */
 export function agentCommand(io: ProgramIo): Command {
   const telemetry = new Command("telemetry")
     .description("Record agent invocations and report what they cost.")
@@ -18,6 +19,7 @@ export function agentCommand(io: ProgramIo): Command {
     .addCommand(exportCommand(io))
     .addCommand(syncCommand(io))
     .addCommand(mergeClockCommand(), { hidden: true })
+    .addCommand(pricingCommand(io))
     .addHelpText(
       "after",
       `

@@ -25,6 +25,13 @@ export interface ResolvedModel {
   readonly tiers: readonly PricingTier[];
 }
 
+/** How `resolve` found an entry: the step that matched and the listed name (id or alias) it hit. */
+export interface Resolution {
+  readonly model: ResolvedModel;
+  readonly step: "exact" | "alias" | "normalised" | "dateless";
+  readonly matched: string;
+}
+
 /** Model prices, looked up by the model id an agent reported. */
 export interface PricingTable {
   /** The override's date when it has one (always with `inherit: false`), else the shipped one. */
@@ -48,16 +55,20 @@ export interface PricingEntry {
   readonly rates: ModelRates;
   readonly aliases: readonly string[];
   readonly tiers: readonly PricingTier[];
+  /** Where the prices came from, when `pricing update` wrote the entry (`LiteLLM …, 2026-11-30`). */
+  readonly source?: string | undefined;
 }
 
 /** A parsed pricing file: a table of its own, plus what laying it over another needs. */
 export interface ParsedPricingTable extends PricingTable {
   readonly inherit: boolean;
   readonly entries: readonly PricingEntry[];
+  /** `resolve`, saying which step matched (what `pricing show MODEL` prints). */
+  explain(model: string): Resolution | undefined;
 }
 
 /** Where a project overrides or adds prices, relative to its root. */
-const PRICING_OVERRIDE_PATH = join(".kittify", "pricing.yaml");
+export const PRICING_OVERRIDE_PATH = join(".kittify", "pricing.yaml");
 
 // USD per 1k tokens. The cap ($1,000 per 1k) is far above any real price and keeps pico-dollar
 // rates, and the sums built from them, well inside safe integers.
@@ -75,6 +86,7 @@ const EntrySchema = Type.Object(
   {
     ...RateFields,
     aliases: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    source: Type.Optional(Type.String()),
     tiers: Type.Optional(
       Type.Array(
         Type.Object(
@@ -99,14 +111,16 @@ const FileShape = lazyCompile(
   ),
 );
 
-type RateFieldValues = Pick<Static<typeof EntrySchema>, keyof typeof RateFields>;
+/** The rate fields of an entry or tier as a pricing file writes them (USD per 1k tokens). */
+export type RateFieldValues = Pick<Static<typeof EntrySchema>, keyof typeof RateFields>;
 
 /** USD per 1k tokens -> pico-USD per token: 1 USD/1k = 1e12 / 1e3 pico per token. */
 function picoPerToken(per1k: number): number {
   return Math.round(per1k * 1e9);
 }
 
-function toRates(fields: RateFieldValues): ModelRates {
+/** The rates a pricing file's fields mean, absent cache rates filled in as reports fill them. */
+export function toRates(fields: RateFieldValues): ModelRates {
   const input = picoPerToken(fields.input_per_1k);
   // A provider that publishes no cache price bills those tokens as ordinary input (no discount,
   // no premium), so the input rate neither hides nor invents cost.
@@ -133,7 +147,7 @@ const DIGIT_DOT = /(?<=\d)\.(?=\d)/g; // `claude-opus-4.6` -> `claude-opus-4-6`
 const TRAILING_DATE = /-(?:20\d{6}|20\d{2}-\d{2}-\d{2})$/; // `-20250514`, `-2025-05-14`
 
 /** Lower case, no provider path (`openrouter/anthropic/`), no context suffix, `@`/`.` -> `-`. */
-function normalisedKey(id: string): string {
+export function normalisedKey(id: string): string {
   const lower = id.toLowerCase();
   return lower
     .slice(lower.lastIndexOf("/") + 1)
@@ -142,7 +156,8 @@ function normalisedKey(id: string): string {
     .replace(DIGIT_DOT, "-");
 }
 
-function datelessKey(id: string): string {
+/** `normalisedKey` without a trailing date (the last resolution step). */
+export function datelessKey(id: string): string {
   return normalisedKey(id).replace(TRAILING_DATE, "");
 }
 
@@ -172,7 +187,7 @@ class RateTable implements ParsedPricingTable {
   readonly #byAlias = new Map<string, ResolvedModel>();
   readonly #byKey = new Map<string, Named>();
   readonly #byDatelessKey = new Map<string, Named>();
-  readonly #memo = new Map<string, ResolvedModel | undefined>();
+  readonly #memo = new Map<string, Resolution | undefined>();
 
   constructor(effective: string | undefined, inherit: boolean, entries: readonly PricingEntry[]) {
     this.effective = effective;
@@ -193,17 +208,36 @@ class RateTable implements ParsedPricingTable {
   }
 
   resolve(model: string): ResolvedModel | undefined {
+    return this.explain(model)?.model;
+  }
+
+  explain(model: string): Resolution | undefined {
     if (this.#memo.has(model)) return this.#memo.get(model);
+    this.#memo.set(model, this.#find(model));
+    return this.#memo.get(model);
+  }
+
+  #find(model: string): Resolution | undefined {
+    const exact = this.#byId.get(model);
+    if (exact) return { model: exact, step: "exact", matched: model };
+    const alias = this.#byAlias.get(model);
+    if (alias) return { model: alias, step: "alias", matched: model };
     // The dated key is tried before the dateless one, so `openai/gpt-x-2025-01-01` finds that
     // dated entry when the table lists one with its own price.
-    const found =
-      this.#byId.get(model) ??
-      this.#byAlias.get(model) ??
-      this.#byKey.get(normalisedKey(model))?.model ??
-      this.#byDatelessKey.get(datelessKey(model))?.model;
-    this.#memo.set(model, found);
-    return found;
+    const named = this.#byKey.get(normalisedKey(model));
+    if (named) return { model: named.model, step: "normalised", matched: named.name };
+    const dateless = this.#byDatelessKey.get(datelessKey(model));
+    if (dateless) return { model: dateless.model, step: "dateless", matched: dateless.name };
+    return undefined;
   }
+}
+
+/** A table of `entries` (what `pricing update` checks its plan against before writing it). */
+export function pricingTableOf(
+  effective: string | undefined,
+  entries: readonly PricingEntry[],
+): ParsedPricingTable {
+  return new RateTable(effective, true, entries);
 }
 
 /**
@@ -211,7 +245,10 @@ class RateTable implements ParsedPricingTable {
  * aliases (compared normalised, so `claude-opus-4.6` replaces `claude-opus-4-6`); with
  * `inherit: false` the override is the whole table.
  */
-function overlay(shipped: ParsedPricingTable, override: ParsedPricingTable): PricingTable {
+export function overlay(
+  shipped: ParsedPricingTable,
+  override: ParsedPricingTable,
+): ParsedPricingTable {
   if (!override.inherit) return override;
   const claimed = new Set(
     override.entries.flatMap((e) => [e.id, ...e.aliases]).map((name) => normalisedKey(name)),
@@ -414,6 +451,7 @@ export function parsePricingTable(
       rates: toRates(value),
       aliases: value.aliases ?? [],
       tiers: (value.tiers ?? []).map((t) => ({ aboveTokens: t.above_tokens, rates: toRates(t) })),
+      source: value.source,
     });
   }
   if (skipped > MAX_ENTRY_WARNINGS) {
@@ -490,6 +528,41 @@ async function readOverride(
   }
 }
 
+/** The tables a report's prices come from: the shipped one, the project's, and the two laid. */
+export interface PricingLayers {
+  readonly table: ParsedPricingTable;
+  readonly shipped: ParsedPricingTable;
+  /** The project's `.kittify/pricing.yaml` when it exists and is usable. */
+  readonly override: ParsedPricingTable | undefined;
+  readonly overridePath: string | undefined;
+  /** The override's text as read (undefined: no file), for `pricing update` to edit. */
+  readonly overrideText: string | undefined;
+}
+
+/** `loadPricingTable`, keeping each layer apart (for `pricing show` and `pricing update`). */
+export async function loadPricingLayers(
+  repoRoot: string | undefined,
+  options: { readonly warn?: WarningSink } = {},
+): Promise<PricingLayers> {
+  shipped ??= loadShipped();
+  const base = await shipped;
+  if (repoRoot === undefined) {
+    return {
+      table: base,
+      shipped: base,
+      override: undefined,
+      overridePath: undefined,
+      overrideText: undefined,
+    };
+  }
+  const warn = options.warn ?? stderrWarningSink;
+  const path = join(repoRoot, PRICING_OVERRIDE_PATH);
+  const text = await readOverride(path, repoRoot, warn);
+  const override = text === undefined ? undefined : parsePricingTable(text, path, warn);
+  const table = override ? overlay(base, override) : base;
+  return { table, shipped: base, override, overridePath: path, overrideText: text };
+}
+
 /**
  * The shipped table, overlaid by `<repoRoot>/.kittify/pricing.yaml` when present. Never throws
  * for a bad override (it warns and the shipped prices apply).
@@ -498,12 +571,5 @@ export async function loadPricingTable(
   repoRoot: string | undefined,
   options: { readonly warn?: WarningSink } = {},
 ): Promise<PricingTable> {
-  shipped ??= loadShipped();
-  const base = await shipped;
-  if (repoRoot === undefined) return base;
-  const warn = options.warn ?? stderrWarningSink;
-  const path = join(repoRoot, PRICING_OVERRIDE_PATH);
-  const text = await readOverride(path, repoRoot, warn);
-  const override = text === undefined ? undefined : parsePricingTable(text, path, warn);
-  return override ? overlay(base, override) : base;
+  return (await loadPricingLayers(repoRoot, options)).table;
 }
