@@ -1,3 +1,4 @@
+import { claudeSessions } from "./claude/sessions.js";
 import type { AgentId } from "./registry.js";
 import type { SessionLogReader } from "./session-logs.js";
 
@@ -5,4 +6,6 @@ import type { SessionLogReader } from "./session-logs.js";
  * The agents whose own session logs can be imported, each reader in its agent's folder. Cursor
  * keeps no usage on disk, so it has none.
  */
-export const SESSION_READERS: Partial<Record<AgentId, SessionLogReader>> = {};
+export const SESSION_READERS: Partial<Record<AgentId, SessionLogReader>> = {
+  claude: claudeSessions,
+};
