@@ -55,24 +55,27 @@ function runTurns(all: readonly SessionTurn[], session: string) {
 function byModel(calls: SessionTurn["calls"]) {
   const sums: Record<string, ReturnType<typeof requestUsage>> = {};
   for (const call of calls) {
-    const s = (sums[call.model] ??= requestUsage(undefined));
+    const s = sums[call.model] ?? requestUsage(undefined);
+    sums[call.model] = s;
     for (const key of Object.keys(s) as (keyof typeof s)[]) s[key] += call.usage[key];
   }
   return sums;
 }
 
-function scriptedByModel(run: (typeof RUNS)[number]) {
+function scriptedByModel(...runs: (typeof RUNS)[number][]) {
   return byModel(
-    run.turns.map((t) => ({
-      key: "",
-      timestamp: "",
-      model: modelOf(t),
-      usage: requestUsage(t.usage),
-      costUsd: null,
-      cwd: null,
-      gitBranch: null,
-      subagent: false,
-    })),
+    runs
+      .flatMap((run) => run.turns)
+      .map((t) => ({
+        key: "",
+        timestamp: "",
+        model: modelOf(t),
+        usage: requestUsage(t.usage),
+        costUsd: null,
+        cwd: null,
+        gitBranch: null,
+        subagent: false,
+      })),
   );
 }
 
@@ -218,5 +221,213 @@ describe("the Claude Code session-log reader on sessions made by the real CLI", 
     expect(turns[0]?.signals.commands).toEqual([
       { step: "move-task", wpId: "WP02", feature: null },
     ]);
+  });
+});
+
+const SAMPLE_SESSION = "29ccd257-68b1-427f-ae5f-6524b7cb6f20";
+
+/** A projects folder with the public 2.1.17 sample laid out as Claude Code lays it out. */
+async function sampleProjects(): Promise<string> {
+  const projects = join(await tempDir(), "projects");
+  const dir = join(projects, "-src-experiments-claude-p");
+  await mkdir(join(dir, SAMPLE_SESSION, "subagents"), { recursive: true });
+  await cp(
+    join(SAMPLES, "v2.1.17_main-session_29ccd257_lines1-4.jsonl"),
+    join(dir, `${SAMPLE_SESSION}.jsonl`),
+  );
+  await cp(
+    join(SAMPLES, "v2.1.17_subagent_agent-a2271d1_lines1-4.jsonl"),
+    join(dir, SAMPLE_SESSION, "subagents", "agent-a2271d1.jsonl"),
+  );
+  return projects;
+}
+
+/** A copy of a made session's file, changed by `edit` (its lines), as the only session of a folder. */
+async function editedSession(
+  session: string,
+  edit: (lines: string[]) => string[],
+  ending = "\n",
+): Promise<{ dir: string; file: string }> {
+  const dir = join(await tempDir(), "project");
+  await mkdir(dir);
+  const source = join(MADE, "projects", "-home-dev-shop--worktrees-043-x-WP01", `${session}.jsonl`);
+  const lines = (await readFile(source, "utf8")).split("\n").filter((l) => l !== "");
+  const file = join(dir, `${session}.jsonl`);
+  await writeFile(file, edit(lines).join("\n") + ending);
+  return { dir, file };
+}
+
+/** The worktree session's file: the worktree run and the resumed one appended to it. */
+const SCRIPTED_WORKTREE_FILE = scriptedByModel(runNamed("worktree"), runNamed("resumed"));
+
+describe("the Claude Code session-log reader on public samples", () => {
+  it("2.1.17: a Task's sub-agent (no promptId then) joins the turn by time; its three content-block lines are one call; the turn is open", async () => {
+    const { all, problems } = await readAll([await sampleProjects()]);
+    expect(problems).toEqual([]);
+    expect(all).toEqual([
+      {
+        turnId: "906641d6-3ff9-4a4d-9bef-07b258fc91c0",
+        sessionId: SAMPLE_SESSION,
+        startedAt: "2026-01-23T17:34:42.724Z",
+        endedAt: "2026-01-23T17:34:49.771Z",
+        closed: false,
+        signals: { commands: [], paths: [] },
+        calls: [
+          {
+            key: "msg_01Gh1K3VvEL4VYfME3vMebbR:req_011CXQiH9d5oswPYFQehMgFY",
+            timestamp: "2026-01-23T17:34:46.892Z",
+            model: "claude-opus-4-5-20251101",
+            usage: {
+              inputTokens: 2,
+              outputTokens: 1,
+              cacheReadTokens: 15958,
+              cacheWriteTokens: 4093,
+              cacheWrite1hTokens: 0,
+              reasoningTokens: 0,
+            },
+            costUsd: null,
+            cwd: "/src/experiments/claude_p",
+            gitBranch: null,
+            subagent: false,
+          },
+          {
+            key: "msg_01Ke9FMkCuiKNcckLtd5oEnE:req_011CXQiHTGUmfZc4x3V3ZwYS",
+            timestamp: "2026-01-23T17:34:49.033Z",
+            model: "claude-haiku-4-5-20251001",
+            usage: {
+              inputTokens: 2,
+              outputTokens: 1,
+              cacheReadTokens: 0,
+              cacheWriteTokens: 11658,
+              cacheWrite1hTokens: 0,
+              reasoningTokens: 0,
+            },
+            costUsd: null,
+            cwd: "/src/experiments/claude_p",
+            gitBranch: null,
+            subagent: true,
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("1.0.9: an assistant line before any prompt makes a turn of its own (its uuid), no cache split, no branch", async () => {
+    const dir = join(await tempDir(), "p");
+    await mkdir(dir);
+    const record: unknown = JSON.parse(
+      await readFile(
+        join(SAMPLES, "v1.0.9_assistant-line_from-ccusage-issue-4.pretty.json"),
+        "utf8",
+      ),
+    );
+    await writeFile(
+      join(dir, "0a9a8045-53e9-44b1-83fb-aafc6e1f4f0b.jsonl"),
+      `${JSON.stringify(record)}\n`,
+    );
+    const { all, problems } = await readAll([dir]);
+    expect(problems).toEqual([]);
+    expect(all).toMatchObject([
+      {
+        turnId: "03a7a350-a7db-4fcb-8844-aded9b69e7a8",
+        sessionId: "0a9a8045-53e9-44b1-83fb-aafc6e1f4f0b",
+        closed: false,
+        calls: [
+          {
+            key: "msg_018vkDifij3YKNQ5gzjtvbXz:req_011CPkCWc21qrE6dGwSHMcw1",
+            model: "claude-opus-4-20250514",
+            usage: {
+              inputTokens: 3,
+              outputTokens: 97,
+              cacheReadTokens: 89356,
+              cacheWriteTokens: 161,
+              cacheWrite1hTokens: 0,
+            },
+            cwd: "/Users/nnamon/projects/mcp/playwright-mcp",
+            gitBranch: null,
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("ccusage's hand-written fixture (no record type) is reported as unknown records, not read", async () => {
+    const dir = join(await tempDir(), "p");
+    await mkdir(dir);
+    await cp(
+      join(SAMPLES, "SYNTHETIC_ccusage-v19.0.3-fixture_project-alpha_chat.jsonl"),
+      join(dir, "chat.jsonl"),
+    );
+    const { all, problems } = await readAll([dir]);
+    expect(all).toEqual([]);
+    expect(problems).toEqual([
+      {
+        kind: "unknown-record",
+        where: `${join(dir, "chat.jsonl")}:1`,
+        detail: '3 line(s) of unknown record type "(none)" skipped',
+      },
+    ]);
+  });
+});
+
+describe("the Claude Code session-log reader on bad input: reported, the rest read", () => {
+  const worktree = sessionIds.worktree as string;
+
+  it.each([
+    [
+      "a cut last line",
+      (l: string[]) => [...l, l[l.length - 3]?.slice(0, 80) ?? ""],
+      "",
+      "truncated-line",
+    ],
+    [
+      "a line that is not JSON",
+      (l: string[]) => [l[0] ?? "", "{not json", ...l.slice(1)],
+      "\n",
+      "bad-line",
+    ],
+    [
+      "an assistant line without usage",
+      (l: string[]) => [
+        '{"type":"assistant","timestamp":"2026-01-01T00:00:00Z","message":{"id":"m","model":"x"}}',
+        ...l,
+      ],
+      "\n",
+      "bad-line",
+    ],
+    [
+      "an unknown record type",
+      (l: string[]) => [...l.slice(0, 3), '{"type":"hologram","sessionId":"s"}', ...l.slice(3)],
+      "\n",
+      "unknown-record",
+    ],
+    [
+      "a newer version",
+      (l: string[]) => l.map((x) => x.replaceAll('"version":"2.1.197"', '"version":"2.2.0"')),
+      "\n",
+      "newer-format",
+    ],
+  ] as const)("%s", async (_what, edit, ending, kind) => {
+    const { dir } = await editedSession(worktree, edit, ending);
+    const { all, problems } = await readAll([dir]);
+    expect(problems.map((p) => p.kind)).toEqual([kind]);
+    expect(byModel(all.flatMap((t) => t.calls))).toEqual(SCRIPTED_WORKTREE_FILE);
+    expect(all).toHaveLength(2);
+  });
+
+  it("an unreadable file (a folder where the log should be) is reported; nothing thrown", async () => {
+    const dir = await tempDir();
+    const unit = {
+      id: join(dir, "x.jsonl"),
+      files: [join(dir, "x.jsonl")],
+      stamp: "",
+      lastWriteMs: 0,
+    };
+    await mkdir(unit.id);
+    const problems: string[] = [];
+    const turns: SessionTurn[] = [];
+    for await (const t of claudeSessions.read(unit, { report: (kind) => problems.push(kind) }))
+      turns.push(t);
+    expect([turns, problems]).toEqual([[], ["unreadable"]]);
   });
 });
