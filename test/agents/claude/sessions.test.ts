@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { claudeSessions } from "../../../src/agents/claude/sessions.js";
@@ -429,5 +429,162 @@ describe("the Claude Code session-log reader on bad input: reported, the rest re
     for await (const t of claudeSessions.read(unit, { report: (kind) => problems.push(kind) }))
       turns.push(t);
     expect([turns, problems]).toEqual([[], ["unreadable"]]);
+  });
+});
+
+describe("the Claude Code session-log reader: lines", () => {
+  const worktree = sessionIds.worktree as string;
+
+  it("a call's early content-block line with a streaming snapshot (output 1) and a synthetic reply count once, at the final usage", async () => {
+    const { dir } = await editedSession(worktree, (lines) =>
+      lines.flatMap((l) => {
+        if (!l.includes('"type":"assistant"')) return [l];
+        const snapshot = l.replace(/"output_tokens":\d+/, '"output_tokens":1');
+        const synthetic = l
+          .replace(/"model":"[^"]+"/, '"model":"<synthetic>"')
+          .replace(/"id":"msg_[^"]+"/, '"id":"msg_synthetic"');
+        return [snapshot, l, snapshot, synthetic];
+      }),
+    );
+    const { all, problems } = await readAll([dir]);
+    expect(problems).toEqual([]);
+    expect(byModel(all.flatMap((t) => t.calls))).toEqual(SCRIPTED_WORKTREE_FILE);
+  });
+
+  it("a line longer than a read chunk (a 3 MB tool result) is passed over whole, the lines around it read", async () => {
+    const { dir } = await editedSession(worktree, (lines) => {
+      const big = JSON.stringify({
+        type: "user",
+        uuid: "u-big",
+        timestamp: "2026-11-30T00:00:00.000Z",
+        message: {
+          role: "user",
+          content: [{ type: "tool_result", tool_use_id: "t", content: "x".repeat(3_000_000) }],
+        },
+      });
+      return [...lines.slice(0, 5), big, ...lines.slice(5)];
+    });
+    const { all, problems } = await readAll([dir]);
+    expect(problems).toEqual([]);
+    expect(all).toHaveLength(2);
+    expect(byModel(all.flatMap((t) => t.calls))).toEqual(SCRIPTED_WORKTREE_FILE);
+  });
+
+  it("a call without a request id is keyed by its message id alone", async () => {
+    const { dir } = await editedSession(worktree, (lines) =>
+      lines.map((l) => l.replace(/"requestId":"req_[0-9]+",/, "")),
+    );
+    const { all } = await readAll([dir]);
+    expect(all.flatMap((t) => t.calls.map((c) => c.key))).toEqual([
+      "msg_0002:",
+      "msg_0004:",
+      "msg_0006:",
+    ]);
+  });
+
+  it("a turn whose session has not written its end yet is open; the turns before it are closed", async () => {
+    const { dir } = await editedSession(worktree, (lines) =>
+      lines.filter((l) => !l.includes('"type":"last-prompt"')),
+    );
+    const { all } = await readAll([dir]);
+    expect(all.map((t) => t.closed)).toEqual([true, false]);
+  });
+});
+
+describe("the Claude Code session-log reader: where it looks", () => {
+  it.each([
+    ["CLAUDE_CONFIG_DIR", { HOME: "/h", CLAUDE_CONFIG_DIR: "/c" }, ["/c/projects"]],
+    [
+      "a comma-separated CLAUDE_CONFIG_DIR",
+      { HOME: "/h", CLAUDE_CONFIG_DIR: "/c1, /c2" },
+      ["/c1/projects", "/c2/projects"],
+    ],
+    ["HOME", { HOME: "/h" }, ["/h/.claude/projects", "/h/.config/claude/projects"]],
+    [
+      "XDG_CONFIG_HOME",
+      { HOME: "/h", XDG_CONFIG_HOME: "/x" },
+      ["/h/.claude/projects", "/x/claude/projects"],
+    ],
+  ])("default sources from %s", (_what, env, expected) => {
+    expect(claudeSessions.defaultSources(env)).toEqual(expected);
+  });
+
+  it.each([
+    ["the configuration folder", ""],
+    ["its projects folder", "projects"],
+    ["one project's folder", "projects/-home-dev-shop"],
+    ["one session's file", "projects/-home-dev-shop/<moves>.jsonl"],
+  ])("a source can be %s", async (_what, sub) => {
+    const config = join(await tempDir(), "claude");
+    await cp(join(MADE, "projects"), join(config, "projects"), { recursive: true });
+    const source = join(config, sub.replace("<moves>", sessionIds.moves as string));
+    const { units } = await readAll([source, source]);
+    const expected = sub.endsWith(".jsonl") ? 1 : sub.includes("-home-dev-shop") ? 2 : 5;
+    expect(units).toHaveLength(expected);
+  });
+
+  it("missing sources are no problem; the stamp changes when a session's file grows", async () => {
+    const config = join(await tempDir(), "claude");
+    await cp(join(MADE, "projects"), join(config, "projects"), { recursive: true });
+    const before = await readAll([config, join(config, "nothing-here")]);
+    expect(before.problems).toEqual([]);
+    const file = before.units[0]?.files[0] as string;
+    await writeFile(file, `${await readFile(file, "utf8")}{"type":"mode","mode":"normal"}\n`);
+    const after = await readAll([config]);
+    expect(after.units.map((u) => u.stamp === before.units[after.units.indexOf(u)]?.stamp)).toEqual(
+      [false, true, true, true, true],
+    );
+    expect(after.units[0]?.lastWriteMs).toBeGreaterThanOrEqual(before.units[0]?.lastWriteMs ?? 0);
+  });
+
+  it("a sub-agent left without its session's log (deleted by retention) is a closed turn of its own", async () => {
+    const projects = await sampleProjects();
+    const dir = join(projects, "-src-experiments-claude-p");
+    await rm(join(dir, `${SAMPLE_SESSION}.jsonl`));
+    const { units, all } = await readAll([projects]);
+    expect(units.map((u) => u.id)).toEqual([join(dir, SAMPLE_SESSION)]);
+    expect(all).toMatchObject([
+      {
+        turnId: "d0c43a73-0316-464a-82cd-a4aa7219dadb",
+        sessionId: SAMPLE_SESSION,
+        closed: true,
+        calls: [{ model: "claude-haiku-4-5-20251001", subagent: true }],
+      },
+    ]);
+  });
+
+  it("a sub-agent's log beside the sessions (before 2.1.2) joins the session it names", async () => {
+    const projects = await sampleProjects();
+    const dir = join(projects, "-src-experiments-claude-p");
+    await rename(
+      join(dir, SAMPLE_SESSION, "subagents", "agent-a2271d1.jsonl"),
+      join(dir, "agent-a2271d1.jsonl"),
+    );
+    await rm(join(dir, SAMPLE_SESSION), { recursive: true });
+    const { units, all } = await readAll([projects]);
+    expect(units.map((u) => u.files.length)).toEqual([2]);
+    expect(all.flatMap((t) => t.calls.map((c) => c.subagent))).toEqual([false, true]);
+  });
+});
+
+describe("the Claude Code session-log reader: retention", () => {
+  it.each([
+    ["no settings", [], 30],
+    ["cleanupPeriodDays 90", [{ cleanupPeriodDays: 90 }], 90],
+    ["the shortest of two folders", [{ cleanupPeriodDays: 90 }, { cleanupPeriodDays: 7 }], 7],
+    ["a setting that is not a whole number", [{ cleanupPeriodDays: "x" }], 30],
+  ])("%s", async (_what, settings, days) => {
+    const base = await tempDir();
+    const dirs = await Promise.all(
+      settings.map(async (s, i) => {
+        const dir = join(base, `c${i}`);
+        await mkdir(dir);
+        await writeFile(join(dir, "settings.json"), JSON.stringify(s));
+        return dir;
+      }),
+    );
+    const env =
+      dirs.length > 0 ? { HOME: base, CLAUDE_CONFIG_DIR: dirs.join(",") } : { HOME: base };
+    expect(await claudeSessions.retentionDays?.(env)).toBe(days);
   });
 });
