@@ -101,6 +101,7 @@ class FileProblems {
   private count = 0;
   private readonly unknown = new Map<string, { lines: number; first: number }>();
   private newer: string | null = null;
+  private checked: string | null = null;
 
   private readonly sink: SessionProblemSink;
   private readonly path: string;
@@ -122,9 +123,10 @@ class FileProblems {
   }
 
   version(version: string | undefined): void {
-    if (this.newer === null && version !== undefined && isNewerVersion(version)) {
-      this.newer = version;
-    }
+    // Every line of a session carries the same few versions: each is checked once.
+    if (version === undefined || version === this.checked) return;
+    this.checked = version;
+    if (this.newer === null && isNewerVersion(version)) this.newer = version;
   }
 
   /** The summed-up reports, once the file is read. */
