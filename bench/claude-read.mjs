@@ -15,6 +15,8 @@ let units = 0;
 let turns = 0;
 const seen = new Set();
 const tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+// Node's start and the modules' loading left out: the part that grows with the logs.
+const started = performance.now();
 for await (const unit of claudeSessions.discover(process.argv.slice(2), sink)) {
   units++;
   for await (const turn of claudeSessions.read(unit, sink)) {
@@ -29,4 +31,5 @@ for await (const unit of claudeSessions.discover(process.argv.slice(2), sink)) {
     }
   }
 }
-process.stdout.write(`${JSON.stringify({ units, turns, calls: seen.size, tokens, problems })}\n`);
+const ms = performance.now() - started;
+process.stdout.write(`${JSON.stringify({ units, turns, calls: seen.size, tokens, problems, ms })}\n`);

@@ -111,12 +111,15 @@ export function classify(line: RawLine): LogLine {
   const { bytes } = line;
   // A line still being written (or cut): only whole JSON counts.
   if (line.unterminated) return parsed(bytes, true);
-  if (bytes.includes(ASSISTANT)) return parsed(bytes, false);
+  // User lines first: their type comes before the message, so tool results (most of a log's
+  // bytes) are told apart within their first hundred bytes, not after a scan to their end.
   if (bytes.includes(USER)) {
-    if (bytes.includes(TOOL_RESULT))
+    if (bytes.includes(TOOL_RESULT)) {
       return { kind: "tool-result", agentId: valueAfter(bytes, AGENT_ID) };
+    }
     return parsed(bytes, false);
   }
+  if (bytes.includes(ASSISTANT)) return parsed(bytes, false);
   for (let at = bytes.indexOf(TYPE); at >= 0; at = bytes.indexOf(TYPE, at + TYPE.length)) {
     const type = valueAfter(bytes, TYPE, at);
     if (type !== null && OTHER_TYPES.has(type)) return { kind: "other", type };
