@@ -3,6 +3,10 @@ import { open } from "node:fs/promises";
 /** How much of a file is read at once. */
 const CHUNK = 1 << 20;
 
+// Chunk buffers are reused from file to file: a fresh 1 MiB buffer per file (thousands of small
+// session files) kept the garbage collector busy for longer than the reading took.
+const freeChunks: Buffer[] = [];
+
 /**
  * One line of a JSONL file as bytes, without its `\n`. The buffer is only valid during the
  * callback (the next read reuses it): copy what is kept.
@@ -25,36 +29,38 @@ export async function* lineChunks(
   onLine: (line: RawLine) => void,
 ): AsyncGenerator<void> {
   const file = await open(path, "r");
+  let buffer = freeChunks.pop() ?? Buffer.allocUnsafe(CHUNK);
   try {
-    const chunk = Buffer.allocUnsafe(CHUNK);
-    // A line longer than what is left of a chunk: its parts, copied.
-    let carried: Buffer[] = [];
+    // The start of a line not ended yet, moved to the buffer's front before the next read (the
+    // buffer doubles for a line longer than itself): every line is whole in one buffer, uncopied.
+    let kept = 0;
     let number = 0;
     const emit = (bytes: Buffer, unterminated: boolean) => {
       number++;
       if (bytes.length > 0) onLine({ bytes, number, unterminated });
     };
     for (;;) {
-      const { bytesRead } = await file.read(chunk, 0, CHUNK, null);
+      if (kept === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, kept);
+        buffer = bigger;
+      }
+      const { bytesRead } = await file.read(buffer, kept, buffer.length - kept, null);
       if (bytesRead === 0) break;
-      const view = chunk.subarray(0, bytesRead);
+      const view = buffer.subarray(0, kept + bytesRead);
       let start = 0;
-      for (let nl = view.indexOf(10); nl >= 0; nl = view.indexOf(10, start)) {
-        const part = view.subarray(start, nl);
-        if (carried.length > 0) {
-          emit(Buffer.concat([...carried, part]), false);
-          carried = [];
-        } else {
-          emit(part, false);
-        }
+      for (let nl = view.indexOf(10, kept); nl >= 0; nl = view.indexOf(10, start)) {
+        emit(view.subarray(start, nl), false);
         start = nl + 1;
       }
-      if (start < bytesRead) carried.push(Buffer.from(view.subarray(start)));
+      kept = view.length - start;
+      if (kept > 0 && start > 0) buffer.copy(buffer, 0, start, view.length);
       yield;
     }
-    if (carried.length > 0) emit(Buffer.concat(carried), true);
+    if (kept > 0) emit(buffer.subarray(0, kept), true);
     yield;
   } finally {
+    freeChunks.push(buffer);
     await file.close();
   }
 }
