@@ -32,4 +32,6 @@ for await (const unit of claudeSessions.discover(process.argv.slice(2), sink)) {
   }
 }
 const ms = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ units, turns, calls: seen.size, tokens, problems, ms })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ units, turns, calls: seen.size, tokens, problems, ms })}\n`,
+);

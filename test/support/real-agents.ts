@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import type { InvocationResult } from "../../src/agents/contract.js";
 import { type AgentId, createInvoker } from "../../src/agents/registry.js";
 import { type ProcessOutcome, runProcess } from "../../src/orchestrator/executor.js";
