@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { claudeSessions } from "../../../src/agents/claude/sessions.js";
@@ -586,5 +586,31 @@ describe("the Claude Code session-log reader: retention", () => {
     const env =
       dirs.length > 0 ? { HOME: base, CLAUDE_CONFIG_DIR: dirs.join(",") } : { HOME: base };
     expect(await claudeSessions.retentionDays?.(env)).toBe(days);
+  });
+});
+
+describe("the Claude Code session-log reader: sub-agents without a promptId", () => {
+  it("join the turn whose Task result names their agentId, even when their clock says otherwise", async () => {
+    const dir = join(await tempDir(), "-home-dev-shop--worktrees-043-x-WP02");
+    const source = join(MADE, "projects", "-home-dev-shop--worktrees-043-x-WP02");
+    await cp(source, dir, { recursive: true });
+    const session = sessionIds.subagent as string;
+    const [agentFile] = (await readdir(join(dir, session, "subagents"))).filter((f) =>
+      f.endsWith(".jsonl"),
+    );
+    const path = join(dir, session, "subagents", agentFile as string);
+    // As before promptId was written, and stamped a year early: only the agentId links it.
+    const text = (await readFile(path, "utf8"))
+      .replace(/"promptId":"[^"]+",/g, "")
+      .replace(/"timestamp":"2026-/g, '"timestamp":"2025-');
+    await writeFile(path, text);
+    const { all } = await readAll([dir]);
+    expect(all).toHaveLength(1);
+    expect(all[0]?.calls.map((c) => [c.model, c.subagent])).toEqual([
+      [SONNET_ID, false],
+      [SONNET_ID, false],
+      [HAIKU_ID, true],
+      [HAIKU_ID, true],
+    ]);
   });
 });
