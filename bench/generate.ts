@@ -15,7 +15,7 @@ export const LOG_FILE = "execution.events.jsonl";
 
 type Weighted<T> = readonly (readonly [T, number])[];
 
-class Rng {
+export class Rng {
   #state: number;
 
   constructor(seed: string | number) {

@@ -6,6 +6,7 @@ import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { measureClaudeSessions } from "./claude-bench.js";
 import {
   appendEvents,
   FEATURES_FOLDER,
@@ -34,6 +35,9 @@ const [FEATURES = 24] = positiveIntegers("BENCH_FEATURES", "24");
 const SEED = process.env.BENCH_SEED ?? "1";
 const BUILD = process.env.BENCH_BUILD !== "0";
 if (RUNS < 3) throw new Error(`BENCH_RUNS must be at least 3 (medians of fewer mean little)`);
+// Which parts run: the event logs' report and emit ("events"), the Claude session logs ("claude").
+const PARTS = new Set((process.env.BENCH_PARTS ?? "events,claude").split(",").map((p) => p.trim()));
+const [CLAUDE_BYTES = 1e9] = positiveIntegers("BENCH_CLAUDE_BYTES", "1000000000");
 
 const REPO = join(import.meta.dirname, "..");
 const CLI = join(REPO, "dist", "cli", "main.js");
@@ -507,5 +511,44 @@ if (BUILD) {
 selfCheck();
 progress("generator self-check: its lines are byte-identical to serializeEvent's");
 const results: SizeResult[] = [];
-for (const size of SIZES) results.push(await measureSize(size));
-process.stdout.write(report(results, performance.now() - started));
+if (PARTS.has("events")) for (const size of SIZES) results.push(await measureSize(size));
+const claude = PARTS.has("claude")
+  ? await measureClaudeSessions({
+      bytes: CLAUDE_BYTES,
+      seed: SEED,
+      runs: RUNS,
+      cli: CLI,
+      runNode,
+      progress,
+    })
+  : undefined;
+if (results.length > 0) process.stdout.write(report(results, performance.now() - started));
+if (claude) process.stdout.write(claudeReport(claude));
+
+/** The Claude session logs' table: each measure's median, and its ratio to the read floor. */
+function claudeReport(r: Awaited<ReturnType<typeof measureClaudeSessions>>): string {
+  const [floor] = r.rows;
+  const floorMs = floor ? median(floor[1].map((run) => run.ms)) : Number.NaN;
+  const rows = r.rows.map(([name, runs]) => {
+    const ms = median(runs.map((run) => run.ms));
+    return [
+      name,
+      fixed(ms),
+      fixed(mb(median(runs.map((run) => run.maxRssKb)))),
+      `${fixed(ms / floorMs, 2)}x`,
+      String(runs.length),
+    ];
+  });
+  const d = r.data;
+  return [
+    "",
+    `Claude session logs: ${(d.bytes / 1e6).toFixed(0)} MB, ${d.files.length} files (${d.sessions} sessions, ${d.subagentFiles} sub-agent files, ${d.forkedCopies} forked copies), ${d.lines.toLocaleString("en-US")} lines, ${d.calls.toLocaleString("en-US")} distinct calls; BENCH_CLAUDE_BYTES=${CLAUDE_BYTES} BENCH_SEED=${SEED}.`,
+    "",
+    markdownTable(["measure", "median ms", "peak RSS MB", "/ read floor", "runs"], rows),
+    "",
+    r.notes.length === 0
+      ? "Checks: the reader found every distinct call and exactly the generator's tokens; the floors read every byte and line."
+      : `Checks:\n${r.notes.map((n) => `- ${n}`).join("\n")}`,
+    "",
+  ].join("\n");
+}

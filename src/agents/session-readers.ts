@@ -1,3 +1,4 @@
+import { claudeSessions } from "./claude/sessions.js";
 import { codexSessionReader } from "./codex/sessions.js";
 import { copilotSessionReader } from "./copilot/sessions.js";
 import { geminiSessionReader } from "./gemini/sessions.js";
@@ -10,6 +11,7 @@ import type { SessionLogReader } from "./session-logs.js";
  * keeps no usage on disk, so it has none.
  */
 export const SESSION_READERS: Partial<Record<AgentId, SessionLogReader>> = {
+  claude: claudeSessions,
   codex: codexSessionReader,
   gemini: geminiSessionReader,
   opencode: opencodeSessionReader,

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import type { InvocationResult } from "../../src/agents/contract.js";
 import { type AgentId, createInvoker } from "../../src/agents/registry.js";
 import { type ProcessOutcome, runProcess } from "../../src/orchestrator/executor.js";
@@ -11,11 +11,11 @@ import { emitExecutionEvent } from "../../src/telemetry/emit.js";
 import type { Role } from "../../src/telemetry/execution-payload.js";
 import { loadPricingTable } from "../../src/telemetry/pricing.js";
 import { costReport } from "../../src/telemetry/report.js";
+import { AGENT_BIN, agentEnv } from "./agent-env.js";
 import type { ScriptUsage } from "./model-server/script.js";
 import { tempDir } from "./temp-project.js";
 
-/** Where `npm ci` (the root's `prepare`) installs the pinned agent CLIs: test/e2e-agents. */
-export const AGENT_BIN = join(import.meta.dirname, "..", "e2e-agents", "node_modules", ".bin");
+export { AGENT_BIN, agentEnv, claudeEnv } from "./agent-env.js";
 
 /** The installed CLI's path, or why an end-to-end test of it has to be skipped. */
 export function realAgent(
@@ -67,36 +67,6 @@ export async function agentSandbox(): Promise<{ home: string; project: string }>
   const project = join(home, "project");
   await mkdir(project);
   return { home, project };
-}
-
-/**
- * The environment of a real CLI: nothing from ours but PATH (the agent bin first, then node's),
- * so that no real credential or config of the machine reaches it.
- */
-export function agentEnv(home: string, extra: Readonly<Record<string, string>>) {
-  return {
-    PATH: [AGENT_BIN, dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(
-      delimiter,
-    ),
-    HOME: home,
-    TMPDIR: home,
-    LANG: "C.UTF-8",
-    ...extra,
-  };
-}
-
-/** Claude Code against the local server at `url`, its config and session logs under `home`. */
-export function claudeEnv(home: string, url: string, extra: Readonly<Record<string, string>> = {}) {
-  return agentEnv(home, {
-    CLAUDE_CONFIG_DIR: join(home, ".claude"),
-    ANTHROPIC_BASE_URL: url,
-    ANTHROPIC_API_KEY: "e2e-test-key",
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    DISABLE_AUTOUPDATER: "1",
-    // Root (containers, CI) may not use bypassPermissions unless the CLI is told it is sandboxed.
-    ...(process.getuid?.() === 0 && { IS_SANDBOX: "1" }),
-    ...extra,
-  });
 }
 
 /**

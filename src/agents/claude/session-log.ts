@@ -25,7 +25,15 @@ const LoggedCall = lazyCompile(
 const MAX_PROJECTS = 10_000;
 
 /** What Claude Code writes for a turn it made up itself (an API error): no call was billed. */
-const SYNTHETIC_MODEL = "<synthetic>";
+export const SYNTHETIC_MODEL = "<synthetic>";
+
+/**
+ * One API call's identity: its lines (one per content block) and its copies in resumed or
+ * forked sessions share the message id and the request id; some builds omit the request id.
+ */
+export function callKey(messageId: string, requestId: string | undefined): string {
+  return `${messageId}:${requestId ?? ""}`;
+}
 
 /**
  * Claude Code's session log `$CLAUDE_CONFIG_DIR/projects/<cwd>/<session id>.jsonl` (default
@@ -82,7 +90,7 @@ function loggedModels(records: readonly Record<string, unknown>[]): Map<string, 
   const calls = new Map<string, { model: string; usages: ApiUsageShape[] }>();
   for (const r of records) {
     if (!LoggedCall.Check(r) || r.message.model === SYNTHETIC_MODEL) continue;
-    const key = `${r.message.id}\u0000${r.requestId ?? ""}`;
+    const key = callKey(r.message.id, r.requestId);
     const call = calls.get(key) ?? { model: r.message.model, usages: [] };
     call.usages.push(r.message.usage);
     calls.set(key, call);
