@@ -1,5 +1,6 @@
 import { Command } from "@commander-js/extra-typings";
 import { costCommand } from "./cost-command.js";
+import { dashboardCommand } from "./dashboard-command.js";
 import { emitCommand } from "./emit-command.js";
 import { eventsCommand } from "./events-command.js";
 import type { ProgramIo } from "./program-io.js";
@@ -11,6 +12,7 @@ export function agentCommand(io: ProgramIo): Command {
     .addCommand(costCommand(io))
     .addCommand(eventsCommand(io))
     .addCommand(emitCommand(io))
+    .addCommand(dashboardCommand(io))
     .addHelpText(
       "after",
       `

@@ -1,6 +1,6 @@
 import type { Event } from "../events/event.js";
 import { compareEvents } from "../events/event.js";
-import { eventCost, type RateResolver, UNKNOWN_GROUP } from "../telemetry/cost.js";
+import { type CostKind, eventCost, type RateResolver, UNKNOWN_GROUP } from "../telemetry/cost.js";
 import { listFeatureDirs } from "../telemetry/features.js";
 import { PicoSum, type PicoUsd } from "../telemetry/money.js";
 import {
@@ -116,6 +116,8 @@ function verdicts(attempts: readonly Attempt[], last: WpOutcome | null): Attempt
 export async function workPackageOutcomes(
   scope: OutcomeScope,
   pricing: RateResolver,
+  /** Sees each event with its cost, as it is counted (so one read serves other tallies). */
+  onInvocation?: (event: Event, cost: PicoUsd, kind: CostKind) => void,
 ): Promise<WpOutcomeRow[]> {
   const filter = parseFilter(scope.filter);
   const features = await listFeatureDirs(scope.repoRoot, {
@@ -135,7 +137,7 @@ export async function workPackageOutcomes(
     if (byWp.size === 0) continue;
     const { state } = await RunState.load(scope.repoRoot, slug);
     for (const [wpId, events] of [...byWp].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      rows.push(outcomeRow(slug, wpId, events.sort(compareEvents), state, pricing));
+      rows.push(outcomeRow(slug, wpId, events.sort(compareEvents), state, pricing, onInvocation));
     }
   }
   return rows;
@@ -147,6 +149,7 @@ function outcomeRow(
   events: readonly Event[],
   state: RunState,
   pricing: RateResolver,
+  onInvocation: ((event: Event, cost: PicoUsd, kind: CostKind) => void) | undefined,
 ): WpOutcomeRow {
   const outcome = state.outcomeOf(wpId)?.outcome ?? null;
   const { attempts, rest } = splitAttempts(events);
@@ -160,6 +163,7 @@ function outcomeRow(
   let unpriced = 0;
   const add = (event: Event, verdict: AttemptVerdict) => {
     const { cost, kind } = eventCost(event, pricing);
+    onInvocation?.(event, cost, kind);
     if (kind === "unpriced" || kind === "no-usage") unpriced++;
     const bucket =
       event.payload.success === false
