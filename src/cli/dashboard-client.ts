@@ -155,17 +155,17 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
 
   // Work packages: outcomes.
   main.appendChild(section("Work packages",
-    "Attempts and rejections from the events and the orchestrator's run state; failed runs are invocations that did not succeed, whatever their attempt.",
+    "Attempts and rejections from the events and the orchestrator's run state; failed runs are invocations that did not succeed, whatever their attempt; open attempts are those with no verdict in the run state (not orchestrated, not reviewed yet, or abandoned).",
     [table("outcomes", [{ label: "feature" }, { label: "WP" }, { label: "outcome" },
       { label: "attempts", num: true }, { label: "rejections", num: true },
       { label: "invocations", num: true }, { label: "cost", num: true },
       { label: "approved attempt", num: true }, { label: "rejected attempts", num: true },
-      { label: "failed runs", num: true }],
+      { label: "failed runs", num: true }, { label: "open attempts", num: true }],
       data.outcomes.map(function (o) {
         return [textCell(o.feature), textCell(o.wp), textCell(o.outcome || "-"),
           countCell(o.attempts), countCell(o.rejections), countCell(o.invocations),
           moneyCell(o.cost_usd), moneyCell(o.approved_cost_usd), moneyCell(o.rejected_cost_usd),
-          moneyCell(o.failed_cost_usd)];
+          moneyCell(o.failed_cost_usd), moneyCell(o.other_cost_usd)];
       }))]));
 
   // By model, with cache savings.
