@@ -1,5 +1,4 @@
 import type { Event } from "../events/event.js";
-import { compareEvents } from "../events/event.js";
 import { type CostKind, eventCost, type RateResolver, UNKNOWN_GROUP } from "../telemetry/cost.js";
 import { listFeatureDirs } from "../telemetry/features.js";
 import { PicoSum, type PicoUsd } from "../telemetry/money.js";
@@ -48,8 +47,28 @@ export interface OutcomeScope {
   readonly warn: WarningSink;
 }
 
+/** What the split needs of an event, kept instead of the event (a feature may hold 250k). */
+interface Invocation {
+  readonly clock: number;
+  readonly node: string;
+  readonly id: string;
+  readonly role: unknown;
+  readonly agent: string;
+  readonly failed: boolean;
+  readonly cost: PicoUsd;
+  readonly unpriced: boolean;
+}
+
+function byClock(a: Invocation, b: Invocation): number {
+  return (
+    a.clock - b.clock ||
+    (a.node < b.node ? -1 : a.node > b.node ? 1 : 0) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
 interface Attempt {
-  readonly events: Event[];
+  readonly events: Invocation[];
   reviewed: boolean;
   implemented: boolean;
   readonly agents: Set<string>;
@@ -61,19 +80,21 @@ interface Attempt {
  * implementer run starts a new attempt once the attempt was reviewed, already succeeded, or
  * already ran that agent (a resumed run starts over with the primary agent).
  */
-function splitAttempts(events: readonly Event[]): { attempts: Attempt[]; rest: Event[] } {
+function splitAttempts(events: readonly Invocation[]): {
+  attempts: Attempt[];
+  rest: Invocation[];
+} {
   const attempts: Attempt[] = [];
-  const rest: Event[] = [];
+  const rest: Invocation[] = [];
   const fresh = (): Attempt => {
     const a: Attempt = { events: [], reviewed: false, implemented: false, agents: new Set() };
     attempts.push(a);
     return a;
   };
   for (const event of events) {
-    const p = event.payload;
     const current = attempts.at(-1);
-    if (p.role === "implementer") {
-      const agent = String(p.agent ?? "");
+    if (event.role === "implementer") {
+      const agent = event.agent;
       const attempt =
         current === undefined ||
         current.reviewed ||
@@ -83,11 +104,11 @@ function splitAttempts(events: readonly Event[]): { attempts: Attempt[]; rest: E
           : current;
       attempt.events.push(event);
       attempt.agents.add(agent);
-      if (p.success !== false) attempt.implemented = true;
-    } else if (p.role === "reviewer") {
+      if (!event.failed) attempt.implemented = true;
+    } else if (event.role === "reviewer") {
       const attempt = current ?? fresh();
       attempt.events.push(event);
-      if (p.success !== false) attempt.reviewed = true;
+      if (!event.failed) attempt.reviewed = true;
     } else rest.push(event);
   }
   return { attempts, rest };
@@ -126,18 +147,30 @@ export async function workPackageOutcomes(
   });
   const rows: WpOutcomeRow[] = [];
   for (const { slug, dir } of features) {
-    const byWp = new Map<string, Event[]>();
+    const byWp = new Map<string, Invocation[]>();
     for await (const event of streamExecutionEvents(dir, filter, { warn: scope.warn })) {
-      const wp = event.payload.wp_id;
-      const key = typeof wp === "string" && wp !== "" ? wp : UNKNOWN_GROUP;
+      const p = event.payload;
+      const { cost, kind } = eventCost(event, pricing);
+      onInvocation?.(event, cost, kind);
+      const invocation: Invocation = {
+        clock: event.lamport_clock,
+        node: event.node_id,
+        id: event.event_id,
+        role: p.role,
+        agent: String(p.agent ?? ""),
+        failed: p.success === false,
+        cost,
+        unpriced: kind === "unpriced" || kind === "no-usage",
+      };
+      const key = typeof p.wp_id === "string" && p.wp_id !== "" ? p.wp_id : UNKNOWN_GROUP;
       const list = byWp.get(key);
-      if (list === undefined) byWp.set(key, [event]);
-      else list.push(event);
+      if (list === undefined) byWp.set(key, [invocation]);
+      else list.push(invocation);
     }
     if (byWp.size === 0) continue;
     const { state } = await RunState.load(scope.repoRoot, slug);
     for (const [wpId, events] of [...byWp].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      rows.push(outcomeRow(slug, wpId, events.sort(compareEvents), state, pricing, onInvocation));
+      rows.push(outcomeRow(slug, wpId, events.sort(byClock), state));
     }
   }
   return rows;
@@ -146,10 +179,8 @@ export async function workPackageOutcomes(
 function outcomeRow(
   feature: string,
   wpId: string,
-  events: readonly Event[],
+  events: readonly Invocation[],
   state: RunState,
-  pricing: RateResolver,
-  onInvocation: ((event: Event, cost: PicoUsd, kind: CostKind) => void) | undefined,
 ): WpOutcomeRow {
   const outcome = state.outcomeOf(wpId)?.outcome ?? null;
   const { attempts, rest } = splitAttempts(events);
@@ -161,19 +192,16 @@ function outcomeRow(
     other: new PicoSum(),
   };
   let unpriced = 0;
-  const add = (event: Event, verdict: AttemptVerdict) => {
-    const { cost, kind } = eventCost(event, pricing);
-    onInvocation?.(event, cost, kind);
-    if (kind === "unpriced" || kind === "no-usage") unpriced++;
-    const bucket =
-      event.payload.success === false
-        ? sums.failed
-        : verdict === "approved"
-          ? sums.approved
-          : verdict === "rejected"
-            ? sums.rejected
-            : sums.other;
-    bucket.add(cost);
+  const add = (event: Invocation, verdict: AttemptVerdict) => {
+    if (event.unpriced) unpriced++;
+    const bucket = event.failed
+      ? sums.failed
+      : verdict === "approved"
+        ? sums.approved
+        : verdict === "rejected"
+          ? sums.rejected
+          : sums.other;
+    bucket.add(event.cost);
   };
   attempts.forEach((a, i) => {
     for (const event of a.events) add(event, verdictOf[i] ?? "open");
