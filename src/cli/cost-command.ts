@@ -1,5 +1,12 @@
-import { Command, Option } from "@commander-js/extra-typings";
+import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { storeCostReport } from "../team/pg/report.js";
+import { projectSpending } from "../telemetry/budget-spending.js";
+import {
+  BUDGET_EXIT_CODE,
+  BUDGETS_PATH,
+  budgetStatuses,
+  loadBudgets,
+} from "../telemetry/budgets.js";
 import { parseGroupBy } from "../telemetry/cost.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/query.js";
@@ -12,6 +19,7 @@ import { colorsFor, outputWidth } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
 import { scanProgress } from "./progress.js";
 import { findProjectRoot } from "./project-root.js";
+import { exceededBudgets, renderBudgets } from "./render-budgets.js";
 import { renderCostJson, renderCostTable } from "./render-cost.js";
 import {
   agentFilter,
@@ -75,6 +83,10 @@ export function costCommand(io: ProgramIo) {
         .choices(["table", "json", "csv", "md"] as const)
         .default("table" as const),
     )
+    .option(
+      "--check-budget",
+      `exit ${BUDGET_EXIT_CODE} when any budget in ${BUDGETS_PATH} is exceeded (for CI or a hook)`,
+    )
     .addOption(repo())
     .addOption(storeFrom())
     .addOption(storeProject())
@@ -87,6 +99,10 @@ export function costCommand(io: ProgramIo) {
 Costs are those the agents reported; where an event has none, they are estimated from its tokens
 at the rates in pricing.yaml (overridable in .kittify/pricing.yaml) and marked ~. Events whose
 model has no known rate count as $0 and are listed as unpriced.
+
+Budgets in .kittify/budgets.yaml (USD: project, monthly, features: {<slug>: usd}) are shown under
+the table as spent / budget / remaining, over all events whatever the filters; --check-budget
+exits ${BUDGET_EXIT_CODE} when one is exceeded (spent more than it), naming each on stderr.
 
 day, week and month are dates in --timezone (default: the machine's zone); weeks are ISO weeks,
 from Monday to Sunday (2026-W08). Periods are listed oldest first.
@@ -123,6 +139,12 @@ Examples:
         toStderr(w);
       };
       const pricing = await loadPricingTable(repoRoot, { warn });
+      // A malformed budgets file fails here, before anything is read. Budgets are the
+      // checkout's: a report from the team store shows none.
+      const budgets =
+        repoRoot === undefined || options.from !== undefined
+          ? undefined
+          : await loadBudgets(repoRoot);
       const format = options.json === true ? "python-json" : options.format;
       const scope: ReportScope = {
         repoRoot: repoRoot ?? io.cwd,
@@ -162,36 +184,64 @@ Examples:
         noEvents(io, form);
         printHints(io, report.hints);
       }
-      if (empty && (format === "table" || format === "python-json")) return;
       const { groups } = report;
-      switch (format) {
-        case "python-json":
-          io.stdout(renderCostJson(groups));
-          break;
-        case "json":
-          io.stdout(
-            formatCostJson({
-              groupBy,
-              groups,
-              filters: { feature: options.feature, ...filter },
-              pricingEffective: pricing.effective,
-              warnings,
-            }),
-          );
-          break;
-        case "csv":
-          io.stdout(formatCostCsv(groupBy, groups));
-          break;
-        case "md":
-          io.stdout(formatCostMarkdown(groupBy, groups, pricing.effective));
-          break;
-        case "table":
-          io.stdout(
-            renderCostTable(groups, colorsFor(io, options.color), pricing.effective, {
-              width: outputWidth(io),
-              wide: options.wide,
-            }),
-          );
+      const printReport = () => {
+        switch (format) {
+          case "python-json":
+            io.stdout(renderCostJson(groups));
+            break;
+          case "json":
+            io.stdout(
+              formatCostJson({
+                groupBy,
+                groups,
+                filters: { feature: options.feature, ...filter },
+                pricingEffective: pricing.effective,
+                warnings,
+              }),
+            );
+            break;
+          case "csv":
+            io.stdout(formatCostCsv(groupBy, groups));
+            break;
+          case "md":
+            io.stdout(formatCostMarkdown(groupBy, groups, pricing.effective));
+            break;
+          case "table":
+            io.stdout(
+              renderCostTable(groups, colorsFor(io, options.color), pricing.effective, {
+                width: outputWidth(io),
+                wide: options.wide,
+              }),
+            );
+        }
+      };
+      const statuses =
+        budgets === undefined
+          ? []
+          : budgetStatuses(
+              budgets,
+              await projectSpending(repoRoot ?? io.cwd, pricing, {
+                timeZone: dates.timeZone ?? "UTC",
+                nowMicros: (io.now?.() ?? Date.now()) * 1000,
+                warn,
+              }),
+            );
+      if (!(empty && (format === "table" || format === "python-json"))) {
+        printReport();
+      }
+      if (format === "table") io.stdout(renderBudgets(statuses, colorsFor(io, options.color)));
+      if (options.checkBudget !== true) return;
+      if (budgets === undefined) io.stderr(`no budgets: ${BUDGETS_PATH} does not exist\n`);
+      const exceeded = exceededBudgets(statuses);
+      for (const line of exceeded) io.stderr(`spec-kitty: ${line}\n`);
+      if (exceeded.length > 0) {
+        // runCli turns a CommanderError into its exit code without printing it again.
+        throw new CommanderError(
+          BUDGET_EXIT_CODE,
+          "spec-kitty.budget-exceeded",
+          exceeded.join("; "),
+        );
       }
     });
 }

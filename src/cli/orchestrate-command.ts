@@ -6,6 +6,7 @@ import {
   planOrchestration,
   runOrchestration,
 } from "../orchestrator/orchestrate.js";
+import { BUDGET_EXIT_CODE } from "../telemetry/budgets.js";
 import { CliError } from "./errors.js";
 import { colorsFor, outputWidth } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
@@ -16,6 +17,7 @@ import {
   color,
   noColor,
   nonNegativeInteger,
+  nonNegativeNumber,
   positiveInteger,
   positiveNumber,
   repo,
@@ -61,7 +63,11 @@ Each invocation is recorded as an ExecutionEvent in kitty-specs/<feature>/execut
 progress is saved in .kittify/orchestrate/<feature>.json, so a run started again skips the work
 packages already approved. Progress goes to stderr, the summary table to stdout.
 Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the running agents (the signal, then SIGKILL after
---kill-grace), records them as interrupted and exits 130, 143 or 129; run again to resume.`;
+--kill-grace), records them as interrupted and exits 130, 143 or 129; run again to resume.
+A budget stops the run before the next invocation (running ones finish and are recorded) once
+the feature's recorded spend reaches its budget in .kittify/budgets.yaml, or this run's spend
+reaches --budget-usd: the work packages left are recorded as interrupted, and it exits ${BUDGET_EXIT_CODE};
+raise the budget and run again to resume.`;
 
 /** `spec-kitty orchestrate`: runs implementer and reviewer agents on a feature's work packages. */
 export function orchestrateCommand(io: ProgramIo) {
@@ -105,6 +111,11 @@ export function orchestrateCommand(io: ProgramIo) {
       5,
     )
     .option("--max-retries <n>", "implementation retries after a rejection", nonNegativeInteger, 2)
+    .option(
+      "--budget-usd <usd>",
+      "what this run may spend; no invocation starts once it is reached",
+      nonNegativeNumber,
+    )
     .option("--dry-run", "print, per work package, the exact command lines; run nothing")
     .addOption(repo())
     .addOption(wide())
@@ -127,6 +138,7 @@ export function orchestrateCommand(io: ProgramIo) {
         timeoutMs: opts.timeout * 1000,
         killGraceMs: opts.killGrace * 1000,
         maxRetries: opts.maxRetries,
+        ...(opts.budgetUsd !== undefined && { budgetUsd: opts.budgetUsd }),
         env: io.env,
         models: {
           ...(opts.implementerModel !== undefined && { implementer: opts.implementerModel }),
@@ -174,6 +186,12 @@ export function orchestrateCommand(io: ProgramIo) {
         io.stderr(`spec-kitty: ${message}\n`);
         // runCli turns a CommanderError into its exit code without printing it again.
         throw new CommanderError(SIGNAL_EXIT[signal], "spec-kitty.interrupted", message);
+      }
+      if (report.budgetStopped !== null) {
+        const open = report.rows.filter((r) => r.outcome !== "approved" && r.outcome !== "skipped");
+        const message = `stopped: ${report.budgetStopped}; ${open.length} of ${report.rows.length} work packages not finished (${open.map((r) => r.wpId).join(", ")}); raise the budget and run the same command again to resume`;
+        io.stderr(`spec-kitty: ${message}\n`);
+        throw new CommanderError(BUDGET_EXIT_CODE, "spec-kitty.budget-reached", message);
       }
       const notApproved = report.rows.filter(
         (r) => r.outcome !== "approved" && r.outcome !== "skipped",

@@ -1,5 +1,6 @@
 import { Command } from "@commander-js/extra-typings";
 import { costCommand } from "./cost-command.js";
+import { dashboardCommand } from "./dashboard-command.js";
 import { emitCommand } from "./emit-command.js";
 import { eventsCommand } from "./events-command.js";
 import { exportCommand } from "./export-command.js";
@@ -20,6 +21,7 @@ export function agentCommand(io: ProgramIo): Command {
     .addCommand(syncCommand(io))
     .addCommand(mergeClockCommand(), { hidden: true })
     .addCommand(pricingCommand(io))
+    .addCommand(dashboardCommand(io))
     .addHelpText(
       "after",
       `

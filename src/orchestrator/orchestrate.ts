@@ -1,11 +1,14 @@
 import { join, relative } from "node:path";
 import type { AgentInvoker } from "../agents/contract.js";
 import { type AgentId, createInvoker } from "../agents/registry.js";
+import { loadBudgets } from "../telemetry/budgets.js";
 import { CostAccumulator, type CostGroup } from "../telemetry/cost.js";
 import type { Role } from "../telemetry/execution-payload.js";
-import type { PicoUsd } from "../telemetry/money.js";
+import { type PicoUsd, picoFromUsd } from "../telemetry/money.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
+import { costReport } from "../telemetry/report.js";
 import type { TelemetryWarning, WarningSink } from "../telemetry/warnings.js";
+import { BudgetGate } from "./budget-gate.js";
 import { OrchestratorError } from "./errors.js";
 import {
   type Invocation,
@@ -43,6 +46,8 @@ export interface OrchestrateOptions {
   readonly killGraceMs?: number;
   /** After an agent exits, how long its output may take to drain (a leftover holds it open). */
   readonly drainMs?: number;
+  /** What this run may spend, in USD (`--budget-usd`); the feature's budget file applies too. */
+  readonly budgetUsd?: number;
 }
 
 /** A checked plan: the feature, its work packages in order, and the invokers. */
@@ -187,6 +192,8 @@ export interface OrchestrationReport {
   readonly unrecorded: number;
   /** The signal that stopped the run early (e.g. `SIGINT`), null when it ran to the end. */
   readonly interrupted: string | null;
+  /** Why a budget stopped the run before it was done, null when none did. */
+  readonly budgetStopped: string | null;
 }
 
 /**
@@ -210,6 +217,9 @@ export async function runOrchestration(
   const { state, problem } = await RunState.load(options.projectRoot, plan.feature);
   const warnOnce = onceSink(hooks.warn);
   if (problem) hooks.onProgress({ type: "note", message: problem });
+  // The cost of this run's events, priced exactly as the cost report prices them.
+  const pricing = await loadPricingTable(options.projectRoot, { warn: hooks.warn });
+  const budget = await budgetGate(plan, pricing, hooks.warn);
   const ctx: PipelineContext = {
     projectRoot: options.projectRoot,
     feature: plan.feature,
@@ -222,6 +232,7 @@ export async function runOrchestration(
     ...(options.killGraceMs !== undefined && { killGraceMs: options.killGraceMs }),
     ...(options.drainMs !== undefined && { drainMs: options.drainMs }),
     ...(interrupt !== undefined && { interrupt }),
+    ...(budget !== undefined && { budget }),
     env: options.env,
     workingDir: (wp) => workingDirectory(options.projectRoot, plan.feature, wp.id),
     onProgress: hooks.onProgress,
@@ -254,11 +265,12 @@ export async function runOrchestration(
         }
       }
     }
-    const ready = interrupt?.aborted
-      ? []
-      : plan.selected.filter(
-          (wp) => !settled(wp.id) && !running.has(wp.id) && wp.dependencies.every(done),
-        );
+    const ready =
+      interrupt?.aborted || budget?.exhausted() != null
+        ? []
+        : plan.selected.filter(
+            (wp) => !settled(wp.id) && !running.has(wp.id) && wp.dependencies.every(done),
+          );
     for (const wp of ready.slice(0, Math.max(0, options.concurrency - running.size))) {
       running.set(
         wp.id,
@@ -277,25 +289,60 @@ export async function runOrchestration(
     if (running.size === 0) break;
     await Promise.race(running.values());
   }
-  // The cost of this run's events, priced exactly as the cost report prices them.
-  const pricing = await loadPricingTable(options.projectRoot, { warn: hooks.warn });
   const costs = new CostAccumulator(["wp"], pricing);
   for (const run of runs.values()) {
     for (const { event } of run.invocations) if (event) costs.add(event);
   }
   const byWp = new Map(costs.groups().map((g) => [g.groupKey, g]));
   const interrupted = interrupt?.aborted ? String(interrupt.reason) : null;
+  const budgetStopped = interrupted === null ? (budget?.exhausted() ?? null) : null;
   const notRun = (wp: WorkPackage): WpRun =>
-    interrupted === null
+    interrupted === null && budgetStopped === null
       ? { wp, outcome: "blocked", attempts: 0, invocations: [], reason: "never ready" }
-      : { wp, outcome: "interrupted", attempts: 0, invocations: [], reason: "not started" };
+      : {
+          wp,
+          outcome: "interrupted",
+          attempts: 0,
+          invocations: [],
+          reason: budgetStopped === null ? "not started" : `not started: ${budgetStopped}`,
+        };
   const rows = plan.selected.map((wp) => summarise(runs.get(wp.id) ?? notRun(wp), byWp.get(wp.id)));
   return {
     feature: plan.feature,
     rows,
     unrecorded: countUnrecorded([...runs.values()]),
     interrupted,
+    // Only when it left something undone (it may be reached by the very last invocation).
+    budgetStopped: rows.some((r) => r.outcome === "interrupted") ? budgetStopped : null,
   };
+}
+
+/**
+ * The budget that applies to the run: the feature's in `.kittify/budgets.yaml` (a malformed
+ * file fails here, before any agent starts) and `budgetUsd`; undefined when neither is set.
+ */
+async function budgetGate(
+  plan: OrchestrationPlan,
+  pricing: Awaited<ReturnType<typeof loadPricingTable>>,
+  warn: WarningSink,
+): Promise<BudgetGate | undefined> {
+  const { projectRoot, budgetUsd } = plan.options;
+  const featureBudget = (await loadBudgets(projectRoot))?.features.get(plan.feature);
+  if (featureBudget === undefined && budgetUsd === undefined) return undefined;
+  // What the feature's events cost before this run, as `cost --group-by feature` says.
+  const report = await costReport(
+    { repoRoot: projectRoot, feature: plan.feature, warn },
+    ["feature"],
+    pricing,
+  );
+  const before = report.groups.find((g) => g.groupKey === plan.feature)?.totalCost;
+  return new BudgetGate({
+    pricing,
+    feature: plan.feature,
+    featureBudget,
+    featureSpent: before ?? (0n as PicoUsd),
+    runBudget: budgetUsd === undefined ? undefined : picoFromUsd(budgetUsd),
+  });
 }
 
 function countUnrecorded(runs: readonly WpRun[]): number {

@@ -2,6 +2,7 @@ import { type AgentInvoker, type InvocationResult, NO_USAGE } from "../agents/co
 import type { Event } from "../events/event.js";
 import { type EmitOptions, emitExecutionEvent } from "../telemetry/emit.js";
 import type { WarningSink } from "../telemetry/warnings.js";
+import type { BudgetGate } from "./budget-gate.js";
 import { runProcess } from "./executor.js";
 import { gitChangesSince, gitSnapshot } from "./git-changes.js";
 import { implementerPrompt, reviewerPrompt } from "./prompts.js";
@@ -65,6 +66,8 @@ export interface PipelineContext {
   readonly drainMs?: number;
   /** Aborted (with a signal name as reason) to stop the run: running agents get that signal. */
   readonly interrupt?: AbortSignal;
+  /** Says when no further invocation may start (a budget is reached); running ones finish. */
+  readonly budget?: BudgetGate;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The work package's working directory. */
   readonly workingDir: (wp: WorkPackage) => Promise<string>;
@@ -157,6 +160,7 @@ async function invoke(
     role,
     { ...recordedFields(result), warn: ctx.warn },
   );
+  if (event !== undefined) ctx.budget?.record(event);
   const invocation = {
     wpId: wp.id,
     role,
@@ -237,7 +241,7 @@ async function withFallback(
   const first = await invoke(ctx, primary, role, wp, prompt, attempt);
   const fallback = ctx.fallback;
   if (usable(first) || fallback === null || fallback.agentId === primary.agentId) return [first];
-  if (ctx.interrupt?.aborted) return [first];
+  if (ctx.interrupt?.aborted || budgetStop(ctx) !== null) return [first];
   return [first, await invoke(ctx, fallback, role, wp, prompt, attempt)];
 }
 
@@ -294,8 +298,9 @@ export async function processWorkPackage(ctx: PipelineContext, wp: WorkPackage):
   let run: WpRun | undefined;
   for (let attempt = 1; run === undefined; attempt++) {
     // No agent is started once the run is being stopped.
-    if (ctx.interrupt?.aborted) {
-      run = finished(wp, "interrupted", attempt - 1, invocations, interruption(ctx.interrupt));
+    const halt = ctx.interrupt?.aborted ? interruption(ctx.interrupt) : budgetStop(ctx);
+    if (halt !== null) {
+      run = finished(wp, "interrupted", attempt - 1, invocations, halt);
       break;
     }
     const implementation = await processWpImplementation(ctx, wp, attempt, feedback);
@@ -306,6 +311,11 @@ export async function processWorkPackage(ctx: PipelineContext, wp: WorkPackage):
     }
     if (!implementation.success) {
       run = finished(wp, "failed", attempt, invocations, "the implementer failed");
+      break;
+    }
+    const stop = budgetStop(ctx);
+    if (stop !== null) {
+      run = finished(wp, "interrupted", attempt, invocations, stop);
       break;
     }
     const review = await processWpReview(ctx, wp, attempt);
@@ -334,6 +344,12 @@ export async function processWorkPackage(ctx: PipelineContext, wp: WorkPackage):
   }
   ctx.onProgress({ type: "wp-finished", summary: run });
   return run;
+}
+
+/** Why a budget forbids starting another invocation, or null. */
+function budgetStop(ctx: PipelineContext): string | null {
+  const reason = ctx.budget?.exhausted() ?? null;
+  return reason === null ? null : `not started: ${reason}`;
 }
 
 function interruption(signal: AbortSignal): string {

@@ -85,6 +85,11 @@ export class RunState {
     return { state: new RunState(path, projectRoot, feature, entries), problem };
   }
 
+  /** How the last run on `wpId` ended, and its attempts; undefined when none ran it. */
+  outcomeOf(wpId: string): { readonly outcome: WpOutcome; readonly attempts: number } | undefined {
+    return this.entries.get(wpId);
+  }
+
   /** Whether an earlier run got `wpId` approved. */
   isApproved(wpId: string): boolean {
     return this.entries.get(wpId)?.outcome === "approved";

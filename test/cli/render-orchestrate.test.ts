@@ -42,6 +42,7 @@ const REPORT: OrchestrationReport = {
   ],
   unrecorded: 0,
   interrupted: null,
+  budgetStopped: null,
 };
 
 describe("the orchestrate summary fits the terminal", () => {
