@@ -2,9 +2,11 @@ import { join } from "node:path";
 import { MAX_LAMPORT_CLOCK } from "../events/clock.js";
 import { createEvent, type Event } from "../events/event.js";
 import { normalizeEventId } from "../events/event-id.js";
-import { nowTimestamp } from "../events/timestamp.js";
+import { normalizeTimestamp, nowTimestamp } from "../events/timestamp.js";
 import { CLOCK_FILE, FileClockStorage } from "./clock-file.js";
 import {
+  ATTRIBUTIONS,
+  type Attribution,
   type CostSource,
   EVENT_SOURCES,
   type EventSource,
@@ -79,6 +81,15 @@ export interface EmitOptions {
   readonly nodeId?: string;
   readonly causationId?: string | null;
   readonly sessionId?: string | null;
+  /** How an imported event was attributed to its feature and work package. */
+  readonly attribution?: Attribution;
+  /**
+   * The event's id when the caller derives it (an import: the same turn always makes the same
+   * id, so a second save is skipped); default a new ULID.
+   */
+  readonly eventId?: string;
+  /** When the invocation happened (an import: the turn's start); default now. */
+  readonly timestamp?: string;
   /** Where the one warning of a failed emission goes; default stderr. */
   readonly warn?: WarningSink;
 }
@@ -112,6 +123,11 @@ export async function emitExecutionEvent(
     }
     const payload = buildPayload(wpId, agent, role, { ...options, ...totals.usage });
     const nodeId = `${options.nodeId ?? "cli"}:${wpId}`;
+    const fixedId = options.eventId === undefined ? undefined : normalizeEventId(options.eventId);
+    const fixedTimestamp =
+      options.timestamp === undefined ? undefined : normalizeTimestamp(options.timestamp);
+    if (typeof fixedId === "object") throw new Error(`eventId: ${fixedId.error}`);
+    if (typeof fixedTimestamp === "object") throw new Error(`timestamp: ${fixedTimestamp.error}`);
     const clocks = new FileClockStorage(join(featureDir, CLOCK_FILE), { warn });
     const store = new SimpleJsonStore(logPath, { warn });
     let clockSaveError: unknown;
@@ -122,11 +138,11 @@ export async function emitExecutionEvent(
         const seen = Math.max(await clocks.maxValue(), head.maxLamportClock);
         const lamport = Math.min(MAX_LAMPORT_CLOCK, 1 + seen);
         return createEvent({
-          event_id: head.mintEventId(),
+          event_id: fixedId ?? head.mintEventId(),
           event_type: EXECUTION_EVENT_TYPE,
           aggregate_id: featureSlug,
           payload,
-          timestamp: nowTimestamp(),
+          timestamp: fixedTimestamp ?? nowTimestamp(),
           node_id: nodeId,
           lamport_clock: lamport,
           causation_id: options.causationId ?? null,
@@ -272,6 +288,7 @@ function buildPayload(wpId: string, agent: string, role: Role, o: EmitOptions): 
     ...(!tellsNothingMore(models, o.model ?? null) && { models }),
     ...(o.sessionId != null && { session_id: o.sessionId }),
     source: o.source ?? "emit",
+    ...(o.attribution !== undefined && { attribution: o.attribution }),
   };
 }
 
@@ -355,6 +372,9 @@ function argumentProblem(
   }
   if (o.source !== undefined && !(EVENT_SOURCES as readonly string[]).includes(o.source)) {
     return `source must be one of ${EVENT_SOURCES.join(", ")}; got ${JSON.stringify(o.source)}`;
+  }
+  if (o.attribution !== undefined && !(ATTRIBUTIONS as readonly string[]).includes(o.attribution)) {
+    return `attribution must be one of ${ATTRIBUTIONS.join(", ")}; got ${JSON.stringify(o.attribution)}`;
   }
   const models = modelsProblem(o.models ?? []);
   if (models !== null) return models;

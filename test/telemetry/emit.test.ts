@@ -111,6 +111,34 @@ describe("emitExecutionEvent", () => {
     ]);
   });
 
+  it("takes a given event id and timestamp, and saves an id only once", async () => {
+    const { emit, log, warnings } = await feature();
+    const fixed = {
+      eventId: "6F9619FF-8B86-5011-B42D-00C04FC964FF",
+      timestamp: "2026-03-01T10:00:00Z",
+      source: "import",
+      attribution: "worktree",
+    } as const;
+    const first = await emit("WP01", fixed);
+    const second = await emit("WP01", { ...fixed, inputTokens: 5 });
+    const lines = (await log()).trim().split("\n");
+    expect({
+      id: first?.event_id,
+      timestamp: first?.timestamp,
+      attribution: first?.payload["attribution"],
+      second,
+      lines: lines.length,
+      warnings,
+    }).toEqual({
+      id: "6f9619ff-8b86-5011-b42d-00c04fc964ff",
+      timestamp: "2026-03-01T10:00:00+00:00",
+      attribution: "worktree",
+      second: undefined,
+      lines: 1,
+      warnings: [],
+    });
+  });
+
   it("writes a zero cost as Python's 0.0", async () => {
     const { emit, log } = await feature();
     await emit("WP01", { costUsd: 0 });
@@ -182,6 +210,9 @@ describe("emitExecutionEvent", () => {
     ["a negative duration", { durationMs: -3 }, /durationMs/],
     ["an empty work package", { wpId: "" }, /wpId must be a non-empty string/],
     ["a bad causation id", { causationId: "nope" }, /causationId/],
+    ["a bad event id", { eventId: "nope" }, /eventId/],
+    ["a bad timestamp", { timestamp: "yesterday-ish" }, /timestamp/],
+    ["an unknown attribution", { attribution: "guess" }, /attribution must be one of/],
   ])("refuses %s with one warning, writes nothing, and does not throw", async (_, bad, message) => {
     const { dir, warnings } = await feature();
     const {
