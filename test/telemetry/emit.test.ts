@@ -125,7 +125,7 @@ describe("emitExecutionEvent", () => {
     expect({
       id: first?.event_id,
       timestamp: first?.timestamp,
-      attribution: first?.payload["attribution"],
+      attribution: first?.payload.attribution,
       second,
       lines: lines.length,
       warnings,

@@ -1,0 +1,352 @@
+import { join } from "node:path";
+import type { AgentEnv } from "../agents/define-invoker.js";
+import type {
+  SessionCall,
+  SessionLogReader,
+  SessionProblemSink,
+  SessionTurn,
+  SessionUnit,
+} from "../agents/session-logs.js";
+import { SESSION_READERS } from "../agents/session-readers.js";
+import { emitExecutionEvent } from "../telemetry/emit.js";
+import { FEATURES_FOLDER } from "../telemetry/features.js";
+import { stderrWarningSink, type WarningSink } from "../telemetry/warnings.js";
+import { attributeCall, signalTarget, type Target } from "./attribution.js";
+import { ownCalls, type ReadTurn } from "./call-dedup.js";
+import { importEventId } from "./event-id.js";
+import {
+  type AgentImportState,
+  agentState,
+  type ImportState,
+  loadImportState,
+  saveImportState,
+  shortHash,
+} from "./import-state.js";
+import { type AgentImportSummary, agentSummary, type ImportSummary } from "./import-summary.js";
+import { type ProjectFacts, projectFacts, UNATTRIBUTED_FEATURE } from "./project-facts.js";
+import { roleOf } from "./roles.js";
+import { type StoredEvents, storedEvents } from "./stored-events.js";
+import { usageOf } from "./turn-usage.js";
+
+/** How long a unit must have been quiet before its open last turn is imported: 10 minutes. */
+export const DEFAULT_QUIET_MS = 10 * 60 * 1000;
+
+export interface ImportOptions {
+  /** The project root (holding kitty-specs/). */
+  readonly root: string;
+  /** The agents to import; default every agent with a session-log reader. */
+  readonly agents?: readonly string[] | undefined;
+  /** Folders or files to read instead of each reader's defaults. */
+  readonly sources?: readonly string[] | undefined;
+  /** Only turns that started at or after this moment. */
+  readonly since?: Date | null | undefined;
+  /** Read and count everything, write nothing (no event, no state). */
+  readonly dryRun?: boolean | undefined;
+  /** Sessions a hook says have ended: their open last turn is imported now. */
+  readonly endedSessions?: readonly string[] | undefined;
+  /** Where the readers find their agents' homes; default the process environment. */
+  readonly env?: AgentEnv | undefined;
+  /** Now, in epoch milliseconds; default the system clock. */
+  readonly now?: (() => number) | undefined;
+  readonly quietMs?: number | undefined;
+  /** Readers by agent; default SESSION_READERS (tests give their own). */
+  readonly readers?: Readonly<Record<string, SessionLogReader | undefined>> | undefined;
+  /** Where warnings of the logs read or written go; default stderr. */
+  readonly warn?: WarningSink | undefined;
+}
+
+/** What one import run shares across agents; the project is read only when a turn needs it. */
+interface Run {
+  readonly options: ImportOptions;
+  readonly root: string;
+  readonly dryRun: boolean;
+  readonly now: number;
+  readonly quietMs: number;
+  readonly since: number | null;
+  readonly ended: ReadonlySet<string>;
+  readonly warn: WarningSink;
+  readonly warnings: string[];
+  facts(): Promise<ProjectFacts>;
+  stored(): Promise<StoredEvents>;
+}
+
+/**
+ * Imports the usage in the agents' own session logs into the project's logs: one
+ * ExecutionEvent per turn and feature/work package its calls were made for (see
+ * `attributeCall`), each call counted once, turns of sessions `orchestrate` recorded skipped,
+ * every event id derived from the turn so that nothing is ever added twice. Never throws for
+ * what it reads: a reader's problems are counted in the summary.
+ */
+export async function importSessions(options: ImportOptions): Promise<ImportSummary> {
+  const readers: Readonly<Record<string, SessionLogReader | undefined>> =
+    options.readers ?? SESSION_READERS;
+  const asked = options.agents ?? Object.keys(readers).sort();
+  const warn = options.warn ?? stderrWarningSink;
+  const loaded = await loadImportState(options.root);
+  const summary: ImportSummary = {
+    root: options.root,
+    dryRun: options.dryRun ?? false,
+    agents: [],
+    unsupported: asked.filter((agent) => readers[agent] === undefined),
+    warnings: loaded.problem === null ? [] : [loaded.problem],
+  };
+  const run: Run = {
+    options,
+    root: options.root,
+    dryRun: summary.dryRun,
+    now: (options.now ?? Date.now)(),
+    quietMs: options.quietMs ?? DEFAULT_QUIET_MS,
+    since: options.since == null ? null : options.since.getTime(),
+    ended: new Set(options.endedSessions ?? []),
+    warn,
+    warnings: summary.warnings,
+    facts: once(() => projectFacts(options.root, warn)),
+    stored: once(() => storedEvents(options.root, warn)),
+  };
+  for (const agent of asked) {
+    const reader = readers[agent];
+    if (reader === undefined) continue;
+    summary.agents.push(await importAgent(run, reader, agentState(loaded.state, agent)));
+  }
+  if (!run.dryRun) await saveState(run, loaded.state);
+  return summary;
+}
+
+async function saveState(run: Run, state: ImportState): Promise<void> {
+  try {
+    await saveImportState(run.root, state);
+  } catch (e) {
+    run.warnings.push(
+      `the import state could not be saved (${describe(e)}); the next import reads everything again`,
+    );
+  }
+}
+
+async function importAgent(
+  run: Run,
+  reader: SessionLogReader,
+  state: AgentImportState,
+): Promise<AgentImportSummary> {
+  const env = run.options.env ?? process.env;
+  const sources = run.options.sources ?? reader.defaultSources(env);
+  const { summary, problems } = agentSummary(reader.agent, sources);
+  summary.retentionDays = (await reader.retentionDays?.(env).catch(() => null)) ?? null;
+  const units = await discover(reader, sources, problems);
+  const toRead = units.filter((unit) => {
+    const known = state.units[unit.id];
+    const unchanged = known !== undefined && known.stamp === unit.stamp && !known.pending;
+    if (unchanged) summary.units.skipped++;
+    return !unchanged;
+  });
+  const turns: ReadTurn[] = [];
+  for (const unit of toRead) {
+    summary.units.read++;
+    for (const turn of await readUnit(reader, unit, problems))
+      turns.push({ unitId: unit.id, turn });
+  }
+  const pending = new Set<string>();
+  const calls = ownCalls(turns, state.calls);
+  const byId = new Map(toRead.map((u) => [u.id, u]));
+  for (const [i, { unitId, turn }] of turns.entries()) {
+    const unit = byId.get(unitId) as SessionUnit;
+    const outcome = await importTurn(run, reader.agent, unit, turn, calls[i] ?? [], state, summary);
+    if (outcome === "pending") pending.add(unitId);
+  }
+  if (!run.dryRun) {
+    for (const unit of toRead) {
+      state.units[unit.id] = { stamp: unit.stamp, pending: pending.has(unit.id) };
+    }
+  }
+  return summary;
+}
+
+/** What became of a turn: done (imported, present or not to import) or left for a later run. */
+type TurnOutcome = "done" | "pending";
+
+async function importTurn(
+  run: Run,
+  agent: string,
+  unit: SessionUnit,
+  turn: SessionTurn,
+  calls: readonly SessionCall[],
+  state: AgentImportState,
+  summary: AgentImportSummary,
+): Promise<TurnOutcome> {
+  const turns = summary.turns;
+  if (run.since !== null && Date.parse(turn.startedAt) < run.since) {
+    turns.beforeSince++;
+    return "pending";
+  }
+  const quiet = run.now - unit.lastWriteMs >= run.quietMs;
+  if (!turn.closed && !quiet && !run.ended.has(turn.sessionId)) {
+    turns.open++;
+    return "pending";
+  }
+  if (calls.length === 0) {
+    turns.empty++;
+    return "done";
+  }
+  const turnHash = shortHash(turn.turnId);
+  if (calls.every((c) => state.calls[shortHash(c.key)] === turnHash)) {
+    turns.present++;
+    return "done";
+  }
+  const stored = await run.stored();
+  if (stored.recordedSessions.get(agent)?.has(turn.sessionId)) {
+    turns.orchestrated++;
+    claim(run, state, calls, turnHash);
+    return "done";
+  }
+  const groups = await placeCalls(run, turn, calls, summary);
+  if (groups.length === 0) {
+    turns.outside++;
+    return "done";
+  }
+  let written = 0;
+  let failed = false;
+  for (const group of groups) {
+    const result = await writeGroup(run, agent, turn, group, groups.length, stored);
+    if (result === "failed") failed = true;
+    if (result !== "written") continue;
+    written++;
+    summary.events++;
+    const feature = group.target.feature;
+    summary.eventsByFeature[feature] = (summary.eventsByFeature[feature] ?? 0) + 1;
+    if (feature === UNATTRIBUTED_FEATURE) summary.unattributed++;
+  }
+  if (written > 0) turns.imported++;
+  else if (!failed) turns.present++;
+  if (failed) return "pending";
+  claim(run, state, calls, turnHash);
+  return "done";
+}
+
+interface Group {
+  readonly target: Target;
+  readonly calls: SessionCall[];
+}
+
+/** The turn's calls by where they belong; calls of another project are counted and left. */
+async function placeCalls(
+  run: Run,
+  turn: SessionTurn,
+  calls: readonly SessionCall[],
+  summary: AgentImportSummary,
+): Promise<Group[]> {
+  const facts = await run.facts();
+  const turnTarget = signalTarget(turn.signals, facts);
+  const groups = new Map<string, Group>();
+  for (const call of calls) {
+    const target = await attributeCall(call, turnTarget, facts);
+    if (target === null) {
+      summary.callsOutside++;
+      continue;
+    }
+    const key = `${target.feature}/${target.wpId}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { target, calls: [call] });
+    else group.calls.push(call);
+  }
+  return [...groups.values()];
+}
+
+async function writeGroup(
+  run: Run,
+  agent: string,
+  turn: SessionTurn,
+  group: Group,
+  groupCount: number,
+  stored: StoredEvents,
+): Promise<"written" | "present" | "failed"> {
+  const { feature, wpId, attribution } = group.target;
+  const eventId = importEventId(agent, turn.turnId, `${feature}/${wpId}`);
+  if (stored.ids.has(eventId)) return "present";
+  if (run.dryRun) return "written";
+  let failed = false;
+  const event = await emitExecutionEvent(
+    join(run.root, FEATURES_FOLDER, feature),
+    feature,
+    wpId,
+    agent,
+    roleOf(turn.signals),
+    {
+      ...usageOf(group.calls),
+      source: "import",
+      attribution,
+      sessionId: turn.sessionId,
+      eventId,
+      timestamp: turn.startedAt,
+      durationMs: groupCount === 1 ? span(turn.startedAt, turn.endedAt) : callSpan(group.calls),
+      nodeId: `import:${agent}`,
+      warn: (w) => {
+        failed = true;
+        run.warn(w);
+      },
+    },
+  );
+  if (event !== undefined) return "written";
+  // No warning and no event: another writer stored this id meanwhile.
+  return failed ? "failed" : "present";
+}
+
+function claim(
+  run: Run,
+  state: AgentImportState,
+  calls: readonly SessionCall[],
+  turnHash: string,
+): void {
+  if (run.dryRun) return;
+  for (const call of calls) state.calls[shortHash(call.key)] = turnHash;
+}
+
+/** Milliseconds from `from` to `to` (0 when either is unknown or they are reversed). */
+function span(from: string, to: string): number {
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
+}
+
+/** The time from a group's first call to its last, for a turn split across targets. */
+function callSpan(calls: readonly SessionCall[]): number {
+  const times = calls.map((c) => Date.parse(c.timestamp)).filter((t) => !Number.isNaN(t));
+  return times.length === 0 ? 0 : Math.max(...times) - Math.min(...times);
+}
+
+async function discover(
+  reader: SessionLogReader,
+  sources: readonly string[],
+  problems: SessionProblemSink,
+): Promise<SessionUnit[]> {
+  const units: SessionUnit[] = [];
+  try {
+    for await (const unit of reader.discover(sources, problems)) units.push(unit);
+  } catch (e) {
+    problems.report("unreadable", sources.join(", "), describe(e));
+  }
+  return units;
+}
+
+async function readUnit(
+  reader: SessionLogReader,
+  unit: SessionUnit,
+  problems: SessionProblemSink,
+): Promise<SessionTurn[]> {
+  const turns: SessionTurn[] = [];
+  try {
+    for await (const turn of reader.read(unit, problems)) turns.push(turn);
+  } catch (e) {
+    problems.report("unreadable", unit.id, describe(e));
+  }
+  return turns;
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
