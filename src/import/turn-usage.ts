@@ -9,7 +9,7 @@ import { PicoSum } from "../telemetry/money.js";
  */
 export function usageOf(
   calls: readonly SessionCall[],
-): Pick<EmitOptions, "model" | "models" | "costUsd"> {
+): Pick<EmitOptions, "model" | "models" | "costUsd" | "reasoningTokens"> {
   const byModel = new Map<string, SessionCall[]>();
   for (const call of calls) {
     const list = byModel.get(call.model);
@@ -30,7 +30,14 @@ export function usageOf(
       requests: list.map((c) => c.usage),
     };
   });
-  return { model: models[0]?.model ?? null, models, costUsd: reportedCost(calls) };
+  // Agents that do not count reasoning apart write 0: the total is then left unknown.
+  const reasoning = models.reduce((n, m) => n + m.reasoningTokens, 0);
+  return {
+    model: models[0]?.model ?? null,
+    models,
+    costUsd: reportedCost(calls),
+    reasoningTokens: reasoning > 0 ? reasoning : null,
+  };
 }
 
 /** The sum of the calls' reported costs, exact in pico-dollars; null unless every call said. */
