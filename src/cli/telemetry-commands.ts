@@ -2,15 +2,17 @@ import { Command } from "@commander-js/extra-typings";
 import { costCommand } from "./cost-command.js";
 import { emitCommand } from "./emit-command.js";
 import { eventsCommand } from "./events-command.js";
+import { importCommand } from "./import-command.js";
 import type { ProgramIo } from "./program-io.js";
 
-/** `spec-kitty agent telemetry cost|events|emit`. */
+/** `spec-kitty agent telemetry cost|events|emit|import`. */
 export function agentCommand(io: ProgramIo): Command {
   const telemetry = new Command("telemetry")
     .description("Record agent invocations and report what they cost.")
     .addCommand(costCommand(io))
     .addCommand(eventsCommand(io))
     .addCommand(emitCommand(io))
+    .addCommand(importCommand(io))
     .addHelpText(
       "after",
       `
