@@ -204,8 +204,20 @@ async function importTurn(
   }
   let written = 0;
   let failed = false;
-  for (const group of groups) {
-    const result = await writeGroup(run, agent, turn, group, groups.length, stored);
+  for (const whole of groups) {
+    // A turn imported while quiet may go on (a permission prompt answered late): the calls it
+    // made since are a continuation event of their own, with an id derived from those calls.
+    const fresh = whole.calls.filter((c) => state.calls[shortHash(c.key)] !== turnHash);
+    if (fresh.length === 0) continue;
+    const target = `${whole.target.feature}/${whole.target.wpId}`;
+    const continued = fresh.length < whole.calls.length;
+    const group = {
+      target: whole.target,
+      calls: fresh,
+      idTarget: continued ? `${target}+${shortHash(fresh.map((c) => c.key).join("\0"))}` : target,
+      wholeTurn: groups.length === 1 && !continued,
+    };
+    const result = await writeGroup(run, agent, turn, group, stored);
     if (result === "failed") failed = true;
     if (result !== "written") continue;
     written++;
@@ -224,6 +236,12 @@ async function importTurn(
 interface Group {
   readonly target: Target;
   readonly calls: SessionCall[];
+}
+
+/** What one event is made of: its calls, what its id is derived from, whether it is the whole turn. */
+interface EventGroup extends Group {
+  readonly idTarget: string;
+  readonly wholeTurn: boolean;
 }
 
 /** The turn's calls by where they belong; calls of another project are counted and left. */
@@ -254,12 +272,11 @@ async function writeGroup(
   run: Run,
   agent: string,
   turn: SessionTurn,
-  group: Group,
-  groupCount: number,
+  group: EventGroup,
   stored: StoredEvents,
 ): Promise<"written" | "present" | "failed"> {
   const { feature, wpId, attribution } = group.target;
-  const eventId = importEventId(agent, turn.turnId, `${feature}/${wpId}`);
+  const eventId = importEventId(agent, turn.turnId, group.idTarget);
   if (stored.ids.has(eventId)) return "present";
   if (run.dryRun) return "written";
   let failed = false;
@@ -276,7 +293,7 @@ async function writeGroup(
       sessionId: turn.sessionId,
       eventId,
       timestamp: turn.startedAt,
-      durationMs: groupCount === 1 ? span(turn.startedAt, turn.endedAt) : callSpan(group.calls),
+      durationMs: group.wholeTurn ? span(turn.startedAt, turn.endedAt) : callSpan(group.calls),
       nodeId: `import:${agent}`,
       warn: (w) => {
         failed = true;

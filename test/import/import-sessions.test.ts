@@ -254,6 +254,31 @@ describe("importSessions", () => {
     },
   );
 
+  it("records the calls a turn made after it was imported as quiet in a continuation event, once", async () => {
+    const root = await importProject();
+    const quietOpen = { closed: false };
+    const u = unit("u1", [turn("t1", [call("a")], quietOpen)]);
+    const first = await importInto(root, [u]);
+    u.turns = [
+      turn("t1", [call("a"), call("late", { usage: { ...call("x").usage, outputTokens: 7 } })]),
+    ];
+    u.stamp = "2";
+    const second = await importInto(root, [u]);
+    const third = await importInto(root, [u]);
+    await rm(join(root, ".kittify", "import-state.json"));
+    const fourth = await importInto(root, [u]);
+    const outputs = (await stored(root)).map((e) => e.payload.output_tokens);
+    expect({
+      events: [first, second, fourth].map((r) => r.agent.events),
+      outputs,
+      third: third.agent.events,
+    }).toEqual({
+      events: [1, 1, 0],
+      outputs: [20, 7],
+      third: 0,
+    });
+  });
+
   it("skips turns before --since, and imports them on a later import without it", async () => {
     const root = await importProject();
     const turns = [
