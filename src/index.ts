@@ -73,9 +73,11 @@ export {
 } from "./telemetry/cost.js";
 export {
   CLOCK_FILE,
+  type EmitInvocation,
   type EmitOptions,
   EVENT_LOG_FILE,
   emitExecutionEvent,
+  emitExecutionEvents,
 } from "./telemetry/emit.js";
 export { TelemetryError, type TelemetryErrorCode } from "./telemetry/errors.js";
 export {

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { AgentEnv } from "../agents/define-invoker.js";
 import type {
   SessionCall,
@@ -8,8 +7,6 @@ import type {
   SessionUnit,
 } from "../agents/session-logs.js";
 import { SESSION_READERS } from "../agents/session-readers.js";
-import { emitExecutionEvent } from "../telemetry/emit.js";
-import { FEATURES_FOLDER } from "../telemetry/features.js";
 import { stderrWarningSink, type WarningSink } from "../telemetry/warnings.js";
 import { attributeCall, signalTarget, type Target } from "./attribution.js";
 import { ownCalls, type ReadTurn } from "./call-dedup.js";
@@ -27,6 +24,7 @@ import { type ProjectFacts, projectFacts, UNATTRIBUTED_FEATURE } from "./project
 import { roleOf } from "./roles.js";
 import { type StoredEvents, storedEvents } from "./stored-events.js";
 import { usageOf } from "./turn-usage.js";
+import { type PlannedEvent, writeEvents } from "./write-events.js";
 
 /** How long a unit must have been quiet before its open last turn is imported: 10 minutes. */
 export const DEFAULT_QUIET_MS = 10 * 60 * 1000;
@@ -147,10 +145,31 @@ async function importAgent(
   const pending = new Set<string>();
   const calls = ownCalls(turns, state.calls);
   const byId = new Map(toRead.map((u) => [u.id, u]));
+  const plans: TurnPlan[] = [];
   for (const [i, { unitId, turn }] of turns.entries()) {
     const unit = byId.get(unitId) as SessionUnit;
-    const outcome = await importTurn(run, reader.agent, unit, turn, calls[i] ?? [], state, summary);
-    if (outcome === "pending") pending.add(unitId);
+    const plan = await planTurn(run, reader.agent, unit, turn, calls[i] ?? [], state, summary);
+    if (plan === "pending") pending.add(unitId);
+    else if (plan !== "done") plans.push(plan);
+  }
+  const planned = plans.flatMap((p) => p.events);
+  // The project's logs are read only when there is something to write.
+  const results =
+    planned.length === 0
+      ? []
+      : await writeEvents(run.root, planned, (await run.stored()).ids, run.dryRun, run.warn);
+  let at = 0;
+  for (const plan of plans) {
+    const outcomes = results.slice(at, at + plan.events.length);
+    for (const [k, outcome] of outcomes.entries()) {
+      if (outcome === "written") counted(summary, (plan.events[k] as PlannedEvent).feature);
+    }
+    at += plan.events.length;
+    const failed = outcomes.includes("failed");
+    if (outcomes.includes("written")) summary.turns.imported++;
+    else if (!failed) summary.turns.present++;
+    if (failed) pending.add(plan.unitId);
+    else claim(run, state, plan.calls, plan.turnHash);
   }
   if (!run.dryRun) {
     for (const unit of toRead) {
@@ -160,10 +179,25 @@ async function importAgent(
   return summary;
 }
 
-/** What became of a turn: done (imported, present or not to import) or left for a later run. */
-type TurnOutcome = "done" | "pending";
+function counted(summary: AgentImportSummary, feature: string): void {
+  summary.events++;
+  summary.eventsByFeature[feature] = (summary.eventsByFeature[feature] ?? 0) + 1;
+  if (feature === UNATTRIBUTED_FEATURE) summary.unattributed++;
+}
 
-async function importTurn(
+/** A turn with events to write, and the calls it claims once they are written. */
+interface TurnPlan {
+  readonly unitId: string;
+  readonly turnHash: string;
+  readonly calls: readonly SessionCall[];
+  readonly events: readonly PlannedEvent[];
+}
+
+/**
+ * What to do with a turn: leave it for a later import (`pending`), nothing more (`done`: counted
+ * here), or write its events. A turn's calls are grouped by where they belong, one event each.
+ */
+async function planTurn(
   run: Run,
   agent: string,
   unit: SessionUnit,
@@ -171,7 +205,7 @@ async function importTurn(
   calls: readonly SessionCall[],
   state: AgentImportState,
   summary: AgentImportSummary,
-): Promise<TurnOutcome> {
+): Promise<TurnPlan | "pending" | "done"> {
   const turns = summary.turns;
   if (run.since !== null && Date.parse(turn.startedAt) < run.since) {
     turns.beforeSince++;
@@ -187,7 +221,8 @@ async function importTurn(
     return "done";
   }
   const turnHash = shortHash(turn.turnId);
-  if (calls.every((c) => state.calls[shortHash(c.key)] === turnHash)) {
+  const fresh = (c: SessionCall) => state.calls[shortHash(c.key)] !== turnHash;
+  if (!calls.some(fresh)) {
     turns.present++;
     return "done";
   }
@@ -202,46 +237,26 @@ async function importTurn(
     turns.outside++;
     return "done";
   }
-  let written = 0;
-  let failed = false;
+  const events: PlannedEvent[] = [];
   for (const whole of groups) {
     // A turn imported while quiet may go on (a permission prompt answered late): the calls it
     // made since are a continuation event of their own, with an id derived from those calls.
-    const fresh = whole.calls.filter((c) => state.calls[shortHash(c.key)] !== turnHash);
-    if (fresh.length === 0) continue;
+    const mine = whole.calls.filter(fresh);
+    if (mine.length === 0) continue;
     const target = `${whole.target.feature}/${whole.target.wpId}`;
-    const continued = fresh.length < whole.calls.length;
-    const group = {
-      target: whole.target,
-      calls: fresh,
-      idTarget: continued ? `${target}+${shortHash(fresh.map((c) => c.key).join("\0"))}` : target,
-      wholeTurn: groups.length === 1 && !continued,
-    };
-    const result = await writeGroup(run, agent, turn, group, stored);
-    if (result === "failed") failed = true;
-    if (result !== "written") continue;
-    written++;
-    summary.events++;
-    const feature = group.target.feature;
-    summary.eventsByFeature[feature] = (summary.eventsByFeature[feature] ?? 0) + 1;
-    if (feature === UNATTRIBUTED_FEATURE) summary.unattributed++;
+    const continued = mine.length < whole.calls.length;
+    const idTarget = continued
+      ? `${target}+${shortHash(mine.map((c) => c.key).join("\0"))}`
+      : target;
+    const wholeTurn = groups.length === 1 && !continued;
+    events.push(plannedEvent(agent, turn, whole.target, mine, idTarget, wholeTurn));
   }
-  if (written > 0) turns.imported++;
-  else if (!failed) turns.present++;
-  if (failed) return "pending";
-  claim(run, state, calls, turnHash);
-  return "done";
+  return { unitId: unit.id, turnHash, calls, events };
 }
 
 interface Group {
   readonly target: Target;
   readonly calls: SessionCall[];
-}
-
-/** What one event is made of: its calls, what its id is derived from, whether it is the whole turn. */
-interface EventGroup extends Group {
-  readonly idTarget: string;
-  readonly wholeTurn: boolean;
 }
 
 /** The turn's calls by where they belong; calls of another project are counted and left. */
@@ -268,42 +283,35 @@ async function placeCalls(
   return [...groups.values()];
 }
 
-async function writeGroup(
-  run: Run,
+/** The event of a turn's calls for one target; its id derives from the turn and `idTarget`. */
+function plannedEvent(
   agent: string,
   turn: SessionTurn,
-  group: EventGroup,
-  stored: StoredEvents,
-): Promise<"written" | "present" | "failed"> {
-  const { feature, wpId, attribution } = group.target;
-  const eventId = importEventId(agent, turn.turnId, group.idTarget);
-  if (stored.ids.has(eventId)) return "present";
-  if (run.dryRun) return "written";
-  let failed = false;
-  const event = await emitExecutionEvent(
-    join(run.root, FEATURES_FOLDER, feature),
-    feature,
-    wpId,
-    agent,
-    roleOf(turn.signals),
-    {
-      ...usageOf(group.calls),
-      source: "import",
-      attribution,
-      sessionId: turn.sessionId,
-      eventId,
-      timestamp: turn.startedAt,
-      durationMs: group.wholeTurn ? span(turn.startedAt, turn.endedAt) : callSpan(group.calls),
-      nodeId: `import:${agent}`,
-      warn: (w) => {
-        failed = true;
-        run.warn(w);
+  target: Target,
+  calls: readonly SessionCall[],
+  idTarget: string,
+  wholeTurn: boolean,
+): PlannedEvent {
+  const eventId = importEventId(agent, turn.turnId, idTarget);
+  return {
+    feature: target.feature,
+    eventId,
+    invocation: {
+      wpId: target.wpId,
+      agent,
+      role: roleOf(turn.signals),
+      options: {
+        ...usageOf(calls),
+        source: "import",
+        attribution: target.attribution,
+        sessionId: turn.sessionId,
+        eventId,
+        timestamp: turn.startedAt,
+        durationMs: wholeTurn ? span(turn.startedAt, turn.endedAt) : callSpan(calls),
+        nodeId: `import:${agent}`,
       },
     },
-  );
-  if (event !== undefined) return "written";
-  // No warning and no event: another writer stored this id meanwhile.
-  return failed ? "failed" : "present";
+  };
 }
 
 function claim(
