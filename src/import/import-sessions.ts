@@ -106,7 +106,9 @@ export async function importSessions(options: ImportOptions): Promise<ImportSumm
     if (reader === undefined) continue;
     summary.agents.push(await importAgent(run, reader, agentState(loaded.state, agent)));
   }
-  if (!run.dryRun) await saveState(run, loaded.state);
+  // Nothing read, nothing to note: an import with nothing new writes nothing either.
+  const read = summary.agents.some((a) => a.units.read > 0);
+  if (!run.dryRun && (read || loaded.problem !== null)) await saveState(run, loaded.state);
   return summary;
 }
 

@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Event } from "../../src/events/event.js";
@@ -234,6 +234,16 @@ describe("importSessions", () => {
       present: [third, fourth].map((r) => r.agent.turns.present),
       stored: (await stored(root)).length,
     }).toEqual({ events: [3, 0, 0, 0], reads: [2, 0, 2, 2], present: [2, 2], stored: 3 });
+  });
+
+  it("rewrites no state when nothing was read", async () => {
+    const root = await importProject();
+    const units = [unit("u1", [turn("t1", [call("a")])])];
+    await importInto(root, units);
+    const state = join(root, ".kittify", "import-state.json");
+    const before = (await stat(state)).ino;
+    await importInto(root, units);
+    expect((await stat(state)).ino).toBe(before);
   });
 
   it.each([
