@@ -1,9 +1,9 @@
 import type { SessionCall, SessionTurn } from "../agents/session-logs.js";
 import { shortHash } from "./import-state.js";
 
-/** A turn as read, with the unit it came from. */
+/** A turn as read, with the units it came from (several when a sub-agent's unit adds to it). */
 export interface ReadTurn {
-  readonly unitId: string;
+  readonly unitIds: readonly string[];
   readonly turn: SessionTurn;
 }
 
@@ -53,7 +53,8 @@ function compareTurns(a: ReadTurn, b: ReadTurn): number {
   const at = Date.parse(a.turn.startedAt);
   const bt = Date.parse(b.turn.startedAt);
   if (at !== bt && !Number.isNaN(at) && !Number.isNaN(bt)) return at - bt;
-  return compareText(a.unitId, b.unitId) || compareText(a.turn.turnId, b.turn.turnId);
+  const unitOf = (t: ReadTurn) => t.unitIds[0] ?? "";
+  return compareText(unitOf(a), unitOf(b)) || compareText(a.turn.turnId, b.turn.turnId);
 }
 
 function compareText(a: string, b: string): number {

@@ -20,6 +20,7 @@ import {
   shortHash,
 } from "./import-state.js";
 import { type AgentImportSummary, agentSummary, type ImportSummary } from "./import-summary.js";
+import { mergeTurns } from "./merge-turns.js";
 import { type ProjectFacts, projectFacts, UNATTRIBUTED_FEATURE } from "./project-facts.js";
 import { roleOf } from "./roles.js";
 import { type StoredEvents, storedEvents } from "./stored-events.js";
@@ -142,16 +143,20 @@ async function importAgent(
   for (const unit of toRead) {
     summary.units.read++;
     for (const turn of await readUnit(reader, unit, problems))
-      turns.push({ unitId: unit.id, turn });
+      turns.push({ unitIds: [unit.id], turn });
   }
   const pending = new Set<string>();
-  const calls = ownCalls(turns, state.calls);
+  const whole = mergeTurns(turns);
+  const calls = ownCalls(whole, state.calls);
+  const imported = new Set(Object.values(state.calls));
   const byId = new Map(toRead.map((u) => [u.id, u]));
   const plans: TurnPlan[] = [];
-  for (const [i, { unitId, turn }] of turns.entries()) {
-    const unit = byId.get(unitId) as SessionUnit;
-    const plan = await planTurn(run, reader.agent, unit, turn, calls[i] ?? [], state, summary);
-    if (plan === "pending") pending.add(unitId);
+  for (const [i, { unitIds, turn }] of whole.entries()) {
+    // A turn is quiet when every unit it was read from is.
+    const lastWriteMs = Math.max(...unitIds.map((id) => byId.get(id)?.lastWriteMs ?? 0));
+    const context = { unitIds, lastWriteMs, imported };
+    const plan = await planTurn(run, reader.agent, context, turn, calls[i] ?? [], state, summary);
+    if (plan === "pending") for (const id of unitIds) pending.add(id);
     else if (plan !== "done") plans.push(plan);
   }
   const planned = plans.flatMap((p) => p.events);
@@ -170,7 +175,7 @@ async function importAgent(
     const failed = outcomes.includes("failed");
     if (outcomes.includes("written")) summary.turns.imported++;
     else if (!failed) summary.turns.present++;
-    if (failed) pending.add(plan.unitId);
+    if (failed) for (const id of plan.unitIds) pending.add(id);
     else claim(run, state, plan.calls, plan.turnHash);
   }
   if (!run.dryRun) {
@@ -187,9 +192,17 @@ function counted(summary: AgentImportSummary, feature: string): void {
   if (feature === UNATTRIBUTED_FEATURE) summary.unattributed++;
 }
 
+/** What a turn's units say: which they are, their last write, the turns imported before. */
+interface TurnContext {
+  readonly unitIds: readonly string[];
+  readonly lastWriteMs: number;
+  /** Hashes of the turns that earlier imports recorded calls of. */
+  readonly imported: ReadonlySet<string>;
+}
+
 /** A turn with events to write, and the calls it claims once they are written. */
 interface TurnPlan {
-  readonly unitId: string;
+  readonly unitIds: readonly string[];
   readonly turnHash: string;
   readonly calls: readonly SessionCall[];
   readonly events: readonly PlannedEvent[];
@@ -202,7 +215,7 @@ interface TurnPlan {
 async function planTurn(
   run: Run,
   agent: string,
-  unit: SessionUnit,
+  context: TurnContext,
   turn: SessionTurn,
   calls: readonly SessionCall[],
   state: AgentImportState,
@@ -213,7 +226,7 @@ async function planTurn(
     turns.beforeSince++;
     return "pending";
   }
-  const quiet = run.now - unit.lastWriteMs >= run.quietMs;
+  const quiet = run.now - context.lastWriteMs >= run.quietMs;
   if (!turn.closed && !quiet && !run.ended.has(turn.sessionId)) {
     turns.open++;
     return "pending";
@@ -240,20 +253,30 @@ async function planTurn(
     return "done";
   }
   const events: PlannedEvent[] = [];
-  for (const whole of groups) {
-    // A turn imported while quiet may go on (a permission prompt answered late): the calls it
-    // made since are a continuation event of their own, with an id derived from those calls.
-    const mine = whole.calls.filter(fresh);
+  const importedBefore = context.imported.has(turnHash);
+  for (const group of groups) {
+    const mine = group.calls.filter(fresh);
     if (mine.length === 0) continue;
-    const target = `${whole.target.feature}/${whole.target.wpId}`;
-    const continued = mine.length < whole.calls.length;
+    const target = `${group.target.feature}/${group.target.wpId}`;
+    const stored = (await run.stored()).ids.has(importEventId(agent, turn.turnId, target));
+    // The turn's event for this target is stored: what it did since (a permission prompt
+    // answered after the quiet time, a sub-agent's rollout written later) is a continuation
+    // event with an id from those calls, when the state says which calls were counted; without
+    // the state, the stored event is taken to hold them all.
+    if (stored && !importedBefore) continue;
+    const continued = stored || mine.length < group.calls.length;
     const idTarget = continued
       ? `${target}+${shortHash(mine.map((c) => c.key).join("\0"))}`
       : target;
     const wholeTurn = groups.length === 1 && !continued;
-    events.push(plannedEvent(agent, turn, whole.target, mine, idTarget, wholeTurn));
+    events.push(plannedEvent(agent, turn, group.target, mine, idTarget, wholeTurn));
   }
-  return { unitId: unit.id, turnHash, calls, events };
+  if (events.length === 0) {
+    turns.present++;
+    claim(run, state, calls, turnHash);
+    return "done";
+  }
+  return { unitIds: context.unitIds, turnHash, calls, events };
 }
 
 interface Group {

@@ -161,6 +161,35 @@ describe("importSessions", () => {
     },
   );
 
+  it("merges a sub-agent's calls, read from its own unit under the parent turn's id, into that turn", async () => {
+    const root = await importProject();
+    const cwd = wt(root, "WP01");
+    const parent = unit("parent", [
+      turn("t1", [call("p1", { cwd })], { endedAt: "2026-03-01T10:05:00.000Z" }),
+    ]);
+    const child = unit("child", [
+      turn("t1", [call("c1", { cwd, subagent: true, model: "gpt-5.5" })]),
+    ]);
+    const first = await importInto(root, [parent, child]);
+    // A second sub-agent's unit, written after the turn was imported.
+    const later = unit("later", [turn("t1", [call("c2", { cwd, subagent: true })])]);
+    const second = await importInto(root, [parent, child, later]);
+    await rm(join(root, ".kittify", "import-state.json"));
+    const third = await importInto(root, [parent, child, later]);
+    const events = (await stored(root)).map((e) => [
+      e.payload.session_id,
+      e.payload.input_tokens,
+      e.payload.duration_ms,
+    ]);
+    expect({ counts: [first, second, third].map((r) => r.agent.events), events }).toEqual({
+      counts: [1, 1, 0],
+      events: [
+        ["s1", 200, 300_000],
+        ["s1", 100, 0],
+      ],
+    });
+  });
+
   it("does not import again a session that orchestrate recorded", async () => {
     const root = await importProject();
     await emitExecutionEvent(
