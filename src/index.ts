@@ -30,6 +30,13 @@ export {
 } from "./events/py-json.js";
 export { type EventStore, InMemoryEventStore } from "./events/store.js";
 export { type IsoTimestamp, normalizeTimestamp } from "./events/timestamp.js";
+export {
+  DEFAULT_QUIET_MS,
+  type ImportOptions,
+  importSessions,
+} from "./import/import-sessions.js";
+export type { AgentImportSummary, ImportSummary } from "./import/import-summary.js";
+export { UNATTRIBUTED_FEATURE, UNATTRIBUTED_WP } from "./import/project-facts.js";
 export { OrchestratorError, type OrchestratorErrorCode } from "./orchestrator/errors.js";
 export { type ProcessOutcome, type ProcessRequest, runProcess } from "./orchestrator/executor.js";
 export {
@@ -66,12 +73,16 @@ export {
 } from "./telemetry/cost.js";
 export {
   CLOCK_FILE,
+  type EmitInvocation,
   type EmitOptions,
   EVENT_LOG_FILE,
   emitExecutionEvent,
+  emitExecutionEvents,
 } from "./telemetry/emit.js";
 export { TelemetryError, type TelemetryErrorCode } from "./telemetry/errors.js";
 export {
+  ATTRIBUTIONS,
+  type Attribution,
   COST_SOURCES,
   type CostSource,
   EXECUTION_EVENT_TYPE,

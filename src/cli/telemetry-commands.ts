@@ -4,12 +4,14 @@ import { dashboardCommand } from "./dashboard-command.js";
 import { emitCommand } from "./emit-command.js";
 import { eventsCommand } from "./events-command.js";
 import { exportCommand } from "./export-command.js";
+import { importCommand } from "./import-command.js";
 import { initCommand, mergeClockCommand } from "./init-command.js";
 import { pricingCommand } from "./pricing-command.js";
 import type { ProgramIo } from "./program-io.js";
 import { syncCommand } from "./sync-command.js";
 
 /** `spec-kitty agent telemetry cost|events|emit|pricing|init|export|sync`. */
+/** `spec-kitty agent telemetry cost|events|emit|import`. */
 export function agentCommand(io: ProgramIo): Command {
   const telemetry = new Command("telemetry")
     .description("Record agent invocations and report what they cost.")
@@ -22,6 +24,7 @@ export function agentCommand(io: ProgramIo): Command {
     .addCommand(mergeClockCommand(), { hidden: true })
     .addCommand(pricingCommand(io))
     .addCommand(dashboardCommand(io))
+    .addCommand(importCommand(io))
     .addHelpText(
       "after",
       `

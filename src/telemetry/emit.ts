@@ -2,9 +2,11 @@ import { join } from "node:path";
 import { MAX_LAMPORT_CLOCK } from "../events/clock.js";
 import { createEvent, type Event } from "../events/event.js";
 import { normalizeEventId } from "../events/event-id.js";
-import { nowTimestamp } from "../events/timestamp.js";
+import { normalizeTimestamp, nowTimestamp } from "../events/timestamp.js";
 import { CLOCK_FILE, FileClockStorage } from "./clock-file.js";
 import {
+  ATTRIBUTIONS,
+  type Attribution,
   type CostSource,
   EVENT_SOURCES,
   type EventSource,
@@ -79,6 +81,15 @@ export interface EmitOptions {
   readonly nodeId?: string;
   readonly causationId?: string | null;
   readonly sessionId?: string | null;
+  /** How an imported event was attributed to its feature and work package. */
+  readonly attribution?: Attribution;
+  /**
+   * The event's id when the caller derives it (an import: the same turn always makes the same
+   * id, so a second save is skipped); default a new ULID.
+   */
+  readonly eventId?: string;
+  /** When the invocation happened (an import: the turn's start); default now. */
+  readonly timestamp?: string;
   /** Where the one warning of a failed emission goes; default stderr. */
   readonly warn?: WarningSink;
 }
@@ -100,18 +111,12 @@ export async function emitExecutionEvent(
   const warn = options.warn ?? stderrWarningSink;
   const logPath = join(featureDir, EVENT_LOG_FILE);
   try {
-    const problem = argumentProblem(featureSlug, wpId, agent, role, options);
-    if (problem) throw new Error(problem);
-    const totals = usageTotals(options);
-    if (totals.mismatch !== null) {
-      warn({
-        code: "EMIT_USAGE_MISMATCH",
-        file: logPath,
-        message: `telemetry: the ${role} run of ${agent} on ${featureSlug}/${wpId} gave totals that are not the sums of its models (${totals.mismatch}); the models' sums are recorded`,
-      });
-    }
-    const payload = buildPayload(wpId, agent, role, { ...options, ...totals.usage });
-    const nodeId = `${options.nodeId ?? "cli"}:${wpId}`;
+    const { payload, nodeId, fixedId, fixedTimestamp } = prepare(
+      { wpId, agent, role, options },
+      featureSlug,
+      logPath,
+      warn,
+    );
     const clocks = new FileClockStorage(join(featureDir, CLOCK_FILE), { warn });
     const store = new SimpleJsonStore(logPath, { warn });
     let clockSaveError: unknown;
@@ -122,11 +127,11 @@ export async function emitExecutionEvent(
         const seen = Math.max(await clocks.maxValue(), head.maxLamportClock);
         const lamport = Math.min(MAX_LAMPORT_CLOCK, 1 + seen);
         return createEvent({
-          event_id: head.mintEventId(),
+          event_id: fixedId ?? head.mintEventId(),
           event_type: EXECUTION_EVENT_TYPE,
           aggregate_id: featureSlug,
           payload,
-          timestamp: nowTimestamp(),
+          timestamp: fixedTimestamp ?? nowTimestamp(),
           node_id: nodeId,
           lamport_clock: lamport,
           causation_id: options.causationId ?? null,
@@ -154,6 +159,126 @@ export async function emitExecutionEvent(
     });
     return undefined;
   }
+}
+
+/** One invocation of a batch given to `emitExecutionEvents`. */
+export interface EmitInvocation {
+  readonly wpId: string;
+  readonly agent: string;
+  readonly role: Role;
+  /** As for `emitExecutionEvent`; its `warn` is not used (the batch's is). */
+  readonly options: EmitOptions;
+}
+
+/** What an invocation's event is made of, checked: its payload, node and fixed id or time. */
+function prepare(
+  { wpId, agent, role, options }: EmitInvocation,
+  featureSlug: string,
+  logPath: string,
+  warn: WarningSink,
+) {
+  const problem = argumentProblem(featureSlug, wpId, agent, role, options);
+  if (problem) throw new Error(problem);
+  const totals = usageTotals(options);
+  if (totals.mismatch !== null) {
+    warn({
+      code: "EMIT_USAGE_MISMATCH",
+      file: logPath,
+      message: `telemetry: the ${role} run of ${agent} on ${featureSlug}/${wpId} gave totals that are not the sums of its models (${totals.mismatch}); the models' sums are recorded`,
+    });
+  }
+  const payload = buildPayload(wpId, agent, role, { ...options, ...totals.usage });
+  const nodeId = `${options.nodeId ?? "cli"}:${wpId}`;
+  const fixedId = options.eventId === undefined ? undefined : normalizeEventId(options.eventId);
+  const fixedTimestamp =
+    options.timestamp === undefined ? undefined : normalizeTimestamp(options.timestamp);
+  if (typeof fixedId === "object") throw new Error(`eventId: ${fixedId.error}`);
+  if (typeof fixedTimestamp === "object") throw new Error(`timestamp: ${fixedTimestamp.error}`);
+  return { payload, nodeId, fixedId, fixedTimestamp, causationId: options.causationId ?? null };
+}
+
+/**
+ * Records many invocations of one feature at once (an import), as `emitExecutionEvent` does
+ * one: in order, under one lock and in one write, skipping ids already stored. Never throws.
+ * Per invocation: its event when written, null when its id was stored already, undefined when
+ * it failed (one warning each).
+ */
+export async function emitExecutionEvents(
+  featureDir: string,
+  featureSlug: string,
+  invocations: readonly EmitInvocation[],
+  warn: WarningSink = stderrWarningSink,
+): Promise<(Event | null | undefined)[]> {
+  const logPath = join(featureDir, EVENT_LOG_FILE);
+  const results: (Event | null | undefined)[] = invocations.map(() => undefined);
+  const failed = (i: EmitInvocation, e: unknown) =>
+    warn({
+      code: "EMIT_FAILED",
+      file: logPath,
+      message: `telemetry: could not record the ${i.role} run of ${i.agent} on ${featureSlug}/${i.wpId}: ${describe(e)}`,
+    });
+  const ready: { index: number; prepared: ReturnType<typeof prepare> }[] = [];
+  for (const [index, invocation] of invocations.entries()) {
+    try {
+      ready.push({ index, prepared: prepare(invocation, featureSlug, logPath, warn) });
+    } catch (e) {
+      failed(invocation, e);
+    }
+  }
+  if (ready.length === 0) return results;
+  try {
+    const clocks = new FileClockStorage(join(featureDir, CLOCK_FILE), { warn });
+    const store = new SimpleJsonStore(logPath, { warn });
+    const built = new Map<string, number>();
+    let clockSaveError: unknown;
+    const written = await store.appendMany(
+      async (head) => {
+        let seen = Math.max(await clocks.maxValue(), head.maxLamportClock);
+        return ready.map(({ index, prepared: p }) => {
+          seen = Math.min(MAX_LAMPORT_CLOCK, seen + 1);
+          const event = createEvent({
+            event_id: p.fixedId ?? head.mintEventId(),
+            event_type: EXECUTION_EVENT_TYPE,
+            aggregate_id: featureSlug,
+            payload: p.payload,
+            timestamp: p.fixedTimestamp ?? nowTimestamp(),
+            node_id: p.nodeId,
+            lamport_clock: seen,
+            causation_id: p.causationId,
+          });
+          if (!built.has(event.event_id)) built.set(event.event_id, index);
+          return event;
+        });
+      },
+      async (events) => {
+        // One save per node, of its highest clock in the batch (the last of its events).
+        const last = new Map(events.map((e) => [e.node_id, e.lamport_clock]));
+        for (const [node, clock] of last) {
+          await clocks.save(node, clock).catch((e: unknown) => {
+            clockSaveError = e;
+          });
+        }
+      },
+    );
+    for (const { index } of ready) results[index] = null;
+    for (const event of written) {
+      const index = built.get(event.event_id);
+      if (index !== undefined) results[index] = event;
+    }
+    if (clockSaveError !== undefined) {
+      warn({
+        code: "EMIT_INCOMPLETE",
+        file: join(featureDir, CLOCK_FILE),
+        message: `telemetry: ${written.length} events for ${featureSlug} saved, but the clock file was not updated: ${describe(clockSaveError)}`,
+      });
+    }
+  } catch (e) {
+    for (const { index } of ready) {
+      results[index] = undefined;
+      failed(invocations[index] as EmitInvocation, e);
+    }
+  }
+  return results;
 }
 
 function describe(e: unknown): string {
@@ -272,6 +397,7 @@ function buildPayload(wpId: string, agent: string, role: Role, o: EmitOptions): 
     ...(!tellsNothingMore(models, o.model ?? null) && { models }),
     ...(o.sessionId != null && { session_id: o.sessionId }),
     source: o.source ?? "emit",
+    ...(o.attribution !== undefined && { attribution: o.attribution }),
   };
 }
 
@@ -355,6 +481,9 @@ function argumentProblem(
   }
   if (o.source !== undefined && !(EVENT_SOURCES as readonly string[]).includes(o.source)) {
     return `source must be one of ${EVENT_SOURCES.join(", ")}; got ${JSON.stringify(o.source)}`;
+  }
+  if (o.attribution !== undefined && !(ATTRIBUTIONS as readonly string[]).includes(o.attribution)) {
+    return `attribution must be one of ${ATTRIBUTIONS.join(", ")}; got ${JSON.stringify(o.attribution)}`;
   }
   const models = modelsProblem(o.models ?? []);
   if (models !== null) return models;

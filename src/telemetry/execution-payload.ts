@@ -17,6 +17,14 @@ export type CostSource = (typeof COST_SOURCES)[number];
 export const EVENT_SOURCES = ["orchestrate", "emit", "import"] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
+/**
+ * How an imported event found its feature and work package, most certain first: the call's
+ * working directory in a WP worktree, its git branch, the spec-kitty command or paths the turn
+ * named, the WPs' lane history at the time; `none` is the project's unattributed bucket.
+ */
+export const ATTRIBUTIONS = ["worktree", "branch", "command", "lane-window", "none"] as const;
+export type Attribution = (typeof ATTRIBUTIONS)[number];
+
 /** Report fields (of `EventFields`, or of one model's `ModelFields`) a payload string fills. */
 export type TextSlot = "wpId" | "agent" | "role" | "model";
 /** Report fields a token count fills: the token classes a cost estimate prices. */
@@ -140,6 +148,8 @@ export const PAYLOAD_FIELDS = [
   { name: "error", kind: "text", reference: true },
   { name: "exit_code", kind: "integer", reference: true },
   { name: "session_id", kind: "text", reference: false },
+  // Imported events only: how the feature and work package were found.
+  { name: "attribution", kind: "enum", reference: false, values: ATTRIBUTIONS },
 ] as const satisfies readonly PayloadFieldDefinition[];
 
 type KindValue<F extends PayloadFieldDefinition> = F extends {

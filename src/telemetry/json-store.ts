@@ -175,6 +175,79 @@ export class SimpleJsonStore implements EventStore {
     });
   }
 
+  /**
+   * `appendNext` for many events at once (an import): the events `build` makes from the head,
+   * less those whose id is already stored (or repeated in the batch), appended in one write under
+   * one lock; a log that may hold one of the ids is scanned once for all of them, not once per
+   * event. Returns the events written, in order.
+   */
+  async appendMany(
+    build: (head: LogHead) => Promise<readonly Event[]> | readonly Event[],
+    afterWrite?: (events: readonly Event[]) => Promise<void>,
+  ): Promise<Event[]> {
+    await assertFolderInside(dirname(this.filePath), this.#root);
+    await mkdir(dirname(this.filePath), { recursive: true });
+    return withFileLock(this.filePath, async (lock) => {
+      if (lock.tookOver) await removeCrashLeftovers(this.filePath);
+      const log = await openForAppend(this.filePath, this.#root);
+      try {
+        const size = (await log.stat()).size;
+        const index = await this.#currentIndex(log, size);
+        const minted = new Set<string>();
+        const built = await build({
+          maxLamportClock: index.maxLamportClock,
+          mintEventId: () => {
+            const id = mintUlid() as EventId;
+            minted.add(id);
+            return id;
+          },
+        });
+        const stored = await this.#storedAmong(index, built, minted);
+        const events = built.filter((e) => {
+          if (stored.has(e.event_id)) return false;
+          stored.add(e.event_id);
+          return true;
+        });
+        if (events.length === 0) return [];
+        const text = events.map((e) => `${serializeEvent(e, EXECUTION_FLOAT_KEYS)}\n`).join("");
+        const line = Buffer.from(text, "utf8");
+        const separator = (await endsInFragment(log, size)) ? Buffer.from("\n") : null;
+        const bytes = separator ? Buffer.concat([separator, line]) : line;
+        lock.assertHeld();
+        writeAll(log, bytes);
+        for (const e of events) index.observe(e);
+        if (!lock.isHeld()) return events;
+        await this.#readTail(index);
+        if (afterWrite) await afterWrite(events);
+        await index.save(this.#indexPath, log);
+        return events;
+      } finally {
+        await log.close();
+      }
+    });
+  }
+
+  /** Which of `events`' ids the log holds: by the index, else by one scan for all of them. */
+  async #storedAmong(
+    index: LogIndex,
+    events: readonly Event[],
+    minted: ReadonlySet<string>,
+  ): Promise<Set<string>> {
+    const found = new Set<string>();
+    const unknown = new Set<string>();
+    for (const { event_id: id } of events) {
+      if (minted.has(id)) continue;
+      const known = index.contains(id);
+      if (known === true) found.add(id);
+      else if (known === "unknown") unknown.add(id);
+    }
+    if (unknown.size === 0) return found;
+    for await (const batch of this.#scan(0, emptyStats())) {
+      for (const event of batch) if (unknown.has(event.event_id)) found.add(event.event_id);
+    }
+    return found;
+  }
+
   /** The index brought up to date with everything appended since it was written. */
   async #currentIndex(log: FileHandle, size: number): Promise<LogIndex> {
     const index = (await LogIndex.load(this.#indexPath, log, size)) ?? new LogIndex();

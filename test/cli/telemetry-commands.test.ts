@@ -39,6 +39,7 @@ describe("agent telemetry: outputs pinned as snapshots (NO_COLOR, TZ=UTC)", () =
     ["help-events.txt", ["events", "--help"]],
     ["help-emit.txt", ["emit", "--help"]],
     ["help-dashboard.txt", ["dashboard", "--help"]],
+    ["help-import.txt", ["import", "--help"]],
   ])("%s", async (file, args) => {
     const run = await runSpecKitty(telemetry(...args), { cwd: FIXTURE_PROJECT });
     await expect(transcript(run)).toMatchFileSnapshot(snapshot(file));

@@ -1,7 +1,12 @@
 import { chmod, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type EmitOptions, emitExecutionEvent } from "../../src/telemetry/emit.js";
+import type { Event } from "../../src/events/event.js";
+import {
+  type EmitOptions,
+  emitExecutionEvent,
+  emitExecutionEvents,
+} from "../../src/telemetry/emit.js";
 import { SimpleJsonStore } from "../../src/telemetry/json-store.js";
 import type { TelemetryWarning } from "../../src/telemetry/warnings.js";
 import { openToOthers, runEmitWorker } from "../support/run-worker.js";
@@ -111,6 +116,75 @@ describe("emitExecutionEvent", () => {
     ]);
   });
 
+  it("takes a given event id and timestamp, and saves an id only once", async () => {
+    const { emit, log, warnings } = await feature();
+    const fixed = {
+      eventId: "6F9619FF-8B86-5011-B42D-00C04FC964FF",
+      timestamp: "2026-03-01T10:00:00Z",
+      source: "import",
+      attribution: "worktree",
+    } as const;
+    const first = await emit("WP01", fixed);
+    const second = await emit("WP01", { ...fixed, inputTokens: 5 });
+    const lines = (await log()).trim().split("\n");
+    expect({
+      id: first?.event_id,
+      timestamp: first?.timestamp,
+      attribution: first?.payload.attribution,
+      second,
+      lines: lines.length,
+      warnings,
+    }).toEqual({
+      id: "6f9619ff-8b86-5011-b42d-00c04fc964ff",
+      timestamp: "2026-03-01T10:00:00+00:00",
+      attribution: "worktree",
+      second: undefined,
+      lines: 1,
+      warnings: [],
+    });
+  });
+
+  it("records a batch in order under increasing clocks, skipping stored ids, failing bad ones alone", async () => {
+    const { dir, emit, log, warnings } = await feature();
+    const id = (n: number) => `6f9619ff-8b86-5011-b42d-00c04fc964f${n}`;
+    await emit("WP01", { eventId: id(1) });
+    const invocation = (wpId: string, options: EmitOptions) =>
+      ({ wpId, agent: "claude", role: "implementer", options }) as const;
+    const results = await emitExecutionEvents(
+      dir,
+      "043-telemetry-foundation",
+      [
+        invocation("WP01", { eventId: id(1) }),
+        invocation("WP02", { eventId: id(2), nodeId: "import:claude", source: "import" }),
+        invocation("WP03", { inputTokens: -1 }),
+        invocation("WP02", { eventId: id(3), nodeId: "import:claude", source: "import" }),
+      ],
+      (w) => warnings.push(w),
+    );
+    const lines = (await log())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Event);
+    const clocks = JSON.parse(await readFile(join(dir, ".telemetry-clock.json"), "utf8"));
+    expect({
+      results: results.map((r) =>
+        r === undefined ? "failed" : r === null ? "present" : r.event_id,
+      ),
+      lines: lines.map((e) => [e.event_id, e.lamport_clock]),
+      clocks,
+      warnings: warnings.map((w) => w.code),
+    }).toEqual({
+      results: ["present", id(2), "failed", id(3)],
+      lines: [
+        [id(1), 1],
+        [id(2), 3],
+        [id(3), 4],
+      ],
+      clocks: { "cli:WP01": 1, "import:claude:WP02": 4 },
+      warnings: ["EMIT_FAILED"],
+    });
+  });
+
   it("writes a zero cost as Python's 0.0", async () => {
     const { emit, log } = await feature();
     await emit("WP01", { costUsd: 0 });
@@ -182,6 +256,9 @@ describe("emitExecutionEvent", () => {
     ["a negative duration", { durationMs: -3 }, /durationMs/],
     ["an empty work package", { wpId: "" }, /wpId must be a non-empty string/],
     ["a bad causation id", { causationId: "nope" }, /causationId/],
+    ["a bad event id", { eventId: "nope" }, /eventId/],
+    ["a bad timestamp", { timestamp: "yesterday-ish" }, /timestamp/],
+    ["an unknown attribution", { attribution: "guess" }, /attribution must be one of/],
   ])("refuses %s with one warning, writes nothing, and does not throw", async (_, bad, message) => {
     const { dir, warnings } = await feature();
     const {

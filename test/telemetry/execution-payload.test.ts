@@ -21,6 +21,7 @@ const VALUES = [
   '"estimated"',
   '"batch"',
   '"emit"',
+  '"worktree"',
   '"\\u0041"',
   "0",
   "7",

@@ -143,6 +143,25 @@ describe("SimpleJsonStore writing", () => {
     });
   });
 
+  it("appends many at once, skipping ids stored (UUIDs included) or repeated in the batch", async () => {
+    const path = join(await tempDir(), "execution.events.jsonl");
+    const old = executionEvent({ id: "6f9619ff-8b86-5011-b42d-00c04fc964ff" });
+    await collectingStore(path).store.saveEvent(old);
+    const fresh = executionEvent({ id: "7f9619ff-8b86-5011-b42d-00c04fc964ff" });
+    const ulid = executionEvent();
+    const written = await collectingStore(path).store.appendMany(() => [old, fresh, ulid, fresh]);
+    const again = await collectingStore(path).store.appendMany(() => [fresh, ulid]);
+    expect({
+      written: written.map((e) => e.event_id),
+      again,
+      file: await readFile(path, "utf8"),
+    }).toEqual({
+      written: [fresh.event_id, ulid.event_id],
+      again: [],
+      file: [old, fresh, ulid].map(lineOf).join(""),
+    });
+  });
+
   it("finds old ULIDs and UUIDs beyond the index's window by scanning", async () => {
     const path = join(await tempDir(), "execution.events.jsonl");
     const { store } = collectingStore(path);

@@ -317,6 +317,7 @@ describe("recording per-model usage", () => {
       {
         costUsd: 15,
         untrustedCostUsd: 1,
+        attribution: "lane-window",
         models: [
           usage(
             "claude-sonnet-4-5",
@@ -342,6 +343,8 @@ describe("recording per-model usage", () => {
       "    for k in ('input_tokens', 'output_tokens', 'cache_write_tokens', 'cache_write_1h_tokens'):",
       "        assert 'models' not in p or p[k] == sum(m[k] for m in p['models']), k",
       "    assert p.get('cache_write_1h_tokens', 0) <= p.get('cache_write_tokens', 0)",
+      "attributions = [json.loads(l)['payload'].get('attribution') for l in open(sys.argv[1])]",
+      "assert attributions == ['lane-window', None], attributions",
       "print('ok')",
     ].join("\n");
     expect(execFileSync("python3", ["-c", check, log], { encoding: "utf8" }).trim()).toBe("ok");
