@@ -26,7 +26,8 @@ export function initCommand(io: ProgramIo) {
 Writes two lines into the project's .gitattributes (commit them):
   kitty-specs/**/execution.events.jsonl merge=union             both branches' events are kept
   kitty-specs/**/.telemetry-clock.json merge=spec-kitty-clock    each node's highest clock
-the clone-local files (the store's index, a writer's lock, the report cache) into .gitignore,
+the clone-local files (the store's index, a writer's lock, the report cache, the import's state,
+what this clone exported or synced) into .gitignore,
 and the spec-kitty-clock merge driver into this clone's git config (.git/config is not shared:
 every clone runs init once; --check tells whether this one has).
 

@@ -16,12 +16,14 @@ const ATTRIBUTE_LINES = [
   `${FEATURES_FOLDER}/**/${CLOCK_FILE} merge=${CLOCK_MERGE_DRIVER}`,
 ] as const;
 
-// What is local to a clone (the store's index, a writer's lock, the report cache): committed,
-// it would conflict on every merge.
+// What is local to a clone (the store's index, a writer's lock, the report cache, what this
+// clone imported, exported and synced): committed, it would conflict on every merge.
 const IGNORE_LINES = [
   `${FEATURES_FOLDER}/*/.${EVENT_LOG_FILE}.index.json`,
   `${FEATURES_FOLDER}/*/${EVENT_LOG_FILE}.lock/`,
   ".kittify/cache/",
+  ".kittify/import-state.json",
+  ".kittify/export/",
 ] as const;
 
 const ATTRIBUTES_HEADER = "# spec-kitty telemetry: event logs and clocks merge without conflicts";
