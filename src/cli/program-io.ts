@@ -10,4 +10,6 @@ export interface ProgramIo {
   readonly stderrIsTty?: boolean | undefined;
   /** Now, in epoch milliseconds (relative dates like `7d` and `today`); default the system clock. */
   readonly now?: (() => number) | undefined;
+  /** The whole of stdin, read when a command asks for it (a hook's input); none when absent. */
+  readonly stdin?: (() => Promise<string>) | undefined;
 }

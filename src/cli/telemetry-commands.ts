@@ -2,15 +2,18 @@ import { Command } from "@commander-js/extra-typings";
 import { costCommand } from "./cost-command.js";
 import { emitCommand } from "./emit-command.js";
 import { eventsCommand } from "./events-command.js";
+import type { ProgramRunner } from "./hook-run.js";
+import { hooksCommand } from "./hooks-command.js";
 import type { ProgramIo } from "./program-io.js";
 
-/** `spec-kitty agent telemetry cost|events|emit`. */
-export function agentCommand(io: ProgramIo): Command {
+/** `spec-kitty agent telemetry cost|events|emit|hooks`; `run` runs the program again (hooks). */
+export function agentCommand(io: ProgramIo, run: ProgramRunner): Command {
   const telemetry = new Command("telemetry")
     .description("Record agent invocations and report what they cost.")
     .addCommand(costCommand(io))
     .addCommand(eventsCommand(io))
     .addCommand(emitCommand(io))
+    .addCommand(hooksCommand(io, run))
     .addHelpText(
       "after",
       `
@@ -20,6 +23,7 @@ Examples:
   $ spec-kitty agent telemetry cost --group-by model
   $ spec-kitty agent telemetry events --feature 043 --limit 20
   $ spec-kitty agent telemetry emit --feature 043-telemetry-foundation --role reviewer --agent codex
+  $ spec-kitty agent telemetry hooks install
   $ spec-kitty agent telemetry cost --help`,
     );
   return new Command("agent")

@@ -15,6 +15,8 @@ export async function runSpecKitty(
     columns?: number | undefined;
     /** The injected clock, epoch milliseconds. */
     now?: number;
+    /** What the command reads on stdin (a hook's JSON). */
+    stdin?: string;
   } = {},
 ): Promise<CliRun> {
   let stdout = "";
@@ -31,6 +33,7 @@ export async function runSpecKitty(
     columns: options.columns,
     stderrIsTty: false,
     now: options.now === undefined ? undefined : () => options.now as number,
+    stdin: options.stdin === undefined ? undefined : async () => options.stdin as string,
   });
   return { stdout, stderr, exitCode };
 }
