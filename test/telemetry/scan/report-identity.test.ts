@@ -20,6 +20,8 @@ const GROUP_BYS = [
   "wp,role",
   "day",
   "month,model",
+  "source",
+  "source,agent",
 ];
 // Days, weeks and months in a zone whose midnight is not UTC's.
 const TIME_ZONE = "America/New_York";
@@ -29,6 +31,7 @@ const FILTERS: Omit<EventFilter, "eventType">[] = [
   { agent: "claude" },
   { success: false },
   { model: "acme-local", role: "reviewer" },
+  { origin: ["import", "unknown"] },
 ];
 
 /** The reference: every event read by the store's full parse and costed one by one. */
