@@ -86,7 +86,7 @@ hooks with the team, or keep them local. Each hook runs \`spec-kitty agent telem
 <agent>\`, which imports that agent's sessions with the ended one marked ended.
 
   claude    .claude/settings.json       SessionEnd (waited for up to 60 s)
-  codex     .codex/hooks.json           SessionEnd (runs once trusted in Codex's /hooks; cut at 3 s)
+  codex     .codex/hooks.json           SessionEnd (a trusted project, the hook trusted in /hooks; 3 s)
   gemini    .gemini/settings.json       SessionEnd (runs in a trusted folder only)
   opencode  .opencode/plugin/spec-kitty-telemetry.js   no session end in OpenCode: a plugin
             imports on session.idle (after each turn)
