@@ -17,11 +17,14 @@ import { spawn } from "node:child_process";
 
 const COMMAND = ${JSON.stringify(command)};
 
+// Its own process group, its output dropped: the import outlives OpenCode's exit and never
+// writes over OpenCode's screen (running the import by hand shows its problems).
 function importSession(sessionId, cwd) {
-  const child = spawn(COMMAND, { shell: true, cwd, stdio: ["pipe", "ignore", "inherit"] });
+  const child = spawn(COMMAND, { shell: true, cwd, detached: true, stdio: ["pipe", "ignore", "ignore"] });
   child.on("error", () => {});
   child.stdin.on("error", () => {});
   child.stdin.end(JSON.stringify({ session_id: sessionId, cwd, hook_event_name: "session.idle" }));
+  child.unref();
 }
 
 export default {
