@@ -33,6 +33,7 @@ import {
   noColor,
   noEvents,
   noFeatures,
+  originFilter,
   printHints,
   repo,
   roleFilter,
@@ -63,10 +64,11 @@ export function costCommand(io: ProgramIo) {
     .addOption(roleFilter())
     .addOption(successFilter())
     .addOption(failureFilter())
+    .addOption(originFilter())
     .addOption(
       new Option(
         "-g, --group-by <keys>",
-        "agent, model, feature, role, wp, day, week or month, or two joined by a comma (agent,model; month,agent; at most one a time)",
+        "agent, model, feature, role, wp, source (orchestrate, emit, import; unknown: not recorded), day, week or month, or two joined by a comma (agent,model; month,agent; at most one a time)",
       ).default("agent"),
     )
     .addOption(
@@ -113,6 +115,8 @@ Examples:
   $ spec-kitty agent telemetry cost --group-by day --since 7d
   $ spec-kitty agent telemetry cost --agent claude --role reviewer --failure -g model
   $ spec-kitty agent telemetry cost --group-by model --since 2026-02-01
+  $ spec-kitty agent telemetry cost --group-by source,agent
+  $ spec-kitty agent telemetry cost --origin import --group-by feature
   $ spec-kitty agent telemetry cost --feature 043 --group-by agent,model --json
   $ spec-kitty agent telemetry cost --group-by feature --format md > cost.md
   $ spec-kitty agent telemetry cost --from postgres://reader@db/telemetry --project acme/shop`,

@@ -20,6 +20,7 @@ import {
   noColor,
   noEvents,
   noFeatures,
+  originFilter,
   positiveInteger,
   printHints,
   repo,
@@ -47,6 +48,7 @@ export function eventsCommand(io: ProgramIo) {
     .addOption(roleFilter())
     .addOption(successFilter())
     .addOption(failureFilter())
+    .addOption(originFilter())
     .addOption(
       new Option(
         "--json",

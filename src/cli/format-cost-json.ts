@@ -11,6 +11,7 @@ export interface CostReportFilters {
   readonly feature: string | undefined;
   readonly sinceMicros: number | undefined;
   readonly untilMicros: number | undefined;
+  readonly origin?: readonly string[] | undefined;
 }
 
 /** Epoch microseconds as an ISO 8601 UTC timestamp to the microsecond. */
@@ -50,6 +51,7 @@ export function costJsonDocument(report: CostJsonInput): PrettyValue {
         report.filters.sinceMicros === undefined ? null : isoMicros(report.filters.sinceMicros),
       until:
         report.filters.untilMicros === undefined ? null : isoMicros(report.filters.untilMicros),
+      origin: report.filters.origin === undefined ? null : [...report.filters.origin],
     },
     pricing_effective: report.pricingEffective ?? null,
     rows: report.groups.map((g) => ({

@@ -7,6 +7,14 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
+/** All of stdin (a hook's JSON); nothing when it is a terminal, so that a person is not kept waiting. */
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return "";
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 // The one place that sets the exit code.
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
@@ -15,4 +23,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   columns: process.stdout.isTTY ? process.stdout.columns : undefined,
   stderrIsTty: process.stderr.isTTY,
+  stdin: readStdin,
 });

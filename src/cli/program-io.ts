@@ -12,4 +12,6 @@ export interface ProgramIo {
   readonly now?: (() => number) | undefined;
   /** How other programs (git's merge driver) start this one; default: this process's command. */
   readonly selfCommand?: readonly string[] | undefined;
+  /** The whole of stdin, read when a command asks for it (a hook's input); none when absent. */
+  readonly stdin?: (() => Promise<string>) | undefined;
 }

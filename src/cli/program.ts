@@ -19,7 +19,7 @@ export function buildProgram(io: ProgramIo): Command {
       "after",
       "\nEvents live in kitty-specs/<feature>/execution.events.jsonl; see the README for the library API.",
     )
-    .addCommand(agentCommand(io))
+    .addCommand(agentCommand(io, runCli))
     .addCommand(orchestrateCommand(io));
   configureTree(program, io);
   return program;

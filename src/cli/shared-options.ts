@@ -41,6 +41,12 @@ export const roleFilter = () => new Option("--role <role>", "only this role").ch
 export const successFilter = () =>
   new Option("--success", "only successful invocations").conflicts("failure");
 export const failureFilter = () => new Option("--failure", "only failed invocations");
+// Not `--source`: the import's `--source DIR` names folders to read; this is where events came from.
+export const originFilter = () =>
+  new Option(
+    "--origin <origins>",
+    "only events recorded by orchestrate, emit or import (several joined by commas); unknown: events that do not say (older logs, the Python CLI)",
+  ).argParser((value) => value.split(",").map((v) => v.trim()));
 
 /** The filter's fields from the flags above. */
 export function fieldFilter(options: {
@@ -50,6 +56,7 @@ export function fieldFilter(options: {
   role?: string | undefined;
   success?: true | undefined;
   failure?: true | undefined;
+  origin?: string[] | undefined;
 }) {
   return {
     wpId: options.wp,
@@ -57,6 +64,7 @@ export function fieldFilter(options: {
     model: options.model,
     role: options.role,
     success: options.success ? true : options.failure ? false : undefined,
+    origin: options.origin,
   };
 }
 

@@ -4,27 +4,32 @@ import { dashboardCommand } from "./dashboard-command.js";
 import { emitCommand } from "./emit-command.js";
 import { eventsCommand } from "./events-command.js";
 import { exportCommand } from "./export-command.js";
+import type { ProgramRunner } from "./hook-run.js";
+import { hooksCommand } from "./hooks-command.js";
 import { importCommand } from "./import-command.js";
 import { initCommand, mergeClockCommand } from "./init-command.js";
 import { pricingCommand } from "./pricing-command.js";
 import type { ProgramIo } from "./program-io.js";
 import { syncCommand } from "./sync-command.js";
 
-/** `spec-kitty agent telemetry cost|events|emit|pricing|init|export|sync`. */
-/** `spec-kitty agent telemetry cost|events|emit|import`. */
-export function agentCommand(io: ProgramIo): Command {
+/**
+ * `spec-kitty agent telemetry <command>`: reports, recording, import, prices, team scale.
+ * `run` runs the program again in-process (a hook runs the import).
+ */
+export function agentCommand(io: ProgramIo, run: ProgramRunner): Command {
   const telemetry = new Command("telemetry")
     .description("Record agent invocations and report what they cost.")
     .addCommand(costCommand(io))
     .addCommand(eventsCommand(io))
-    .addCommand(emitCommand(io))
-    .addCommand(initCommand(io))
-    .addCommand(exportCommand(io))
-    .addCommand(syncCommand(io))
-    .addCommand(mergeClockCommand(), { hidden: true })
-    .addCommand(pricingCommand(io))
     .addCommand(dashboardCommand(io))
+    .addCommand(emitCommand(io))
     .addCommand(importCommand(io))
+    .addCommand(hooksCommand(io, run))
+    .addCommand(pricingCommand(io))
+    .addCommand(initCommand(io))
+    .addCommand(syncCommand(io))
+    .addCommand(exportCommand(io))
+    .addCommand(mergeClockCommand(), { hidden: true })
     .addHelpText(
       "after",
       `
@@ -34,6 +39,7 @@ Examples:
   $ spec-kitty agent telemetry cost --group-by model
   $ spec-kitty agent telemetry events --feature 043 --limit 20
   $ spec-kitty agent telemetry emit --feature 043-telemetry-foundation --role reviewer --agent codex
+  $ spec-kitty agent telemetry hooks install
   $ spec-kitty agent telemetry cost --help`,
     );
   return new Command("agent")

@@ -20,6 +20,7 @@ export const GROUP_BY_KEYS = [
   "feature",
   "role",
   "wp",
+  "source",
   "day",
   "week",
   "month",

@@ -37,6 +37,8 @@ export type TokenSlot =
   | "aboveTokens";
 /** Report fields a list of objects fills: the models of an event, the long-context sums of one. */
 export type ListSlot = "models" | "longContext";
+/** Report fields one of a set of words fills: where the event came from. */
+export type EnumSlot = "source";
 
 /**
  * One payload field: its on-disk name, the value it takes (every field may also be null, or
@@ -51,7 +53,7 @@ export type PayloadFieldDefinition = { readonly name: string; readonly reference
   | { readonly kind: "usd"; readonly report?: "costUsd" }
   | { readonly kind: "boolean"; readonly report?: "success" }
   | { readonly kind: "non-negative" | "integer" }
-  | { readonly kind: "enum"; readonly values: readonly string[] }
+  | { readonly kind: "enum"; readonly values: readonly string[]; readonly report?: EnumSlot }
   | {
       readonly kind: "list";
       readonly report: ListSlot;
@@ -142,7 +144,8 @@ export const PAYLOAD_FIELDS = [
   // A cost the agent reported that is known to be wrong: kept for the record, never used.
   { name: "untrusted_cost_usd", kind: "usd", reference: false },
   { name: "models", kind: "list", reference: false, report: "models", fields: MODEL_USAGE_FIELDS },
-  { name: "source", kind: "enum", reference: false, values: EVENT_SOURCES },
+  // Absent in older logs and in the Python CLI's: reports show those as `unknown`.
+  { name: "source", kind: "enum", reference: false, values: EVENT_SOURCES, report: "source" },
   { name: "duration_ms", kind: "non-negative", reference: true },
   { name: "success", kind: "boolean", reference: true, report: "success" },
   { name: "error", kind: "text", reference: true },

@@ -1,4 +1,4 @@
-import type { ParsedFilter } from "./query.js";
+import { type ParsedFilter, UNKNOWN_ORIGIN } from "./query.js";
 
 /** The field filters a hint can be about, with the flag that sets each and what it names. */
 const FIELDS = [
@@ -25,12 +25,15 @@ export interface FilterHint {
  */
 export class FieldValues {
   readonly #seen = new Map<Field, Set<string>>(FIELDS.map(([field]) => [field, new Set()]));
+  // Origins as reports name them: an event without a `source` is `unknown`.
+  readonly #origins = new Set<string>();
 
-  add(values: Readonly<Record<Field, unknown>>): void {
+  add(values: Readonly<Record<Field | "source", unknown>>): void {
     for (const [field] of FIELDS) {
       const value = values[field];
       if (typeof value === "string" && value !== "") this.#seen.get(field)?.add(value);
     }
+    this.#origins.add(typeof values.source === "string" ? values.source : UNKNOWN_ORIGIN);
   }
 
   /** A hint for each field filter whose value no event in scope has. */
@@ -41,6 +44,10 @@ export class FieldValues {
       const seen = this.#seen.get(field) ?? new Set();
       if (value === undefined || seen.has(value)) continue;
       hints.push({ flag, value, noun, existing: [...seen].sort() });
+    }
+    for (const value of filter.origin ?? []) {
+      if (this.#origins.has(value)) continue;
+      hints.push({ flag: "--origin", value, noun: "origins", existing: [...this.#origins].sort() });
     }
     return hints;
   }

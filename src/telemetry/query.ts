@@ -3,6 +3,7 @@ import { compareEvents, type Event } from "../events/event.js";
 import { epochMicros, normalizeTimestamp } from "../events/timestamp.js";
 import { EVENT_LOG_FILE } from "./emit.js";
 import { TelemetryError } from "./errors.js";
+import { EVENT_SOURCES } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
 import { SimpleJsonStore } from "./json-store.js";
 import { UnsafeFileError } from "./project-paths.js";
@@ -24,6 +25,30 @@ export interface EventFilter {
   /** Events at or before this moment. A naive time is UTC; a date alone includes that whole day, a time without fraction its whole second. */
   readonly until?: string | Date | undefined;
   readonly success?: boolean | undefined;
+  /**
+   * Events from any of these origins (the payload's `source`): `orchestrate`, `emit`, `import`,
+   * or `unknown` for events without one (older logs, the Python CLI's).
+   */
+  readonly origin?: readonly string[] | undefined;
+}
+
+/** How reports name the origin of events that do not record one. */
+export const UNKNOWN_ORIGIN = "unknown";
+/** The values an origin filter takes. */
+export const ORIGINS: readonly string[] = [...EVENT_SOURCES, UNKNOWN_ORIGIN];
+
+/** The payload `source` an origin stands for (undefined: none recorded). */
+function sourceOf(origin: string): string | undefined {
+  return origin === UNKNOWN_ORIGIN ? undefined : origin;
+}
+
+function checkOrigins(origins: readonly string[] | undefined): void {
+  const bad = origins?.find((o) => !ORIGINS.includes(o));
+  if (bad === undefined && origins?.length !== 0) return;
+  throw new TelemetryError(
+    "INVALID_FILTER",
+    `invalid --origin ${JSON.stringify(bad ?? "")}: use ${ORIGINS.join(", ")} (${UNKNOWN_ORIGIN}: events that do not record one), or several joined by commas`,
+  );
 }
 
 export interface QueryOptions {
@@ -121,6 +146,7 @@ export function parseFilter(
 ): ParsedFilter {
   if ("sinceMicros" in filter) return filter;
   const { since, until, ...fields } = filter;
+  checkOrigins(fields.origin);
   const sinceMicros = since === undefined ? undefined : timeBound(since, "since", context);
   const untilMicros = until === undefined ? undefined : timeBound(until, "until", context);
   if (sinceMicros !== undefined && untilMicros !== undefined && sinceMicros > untilMicros) {
@@ -151,9 +177,14 @@ export function compileFilter(filter: EventFilter | ParsedFilter = {}): (event: 
   add("role", parsed.role);
   add("success", parsed.success);
   const { eventType } = parsed;
+  const sources = parsed.origin === undefined ? undefined : new Set(parsed.origin.map(sourceOf));
   return (event) => {
     if (eventType !== undefined && event.event_type !== eventType) return false;
     for (const [key, value] of payloadChecks) if (event.payload[key] !== value) return false;
+    if (sources !== undefined) {
+      const source = event.payload.source;
+      if (!sources.has(typeof source === "string" ? source : undefined)) return false;
+    }
     if (since === undefined && until === undefined) return true;
     const at = epochMicros(event.timestamp);
     return (since === undefined || at >= since) && (until === undefined || at <= until);

@@ -20,6 +20,7 @@ import {
   type ParsedFilter,
   parseFilter,
   streamExecutionEvents,
+  UNKNOWN_ORIGIN,
 } from "./query.js";
 import { tallyLogs } from "./scan/log-tallies.js";
 import {
@@ -150,7 +151,7 @@ export function rollUpRows(
   const matches = compileRowFilter(filter);
   const values = new FieldValues();
   for (const row of rows) {
-    values.add({ ...row.key, model: row.key.eventModel });
+    values.add({ ...row.key, model: row.key.eventModel, source: row.key.source });
     if (matches(row.key)) acc.addRow(row);
   }
   return { groups: acc.groups(), hints: values.hints(filter) };
@@ -167,12 +168,14 @@ function keptFields(keys: readonly GroupByKey[], filter: ParsedFilter): number {
     if (key === "agent") fields.add("agent");
     if (key === "role") fields.add("role");
     if (key === "wp") fields.add("wpId");
+    if (key === "source") fields.add("source");
   }
   if (filter.agent !== undefined) fields.add("agent");
   if (filter.model !== undefined) fields.add("eventModel");
   if (filter.role !== undefined) fields.add("role");
   if (filter.wpId !== undefined) fields.add("wpId");
   if (filter.success !== undefined) fields.add("success");
+  if (filter.origin !== undefined) fields.add("source");
   let mask = 0;
   for (const field of fields) mask |= KEY_FIELD_BITS[field];
   return mask;
@@ -201,13 +204,17 @@ async function cacheDirOf(repoRoot: string, warn: WarningSink): Promise<string |
 /** The field conditions of a filter, on usage rows (time is applied while reading). */
 function compileRowFilter(filter: ParsedFilter): (row: UsageRowKey) => boolean {
   const checks: ((row: UsageRowKey) => boolean)[] = [];
-  const { wpId, agent, model, role, success } = filter;
+  const { wpId, agent, model, role, success, origin } = filter;
   if (wpId !== undefined) checks.push((row) => row.wpId === wpId);
   if (agent !== undefined) checks.push((row) => row.agent === agent);
   // The event's own model: a filter selects whole events, whose models' shares all count.
   if (model !== undefined) checks.push((row) => row.eventModel === model);
   if (role !== undefined) checks.push((row) => row.role === role);
   if (success !== undefined) checks.push((row) => row.success === success);
+  if (origin !== undefined) {
+    const sources = new Set(origin.map((o) => (o === UNKNOWN_ORIGIN ? null : o)));
+    checks.push((row) => sources.has(row.source));
+  }
   return (row) => checks.every((check) => check(row));
 }
 
@@ -222,7 +229,7 @@ export async function filterHints(scope: ReportScope): Promise<FilterHint[]> {
   const timeOnly = { ...scope, filter: { sinceMicros, untilMicros } };
   for await (const event of scopeEvents(timeOnly, () => undefined)) {
     const p = event.payload;
-    values.add({ wpId: p.wp_id, agent: p.agent, model: p.model, role: p.role });
+    values.add({ wpId: p.wp_id, agent: p.agent, model: p.model, role: p.role, source: p.source });
   }
   return values.hints(filter);
 }

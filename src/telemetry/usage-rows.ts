@@ -5,7 +5,7 @@ import { type EventFields, ModelFields } from "./scan/event-fields.js";
 
 /**
  * A log's execution events summed by everything a report can group or filter by except time:
- * feature, agent, model, role, work package and outcome. Any cost report (any --group-by, any
+ * feature, agent, model, role, work package, outcome and origin. Any cost report (any --group-by, any
  * field filter, any pricing table) is a roll-up of these rows, because an estimate is linear in
  * the token counts: rate x (sum of counts) = sum of (rate x count), exactly, in integers. So the
  * rows hold no prices and stay true when the pricing file changes.
@@ -25,6 +25,8 @@ export interface UsageRowKey {
   readonly role: string | null;
   readonly wpId: string | null;
   readonly success: boolean | null;
+  /** Where the events came from (`orchestrate`, `emit`, `import`); null when they do not say. */
+  readonly source: string | null;
   /**
    * The events' period in the report's time zone (`2026-02-16`, `2026-W08` or `2026-02`), only
    * when a report groups by time; null otherwise, so rows and the cache stay free of time.
@@ -44,10 +46,11 @@ export const KEY_FIELD_BITS = {
   role: 8,
   wpId: 16,
   success: 32,
+  source: 64,
 } as const;
 export type MaskableKeyField = keyof typeof KEY_FIELD_BITS;
 /** Every key field kept. */
-export const ALL_KEY_FIELDS = 63;
+export const ALL_KEY_FIELDS = 127;
 
 /**
  * How an event's cost is known before any price is looked up: the one classification used by
@@ -85,11 +88,11 @@ const RATE_CLASSES = 5;
 const ESTIMATE_BANDS = 1 + LONG_CONTEXT_THRESHOLDS.length;
 const ESTIMATE_SUMS = RATE_CLASSES * ESTIMATE_BANDS;
 
-// The row's JSON: its key (7 values), its event and shared counts, the 4 token sums, the
+// The row's JSON: its key (8 values), its event and shared counts, the 4 token sums, the
 // reported pico-dollars, the no-usage count, the estimate count, the estimate's sums of the
 // first band, and those of the long-context bands (null while there are none); then the
 // key's period when it has one (a worker's reply; the cache never holds periods).
-const KEY_LENGTH = 7;
+const KEY_LENGTH = 8;
 const REPORTED_AT = KEY_LENGTH + 6;
 const BASE_AT = REPORTED_AT + 3;
 const TIERS_AT = BASE_AT + RATE_CLASSES;
@@ -181,8 +184,8 @@ export class UsageRow {
   }
 
   constructor(key: UsageRowKey) {
-    const { aggregateId, agent, model, eventModel, role, wpId, success, period } = key;
-    this.key = { aggregateId, agent, model, eventModel, role, wpId, success, period };
+    const { aggregateId, agent, model, eventModel, role, wpId, success, source, period } = key;
+    this.key = { aggregateId, agent, model, eventModel, role, wpId, success, source, period };
   }
 
   /** The token sums and the other counts, in the JSON's order (after the key). */
@@ -251,6 +254,7 @@ export class UsageRow {
       k.role,
       k.wpId,
       k.success,
+      k.source,
       this.eventCount,
       this.sharedCount,
       this.inputTokens.toJSON(),
@@ -274,12 +278,13 @@ export class UsageRow {
     if (!Array.isArray(value)) return null;
     if (value.length !== ROW_LENGTH && value.length !== ROW_LENGTH + 1) return null;
     const v: readonly unknown[] = value;
-    const [aggregateId, agent, model, eventModel, role, wpId, success] = v;
+    const [aggregateId, agent, model, eventModel, role, wpId, success, source] = v;
     const period = v.length > ROW_LENGTH ? v[ROW_LENGTH] : null;
     if (!isText(period)) return null;
     if (typeof aggregateId !== "string" || !isText(agent) || !isText(model)) return null;
     if (!isText(eventModel) || !isText(role) || !isText(wpId)) return null;
     if (!(success === null || typeof success === "boolean")) return null;
+    if (!isText(source)) return null;
     const [eventCount, sharedCount] = [v[KEY_LENGTH], v[KEY_LENGTH + 1]];
     const [noUsage, estimates] = [v[REPORTED_AT + 1], v[REPORTED_AT + 2]];
     if (!isCount(eventCount) || !isCount(sharedCount)) return null;
@@ -292,6 +297,7 @@ export class UsageRow {
       role,
       wpId,
       success,
+      source,
       period,
     });
     const reported = v[REPORTED_AT];
@@ -423,8 +429,9 @@ export class UsageRows {
   readonly #list: UsageRow[] = [];
   // Rows by field, map in map: no key string is built per event or per row (and a scan's
   // strings are interned, so each lookup hashes a string whose hash is already known).
-  readonly #index: Level<Level<Level<Level<Level<Level<Level<(UsageRow | undefined)[]>>>>>>> =
-    new Map();
+  readonly #index: Level<
+    Level<Level<Level<Level<Level<Level<Level<(UsageRow | undefined)[]>>>>>>>
+  > = new Map();
 
   /**
    * Adds an event: whole, or one part per entry of its `models`. The entry of the event's own
@@ -441,6 +448,7 @@ export class UsageRows {
     const role = keep & KEY_FIELD_BITS.role ? e.role : null;
     const wpId = keep & KEY_FIELD_BITS.wpId ? e.wpId : null;
     const success = keep & KEY_FIELD_BITS.success ? e.success : null;
+    const source = keep & KEY_FIELD_BITS.source ? e.source : null;
     if (e.modelCount === 0) {
       const row = this.#rowFor(
         aggregateId,
@@ -450,6 +458,7 @@ export class UsageRows {
         role,
         wpId,
         success,
+        source,
         period,
       );
       row.addPart(e, kind, false);
@@ -475,6 +484,7 @@ export class UsageRows {
         role,
         wpId,
         success,
+        source,
         period,
       );
       row.addPart(part, kind, i !== main); // never "no-usage": the event has per-model usage
@@ -495,6 +505,7 @@ export class UsageRows {
     role: string | null,
     wpId: string | null,
     success: boolean | null,
+    source: string | null,
     period: string | null,
     fresh?: UsageRow,
   ): UsageRow {
@@ -503,8 +514,9 @@ export class UsageRows {
     const byEventModel = getOrAdd(byModel, model);
     const byRole = getOrAdd(byEventModel, eventModel);
     const byWp = getOrAdd(byRole, role);
+    const bySource = getOrAdd(byWp, wpId);
     // The period last: rows kept apart by period share the levels above (few Maps per row).
-    const byPeriod = getOrAdd(byWp, wpId);
+    const byPeriod = getOrAdd(bySource, source);
     let outcomes = byPeriod.get(period);
     if (outcomes === undefined) {
       outcomes = [undefined, undefined, undefined];
@@ -515,7 +527,17 @@ export class UsageRows {
     if (row === undefined) {
       row =
         fresh ??
-        new UsageRow({ aggregateId, agent, model, eventModel, role, wpId, success, period });
+        new UsageRow({
+          aggregateId,
+          agent,
+          model,
+          eventModel,
+          role,
+          wpId,
+          success,
+          source,
+          period,
+        });
       outcomes[slot] = row;
       this.#list.push(row);
     }
@@ -523,8 +545,19 @@ export class UsageRows {
   }
 
   #rowOf(key: UsageRowKey, fresh?: UsageRow): UsageRow {
-    const { aggregateId, agent, model, eventModel, role, wpId, success, period } = key;
-    return this.#rowFor(aggregateId, agent, model, eventModel, role, wpId, success, period, fresh);
+    const { aggregateId, agent, model, eventModel, role, wpId, success, source, period } = key;
+    return this.#rowFor(
+      aggregateId,
+      agent,
+      model,
+      eventModel,
+      role,
+      wpId,
+      success,
+      source,
+      period,
+      fresh,
+    );
   }
 
   /** Adds another part's rows into these. */

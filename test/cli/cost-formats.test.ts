@@ -115,6 +115,7 @@ describe("cost --format json: the versioned report", () => {
       feature: "04*",
       since: "2026-02-16T00:00:00.000000Z",
       until: "2026-02-16T23:59:59.999999Z",
+      origin: null,
     });
     expect(report.warnings).toEqual([
       { code: "MALFORMED_LINES", message: expect.stringContaining("043-telemetry-foundation") },

@@ -17,6 +17,8 @@ export async function runSpecKitty(
     now?: number;
     /** How git's merge driver starts spec-kitty (see ProgramIo.selfCommand). */
     selfCommand?: readonly string[];
+    /** What the command reads on stdin (a hook's JSON). */
+    stdin?: string;
   } = {},
 ): Promise<CliRun> {
   let stdout = "";
@@ -34,6 +36,7 @@ export async function runSpecKitty(
     stderrIsTty: false,
     now: options.now === undefined ? undefined : () => options.now as number,
     selfCommand: options.selfCommand,
+    stdin: options.stdin === undefined ? undefined : async () => options.stdin as string,
   });
   return { stdout, stderr, exitCode };
 }

@@ -22,6 +22,8 @@ const GROUPINGS = [
   "agent,model",
   "month,agent",
   "feature,wp",
+  "source",
+  "source,agent",
 ];
 
 let server: TestPostgres;

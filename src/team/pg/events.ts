@@ -1,6 +1,7 @@
 import { compareEvents, type Event, isInvalid, parseEventLine } from "../../events/event.js";
 import { epochMicros } from "../../events/timestamp.js";
 import { featureMatcher } from "../../telemetry/features.js";
+import { UNKNOWN_ORIGIN } from "../../telemetry/query.js";
 import type { EventListing } from "../../telemetry/report.js";
 import { connect, reasonOf, redactedUrl, TeamStoreError } from "./connect.js";
 import type { StoreScope } from "./report.js";
@@ -30,6 +31,7 @@ export async function storeEvents(scope: StoreScope, limit?: number): Promise<Ev
            AND ($5::text IS NULL OR e.agent = $5) AND ($6::text IS NULL OR e.model = $6)
            AND ($7::text IS NULL OR e.role = $7) AND ($8::text IS NULL OR e.wp_id = $8)
            AND ($9::boolean IS NULL OR e.success = $9)
+           AND ($11::text[] IS NULL OR coalesce(e.source, $12) = ANY($11))
          ORDER BY e.occurred_us DESC, e.lamport_clock DESC, e.node_id COLLATE "C" DESC, e.event_id COLLATE "C" DESC
          LIMIT $10
        ) AS latest`,
@@ -44,6 +46,8 @@ export async function storeEvents(scope: StoreScope, limit?: number): Promise<Ev
         f.wpId ?? null,
         f.success ?? null,
         limit ?? null,
+        f.origin === undefined ? null : [...f.origin],
+        UNKNOWN_ORIGIN,
       ],
     );
     const events: Event[] = [];

@@ -88,6 +88,8 @@ export class EventFields {
   role: string | null = null;
   wpId: string | null = null;
   success: boolean | null = null;
+  /** Where the event came from (`orchestrate`, `emit`, `import`); null in older logs. */
+  source: string | null = null;
   /** The timestamp in microseconds since the epoch. */
   micros = 0;
   inputTokens: number | null = null;
@@ -103,7 +105,7 @@ export class EventFields {
 
   /** Empties the payload's fields (a payload without them reads as nulls). */
   clearPayload(): void {
-    this.agent = this.model = this.role = this.wpId = null;
+    this.agent = this.model = this.role = this.wpId = this.source = null;
     this.success = null;
     this.inputTokens = this.outputTokens = this.cacheReadTokens = this.cacheWriteTokens = null;
     this.cacheWrite1hTokens = null;
@@ -146,6 +148,7 @@ function fill(target: Target, fields: readonly PayloadFieldDefinition[], values:
     const value: unknown = Reflect.get(values, field.name);
     switch (field.kind) {
       case "text":
+      case "enum":
         Reflect.set(target, field.report, typeof value === "string" ? value : null);
         break;
       case "tokens":

@@ -1,5 +1,6 @@
 import { ENVELOPE_SCHEMA } from "../../events/event.js";
 import {
+  type EnumSlot,
   EXECUTION_EVENT_TYPE,
   type ListSlot,
   PAYLOAD_FIELDS,
@@ -186,7 +187,11 @@ const SLOT_CODES = {
   aboveTokens: 12,
   models: 13,
   longContext: 14,
-} as const satisfies Record<TextSlot | TokenSlot | ListSlot | "costUsd" | "success", number>;
+  source: 15,
+} as const satisfies Record<
+  TextSlot | TokenSlot | ListSlot | EnumSlot | "costUsd" | "success",
+  number
+>;
 
 /** What the scanner knows of each payload key, by its index in the definition. */
 interface PayloadRules {
@@ -195,6 +200,8 @@ interface PayloadRules {
   /** The report field the value fills (SLOT_CODES), or NOT_READ. */
   readonly slot: Uint8Array;
   readonly enumValues: readonly (readonly Uint8Array[])[];
+  /** The same values as strings, for the report field an enum fills. */
+  readonly enumTexts: readonly (readonly string[])[];
   /** The rules of the objects a list holds, for each key of kind `list`. */
   readonly nested: readonly (PayloadRules | null)[];
 }
@@ -212,6 +219,7 @@ function payloadRules(fields: readonly PayloadFieldDefinition[]): PayloadRules {
     enumValues: fields.map((f) =>
       f.kind === "enum" ? f.values.map((v) => Buffer.from(v, "latin1")) : [],
     ),
+    enumTexts: fields.map((f) => (f.kind === "enum" ? f.values : [])),
   };
 }
 
@@ -706,7 +714,13 @@ export class LineScanner {
       case ENUM: {
         if (this.readNull()) return true;
         if (!this.readPlainString()) return false;
-        for (const value of rules.enumValues[key] ?? []) if (this.bytesEqual(value)) return true;
+        const values = rules.enumValues[key] ?? [];
+        for (let i = 0; i < values.length; i++) {
+          if (!this.bytesEqual(values[i] as Uint8Array)) continue;
+          // The definition's own string: no string is made per line.
+          if (slot === SLOT_CODES.source) out.source = rules.enumTexts[key]?.[i] ?? null;
+          return true;
+        }
         return false;
       }
       case LIST: {

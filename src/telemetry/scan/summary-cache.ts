@@ -79,7 +79,8 @@ export interface LogIdentity {
   readonly statAtMs: number;
 }
 
-const VERSION = 6;
+// 7: rows keep the events' origin (`source`).
+const VERSION = 7;
 const MAX_SEGMENTS = 8;
 
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });

@@ -114,6 +114,21 @@ describe("scanLine (the report's fast path)", () => {
     expect(accepted.length).toBeGreaterThan(lines.length * 0.9);
   });
 
+  it.each([
+    ["import", "import"],
+    ["orchestrate", "orchestrate"],
+    [null, null],
+    [undefined, null], // no source at all: a line of an older log, or of the Python CLI
+  ])("reads the origin %s as %s, as the full parse does", (written, read) => {
+    const event = JSON.parse(eventLine(7, "043-x")) as { payload: Record<string, unknown> };
+    event.payload.source = written;
+    const bytes = Buffer.from(JSON.stringify(event));
+    expect(agreesWithFullParse(bytes)).toBe(true);
+    const fields = new EventFields();
+    scanLine(bytes, 0, bytes.length, fields);
+    expect(fields.source).toBe(read);
+  });
+
   it("never accepts an awkward line the full parse reads differently", () => {
     const lines = variedLog(400, "043-x").toString("latin1").split("\n");
     for (const line of lines) agreesWithFullParse(Buffer.from(line, "latin1"));

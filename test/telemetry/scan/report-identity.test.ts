@@ -114,6 +114,22 @@ describe("the fast report equals the full parse, event by event", () => {
     },
   );
 
+  // The origin (payload `source`), apart from the tables above so that they stay in time.
+  const ORIGIN_CASES: [string, Omit<EventFilter, "eventType">][] = [
+    ["source", {}],
+    ["source,agent", { since: "2026-09-03" }],
+    ["agent", { origin: ["import", "unknown"] }],
+    ["day", { origin: ["orchestrate"], success: true }],
+  ];
+  it.each(settings)("grouped and filtered by origin (%s)", async (_, options) => {
+    const root = await variedProject();
+    for (const [groupBy, filter] of ORIGIN_CASES) {
+      expect(await fast(root, groupBy, filter, options)).toEqual(
+        await reference(root, groupBy, filter),
+      );
+    }
+  });
+
   it("reads lines longer than a read chunk, wherever they fall", async () => {
     const root = await tempDir();
     const path = await writeVariedLog(root, "043-first", 3000);
