@@ -13,7 +13,7 @@ import { EVENT_LOG_FILE } from "./emit.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
 import { FieldValues, type FilterHint } from "./filter-hints.js";
-import { Latest } from "./latest.js";
+import { latestEvents } from "./latest-events.js";
 import { assertFolderInside } from "./project-paths.js";
 import {
   type EventFilter,
@@ -205,21 +205,29 @@ export async function filterHints(scope: ReportScope): Promise<FilterHint[]> {
   return values.hints(filter);
 }
 
-/** A project's matching execution events, oldest first; only the last `limit` when given. */
+/**
+ * A project's matching execution events, oldest first; only the last `limit` when given (then
+ * only `limit` places are held while reading, and only those lines are parsed: `latestEvents`).
+ */
 export async function listEvents(scope: ReportScope, limit?: number): Promise<EventListing> {
+  if (limit !== undefined) {
+    const filter = parseFilter(scope.filter);
+    const features = await listFeatureDirs(scope.repoRoot, {
+      pattern: scope.feature,
+      warn: scope.warn,
+    });
+    const paths = features.map(({ dir }) => join(dir, EVENT_LOG_FILE));
+    const events = await latestEvents(paths, filter, limit, { warn: scope.warn });
+    return { events, featureCount: features.length };
+  }
   type Timed = { readonly at: number; readonly event: Event };
   const order = (a: Timed, b: Timed) => a.at - b.at || compareEvents(a.event, b.event);
-  // With a limit, only the latest `limit` are held while scanning, not every event.
   const kept: Timed[] = [];
-  const latest = limit === undefined ? undefined : new Latest(limit, order);
   let featureCount = 0;
   for await (const event of scopeEvents(scope, (n) => {
     featureCount = n;
   })) {
-    const timed = { at: epochMicros(event.timestamp), event };
-    if (latest === undefined) kept.push(timed);
-    else latest.add(timed);
+    kept.push({ at: epochMicros(event.timestamp), event });
   }
-  const events = latest === undefined ? kept.sort(order) : latest.sorted();
-  return { events: events.map((t) => t.event), featureCount };
+  return { events: kept.sort(order).map((t) => t.event), featureCount };
 }
