@@ -5,7 +5,7 @@ import { Latest } from "./latest.js";
 import { openForRead, READ_FLAGS, UnsafeFileError } from "./project-paths.js";
 import type { ParsedFilter } from "./query.js";
 import type { EventFields } from "./scan/event-fields.js";
-import { type IdKey, IdSet } from "./scan/id-set.js";
+import { IdSet } from "./scan/id-set.js";
 import { scanRange } from "./scan/scan-range.js";
 import type { WarningSink } from "./warnings.js";
 
@@ -87,7 +87,7 @@ export async function latestEvents(
 }
 
 /** One log, read with `visit` for each distinct valid event; warnings as the store gives them. */
-async function scanLog(
+export async function scanLog(
   path: string,
   visit: (fields: EventFields, offset: number, length: number) => void,
   warn: WarningSink,
@@ -144,7 +144,7 @@ async function readPlaces(paths: readonly string[], places: EventPlace[]): Promi
 }
 
 /** A parsed filter, on the fields of an event read by the scan (execution events only). */
-function fieldsMatcher(filter: ParsedFilter): (fields: EventFields) => boolean {
+export function fieldsMatcher(filter: ParsedFilter): (fields: EventFields) => boolean {
   const since = filter.sinceMicros ?? Number.NEGATIVE_INFINITY;
   const until = filter.untilMicros ?? Number.POSITIVE_INFINITY;
   const { wpId, agent, model, role, success } = filter;
@@ -163,7 +163,7 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const UUID_TAG = 0xffff;
 
 /** The canonical text of a decoded id (`normalizeEventId`'s form): upper-case ULID, hyphenated lower-case UUID. */
-export function idText(tag: number, words: IdKey["words"] | readonly number[]): string {
+export function idText(tag: number, words: ArrayLike<number>): string {
   let text = "";
   if (tag === UUID_TAG) {
     for (let w = 0; w < 4; w++) text += ((words[w] as number) >>> 0).toString(16).padStart(8, "0");

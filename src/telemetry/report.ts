@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import { compareEvents, type Event } from "../events/event.js";
-import { epochMicros } from "../events/timestamp.js";
+import type { Event } from "../events/event.js";
 import {
   CostAccumulator,
   type CostGroup,
@@ -22,6 +21,7 @@ import {
   streamExecutionEvents,
 } from "./query.js";
 import { tallyLogs } from "./scan/log-tallies.js";
+import { sortedEvents } from "./sorted-events.js";
 import { KEY_FIELD_BITS, type MaskableKeyField, type UsageRowKey } from "./usage-rows.js";
 import type { WarningSink } from "./warnings.js";
 
@@ -206,6 +206,25 @@ export async function filterHints(scope: ReportScope): Promise<FilterHint[]> {
 }
 
 /**
+ * A project's matching execution events, oldest first (by timestamp, then Lamport clock, node
+ * and id), one at a time without holding them all (see `sortedEvents`); `onFeatures` is told
+ * how many features are selected before the first event.
+ */
+export async function* streamEvents(
+  scope: ReportScope,
+  onFeatures?: (count: number) => void,
+): AsyncGenerator<Event> {
+  const filter = { ...parseFilter(scope.filter), eventType: EXECUTION_EVENT_TYPE };
+  const features = await listFeatureDirs(scope.repoRoot, {
+    pattern: scope.feature,
+    warn: scope.warn,
+  });
+  onFeatures?.(features.length);
+  const paths = features.map(({ dir }) => join(dir, EVENT_LOG_FILE));
+  yield* sortedEvents(paths, filter, { warn: scope.warn, order: "time" });
+}
+
+/**
  * A project's matching execution events, oldest first; only the last `limit` when given (then
  * only `limit` places are held while reading, and only those lines are parsed: `latestEvents`).
  */
@@ -220,14 +239,12 @@ export async function listEvents(scope: ReportScope, limit?: number): Promise<Ev
     const events = await latestEvents(paths, filter, limit, { warn: scope.warn });
     return { events, featureCount: features.length };
   }
-  type Timed = { readonly at: number; readonly event: Event };
-  const order = (a: Timed, b: Timed) => a.at - b.at || compareEvents(a.event, b.event);
-  const kept: Timed[] = [];
   let featureCount = 0;
-  for await (const event of scopeEvents(scope, (n) => {
+  const events: Event[] = [];
+  for await (const event of streamEvents(scope, (n) => {
     featureCount = n;
   })) {
-    kept.push({ at: epochMicros(event.timestamp), event });
+    events.push(event);
   }
-  return { events: kept.sort(order).map((t) => t.event), featureCount };
+  return { events, featureCount };
 }

@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Event } from "../../src/events/event.js";
+import { compareEvents, type Event } from "../../src/events/event.js";
+import { epochMicros } from "../../src/events/timestamp.js";
 import { EVENT_LOG_FILE } from "../../src/telemetry/emit.js";
 import { idText, latestEvents } from "../../src/telemetry/latest-events.js";
-import { type EventFilter, parseFilter } from "../../src/telemetry/query.js";
+import { type EventFilter, parseFilter, streamProjectEvents } from "../../src/telemetry/query.js";
 import { listEvents } from "../../src/telemetry/report.js";
 import { IdKey } from "../../src/telemetry/scan/id-set.js";
 import type { TelemetryWarning } from "../../src/telemetry/warnings.js";
@@ -11,6 +12,20 @@ import { shuffledProject } from "../support/shuffled-project.js";
 import { copyOfFixtureProject } from "../support/temp-project.js";
 
 type Filter = Omit<EventFilter, "eventType">;
+
+/** The reference: every event read by the store's full parse, sorted (stably) as `events` lists. */
+async function reference(repoRoot: string, filter: Filter) {
+  const warnings: TelemetryWarning[] = [];
+  const all: { at: number; event: Event }[] = [];
+  const events = streamProjectEvents(
+    repoRoot,
+    { ...filter, eventType: "ExecutionEvent" },
+    { warn: (w) => warnings.push(w) },
+  );
+  for await (const event of events) all.push({ at: epochMicros(event.timestamp), event });
+  all.sort((a, b) => a.at - b.at || compareEvents(a.event, b.event));
+  return { events: all.map((t) => t.event), warnings: warnings.map((w) => w.message) };
+}
 
 /** The listing and its warnings, with or without a limit. */
 async function listing(repoRoot: string, filter: Filter, limit?: number) {
@@ -29,12 +44,13 @@ const FILTERS: [string, Filter][] = [
 ];
 const LIMITS = [1, 2, 7, 100, 1000, 100_000];
 
-describe("events --limit N: the last N of the full listing, holding N", () => {
+describe("events: the full parse's events in order, streamed or the last N", () => {
   it.each(FILTERS)(
     "out-of-order logs with duplicates, bad lines and ties, %s",
     async (_, filter) => {
       const root = await shuffledProject();
-      const all = await listing(root, filter);
+      const all = await reference(root, filter);
+      expect(await listing(root, filter)).toEqual(all);
       for (const limit of LIMITS) {
         const last = await listing(root, filter, limit);
         expect({ limit, ...last }).toEqual({
@@ -49,7 +65,8 @@ describe("events --limit N: the last N of the full listing, holding N", () => {
 
   it.each(LIMITS)("the fixture project, limit %i", async (limit) => {
     const root = await copyOfFixtureProject();
-    const all = await listing(root, {});
+    const all = await reference(root, {});
+    expect(await listing(root, {})).toEqual(all);
     expect(await listing(root, {}, limit)).toEqual({
       events: all.events.slice(-limit),
       warnings: all.warnings,
