@@ -409,7 +409,8 @@ async function measureEmit(
   const largest = [...features].sort((a, b) => b.events - a.events)[0];
   if (!largest) throw new Error("the project has no features");
   const label = sizeLabel(LARGEST);
-  const bigSlug = `999-emit-${label}`;
+  // emit takes lower-case slugs, a number once (a second 901-... would be refused as 901).
+  const bigSlug = `999-emit-${label.toLowerCase()}`;
   const t = performance.now();
   await generateLog(
     join(root, FEATURES_FOLDER, bigSlug, "execution.events.jsonl"),
@@ -432,7 +433,7 @@ async function measureEmit(
   for (let i = 0; i < runs; i++) {
     if (i % RUNS === 0)
       progress(`[${label}] emit, runs ${i + 1}-${Math.min(i + RUNS, runs)}/${runs}`);
-    record(empty, await emitRun(root, `901-emit-empty-${i}`, scratch));
+    record(empty, await emitRun(root, `${901 + i}-emit-empty`, scratch));
     record(largestFeature, await emitRun(root, largest.slug, scratch));
     record(bigLog, await emitRun(root, bigSlug, scratch));
   }
