@@ -60,8 +60,15 @@ interface ProcessRun {
 
 let runCounter = 0;
 
-/** Runs `node --require max-rss.cjs <args>`; fails unless it exits 0. */
-async function runNode(args: readonly string[], scratch: string): Promise<ProcessRun> {
+/**
+ * Runs `node --require max-rss.cjs <args>`; fails unless it exits 0. With `countLines`, stdout
+ * is not kept (an `events --jsonl` of 1M events is ~0.6 GB): `stdout` is its count of lines.
+ */
+async function runNode(
+  args: readonly string[],
+  scratch: string,
+  countLines = false,
+): Promise<ProcessRun> {
   const rssFile = join(scratch, `max-rss-${runCounter++}`);
   const child = spawn(process.execPath, ["--require", MAX_RSS, ...args], {
     env: { ...process.env, BENCH_MAX_RSS_FILE: rssFile, NO_COLOR: "1" },
@@ -70,7 +77,11 @@ async function runNode(args: readonly string[], scratch: string): Promise<Proces
   const start = performance.now();
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
-  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+  let lines = 0;
+  child.stdout.on("data", (chunk: Buffer) => {
+    if (!countLines) stdout.push(chunk);
+    else for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+  });
   child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
     (resolve, reject) => {
@@ -85,7 +96,8 @@ async function runNode(args: readonly string[], scratch: string): Promise<Proces
   }
   const maxRssKb = Number(await readFile(rssFile, "utf8"));
   await rm(rssFile, { force: true });
-  return { ms, maxRssKb, stdout: Buffer.concat(stdout).toString("utf8") };
+  const text = countLines ? String(lines) : Buffer.concat(stdout).toString("utf8");
+  return { ms, maxRssKb, stdout: text };
 }
 
 function dashboardArgs(root: string, out: string): string[] {
@@ -181,7 +193,15 @@ interface SizeResult {
   readonly groupBys: Map<string, Sample>;
   /** Cold dashboards interleaved with cold reports, and the page's size (largest size only). */
   readonly dashboard?: { readonly cold: Sample; readonly report: Sample; readonly bytes: number };
+  /** `events` runs and the cold report interleaved with them (largest size only). */
+  readonly events?: EventsResult;
   readonly emit?: EmitResult;
+}
+
+interface EventsResult {
+  readonly cold: Sample;
+  readonly limit: Sample;
+  readonly jsonl: Sample;
 }
 
 interface EmitResult {
@@ -287,6 +307,7 @@ async function measureSize(size: number): Promise<SizeResult> {
       }
       dashboard = { ...d, bytes: (await stat(out)).size };
     }
+    const events = size === LARGEST ? await measureEvents(root, scratch, expected) : undefined;
 
     // Each run: 1% more events appended, then the report with the previous run's cache.
     const appended = Math.max(1, Math.round(size / 100));
@@ -308,12 +329,64 @@ async function measureSize(size: number): Promise<SizeResult> {
       warmAppended,
       groupBys,
       ...(dashboard && { dashboard }),
+      ...(events && { events }),
       ...(emit && { emit }),
     };
   } finally {
     await rm(root, { recursive: true, force: true });
     liveRoots.delete(root);
   }
+}
+
+/**
+ * `events --limit 10` and `events --jsonl` (its lines counted, not kept) beside the cold
+ * report, round-robin, so that noise falls on all three alike.
+ */
+async function measureEvents(
+  root: string,
+  scratch: string,
+  expected: number,
+): Promise<EventsResult> {
+  const label = sizeLabel(LARGEST);
+  const eventsArgs = (...flags: string[]) => [
+    CLI,
+    "agent",
+    "telemetry",
+    "events",
+    "--repo",
+    root,
+    ...flags,
+  ];
+  const limitRun = async () => {
+    const run = await runNode(eventsArgs("--limit", "10"), scratch);
+    // The table: a top border, a head, a rule, 10 rows and a bottom border.
+    const rows = run.stdout.split("\n").filter((line) => line.startsWith("│")).length;
+    if (rows !== 11) throw new Error(`events --limit 10 printed ${rows - 1} rows, not 10`);
+    return run;
+  };
+  const jsonlRun = async () => {
+    const run = await runNode(eventsArgs("--jsonl"), scratch, true);
+    if (Number(run.stdout) !== expected && !checks.has("events --jsonl")) {
+      checks.set(
+        "events --jsonl",
+        `events --jsonl at ${label}: ${run.stdout} lines, the generator wrote ${expected} events`,
+      );
+      progress(`  MISMATCH: ${checks.get("events --jsonl")}`);
+    }
+    return run;
+  };
+  await limitRun();
+  const result = { cold: sample(), limit: sample(), jsonl: sample() };
+  for (let i = 0; i < RUNS; i++) {
+    progress(`[${label}] cold report, events --limit 10, events --jsonl, run ${i + 1}/${RUNS}`);
+    await rm(join(root, ".kittify", "cache"), { recursive: true, force: true });
+    const cold = await runNode(costArgs(root), scratch);
+    expectEvents(`cold report beside events at ${label}`, cold.stdout, expected);
+    record(result.cold, cold);
+    record(result.limit, await limitRun());
+    record(result.jsonl, await jsonlRun());
+  }
+  return result;
 }
 
 function emitArgs(root: string, feature: string): string[] {
@@ -361,7 +434,8 @@ async function measureEmit(
   const largest = [...features].sort((a, b) => b.events - a.events)[0];
   if (!largest) throw new Error("the project has no features");
   const label = sizeLabel(LARGEST);
-  const bigSlug = `999-emit-${label}`;
+  // emit takes lower-case slugs, a number once (a second 901-... would be refused as 901).
+  const bigSlug = `999-emit-${label.toLowerCase()}`;
   const t = performance.now();
   await generateLog(
     join(root, FEATURES_FOLDER, bigSlug, "execution.events.jsonl"),
@@ -424,6 +498,13 @@ function report(results: readonly SizeResult[], totalMs: number): string {
       add(`dashboard, cold (its page: ${kb} KB)`, size, r.dashboard.cold, true);
       add("cost --json, cold (beside the dashboard)", size, r.dashboard.report, true);
     }
+  }
+  const events = results.find((r) => r.events)?.events;
+  if (events) {
+    const size = sizeLabel(LARGEST);
+    add("cost --json, cold, beside the events runs", size, events.cold, true);
+    add("events --limit 10", size, events.limit, true);
+    add("events --jsonl (every event, to a pipe)", size, events.jsonl, true);
   }
   const emit = results.find((r) => r.emit)?.emit;
   if (emit) {
@@ -500,6 +581,22 @@ function report(results: readonly SizeResult[], totalMs: number): string {
         verdict(dashRatio <= 1.2),
       ]);
     }
+    if (events) {
+      const limitRatio = ratioOf(events.limit, events.cold);
+      targets.push([
+        `events --limit 10 / cold report at ${sizeLabel(LARGEST)}`,
+        `${fixed(limitRatio, 2)}x`,
+        "<= 1.50x",
+        verdict(limitRatio <= 1.5),
+      ]);
+      const limitMb = mb(median(events.limit.rssKb));
+      targets.push([
+        `peak RSS of events --limit 10 at ${sizeLabel(LARGEST)}`,
+        `${fixed(limitMb)} MB`,
+        "< 150 MB",
+        verdict(limitMb < 150),
+      ]);
+    }
     if (emit) {
       const emitRatio = ratioOf(emit.bigLog, emit.empty);
       targets.push([
@@ -511,10 +608,10 @@ function report(results: readonly SizeResult[], totalMs: number): string {
     }
   }
 
-  const env = `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"}), ${new Date().toISOString().slice(0, 10)}`;
-  const knobs = `BENCH_SIZES=${SIZES.join(",")} BENCH_RUNS=${RUNS} BENCH_FEATURES=${FEATURES} BENCH_SEED=${SEED}`;
+  const env = `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"}), $new Date().toISOString().slice(0, 10)`;
+  const knobs = `BENCH_SIZES=$SIZES.join(",")BENCH_RUNS=$RUNSBENCH_FEATURES=$FEATURESBENCH_SEED=$SEED`;
   const out = [
-    `Measured ${env}; ${knobs}. Every row is a whole \`node\` process; medians.`,
+    `Measured $env; $knobs. Every row is a whole \`node\` process; medians.`,
     "",
     markdownTable(["measure", "events", "median ms", "peak RSS MB", "runs"], rows),
     "",
@@ -523,8 +620,8 @@ function report(results: readonly SizeResult[], totalMs: number): string {
   ];
   if (emit) {
     out.push(
-      `emit: largest feature / empty = ${fixed(ratioOf(emit.largestFeature, emit.empty), 2)}x; ` +
-        `${sizeLabel(emit.bigLogEvents)}-event log / empty = ${fixed(ratioOf(emit.bigLog, emit.empty), 2)}x`,
+      `emit: largest feature / empty = $fixed(ratioOf(emit.largestFeature, emit.empty), 2)x; ` +
+        `$sizeLabel(emit.bigLogEvents)-event log / empty = $fixed(ratioOf(emit.bigLog, emit.empty), 2)x`,
       "",
     );
   }

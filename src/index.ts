@@ -133,5 +133,7 @@ export {
   filterHints,
   listEvents,
   type ReportScope,
+  streamEvents,
 } from "./telemetry/report.js";
+export { type EventOrder, streamProjectEventsSorted } from "./telemetry/sorted-events.js";
 export type { TelemetryWarning, TelemetryWarningCode, WarningSink } from "./telemetry/warnings.js";

@@ -1,13 +1,13 @@
 import { Command, Option } from "@commander-js/extra-typings";
-import { serializeEvent } from "../events/event.js";
+import { type Event, serializeEvent } from "../events/event.js";
 import { EXECUTION_FLOAT_KEYS } from "../telemetry/execution-payload.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/query.js";
-import { filterHints, listEvents, type ReportScope } from "../telemetry/report.js";
-import { colorsFor, outputWidth, writeBatched } from "./output.js";
+import { filterHints, listEvents, type ReportScope, streamEvents } from "../telemetry/report.js";
+import { colorsFor, outputWidth, writeBatched, writeBatchedAsync } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
-import { renderEventsJson, renderEventsTable } from "./render-events.js";
+import { renderEventsJson, renderEventsJsonStream, renderEventsTable } from "./render-events.js";
 import {
   agentFilter,
   COLOR_HELP,
@@ -79,8 +79,34 @@ Examples:
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
       const warn = warningsTo(io);
       const scope: ReportScope = { repoRoot, feature: options.feature, filter, warn };
-      const { events, featureCount } = await listEvents(scope, options.limit);
       const output = options.jsonl ? "jsonl" : options.json ? "json" : "text";
+      if (output !== "text" && options.limit === undefined) {
+        // Every event, written as it comes from the merge of the logs: never all held.
+        let featureCount = 0;
+        const stream = streamEvents(scope, (n) => {
+          featureCount = n;
+        });
+        const first = await stream.next();
+        if (options.feature !== undefined && featureCount === 0) {
+          noFeatures(io, options.feature, output);
+        } else if (first.done) {
+          noEvents(io, output);
+          printHints(io, await filterHints(scope));
+        } else {
+          const events = (async function* () {
+            yield first.value;
+            yield* stream;
+          })();
+          await writeBatchedAsync(
+            io,
+            output === "jsonl"
+              ? jsonlLines(events)
+              : renderEventsJsonStream(events, await loadPricingTable(repoRoot, { warn })),
+          );
+        }
+        return;
+      }
+      const { events, featureCount } = await listEvents(scope, options.limit);
       if (options.feature !== undefined && featureCount === 0) {
         noFeatures(io, options.feature, output);
       } else if (events.length === 0) {
@@ -88,7 +114,7 @@ Examples:
         printHints(io, await filterHints(scope));
       } else if (output === "jsonl") {
         const lines = function* () {
-          for (const e of events) yield `${serializeEvent(e, EXECUTION_FLOAT_KEYS)}\n`;
+          for (const e of events) yield jsonlLine(e);
         };
         writeBatched(io, lines());
       } else if (output === "json") {
@@ -103,4 +129,12 @@ Examples:
         );
       }
     });
+}
+
+function jsonlLine(event: Event): string {
+  return `${serializeEvent(event, EXECUTION_FLOAT_KEYS)}\n`;
+}
+
+async function* jsonlLines(events: AsyncIterable<Event>): AsyncGenerator<string> {
+  for await (const event of events) yield jsonlLine(event);
 }

@@ -91,6 +91,39 @@ export function* prettyJsonArray(
   yield first ? "[]\n" : "\n]\n";
 }
 
+/** `prettyJsonArray` of items that come one at a time, asynchronously (a stream of events). */
+export async function* prettyJsonArrayAsync(
+  items: AsyncIterable<PrettyValue>,
+  floatKeys: ReadonlySet<string>,
+): AsyncGenerator<string> {
+  let first = true;
+  for await (const item of items) {
+    yield `${first ? "[\n" : ",\n"}  ${writePretty(item, "  ", false, floatKeys)}`;
+    first = false;
+  }
+  yield first ? "[]\n" : "\n]\n";
+}
+
+/** `writeBatched` of pieces that come asynchronously. */
+export async function writeBatchedAsync(
+  io: ProgramIo,
+  pieces: AsyncIterable<string>,
+  batchSize = 1 << 16,
+): Promise<void> {
+  let batch: string[] = [];
+  let size = 0;
+  for await (const piece of pieces) {
+    batch.push(piece);
+    size += piece.length;
+    if (size >= batchSize) {
+      io.stdout(batch.join(""));
+      batch = [];
+      size = 0;
+    }
+  }
+  if (size > 0) io.stdout(batch.join(""));
+}
+
 /** Writes `pieces` to stdout in batches of about `batchSize` characters (few calls, no giant string). */
 export function writeBatched(io: ProgramIo, pieces: Iterable<string>, batchSize = 1 << 16): void {
   let batch: string[] = [];

@@ -3,7 +3,7 @@ import { epochMicros } from "../events/timestamp.js";
 import { eventCost, type RateResolver } from "../telemetry/cost.js";
 import { EXECUTION_FLOAT_KEYS } from "../telemetry/execution-payload.js";
 import { formatUsd, usdForJson } from "../telemetry/money.js";
-import { type Colors, formatCount, prettyJsonArray } from "./output.js";
+import { type Colors, formatCount, prettyJsonArray, prettyJsonArrayAsync } from "./output.js";
 import { layoutNote, renderFitting, type TableSpec, wrapText } from "./table.js";
 import { printable } from "./terminal-text.js";
 
@@ -24,18 +24,31 @@ export function renderEventsJson(
   pricing: RateResolver,
 ): Generator<string> {
   function* records() {
-    for (const event of events) {
-      const { cost, kind } = eventCost(event, pricing);
-      const estimated = kind === "estimated" || kind === "unpriced";
-      yield {
-        ...eventRecord(event),
-        cost_kind: kind,
-        estimated_cost_usd: estimated ? usdForJson(cost) : null,
-      };
-    }
+    for (const event of events) yield eventJsonRecord(event, pricing);
   }
   // One event at a time: a million events make more text than one string may hold.
   return prettyJsonArray(records(), EVENTS_JSON_FLOAT_KEYS);
+}
+
+/** `renderEventsJson` of events that come one at a time (a stream never held whole). */
+export function renderEventsJsonStream(
+  events: AsyncIterable<Event>,
+  pricing: RateResolver,
+): AsyncGenerator<string> {
+  async function* records() {
+    for await (const event of events) yield eventJsonRecord(event, pricing);
+  }
+  return prettyJsonArrayAsync(records(), EVENTS_JSON_FLOAT_KEYS);
+}
+
+function eventJsonRecord(event: Event, pricing: RateResolver) {
+  const { cost, kind } = eventCost(event, pricing);
+  const estimated = kind === "estimated" || kind === "unpriced";
+  return {
+    ...eventRecord(event),
+    cost_kind: kind,
+    estimated_cost_usd: estimated ? usdForJson(cost) : null,
+  };
 }
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? printable(v) : "-");

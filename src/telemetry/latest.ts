@@ -28,6 +28,11 @@ export class Latest<T> {
     }
   }
 
+  /** The least item kept (the next to be evicted), or undefined when none is. */
+  least(): T | undefined {
+    return this.#heap[0];
+  }
+
   /** The kept items, least first. */
   sorted(): T[] {
     return [...this.#heap].sort(this.#compare);

@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import { compareEvents, type Event } from "../events/event.js";
-import { epochMicros } from "../events/timestamp.js";
+import type { Event } from "../events/event.js";
 import {
   CostAccumulator,
   type CostGroup,
@@ -13,7 +12,7 @@ import { EVENT_LOG_FILE } from "./emit.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
 import { FieldValues, type FilterHint } from "./filter-hints.js";
-import { Latest } from "./latest.js";
+import { latestEvents } from "./latest-events.js";
 import { assertFolderInside } from "./project-paths.js";
 import {
   type EventFilter,
@@ -23,6 +22,7 @@ import {
   UNKNOWN_ORIGIN,
 } from "./query.js";
 import { tallyLogs } from "./scan/log-tallies.js";
+import { sortedEvents } from "./sorted-events.js";
 import {
   KEY_FIELD_BITS,
   type MaskableKeyField,
@@ -234,21 +234,46 @@ export async function filterHints(scope: ReportScope): Promise<FilterHint[]> {
   return values.hints(filter);
 }
 
-/** A project's matching execution events, oldest first; only the last `limit` when given. */
+/**
+ * A project's matching execution events, oldest first (by timestamp, then Lamport clock, node
+ * and id), one at a time without holding them all (see `sortedEvents`); `onFeatures` is told
+ * how many features are selected before the first event.
+ */
+export async function* streamEvents(
+  scope: ReportScope,
+  onFeatures?: (count: number) => void,
+): AsyncGenerator<Event> {
+  const filter = { ...parseFilter(scope.filter), eventType: EXECUTION_EVENT_TYPE };
+  const features = await listFeatureDirs(scope.repoRoot, {
+    pattern: scope.feature,
+    warn: scope.warn,
+  });
+  onFeatures?.(features.length);
+  const paths = features.map(({ dir }) => join(dir, EVENT_LOG_FILE));
+  yield* sortedEvents(paths, filter, { warn: scope.warn, order: "time" });
+}
+
+/**
+ * A project's matching execution events, oldest first; only the last `limit` when given (then
+ * only `limit` places are held while reading, and only those lines are parsed: `latestEvents`).
+ */
 export async function listEvents(scope: ReportScope, limit?: number): Promise<EventListing> {
-  type Timed = { readonly at: number; readonly event: Event };
-  const order = (a: Timed, b: Timed) => a.at - b.at || compareEvents(a.event, b.event);
-  // With a limit, only the latest `limit` are held while scanning, not every event.
-  const kept: Timed[] = [];
-  const latest = limit === undefined ? undefined : new Latest(limit, order);
+  if (limit !== undefined) {
+    const filter = parseFilter(scope.filter);
+    const features = await listFeatureDirs(scope.repoRoot, {
+      pattern: scope.feature,
+      warn: scope.warn,
+    });
+    const paths = features.map(({ dir }) => join(dir, EVENT_LOG_FILE));
+    const events = await latestEvents(paths, filter, limit, { warn: scope.warn });
+    return { events, featureCount: features.length };
+  }
   let featureCount = 0;
-  for await (const event of scopeEvents(scope, (n) => {
+  const events: Event[] = [];
+  for await (const event of streamEvents(scope, (n) => {
     featureCount = n;
   })) {
-    const timed = { at: epochMicros(event.timestamp), event };
-    if (latest === undefined) kept.push(timed);
-    else latest.add(timed);
+    events.push(event);
   }
-  const events = latest === undefined ? kept.sort(order) : latest.sorted();
-  return { events: events.map((t) => t.event), featureCount };
+  return { events, featureCount };
 }

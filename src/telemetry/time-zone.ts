@@ -167,7 +167,6 @@ const QUARTER_MICROS = 900_000_000;
  * on a clock change's day, once per quarter hour.
  */
 export function localDayKeyer(zone: string): (micros: number) => string {
-  const offsets = new Map<number, number | null>(); // UTC day -> offset ms, null if it changes
   const quarters = new Map<number, string>();
   const dayAt = (micros: number) => formatLocalDate(localDateOf(Math.floor(micros / 1000), zone));
   const byQuarter = (micros: number) => {
@@ -181,23 +180,43 @@ export function localDayKeyer(zone: string): (micros: number) => string {
     quarters.set(quarter, day);
     return day;
   };
-  return (micros) => {
-    const ms = Math.floor(micros / 1000);
-    const utcDay = Math.floor(ms / DAY_MS);
-    let offset = offsets.get(utcDay);
-    if (offset === undefined) {
-      const first = offsetAt(utcDay * DAY_MS, zone);
-      offset = first === offsetAt((utcDay + 1) * DAY_MS - 1000, zone) ? first : null;
-      offsets.set(utcDay, offset);
-    }
-    if (offset === null) return byQuarter(micros);
-    const local = new Date(ms + offset);
+  const dateText = (localMs: number) => {
+    const local = new Date(localMs);
     return formatLocalDate({
       year: local.getUTCFullYear(),
       month: local.getUTCMonth() + 1,
       day: local.getUTCDate(),
     });
   };
+  // Per UTC day of one offset: the local midnight within it, and the dates before and after it,
+  // made once (a string per event would be a million strings to collect at 1M events).
+  const days = new Map<number, UtcDay | null>();
+  const describe = (utcDay: number): UtcDay | null => {
+    const start = utcDay * DAY_MS;
+    const offset = offsetAt(start, zone);
+    if (offset !== offsetAt(start + DAY_MS - 1000, zone)) return null;
+    const localStart = start + offset;
+    const midnight = (Math.floor(localStart / DAY_MS) + 1) * DAY_MS - offset;
+    return { midnight, before: dateText(localStart), after: dateText(midnight + offset) };
+  };
+  return (micros) => {
+    const ms = Math.floor(micros / 1000);
+    const utcDay = Math.floor(ms / DAY_MS);
+    let day = days.get(utcDay);
+    if (day === undefined) {
+      day = describe(utcDay);
+      days.set(utcDay, day);
+    }
+    if (day === null) return byQuarter(micros);
+    return ms < day.midnight ? day.before : day.after;
+  };
+}
+
+interface UtcDay {
+  /** The UTC moment (ms) the local date changes within the day (past its end when it does not). */
+  readonly midnight: number;
+  readonly before: string;
+  readonly after: string;
 }
 
 /** The ISO 8601 week (weeks start on Monday; week 1 holds the year's first Thursday) of a `YYYY-MM-DD` date: `2026-W08`. */

@@ -92,6 +92,9 @@ export class EventFields {
   source: string | null = null;
   /** The timestamp in microseconds since the epoch. */
   micros = 0;
+  /** The envelope's clock and node: the order events are listed in (compareEvents). */
+  lamportClock = 0;
+  nodeId = "";
   inputTokens: number | null = null;
   outputTokens: number | null = null;
   cacheReadTokens: number | null = null;
@@ -132,6 +135,8 @@ export class EventFields {
     this.isExecution = event.event_type === EXECUTION_EVENT_TYPE;
     this.aggregateId = event.aggregate_id;
     this.micros = epochMicros(event.timestamp);
+    this.lamportClock = event.lamport_clock;
+    this.nodeId = event.node_id;
     this.clearPayload();
     // The same fields the line scanner fills, from the same definition.
     fill(this, PAYLOAD_FIELDS, event.payload);

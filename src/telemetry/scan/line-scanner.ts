@@ -565,10 +565,15 @@ export class LineScanner {
         out.aggregateId = this.internedString();
         return true;
       case NODE_ID:
-        return this.skipString() && this.strEnd > this.strStart;
+        // Read as text (for the events' order); one with escapes goes to the full parse.
+        if (!this.readPlainString() || this.strEnd === this.strStart) return false;
+        out.nodeId = this.internedString();
+        return true;
       case LAMPORT_CLOCK: {
         const clock = this.readTokenCount();
-        return typeof clock === "number" && clock <= MAX_LAMPORT_CLOCK;
+        if (typeof clock !== "number" || clock > MAX_LAMPORT_CLOCK) return false;
+        out.lamportClock = clock;
+        return true;
       }
       case TIMESTAMP:
         return this.readPlainString() && this.readTimestamp(out);

@@ -57,10 +57,14 @@ export async function tallyLogs(
     }));
     const cache = useCache ? options : null;
     const finished = new Map<OpenLog, LogTally>();
+    // Read with a window (rows by period, not cached), every log's rows go into one pool as
+    // it is finished: a long history's days times models would otherwise be held once per log.
+    const pool = options.window === undefined ? null : new LogTally();
     // Each log read in full is finished (cached, its ids let go) as soon as it is read.
     await scanFiles(jobs, options, async (i, result) => {
       const log = fresh[i] as OpenLog;
-      finished.set(log, await finishLog(log, result, cache, options.window));
+      const tally = await finishLog(log, result, cache, options.window);
+      finished.set(log, pool === null ? tally : pooled(tally, pool));
     });
     const tallies: LogTally[] = [];
     for (const log of logs) {
@@ -68,11 +72,17 @@ export async function tallyLogs(
         tallies.push(new LogTally());
         continue;
       }
-      const tally = finished.get(log) ?? (await finishLog(log, null, cache, options.window));
+      let tally = finished.get(log);
+      if (tally === undefined) {
+        tally = await finishLog(log, null, cache, options.window);
+        if (pool !== null) tally = pooled(tally, pool);
+      }
       tallies.push(tally);
       const warning = malformedLinesWarning(log.path, tally);
       if (warning) options.warn(warning);
     }
+    // The pooled rows are the first log's (the report sums every log's rows alike).
+    if (pool !== null && tallies[0] !== undefined) tallies[0].rows.merge(pool.rows);
     return tallies;
   } finally {
     await Promise.all(logs.map((log) => log?.handle.close()));
@@ -243,4 +253,15 @@ async function finishLog(
   whole.append(part.tally);
   whole.append(tail.tally);
   return whole;
+}
+
+/** The tally's rows moved into `pool`; returns its line statistics alone. */
+function pooled(tally: LogTally, pool: LogTally): LogTally {
+  pool.rows.merge(tally.rows);
+  const stats = new LogTally();
+  stats.lines = tally.lines;
+  stats.skipped = tally.skipped;
+  stats.firstSkipped = tally.firstSkipped;
+  stats.duplicates = tally.duplicates;
+  return stats;
 }
