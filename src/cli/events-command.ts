@@ -1,5 +1,6 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { type Event, serializeEvent } from "../events/event.js";
+import { storeEvents } from "../team/pg/events.js";
 import { EXECUTION_FLOAT_KEYS } from "../telemetry/execution-payload.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/query.js";
@@ -26,6 +27,8 @@ import {
   repo,
   roleFilter,
   since,
+  storeFrom,
+  storeProject,
   successFilter,
   timeZone,
   until,
@@ -58,6 +61,8 @@ export function eventsCommand(io: ProgramIo) {
     .option("--jsonl", "print each event exactly as its line on disk")
     .option("--limit <n>", "only the last N events", positiveInteger)
     .addOption(repo())
+    .addOption(storeFrom())
+    .addOption(storeProject())
     .addOption(wide())
     .addOption(color())
     .addOption(noColor())
@@ -76,11 +81,17 @@ Examples:
         { since: options.since, until: options.until, ...fieldFilter(options) },
         dateContext(io, options.timezone),
       );
-      const repoRoot = await findProjectRoot(io.cwd, options.repo);
+      // From the team store, a checkout is optional (its pricing overrides apply when there is one).
+      const fromStore = options.from;
+      const checkout =
+        fromStore === undefined || options.repo !== undefined
+          ? await findProjectRoot(io.cwd, options.repo)
+          : await findProjectRoot(io.cwd).catch(() => undefined);
+      const repoRoot = checkout ?? io.cwd;
       const warn = warningsTo(io);
       const scope: ReportScope = { repoRoot, feature: options.feature, filter, warn };
       const output = options.jsonl ? "jsonl" : options.json ? "json" : "text";
-      if (output !== "text" && options.limit === undefined) {
+      if (output !== "text" && options.limit === undefined && fromStore === undefined) {
         // Every event, written as it comes from the merge of the logs: never all held.
         let featureCount = 0;
         const stream = streamEvents(scope, (n) => {
@@ -101,26 +112,32 @@ Examples:
             io,
             output === "jsonl"
               ? jsonlLines(events)
-              : renderEventsJsonStream(events, await loadPricingTable(repoRoot, { warn })),
+              : renderEventsJsonStream(events, await loadPricingTable(checkout, { warn })),
           );
         }
         return;
       }
-      const { events, featureCount } = await listEvents(scope, options.limit);
+      const { events, featureCount } =
+        fromStore === undefined
+          ? await listEvents(scope, options.limit)
+          : await storeEvents(
+              { url: fromStore, project: options.project, feature: options.feature, filter },
+              options.limit,
+            );
       if (options.feature !== undefined && featureCount === 0) {
         noFeatures(io, options.feature, output);
       } else if (events.length === 0) {
         noEvents(io, output);
-        printHints(io, await filterHints(scope));
+        if (fromStore === undefined) printHints(io, await filterHints(scope));
       } else if (output === "jsonl") {
         const lines = function* () {
           for (const e of events) yield jsonlLine(e);
         };
         writeBatched(io, lines());
       } else if (output === "json") {
-        writeBatched(io, renderEventsJson(events, await loadPricingTable(repoRoot, { warn })));
+        writeBatched(io, renderEventsJson(events, await loadPricingTable(checkout, { warn })));
       } else {
-        const pricing = await loadPricingTable(repoRoot, { warn });
+        const pricing = await loadPricingTable(checkout, { warn });
         io.stdout(
           renderEventsTable(events, pricing, colorsFor(io, options.color), {
             width: outputWidth(io),

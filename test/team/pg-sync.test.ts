@@ -74,6 +74,28 @@ async function expectSameReports(root: string, url: string, project: string) {
   }
 }
 
+/** `events --from` prints what `events` prints, in every form. */
+async function expectSameEvents(root: string, url: string, project: string) {
+  const forms = [
+    ["--json"],
+    ["--jsonl"],
+    [],
+    ["--limit", "5"],
+    ["--json", "--limit", "3", "--agent", "claude"],
+    ["--jsonl", "--since", "2026-10-01", "--origin", "unknown,orchestrate"],
+    ["--feature", "01", "--role", "reviewer"],
+  ];
+  for (const form of forms) {
+    const files = await cli(root, "events", ...form);
+    const store = await cli(root, "events", ...form, "--from", url, "--project", project);
+    expect({ form, out: store.stdout, code: store.exitCode }).toEqual({
+      form,
+      out: files.stdout,
+      code: files.exitCode,
+    });
+  }
+}
+
 describe("sync --to postgres:// and cost --from (a real PostgreSQL server)", () => {
   it.each([
     ["the demo project", DEMO],
@@ -100,6 +122,7 @@ describe("sync --to postgres:// and cost --from (a real PostgreSQL server)", () 
       expect(results[0].inserted + results[1].inserted).toBe(events);
       expect(await rowCount(url, "spec_kitty_events")).toBe(events);
       await expectSameReports(root, url, "acme/shop");
+      await expectSameEvents(root, url, "acme/shop");
       const filtered = [
         "cost",
         "-g",
