@@ -17,7 +17,7 @@ type Usage = [number, number, number, number, number];
  * The fixtures' sessions (made by the real CLIs against the model server) in a project laid
  * where they ran: `<home>/<project>` with the feature they worked on.
  */
-async function project(agent: "claude" | "codex", name: string, feature: string) {
+async function project(agent: string, name: string, feature: string) {
   const home = await tempDir();
   const root = join(home, name);
   await mkdir(join(root, "kitty-specs", feature, "tasks"), { recursive: true });
@@ -115,6 +115,21 @@ describe("import of the sessions the real CLIs wrote (fixtures), end to end", ()
       },
       "000-unattributed/unattributed": { "gpt-5.5": [100, 900, 0, 0, 25] },
     });
+  });
+
+  it.each([
+    ["gemini", "gemini-2.5-pro"],
+    ["opencode", "e2e/gpt-5.1-codex"],
+    ["copilot", "gpt-5.1-codex"],
+  ])("%s: a session and its resume in a WP worktree, tokens as scripted", async (agent, model) => {
+    const { run, events, root } = await project(agent, "project", "043-x");
+    await run();
+    expect(usageByWp(await events())).toEqual({
+      "043-x/WP01": { [model]: [1_200 + 100 + 300, 20_000 + 25_000 + 26_000, 0, 0, 345 + 20 + 15] },
+    });
+    expect((await run()).agents[0]?.events).toBe(0);
+    await rm(join(root, ".kittify", "import-state.json"));
+    expect((await run()).agents[0]?.events).toBe(0);
   });
 
   it("a session orchestrate recorded is not imported again", async () => {
