@@ -608,10 +608,10 @@ function report(results: readonly SizeResult[], totalMs: number): string {
     }
   }
 
-  const env = `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"}), $new Date().toISOString().slice(0, 10)`;
-  const knobs = `BENCH_SIZES=$SIZES.join(",")BENCH_RUNS=$RUNSBENCH_FEATURES=$FEATURESBENCH_SEED=$SEED`;
+  const env = `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"}), ${new Date().toISOString().slice(0, 10)}`;
+  const knobs = `BENCH_SIZES=${SIZES.join(",")} BENCH_RUNS=${RUNS} BENCH_FEATURES=${FEATURES} BENCH_SEED=${SEED}`;
   const out = [
-    `Measured $env; $knobs. Every row is a whole \`node\` process; medians.`,
+    `Measured ${env}; ${knobs}. Every row is a whole \`node\` process; medians.`,
     "",
     markdownTable(["measure", "events", "median ms", "peak RSS MB", "runs"], rows),
     "",
@@ -620,8 +620,8 @@ function report(results: readonly SizeResult[], totalMs: number): string {
   ];
   if (emit) {
     out.push(
-      `emit: largest feature / empty = $fixed(ratioOf(emit.largestFeature, emit.empty), 2)x; ` +
-        `$sizeLabel(emit.bigLogEvents)-event log / empty = $fixed(ratioOf(emit.bigLog, emit.empty), 2)x`,
+      `emit: largest feature / empty = ${fixed(ratioOf(emit.largestFeature, emit.empty), 2)}x; ` +
+        `${sizeLabel(emit.bigLogEvents)}-event log / empty = ${fixed(ratioOf(emit.bigLog, emit.empty), 2)}x`,
       "",
     );
   }

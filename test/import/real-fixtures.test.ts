@@ -51,8 +51,10 @@ function usageByWp(events: readonly Event[]): Record<string, Record<string, Usag
       ? (event.payload.models as Counts[])
       : [event.payload as Counts];
     for (const m of models) {
-      const byModel = (out[wp] ??= {});
-      const u = (byModel[String(m.model)] ??= [0, 0, 0, 0, 0]);
+      const byModel = out[wp] ?? {};
+      out[wp] = byModel;
+      const u = byModel[String(m.model)] ?? [0, 0, 0, 0, 0];
+      byModel[String(m.model)] = u;
       u[0] += n(m.input_tokens);
       u[1] += n(m.cache_read_tokens);
       u[2] += n(m.cache_write_tokens);
