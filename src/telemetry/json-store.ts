@@ -12,6 +12,7 @@ import { withFileLock } from "./file-lock.js";
 import { readLogLines } from "./jsonl-reader.js";
 import { indexPathFor, LogIndex } from "./log-index.js";
 import { assertFolderInside, openForAppend, projectRootOf } from "./project-paths.js";
+import { observeLines } from "./scan/observe-lines.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
 /** What one read of a log found. */
@@ -165,7 +166,7 @@ export class SimpleJsonStore implements EventStore {
         if (!lock.isHeld()) return event;
         // A raw writer (the Python CLI takes no lock) may have appended since `size`, before or
         // after our line: the index covers only whole lines read back, never a computed offset.
-        await this.#readTail(index);
+        await readTail(log, index);
         if (afterWrite) await afterWrite(event);
         await index.save(this.#indexPath, log);
         return event;
@@ -178,18 +179,8 @@ export class SimpleJsonStore implements EventStore {
   /** The index brought up to date with everything appended since it was written. */
   async #currentIndex(log: FileHandle, size: number): Promise<LogIndex> {
     const index = (await LogIndex.load(this.#indexPath, log, size)) ?? new LogIndex();
-    if (index.size < size) await this.#readTail(index);
+    if (index.size < size) await readTail(log, index);
     return index;
-  }
-
-  /** Reads the lines after those the index covers into it, up to the last whole one. */
-  async #readTail(index: LogIndex): Promise<void> {
-    const stats = emptyStats();
-    for await (const batch of this.#scan(index.size, stats, (end) => {
-      index.size = end;
-    })) {
-      for (const event of batch) index.observe(event);
-    }
   }
 
   async #contains(index: LogIndex, id: EventId): Promise<boolean> {
@@ -201,12 +192,8 @@ export class SimpleJsonStore implements EventStore {
     return false;
   }
 
-  /** Valid events from byte `start` on, a batch per chunk; `onCovered` gets each fully read offset. */
-  async *#scan(
-    start: number,
-    stats: LogReadStats,
-    onCovered?: (endOffset: number) => void,
-  ): AsyncGenerator<Event[]> {
+  /** Valid events from byte `start` on, a batch per chunk. */
+  async *#scan(start: number, stats: LogReadStats): AsyncGenerator<Event[]> {
     for await (const batch of readLogLines(this.filePath, { start, root: this.#root })) {
       const events: Event[] = [];
       for (const { text, number, tooLong } of batch.lines) {
@@ -221,7 +208,6 @@ export class SimpleJsonStore implements EventStore {
         stats.firstSkipped ??= { line: number, reason: event.error };
       }
       yield events;
-      if (batch.terminated) onCovered?.(batch.endOffset);
     }
   }
 
@@ -229,6 +215,14 @@ export class SimpleJsonStore implements EventStore {
     const warning = malformedLinesWarning(this.filePath, stats);
     if (warning) this.#warn(warning);
   }
+}
+
+/**
+ * Reads the lines after those the index covers into it, up to the last whole one, through the
+ * handle the writer holds (a rebuild reads a big log with the report's line scanner).
+ */
+async function readTail(log: FileHandle, index: LogIndex): Promise<void> {
+  index.size = await observeLines(log, index.size, index);
 }
 
 function emptyStats(): LogReadStats {

@@ -184,6 +184,51 @@ describe("SimpleJsonStore writing", () => {
     });
   });
 
+  it("rebuilds a missing index from every kind of line: only valid events count as stored", async () => {
+    const path = join(await tempDir(), "execution.events.jsonl");
+    const events = {
+      bom: executionEvent({ clock: 3 }),
+      canonical: executionEvent({ clock: 5 }),
+      invalid: executionEvent({ clock: 900, payload: { input_tokens: -1 } }),
+      lowerCase: executionEvent({ clock: 7 }),
+      crlf: executionEvent({ clock: 8 }),
+      compact: executionEvent({ clock: 11 }),
+      torn: executionEvent({ clock: 950 }),
+    };
+    const compact = JSON.stringify(JSON.parse(lineOf(events.compact)));
+    await writeFile(
+      path,
+      [
+        `\ufeff${lineOf(events.bom)}`,
+        lineOf(events.canonical),
+        lineOf(events.invalid),
+        lineOf(events.lowerCase).replace(events.lowerCase.event_id, (id) => id.toLowerCase()),
+        lineOf(events.crlf).replace("\n", "\r\n"),
+        `${compact}\n`,
+        lineOf(events.torn).slice(0, 120),
+      ].join(""),
+    );
+    let head = -1;
+    await collectingStore(path).store.appendNext((h) => {
+      head = h.maxLamportClock;
+      return executionEvent({ clock: h.maxLamportClock + 1 });
+    });
+    const store = collectingStore(path).store;
+    const saves = await Promise.all(
+      [events.bom, events.canonical, events.lowerCase, events.crlf, events.compact].map((e) =>
+        store.saveEvent(e),
+      ),
+    );
+    const invalidIdStored = !(await store.saveEvent(
+      createEvent({ ...events.invalid, payload: events.canonical.payload }),
+    ));
+    expect({ head, saves, invalidIdStored }).toEqual({
+      head: 11,
+      saves: [false, false, false, false, false],
+      invalidIdStored: false,
+    });
+  });
+
   it("takes lines appended by another writer (the Python CLI) into account", async () => {
     const path = join(await tempDir(), "execution.events.jsonl");
     const { store } = collectingStore(path);

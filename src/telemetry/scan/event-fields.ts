@@ -83,6 +83,8 @@ export class EventFields {
   readonly id = new IdKey();
   isExecution = false;
   aggregateId = "";
+  /** The envelope's Lamport clock (the emit index keeps the highest). */
+  lamportClock = 0;
   agent: string | null = null;
   model: string | null = null;
   role: string | null = null;
@@ -129,6 +131,7 @@ export class EventFields {
     this.id.decode(idBytes, 0, idBytes.length);
     this.isExecution = event.event_type === EXECUTION_EVENT_TYPE;
     this.aggregateId = event.aggregate_id;
+    this.lamportClock = event.lamport_clock;
     this.micros = epochMicros(event.timestamp);
     this.clearPayload();
     // The same fields the line scanner fills, from the same definition.

@@ -560,7 +560,9 @@ export class LineScanner {
         return this.skipString() && this.strEnd > this.strStart;
       case LAMPORT_CLOCK: {
         const clock = this.readTokenCount();
-        return typeof clock === "number" && clock <= MAX_LAMPORT_CLOCK;
+        if (typeof clock !== "number" || clock > MAX_LAMPORT_CLOCK) return false;
+        out.lamportClock = clock;
+        return true;
       }
       case TIMESTAMP:
         return this.readPlainString() && this.readTimestamp(out);
