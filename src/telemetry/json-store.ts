@@ -10,6 +10,7 @@ import { LINE_TOO_LONG, malformedLinesWarning, readEventLine } from "./event-lin
 import { EXECUTION_FLOAT_KEYS } from "./execution-payload.js";
 import { withFileLock } from "./file-lock.js";
 import { readLogLines } from "./jsonl-reader.js";
+import { PrefixDigester } from "./log-fingerprint.js";
 import { indexPathFor, LogIndex } from "./log-index.js";
 import { assertFolderInside, openForAppend, projectRootOf } from "./project-paths.js";
 import { observeLines } from "./scan/observe-lines.js";
@@ -222,7 +223,11 @@ export class SimpleJsonStore implements EventStore {
  * handle the writer holds (a rebuild reads a big log with the report's line scanner).
  */
 async function readTail(log: FileHandle, index: LogIndex): Promise<void> {
-  index.size = await observeLines(log, index.size, index);
+  // A rebuild reads the log from its start: the index's digest is taken from the same bytes,
+  // so that saving it does not read the whole log again.
+  const digester = index.size === 0 ? await PrefixDigester.create() : null;
+  index.size = await observeLines(log, index.size, index, digester?.update.bind(digester));
+  if (digester) index.adoptDigest(digester.digest(index.size));
 }
 
 function emptyStats(): LogReadStats {

@@ -66,6 +66,11 @@ export class LogIndex {
     this.#from = (this.#from ?? new IdKey()).copyFrom(window[0] as IdKey);
   }
 
+  /** Takes the digest of the covered bytes, computed while they were read (null: none). */
+  adoptDigest(digest: PrefixDigest | null): void {
+    if (digest !== null && digest.end === this.size) this.#digest = digest;
+  }
+
   /** Whether the covered log holds `id`: true, false, or "unknown" (only a scan can tell). */
   contains(id: EventId): boolean | "unknown" {
     if (!isUlid(id)) return this.#uuidCount === 0 ? false : "unknown";

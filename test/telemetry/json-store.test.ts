@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { appendFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createEvent, type Event, parseEventLine, serializeEvent } from "../../src/events/event.js";
 import { EXECUTION_FLOAT_KEYS } from "../../src/telemetry/execution-payload.js";
 import { SimpleJsonStore } from "../../src/telemetry/json-store.js";
+import { digestPrefix } from "../../src/telemetry/log-fingerprint.js";
 import type { TelemetryWarning } from "../../src/telemetry/warnings.js";
 import { FIXTURE_PROJECT, tempDir } from "../support/temp-project.js";
 
@@ -222,6 +223,13 @@ describe("SimpleJsonStore writing", () => {
     const invalidIdStored = !(await store.saveEvent(
       createEvent({ ...events.invalid, payload: events.canonical.payload }),
     ));
+    // The index's digest, taken during the rebuild's walk, is the digest of the bytes it covers.
+    const index = JSON.parse(
+      await readFile(join(path, "..", ".execution.events.jsonl.index.json"), "utf8"),
+    );
+    const log = await open(path, "r");
+    const digest = await digestPrefix(log, index.log_size).finally(() => log.close());
+    expect(index.digest).toEqual(digest);
     expect({ head, saves, invalidIdStored }).toEqual({
       head: 11,
       saves: [false, false, false, false, false],

@@ -15,6 +15,8 @@ export interface WalkOptions {
   readonly unterminated: "read" | "leave";
   /** Called with the bytes of each chunk read (for a progress indicator). */
   readonly onBytes?: ((bytes: number) => void) | undefined;
+  /** Called with each chunk read and its file offset (bytes skipped unread are not passed). */
+  readonly onChunk?: ((bytes: Uint8Array, position: number) => void) | undefined;
 }
 
 /**
@@ -60,9 +62,10 @@ export async function walkLines(
   try {
     for (;;) {
       const { bytesRead } = await reading;
+      const buffer = buffers[current] as Buffer;
+      options.onChunk?.(buffer.subarray(head, head + bytesRead), position);
       position += bytesRead;
       if (bytesRead > 0) options.onBytes?.(bytesRead);
-      const buffer = buffers[current] as Buffer;
       const next = buffers[1 - current] as Buffer;
       const available = head + bytesRead;
       reading = bytesRead > 0 ? file.read(next, head, CHUNK, position) : NOTHING_READ;

@@ -25,12 +25,13 @@ export async function observeLines(
   log: FileHandle,
   start: number,
   observer: EventObserver,
+  onChunk?: (bytes: Uint8Array, position: number) => void,
 ): Promise<number> {
   const fields = new EventFields();
   let lines = 0;
   return walkLines(
     log,
-    { start, end: Number.POSITIVE_INFINITY, unterminated: "leave" },
+    { start, end: Number.POSITIVE_INFINITY, unterminated: "leave", onChunk },
     fields,
     (bytes, from, to, scanned) => {
       lines++;
