@@ -12,6 +12,7 @@ import {
   FEATURES_FOLDER,
   generateLog,
   generateProject,
+  LOG_FILE,
   selfCheck,
 } from "./generate.js";
 
@@ -42,6 +43,7 @@ const [CLAUDE_BYTES = 1e9] = positiveIntegers("BENCH_CLAUDE_BYTES", "1000000000"
 const REPO = join(import.meta.dirname, "..");
 const CLI = join(REPO, "dist", "cli", "main.js");
 const FLOOR = join(import.meta.dirname, "parse-floor.mjs");
+const FIELD_FLOOR = join(import.meta.dirname, "field-scan-floor.mjs");
 const MAX_RSS = join(import.meta.dirname, "max-rss.cjs");
 const GROUP_BYS = ["agent", "model", "feature", "role", "wp", "agent,model"] as const;
 const LARGEST = SIZES.at(-1) ?? 0;
@@ -55,6 +57,8 @@ interface ProcessRun {
   readonly ms: number;
   /** Peak resident set size in KiB (getrusage, every thread of the process). */
   readonly maxRssKb: number;
+  /** User + system CPU time of every thread. */
+  readonly cpuMs: number;
   readonly stdout: string;
 }
 
@@ -94,10 +98,10 @@ async function runNode(
     const tail = Buffer.concat(stderr).toString("utf8").trim().split("\n").slice(-5).join("\n");
     throw new Error(`node ${args.join(" ")} exited with ${code ?? signal}:\n${tail}`);
   }
-  const maxRssKb = Number(await readFile(rssFile, "utf8"));
+  const [maxRssKb, cpuMs] = (await readFile(rssFile, "utf8")).split(" ").map(Number);
   await rm(rssFile, { force: true });
   const text = countLines ? String(lines) : Buffer.concat(stdout).toString("utf8");
-  return { ms, maxRssKb, stdout: text };
+  return { ms, maxRssKb: maxRssKb ?? Number.NaN, cpuMs: cpuMs ?? Number.NaN, stdout: text };
 }
 
 function dashboardArgs(root: string, out: string): string[] {
@@ -142,13 +146,15 @@ function expectEvents(what: string, stdout: string, expected: number): void {
 interface Sample {
   readonly ms: number[];
   readonly rssKb: number[];
+  readonly cpuMs: number[];
 }
 
-const sample = (): Sample => ({ ms: [], rssKb: [] });
+const sample = (): Sample => ({ ms: [], rssKb: [], cpuMs: [] });
 
 function record(s: Sample, run: ProcessRun): void {
   s.ms.push(run.ms);
   s.rssKb.push(run.maxRssKb);
+  s.cpuMs.push(run.cpuMs);
 }
 
 function median(values: readonly number[]): number {
@@ -186,6 +192,7 @@ function markdownTable(head: readonly string[], rows: readonly (readonly string[
 interface SizeResult {
   readonly size: number;
   readonly floor: Sample;
+  readonly fieldFloor: Sample;
   readonly cold: Sample;
   readonly warm: Sample;
   readonly warmAppended: Sample;
@@ -212,6 +219,8 @@ interface EmitResult {
   readonly bigLogEvents: number;
   /** The first emit into the largest feature, which builds its index (one run). */
   readonly firstIntoLargest: number;
+  /** First emits into the big log, its index deleted before each (issue 16). */
+  readonly firstIntoBig: Sample;
 }
 
 const liveRoots = new Set<string>();
@@ -259,17 +268,27 @@ async function measureSize(size: number): Promise<SizeResult> {
       return run;
     };
 
-    // One unmeasured run of each, so that both start from the same warm page cache.
+    // The field-scan floor must count and sum like the report, or it is no floor.
+    const fieldFloorRun = async (report: string) => {
+      const run = await runNode([FIELD_FLOOR, ...files], scratch);
+      checkFieldFloor(label, run.stdout, report);
+      return run;
+    };
+
+    // One unmeasured run of each, so that all start from the same warm page cache.
     await floorRun();
     await dropCache();
-    await costRun("cold report");
+    const firstReport = (await costRun("cold report")).stdout;
+    await fieldFloorRun(firstReport);
 
     // The floor and the cold report interleaved, so that machine noise falls on both alike.
     const floor = sample();
+    const fieldFloor = sample();
     const cold = sample();
     for (let i = 0; i < RUNS; i++) {
-      progress(`[${label}] floor and cold report, run ${i + 1}/${RUNS}`);
+      progress(`[${label}] floors and cold report, run ${i + 1}/${RUNS}`);
       record(floor, await floorRun());
+      record(fieldFloor, await fieldFloorRun(firstReport));
       await dropCache();
       record(cold, await costRun("cold report"));
     }
@@ -324,6 +343,7 @@ async function measureSize(size: number): Promise<SizeResult> {
     return {
       size,
       floor,
+      fieldFloor,
       cold,
       warm,
       warmAppended,
@@ -448,7 +468,14 @@ async function measureEmit(
 
   // The first emit into a big log builds its index: a one-off, shown apart.
   const first = await emitRun(root, largest.slug, scratch);
-  await emitRun(root, bigSlug, scratch);
+  // The first emit into the big log, its index deleted before each run (issue 16).
+  const bigIndex = join(root, FEATURES_FOLDER, bigSlug, `.${LOG_FILE}.index.json`);
+  const firstIntoBig = sample();
+  for (let i = 0; i < RUNS; i++) {
+    progress(`[${label}] first emit into the ${label}-event log, run ${i + 1}/${RUNS}`);
+    await rm(bigIndex, { force: true });
+    record(firstIntoBig, await emitRun(root, bigSlug, scratch));
+  }
   await emitRun(root, "900-emit-warmup", scratch);
 
   const empty = sample();
@@ -470,11 +497,33 @@ async function measureEmit(
     bigLog,
     bigLogEvents: LARGEST,
     firstIntoLargest: first.ms,
+    firstIntoBig,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // The report.
+
+/** The field-scan floor's counts and token sums against the report's totals (grouped by agent). */
+function checkFieldFloor(label: string, floorOut: string, reportOut: string): void {
+  const floor = JSON.parse(floorOut) as Record<string, number>;
+  const groups = JSON.parse(reportOut) as Record<string, number>[];
+  const sum = (key: string) => groups.reduce((total, g) => total + (g[key] ?? 0), 0);
+  const report: Record<string, number> = {
+    events: reportedEvents(reportOut),
+    input_tokens: sum("total_input_tokens"),
+    output_tokens: sum("total_output_tokens"),
+    cache_read_tokens: sum("total_cache_read_tokens"),
+    cache_write_tokens: sum("total_cache_write_tokens"),
+  };
+  const what = `field-scan floor at ${label}`;
+  const differ = Object.keys(report).filter((k) => floor[k] !== report[k]);
+  if (differ.length > 0 && !checks.has(what)) {
+    const detail = differ.map((k) => `${k} ${floor[k]} vs ${report[k]}`).join(", ");
+    checks.set(what, `${what}: differs from the report (${detail})`);
+    progress(`  MISMATCH: ${checks.get(what)}`);
+  }
+}
 
 function report(results: readonly SizeResult[], totalMs: number): string {
   const rows: string[][] = [];
@@ -483,12 +532,14 @@ function report(results: readonly SizeResult[], totalMs: number): string {
       measure,
       size,
       fixed(median(s.ms)),
+      fixed(median(s.cpuMs)),
       withRss ? fixed(mb(median(s.rssKb))) : "",
       String(s.ms.length),
     ]);
   for (const r of results) {
     const size = sizeLabel(r.size);
     add("parse floor (node bench/parse-floor.mjs)", size, r.floor, true);
+    add("field-scan floor (node bench/field-scan-floor.mjs)", size, r.fieldFloor, true);
     add("cost --json, cold (no .kittify/cache)", size, r.cold, true);
     add("cost --json, warm (right after a run)", size, r.warm, true);
     add("cost --json, warm after appending 1%", size, r.warmAppended, true);
@@ -527,13 +578,25 @@ function report(results: readonly SizeResult[], totalMs: number): string {
       size,
       fixed(emit.firstIntoLargest),
       "",
+      "",
       "1",
     ]);
+    add(
+      `first emit into a ${emit.bigLogEvents.toLocaleString("en-US")}-event log without an index (builds it)`,
+      size,
+      emit.firstIntoBig,
+      true,
+    );
   }
 
   const ratioOf = (a: Sample, b: Sample) => median(a.ms) / median(b.ms);
+  const cpuRatioOf = (a: Sample, b: Sample) => median(a.cpuMs) / median(b.cpuMs);
   const ratioRows = [
     ["cold report / parse floor", ...results.map((r) => `${fixed(ratioOf(r.cold, r.floor), 2)}x`)],
+    [
+      "cold report / field-scan floor, CPU",
+      ...results.map((r) => `${fixed(cpuRatioOf(r.cold, r.fieldFloor), 2)}x`),
+    ],
     [
       "warm report / cold report",
       ...results.map((r) => `${fixed(100 * ratioOf(r.warm, r.cold))}%`),
@@ -556,6 +619,13 @@ function report(results: readonly SizeResult[], totalMs: number): string {
       "<= 0.60x",
       verdict(coldRatio <= 0.6),
     ]);
+    const cpuRatio = cpuRatioOf(largest.cold, largest.fieldFloor);
+    targets.push([
+      `cold report CPU / field-scan floor CPU at ${at}`,
+      `${fixed(cpuRatio, 2)}x`,
+      "<= 1.50x",
+      verdict(cpuRatio <= 1.5),
+    ]);
     const warmRatio = ratioOf(largest.warmAppended, largest.cold);
     targets.push([
       `warm report after +1% / cold report at ${at}`,
@@ -569,8 +639,15 @@ function report(results: readonly SizeResult[], totalMs: number): string {
     targets.push([
       `peak RSS of the cold report at ${at}, worst of ${rss.length} --group-by (${worstKey})`,
       `${fixed(mb(worstKb))} MB`,
-      "<= 150 MB",
-      verdict(mb(worstKb) <= 150),
+      "<= 120 MB",
+      verdict(mb(worstKb) <= 120),
+    ]);
+    const warmRss = mb(median(largest.warm.rssKb));
+    targets.push([
+      `peak RSS of the warm report at ${at}`,
+      `${fixed(warmRss)} MB`,
+      "<= 100 MB",
+      verdict(warmRss <= 100),
     ]);
     if (largest.dashboard) {
       const dashRatio = ratioOf(largest.dashboard.cold, largest.dashboard.report);
@@ -605,6 +682,14 @@ function report(results: readonly SizeResult[], totalMs: number): string {
         "<= 1.50x",
         verdict(emitRatio <= 1.5),
       ]);
+      const firstMs = median(emit.firstIntoBig.ms);
+      const firstMb = mb(median(emit.firstIntoBig.rssKb));
+      targets.push([
+        `first emit into a ${sizeLabel(emit.bigLogEvents)}-event log without an index`,
+        `${fixed(firstMs)} ms (CPU ${fixed(median(emit.firstIntoBig.cpuMs))} ms), ${fixed(firstMb)} MB`,
+        "< 1500 ms, < 120 MB",
+        verdict(firstMs < 1500 && firstMb < 120),
+      ]);
     }
   }
 
@@ -613,7 +698,7 @@ function report(results: readonly SizeResult[], totalMs: number): string {
   const out = [
     `Measured ${env}; ${knobs}. Every row is a whole \`node\` process; medians.`,
     "",
-    markdownTable(["measure", "events", "median ms", "peak RSS MB", "runs"], rows),
+    markdownTable(["measure", "events", "median ms", "CPU ms", "peak RSS MB", "runs"], rows),
     "",
     markdownTable(["ratio", ...results.map((r) => sizeLabel(r.size))], ratioRows),
     "",

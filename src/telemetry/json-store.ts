@@ -10,8 +10,10 @@ import { LINE_TOO_LONG, malformedLinesWarning, readEventLine } from "./event-lin
 import { EXECUTION_FLOAT_KEYS } from "./execution-payload.js";
 import { withFileLock } from "./file-lock.js";
 import { readLogLines } from "./jsonl-reader.js";
+import { PrefixDigester } from "./log-fingerprint.js";
 import { indexPathFor, LogIndex } from "./log-index.js";
 import { assertFolderInside, openForAppend, projectRootOf } from "./project-paths.js";
+import { observeLines } from "./scan/observe-lines.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
 /** What one read of a log found. */
@@ -165,7 +167,7 @@ export class SimpleJsonStore implements EventStore {
         if (!lock.isHeld()) return event;
         // A raw writer (the Python CLI takes no lock) may have appended since `size`, before or
         // after our line: the index covers only whole lines read back, never a computed offset.
-        await this.#readTail(index);
+        await readTail(log, index);
         if (afterWrite) await afterWrite(event);
         await index.save(this.#indexPath, log);
         return event;
@@ -217,7 +219,7 @@ export class SimpleJsonStore implements EventStore {
         writeAll(log, bytes);
         for (const e of events) index.observe(e);
         if (!lock.isHeld()) return events;
-        await this.#readTail(index);
+        await readTail(log, index);
         if (afterWrite) await afterWrite(events);
         await index.save(this.#indexPath, log);
         return events;
@@ -251,18 +253,8 @@ export class SimpleJsonStore implements EventStore {
   /** The index brought up to date with everything appended since it was written. */
   async #currentIndex(log: FileHandle, size: number): Promise<LogIndex> {
     const index = (await LogIndex.load(this.#indexPath, log, size)) ?? new LogIndex();
-    if (index.size < size) await this.#readTail(index);
+    if (index.size < size) await readTail(log, index);
     return index;
-  }
-
-  /** Reads the lines after those the index covers into it, up to the last whole one. */
-  async #readTail(index: LogIndex): Promise<void> {
-    const stats = emptyStats();
-    for await (const batch of this.#scan(index.size, stats, (end) => {
-      index.size = end;
-    })) {
-      for (const event of batch) index.observe(event);
-    }
   }
 
   async #contains(index: LogIndex, id: EventId): Promise<boolean> {
@@ -274,12 +266,8 @@ export class SimpleJsonStore implements EventStore {
     return false;
   }
 
-  /** Valid events from byte `start` on, a batch per chunk; `onCovered` gets each fully read offset. */
-  async *#scan(
-    start: number,
-    stats: LogReadStats,
-    onCovered?: (endOffset: number) => void,
-  ): AsyncGenerator<Event[]> {
+  /** Valid events from byte `start` on, a batch per chunk. */
+  async *#scan(start: number, stats: LogReadStats): AsyncGenerator<Event[]> {
     for await (const batch of readLogLines(this.filePath, { start, root: this.#root })) {
       const events: Event[] = [];
       for (const { text, number, tooLong } of batch.lines) {
@@ -294,7 +282,6 @@ export class SimpleJsonStore implements EventStore {
         stats.firstSkipped ??= { line: number, reason: event.error };
       }
       yield events;
-      if (batch.terminated) onCovered?.(batch.endOffset);
     }
   }
 
@@ -302,6 +289,18 @@ export class SimpleJsonStore implements EventStore {
     const warning = malformedLinesWarning(this.filePath, stats);
     if (warning) this.#warn(warning);
   }
+}
+
+/**
+ * Reads the lines after those the index covers into it, up to the last whole one, through the
+ * handle the writer holds (a rebuild reads a big log with the report's line scanner).
+ */
+async function readTail(log: FileHandle, index: LogIndex): Promise<void> {
+  // A rebuild reads the log from its start: the index's digest is taken from the same bytes,
+  // so that saving it does not read the whole log again.
+  const digester = index.size === 0 ? await PrefixDigester.create() : null;
+  index.size = await observeLines(log, index.size, index, digester?.update.bind(digester));
+  if (digester) index.adoptDigest(digester.digest(index.size));
 }
 
 function emptyStats(): LogReadStats {

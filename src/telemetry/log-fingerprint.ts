@@ -131,6 +131,59 @@ async function digestFrom(
   return { end, chain: hex(chain), tail: hex(tail) };
 }
 
+/**
+ * The digest of a file's prefix taken from bytes read for another purpose (an index rebuild's
+ * walk), so that the file is not read a second time: chunks must be handed over in file order
+ * from offset 0; a chunk out of place (a gap) spoils it, and `digest` then gives null.
+ */
+export class PrefixDigester {
+  readonly #h64Raw: XXHashAPI["h64Raw"];
+  #chain = START;
+  #fed = 0;
+  #spoiled = false;
+  readonly #pending = Buffer.allocUnsafe(BLOCK);
+  #pendingLength = 0;
+
+  private constructor(h64Raw: XXHashAPI["h64Raw"]) {
+    this.#h64Raw = h64Raw;
+  }
+
+  static async create(): Promise<PrefixDigester> {
+    api ??= xxhash();
+    return new PrefixDigester((await api).h64Raw);
+  }
+
+  /** Takes the file's bytes at `position`. */
+  update(bytes: Uint8Array, position: number): void {
+    if (position !== this.#fed) this.#spoiled = true;
+    if (this.#spoiled) return;
+    this.#fed += bytes.length;
+    let at = 0;
+    while (at < bytes.length) {
+      if (this.#pendingLength === 0 && bytes.length - at >= BLOCK) {
+        this.#chain = this.#h64Raw(bytes.subarray(at, at + BLOCK), this.#chain);
+        at += BLOCK;
+        continue;
+      }
+      const take = Math.min(BLOCK - this.#pendingLength, bytes.length - at);
+      this.#pending.set(bytes.subarray(at, at + take), this.#pendingLength);
+      this.#pendingLength += take;
+      at += take;
+      if (this.#pendingLength === BLOCK) {
+        this.#chain = this.#h64Raw(this.#pending, this.#chain);
+        this.#pendingLength = 0;
+      }
+    }
+  }
+
+  /** The digest of the first `end` bytes, when exactly those were handed over; else null. */
+  digest(end: number): PrefixDigest | null {
+    if (this.#spoiled || end !== this.#fed) return null;
+    const last = this.#pending.subarray(0, this.#pendingLength);
+    return { end, chain: hex(this.#chain), tail: hex(this.#h64Raw(last, this.#chain)) };
+  }
+}
+
 /** Reads `length` bytes at `position` unless the file ends first; returns the bytes read. */
 async function readFully(
   handle: FileHandle,

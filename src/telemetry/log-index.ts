@@ -16,6 +16,7 @@ import {
   sameStamp,
 } from "./log-fingerprint.js";
 import { readSmallFile, replaceFile } from "./project-paths.js";
+import { IdKey } from "./scan/id-set.js";
 
 /**
  * A small summary of a log kept beside it, so that a fresh process can append without scanning
@@ -32,35 +33,51 @@ export class LogIndex {
   size = 0;
   maxLamportClock = 0;
   #uuidCount = 0;
-  // Every ULID in the covered log that is >= #ulidsFrom is in #ulids (sorted); null: all of them.
-  #ulidsFrom: string | null = null;
-  #ulids: string[] = [];
+  // Every ULID in the covered log that is >= #from is in #window (ascending); null: all of them.
+  // Ids are kept as keys, so that a rebuild compares a big log's ids as numbers, making no text.
+  #from: IdKey | null = null;
+  #window: IdKey[] = [];
   // A digest of the log's first #digest.end bytes, known to be theirs (null: not computed yet).
   #digest: PrefixDigest | null = null;
 
   /** Takes note of an event read from or written to the covered part of the log. */
   observe(event: Event): void {
-    if (event.lamport_clock > this.maxLamportClock) this.maxLamportClock = event.lamport_clock;
-    const id = event.event_id;
-    if (!isUlid(id)) {
+    this.observeKey(event.lamport_clock, keyOf(event.event_id));
+  }
+
+  /** The same for an event the line scanner read: its clock, and its id as a key. */
+  observeKey(lamportClock: number, id: IdKey): void {
+    if (lamportClock > this.maxLamportClock) this.maxLamportClock = lamportClock;
+    if (!id.isUlid) {
       this.#uuidCount++;
       return;
     }
-    if (this.#ulidsFrom !== null && id < this.#ulidsFrom) return;
-    const at = lowerBound(this.#ulids, id);
-    if (this.#ulids[at] === id) return;
-    this.#ulids.splice(at, 0, id);
-    if (this.#ulids.length > ID_WINDOW) {
-      this.#ulids.shift();
-      this.#ulidsFrom = this.#ulids[0] ?? null;
+    if (this.#from !== null && id.compareUlid(this.#from) < 0) return;
+    const window = this.#window;
+    const at = lowerBound(window, id);
+    if (at < window.length && id.compareUlid(window[at] as IdKey) === 0) return;
+    if (window.length < ID_WINDOW) {
+      window.splice(at, 0, new IdKey().copyFrom(id));
+      return;
     }
+    // Full: the lowest id leaves (the new one itself when it is the lowest); the lowest kept
+    // bounds what the window holds.
+    if (at > 0) window.splice(at - 1, 0, (window.shift() as IdKey).copyFrom(id));
+    this.#from = (this.#from ?? new IdKey()).copyFrom(window[0] as IdKey);
+  }
+
+  /** Takes the digest of the covered bytes, computed while they were read (null: none). */
+  adoptDigest(digest: PrefixDigest | null): void {
+    if (digest !== null && digest.end === this.size) this.#digest = digest;
   }
 
   /** Whether the covered log holds `id`: true, false, or "unknown" (only a scan can tell). */
   contains(id: EventId): boolean | "unknown" {
     if (!isUlid(id)) return this.#uuidCount === 0 ? false : "unknown";
-    if (this.#ulidsFrom !== null && id < this.#ulidsFrom) return "unknown";
-    return this.#ulids[lowerBound(this.#ulids, id)] === id;
+    const key = keyOf(id);
+    if (this.#from !== null && key.compareUlid(this.#from) < 0) return "unknown";
+    const at = lowerBound(this.#window, key);
+    return at < this.#window.length && key.compareUlid(this.#window[at] as IdKey) === 0;
   }
 
   /**
@@ -89,8 +106,8 @@ export class LogIndex {
     index.size = body.log_size;
     index.maxLamportClock = body.max_lamport_clock;
     index.#uuidCount = body.uuid_count;
-    index.#ulidsFrom = body.ulids_from;
-    index.#ulids = [...body.ulids].sort();
+    index.#from = body.ulids_from === null ? null : new IdKey().copyFrom(keyOf(body.ulids_from));
+    index.#window = [...body.ulids].sort().map((id) => new IdKey().copyFrom(keyOf(id)));
     index.#digest = body.digest;
     return index;
   }
@@ -109,8 +126,8 @@ export class LogIndex {
         digest: this.#digest,
         max_lamport_clock: this.maxLamportClock,
         uuid_count: this.#uuidCount,
-        ulids_from: this.#ulidsFrom,
-        ulids: this.#ulids,
+        ulids_from: this.#from?.ulidText() ?? null,
+        ulids: this.#window.map((key) => key.ulidText()),
       };
       const json: IndexJson = { ...body, checksum: contentChecksum(JSON.stringify(body)) };
       await replaceFile(indexPath, `${JSON.stringify(json)}\n`);
@@ -150,13 +167,24 @@ export function indexPathFor(logPath: string): string {
   return join(dirname(logPath), `.${basename(logPath)}.index.json`);
 }
 
-function lowerBound(sorted: readonly string[], value: string): number {
+function lowerBound(sorted: readonly IdKey[], key: IdKey): number {
   let lo = 0;
   let hi = sorted.length;
+  // Ids mostly come in ascending order: the next one goes last.
+  if (hi > 0 && key.compareUlid(sorted[hi - 1] as IdKey) > 0) return hi;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as string) < value) lo = mid + 1;
+    if (key.compareUlid(sorted[mid] as IdKey) > 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+const scratchKey = new IdKey();
+
+/** The key of a canonical id (in a scratch key: copy it to keep it). */
+function keyOf(id: string): IdKey {
+  const bytes = Buffer.from(id, "latin1");
+  scratchKey.decode(bytes, 0, bytes.length);
+  return scratchKey;
 }

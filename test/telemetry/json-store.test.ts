@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { appendFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createEvent, type Event, parseEventLine, serializeEvent } from "../../src/events/event.js";
 import { EXECUTION_FLOAT_KEYS } from "../../src/telemetry/execution-payload.js";
 import { SimpleJsonStore } from "../../src/telemetry/json-store.js";
+import { digestPrefix } from "../../src/telemetry/log-fingerprint.js";
 import type { TelemetryWarning } from "../../src/telemetry/warnings.js";
 import { FIXTURE_PROJECT, tempDir } from "../support/temp-project.js";
 
@@ -200,6 +201,58 @@ describe("SimpleJsonStore writing", () => {
       appended: null,
       saveA: true,
       saveB: false,
+    });
+  });
+
+  it("rebuilds a missing index from every kind of line: only valid events count as stored", async () => {
+    const path = join(await tempDir(), "execution.events.jsonl");
+    const events = {
+      bom: executionEvent({ clock: 3 }),
+      canonical: executionEvent({ clock: 5 }),
+      invalid: executionEvent({ clock: 900, payload: { input_tokens: -1 } }),
+      lowerCase: executionEvent({ clock: 7 }),
+      crlf: executionEvent({ clock: 8 }),
+      compact: executionEvent({ clock: 11 }),
+      torn: executionEvent({ clock: 950 }),
+    };
+    const compact = JSON.stringify(JSON.parse(lineOf(events.compact)));
+    await writeFile(
+      path,
+      [
+        `\ufeff${lineOf(events.bom)}`,
+        lineOf(events.canonical),
+        lineOf(events.invalid),
+        lineOf(events.lowerCase).replace(events.lowerCase.event_id, (id) => id.toLowerCase()),
+        lineOf(events.crlf).replace("\n", "\r\n"),
+        `${compact}\n`,
+        lineOf(events.torn).slice(0, 120),
+      ].join(""),
+    );
+    let head = -1;
+    await collectingStore(path).store.appendNext((h) => {
+      head = h.maxLamportClock;
+      return executionEvent({ clock: h.maxLamportClock + 1 });
+    });
+    const store = collectingStore(path).store;
+    const saves = await Promise.all(
+      [events.bom, events.canonical, events.lowerCase, events.crlf, events.compact].map((e) =>
+        store.saveEvent(e),
+      ),
+    );
+    const invalidIdStored = !(await store.saveEvent(
+      createEvent({ ...events.invalid, payload: events.canonical.payload }),
+    ));
+    // The index's digest, taken during the rebuild's walk, is the digest of the bytes it covers.
+    const index = JSON.parse(
+      await readFile(join(path, "..", ".execution.events.jsonl.index.json"), "utf8"),
+    );
+    const log = await open(path, "r");
+    const digest = await digestPrefix(log, index.log_size).finally(() => log.close());
+    expect(index.digest).toEqual(digest);
+    expect({ head, saves, invalidIdStored }).toEqual({
+      head: 11,
+      saves: [false, false, false, false, false],
+      invalidIdStored: false,
     });
   });
 

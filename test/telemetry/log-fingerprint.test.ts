@@ -1,7 +1,12 @@
 import { open, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { digestPrefix, extendDigest, racyStamp } from "../../src/telemetry/log-fingerprint.js";
+import {
+  digestPrefix,
+  extendDigest,
+  PrefixDigester,
+  racyStamp,
+} from "../../src/telemetry/log-fingerprint.js";
 import { tempDir } from "../support/temp-project.js";
 
 const BLOCK = 64 << 10;
@@ -56,6 +61,41 @@ describe("the prefix digest", () => {
       Object.values(await digestPrefix(handle, BLOCK + 10)).slice(1),
     );
     await handle.close();
+  });
+});
+
+describe("the prefix digest taken from bytes read for another purpose", () => {
+  const bytes = pseudoRandom(5 * BLOCK + 77);
+  it.each([
+    ["one chunk", [bytes.length]],
+    ["block-sized chunks", [BLOCK, BLOCK, BLOCK, BLOCK, BLOCK, 77]],
+    ["odd chunks across block ends", [1, BLOCK - 2, 3, 2 * BLOCK + 5, 0, BLOCK, 4000]],
+    ["nothing", [0]],
+  ])("equals the digest of a read of the file (%s)", async (_, sizes) => {
+    const file = await fileOf(bytes);
+    try {
+      const digester = await PrefixDigester.create();
+      let at = 0;
+      for (const size of sizes) {
+        digester.update(bytes.subarray(at, at + size), at);
+        at += size;
+      }
+      expect(digester.digest(at)).toEqual(await digestPrefix(file, at));
+    } finally {
+      await file.close();
+    }
+  });
+
+  it.each([
+    ["a gap between chunks", [0, 100], [150, 300]],
+    ["a chunk read twice", [0, 100], [50, 200]],
+  ])("gives none after %s, or for another end", async (_, [a0, a1], [b0, b1]) => {
+    const digester = await PrefixDigester.create();
+    digester.update(bytes.subarray(a0, a1), a0 as number);
+    digester.update(bytes.subarray(b0, b1), b0 as number);
+    const whole = await PrefixDigester.create();
+    whole.update(bytes.subarray(0, 300), 0);
+    expect([digester.digest(300), whole.digest(299)]).toEqual([null, null]);
   });
 });
 

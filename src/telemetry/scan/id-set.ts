@@ -10,8 +10,9 @@ const UUID_TAG = 0xffff;
 const MAX_LOAD = 0.7;
 
 // Crockford base32, either case; I, L, O and U are not digits (the Python reader agrees).
+const ULID_DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const BASE32 = new Int8Array(256).fill(-1);
-for (const [i, c] of [..."0123456789ABCDEFGHJKMNPQRSTVWXYZ"].entries()) {
+for (const [i, c] of [...ULID_DIGITS].entries()) {
   BASE32[c.charCodeAt(0)] = i;
   BASE32[c.toLowerCase().charCodeAt(0)] = i;
 }
@@ -36,6 +37,37 @@ export class IdKey {
     if (length === 26) return this.#decodeUlid(bytes, start);
     if (length === 36 || length === 32) return this.#decodeUuid(bytes, start, length === 36);
     return false;
+  }
+
+  /** Whether the key holds a ULID (not a UUID, not nothing). */
+  get isUlid(): boolean {
+    return this.tag !== 0 && this.tag !== UUID_TAG;
+  }
+
+  /** The canonical (upper-case) text of the ULID this key holds. */
+  ulidText(): string {
+    let text = "";
+    for (const word of this.words) {
+      for (let shift = 25; shift >= 0; shift -= 5) text += ULID_DIGITS[(word >>> shift) & 31];
+    }
+    const rest = this.tag - 1;
+    return text + ULID_DIGITS[rest >>> 5] + ULID_DIGITS[rest & 31];
+  }
+
+  /** Makes this key a copy of `other`; returns it. */
+  copyFrom(other: IdKey): this {
+    this.words.set(other.words);
+    this.tag = other.tag;
+    return this;
+  }
+
+  /** Orders two ULID keys as their canonical texts are ordered. */
+  compareUlid(other: IdKey): number {
+    for (let i = 0; i < 4; i++) {
+      const d = (this.words[i] as number) - (other.words[i] as number);
+      if (d !== 0) return d;
+    }
+    return this.tag - other.tag;
   }
 
   #decodeUlid(bytes: Uint8Array, start: number): boolean {

@@ -1,12 +1,12 @@
-import { type FileHandle, open } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { isInvalid } from "../../events/event.js";
-import { cleanLine, LINE_TOO_LONG, MAX_LINE_BYTES, readEventLine } from "../event-line.js";
+import { cleanLine, LINE_TOO_LONG, readEventLine } from "../event-line.js";
 import { READ_FLAGS } from "../project-paths.js";
 import { localPeriodKeyer, type PeriodUnit } from "../time-zone.js";
 import { ALL_KEY_FIELDS } from "../usage-rows.js";
 import { EventFields } from "./event-fields.js";
 import type { IdMemory } from "./id-set.js";
-import { scanLineTo } from "./line-scanner.js";
+import { walkLines } from "./line-walk.js";
 import { LogTally } from "./log-tally.js";
 
 /** Inclusive bounds in epoch microseconds; events outside are read (and deduplicated) but not summed. */
@@ -47,9 +47,6 @@ export interface RangeScan {
   readonly end: number;
 }
 
-const NEWLINE = 0x0a;
-const OPEN_BRACE = 0x7b;
-const CHUNK = 1 << 20;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
@@ -69,7 +66,13 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
   const { visit } = options;
 
   // A line the fast scanner has accepted (fields filled) or, with `from`/`to`, any other line.
-  const readLine = (bytes: Uint8Array, from: number, to: number, scanned: boolean): void => {
+  const readLine = (
+    bytes: Uint8Array,
+    from: number,
+    to: number,
+    scanned: boolean,
+    at: number,
+  ): void => {
     tally.lines++;
     if (from === to) return; // blank
     if (!scanned) {
@@ -94,7 +97,7 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
       tally.duplicates++;
       return;
     }
-    if (visit !== undefined) visit(fields, base + from, to - from);
+    if (visit !== undefined) visit(fields, at, to - from);
     else if (fields.isExecution && fields.micros >= since && fields.micros <= until)
       tally.rows.add(fields, periodOf === null ? null : periodOf(fields.micros), keep);
   };
@@ -102,109 +105,14 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
   // The caller checked the file (a regular file inside the project); these flags keep a swap
   // for a symlink or a FIFO from hanging or leading out.
   const file = await open(path, READ_FLAGS);
-  // Two buffers: the next chunk is read into one while the other is scanned, so the thread
-  // does not wait for the disk between chunks. Each keeps `head` bytes free before its data,
-  // where the partial last line of the previous chunk is copied.
-  let head = HEAD_ROOM;
-  let buffers = [Buffer.allocUnsafe(head + CHUNK), Buffer.allocUnsafe(head + CHUNK)];
-  let current = 0;
-  let position = options.start;
-  let reading: Promise<{ bytesRead: number }> = file.read(
-    buffers[0] as Buffer,
-    head,
-    CHUNK,
-    position,
-  );
-  let dataStart = head; // where this buffer's bytes begin (a carried partial line first)
-  let base = options.start - head; // the file offset of buffer[0]
   try {
-    for (;;) {
-      const { bytesRead } = await reading;
-      position += bytesRead;
-      if (bytesRead > 0) options.onBytes?.(bytesRead);
-      const buffer = buffers[current] as Buffer;
-      const next = buffers[1 - current] as Buffer;
-      const available = head + bytesRead;
-      reading = bytesRead > 0 ? file.read(next, head, CHUNK, position) : NOTHING_READ;
-      let from = dataStart;
-      for (;;) {
-        if (base + from >= options.end) return { tally, end: base + from };
-        if (buffer[from] === OPEN_BRACE) {
-          const newline = scanLineTo(buffer, from, available, fields);
-          if (newline !== -1) {
-            readLine(buffer, from, newline, true);
-            from = newline + 1;
-            continue;
-          }
-        }
-        const newline = buffer.indexOf(NEWLINE, from);
-        if (newline === -1 || newline >= available) break;
-        readLine(buffer, from, newline, false);
-        from = newline + 1;
-      }
-      if (bytesRead === 0) {
-        // The end of the file, with `available - from` bytes of a line that has no `\n`.
-        if (from < available && options.unterminated === "read") {
-          readLine(buffer, from, available, false);
-          return { tally, end: base + available };
-        }
-        return { tally, end: base + from };
-      }
-      const carried = available - from;
-      const carriedAt = base + from;
-      if (carried > MAX_LINE_BYTES) {
-        // Too long to be an event: skipped without being held, like every reader skips it.
-        await reading;
-        const lineEnd = await findLineEnd(file, position);
-        const readTo = lineEnd === -1 ? (await file.stat()).size : lineEnd + 1;
-        if (readTo > position) options.onBytes?.(readTo - position);
-        if (lineEnd === -1 && options.unterminated === "leave") return { tally, end: carriedAt };
-        tally.lines++;
-        tally.skipped++;
-        tally.firstSkipped ??= { line: tally.lines, reason: LINE_TOO_LONG.error };
-        if (lineEnd === -1) return { tally, end: readTo };
-        position = readTo;
-        dataStart = head;
-        base = position - head;
-        reading = file.read(buffer, head, CHUNK, position);
-        continue;
-      }
-      if (carried > head) {
-        // A line longer than the room for it: wait for the chunk being read, and go on with
-        // bigger buffers that have room for the line before it.
-        const { bytesRead: more } = await reading;
-        const bigger = head * 2 >= carried ? head * 2 : carried * 2;
-        const grown = [Buffer.allocUnsafe(bigger + CHUNK), Buffer.allocUnsafe(bigger + CHUNK)];
-        (grown[0] as Buffer).set(next.subarray(head, head + more), bigger);
-        head = bigger;
-        buffers = grown;
-        current = 0;
-        reading = Promise.resolve({ bytesRead: more });
-      } else {
-        current = 1 - current;
-      }
-      const target = buffers[current] as Buffer;
-      buffer.copy(target, head - carried, from, available);
-      dataStart = head - carried;
-      base = carriedAt - dataStart;
-    }
+    const end = await walkLines(file, options, fields, readLine, () => {
+      tally.lines++;
+      tally.skipped++;
+      tally.firstSkipped ??= { line: tally.lines, reason: LINE_TOO_LONG.error };
+    });
+    return { tally, end };
   } finally {
-    await reading.catch(() => undefined); // a read still in flight must end before the close
     await file.close();
   }
 }
-
-const HEAD_ROOM = 64 << 10;
-
-/** The offset of the first `\n` at or after `from`, or -1 at the end of the file. */
-async function findLineEnd(file: FileHandle, from: number): Promise<number> {
-  const probe = Buffer.allocUnsafe(CHUNK);
-  for (let at = from; ; ) {
-    const { bytesRead } = await file.read(probe, 0, CHUNK, at);
-    if (bytesRead === 0) return -1;
-    const newline = probe.subarray(0, bytesRead).indexOf(NEWLINE);
-    if (newline !== -1) return at + newline;
-    at += bytesRead;
-  }
-}
-const NOTHING_READ = Promise.resolve({ bytesRead: 0 });

@@ -1,0 +1,55 @@
+import type { FileHandle } from "node:fs/promises";
+import { type Event, isInvalid } from "../../events/event.js";
+import { cleanLine, readEventLine } from "../event-line.js";
+import { EventFields } from "./event-fields.js";
+import type { IdKey } from "./id-set.js";
+import { walkLines } from "./line-walk.js";
+
+/** What takes note of each valid event of a log (the emit index). */
+export interface EventObserver {
+  /** An event the full parse read. */
+  observe(event: Event): void;
+  /** An event the line scanner read: its clock and its id. */
+  observeKey(lamportClock: number, id: IdKey): void;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Hands every valid event of `log` from byte `start` (a line start) to `observer`, up to the
+ * last whole line, and returns the offset after it. Lines the fast scanner accepts (those it
+ * can prove the full parse accepts alike) are not parsed; every other line takes the full
+ * parse, and one it refuses is skipped: an invalid line's id never counts as stored.
+ */
+export async function observeLines(
+  log: FileHandle,
+  start: number,
+  observer: EventObserver,
+  onChunk?: (bytes: Uint8Array, position: number) => void,
+): Promise<number> {
+  const fields = new EventFields();
+  let lines = 0;
+  return walkLines(
+    log,
+    { start, end: Number.POSITIVE_INFINITY, unterminated: "leave", onChunk },
+    fields,
+    (bytes, from, to, scanned) => {
+      lines++;
+      if (scanned) {
+        observer.observeKey(fields.lamportClock, fields.id);
+        return;
+      }
+      if (from === to) return;
+      let text: string;
+      try {
+        text = strictUtf8.decode(bytes.subarray(from, to));
+      } catch {
+        return; // not UTF-8: not an event
+      }
+      // Only the file's first line may start with a byte-order mark.
+      const event = readEventLine(cleanLine(text, start === 0 ? lines : 0));
+      if (event !== null && !isInvalid(event)) observer.observe(event);
+    },
+    () => undefined,
+  );
+}
