@@ -48,7 +48,9 @@ async function sync(root: string, url: string, scratch: string): Promise<SyncRun
   const ms = performance.now() - started;
   if (code !== 0) throw new Error(`sync exited with ${code}`);
   const result = JSON.parse(stdout) as { offered: number; inserted: number };
-  const rssMb = (Number(await readFile(rssFile, "utf8")) * 1024) / 1e6;
+  // max-rss.cjs writes "<peak RSS KiB> <CPU ms>".
+  const [rssKb = Number.NaN] = (await readFile(rssFile, "utf8")).split(" ").map(Number);
+  const rssMb = (rssKb * 1024) / 1e6;
   return { ms, rssMb, offered: result.offered, inserted: result.inserted };
 }
 
