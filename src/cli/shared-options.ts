@@ -93,7 +93,7 @@ export const storeFrom = () =>
   new Option(
     "--from <url>",
     "read the PostgreSQL team store (postgres://USER:PASSWORD@HOST/DB, filled by sync) instead of this checkout's logs",
-  );
+  ).conflicts("checkBudget"); // budgets are the checkout's
 export const storeProject = () =>
   new Option(
     "--project <name>",

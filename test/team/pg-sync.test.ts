@@ -230,6 +230,13 @@ describe("sync --to postgres:// and cost --from (a real PostgreSQL server)", () 
     expect(await rowCount(url, "spec_kitty_usage_parts")).toBeGreaterThanOrEqual(events);
   }, 300_000);
 
+  it("cost --from with --check-budget is refused (budgets are the checkout's)", async () => {
+    const root = await copyOfProject(DEMO);
+    const run = await cli(root, "cost", "--from", server.url, "--check-budget");
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/option '--from <url>' cannot be used with option '--check-budget'/);
+  });
+
   it("a second sync with nothing new sends nothing", async () => {
     const root = await copyOfProject(DEMO);
     const url = await freshStore();
