@@ -133,60 +133,24 @@ export class SimpleJsonStore implements EventStore {
     build: (head: LogHead) => Promise<Event> | Event,
     afterWrite?: (event: Event) => Promise<void>,
   ): Promise<Event | null> {
-    // Checked before anything is made: the folder, and the lock beside the log.
-    await assertFolderInside(dirname(this.filePath), this.#root);
-    await mkdir(dirname(this.filePath), { recursive: true });
-    return withFileLock(this.filePath, async (lock) => {
-      if (lock.tookOver) await removeCrashLeftovers(this.filePath);
-      const log = await openForAppend(this.filePath, this.#root);
-      try {
-        const size = (await log.stat()).size;
-        const index = await this.#currentIndex(log, size);
-        const minted = new Set<string>();
-        const event = await build({
-          maxLamportClock: index.maxLamportClock,
-          mintEventId: () => {
-            const id = mintUlid() as EventId;
-            minted.add(id);
-            return id;
-          },
-        });
-        if (!minted.has(event.event_id) && (await this.#contains(index, event.event_id))) {
-          return null;
-        }
-        const line = Buffer.from(`${serializeEvent(event, EXECUTION_FLOAT_KEYS)}\n`, "utf8");
-        // A torn last line (a writer that crashed mid-line) must not swallow ours.
-        const separator = (await endsInFragment(log, size)) ? Buffer.from("\n") : null;
-        const bytes = separator ? Buffer.concat([separator, line]) : line;
-        // A writer paused past the stale time has lost the lock: it must not write (it would
-        // duplicate the new holder's clock), and is run again under a fresh lock instead.
-        lock.assertHeld();
-        writeAll(log, bytes);
-        // The line is in: from here the append has happened, whatever becomes of the lock.
-        index.observe(event);
-        if (!lock.isHeld()) return event;
-        // A raw writer (the Python CLI takes no lock) may have appended since `size`, before or
-        // after our line: the index covers only whole lines read back, never a computed offset.
-        await readTail(log, index);
-        if (afterWrite) await afterWrite(event);
-        await index.save(this.#indexPath, log);
-        return event;
-      } finally {
-        await log.close();
-      }
-    });
+    const written = await this.appendMany(
+      async (head) => [await build(head)],
+      afterWrite && ((events) => afterWrite(events[0] as Event)),
+    );
+    return written[0] ?? null;
   }
 
   /**
    * `appendNext` for many events at once (an import): the events `build` makes from the head,
    * less those whose id is already stored (or repeated in the batch), appended in one write under
-   * one lock; a log that may hold one of the ids is scanned once for all of them, not once per
-   * event. Returns the events written, in order.
+   * one lock, then `afterWrite` still under it; a log that may hold one of the ids is scanned once
+   * for all of them, not once per event. Returns the events written, in order.
    */
   async appendMany(
     build: (head: LogHead) => Promise<readonly Event[]> | readonly Event[],
     afterWrite?: (events: readonly Event[]) => Promise<void>,
   ): Promise<Event[]> {
+    // Checked before anything is made: the folder, and the lock beside the log.
     await assertFolderInside(dirname(this.filePath), this.#root);
     await mkdir(dirname(this.filePath), { recursive: true });
     return withFileLock(this.filePath, async (lock) => {
@@ -213,12 +177,18 @@ export class SimpleJsonStore implements EventStore {
         if (events.length === 0) return [];
         const text = events.map((e) => `${serializeEvent(e, EXECUTION_FLOAT_KEYS)}\n`).join("");
         const line = Buffer.from(text, "utf8");
+        // A torn last line (a writer that crashed mid-line) must not swallow ours.
         const separator = (await endsInFragment(log, size)) ? Buffer.from("\n") : null;
         const bytes = separator ? Buffer.concat([separator, line]) : line;
+        // A writer paused past the stale time has lost the lock: it must not write (it would
+        // duplicate the new holder's clock), and is run again under a fresh lock instead.
         lock.assertHeld();
         writeAll(log, bytes);
+        // The lines are in: from here the append has happened, whatever becomes of the lock.
         for (const e of events) index.observe(e);
         if (!lock.isHeld()) return events;
+        // A raw writer (the Python CLI takes no lock) may have appended since `size`, before or
+        // after our lines: the index covers only whole lines read back, never a computed offset.
         await readTail(log, index);
         if (afterWrite) await afterWrite(events);
         await index.save(this.#indexPath, log);
@@ -245,7 +215,10 @@ export class SimpleJsonStore implements EventStore {
     }
     if (unknown.size === 0) return found;
     for await (const batch of this.#scan(0, emptyStats())) {
-      for (const event of batch) if (unknown.has(event.event_id)) found.add(event.event_id);
+      for (const event of batch) {
+        if (unknown.delete(event.event_id)) found.add(event.event_id);
+      }
+      if (unknown.size === 0) break; // every id it could not answer for is found
     }
     return found;
   }
@@ -255,15 +228,6 @@ export class SimpleJsonStore implements EventStore {
     const index = (await LogIndex.load(this.#indexPath, log, size)) ?? new LogIndex();
     if (index.size < size) await readTail(log, index);
     return index;
-  }
-
-  async #contains(index: LogIndex, id: EventId): Promise<boolean> {
-    const known = index.contains(id);
-    if (known !== "unknown") return known;
-    for await (const batch of this.#scan(0, emptyStats())) {
-      if (batch.some((event) => event.event_id === id)) return true;
-    }
-    return false;
   }
 
   /** Valid events from byte `start` on, a batch per chunk. */
