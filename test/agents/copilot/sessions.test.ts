@@ -5,7 +5,6 @@ import { copilotSessionReader } from "../../../src/agents/copilot/sessions.js";
 import {
   type AgentSession,
   FEATURE,
-  PROMPTS,
   runAgentSession,
   SESSION_MODELS,
   SESSION_USAGE,
@@ -20,6 +19,7 @@ import {
   usageByModel,
 } from "../../support/session-reading.js";
 import { tempDir } from "../../support/temp-project.js";
+import { expectTwoPromptSession } from "../../support/two-prompt-session.js";
 
 const FIXTURE = join(SESSION_FIXTURES, "copilot");
 const FIXTURE_SESSION = "f6c91617-f06e-430e-9f36-9978916fc6e7";
@@ -32,22 +32,12 @@ function expectWorktreeSession(
   sessionId: string,
   cwd: string,
 ) {
-  expect(read.problems).toEqual([]);
-  expect(usageByModel(read.turns)).toEqual({ [MODEL]: ALL_USAGE });
   // Each process run ended with a shutdown: both turns are over.
-  expect(read.turns.map((t) => [t.sessionId, t.calls.length, t.closed])).toEqual([
-    [sessionId, 2, true],
-    [sessionId, 1, true],
-  ]);
-  const calls = read.turns.flatMap((t) => t.calls);
+  const calls = expectTwoPromptSession(read, { model: MODEL, sessionId, lastClosed: true });
   expect(new Set(calls.map((c) => [c.cwd, c.gitBranch].join(" ")))).toEqual(
     new Set([`${cwd} ${FEATURE}-${WP}`]),
   );
   expect(calls.map((c) => c.costUsd)).toEqual([null, null, null]);
-  expect(read.turns[1]?.signals.commands).toEqual([
-    { step: "review", wpId: "WP01", feature: null },
-  ]);
-  expect(JSON.stringify(read.turns)).not.toContain(PROMPTS[0]);
 }
 
 /** A session folder with `lines` as its events.jsonl, under a fresh Copilot home. */

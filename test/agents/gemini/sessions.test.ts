@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { geminiSessionReader } from "../../../src/agents/gemini/sessions.js";
 import {
   type AgentSession,
-  PROMPTS,
   runAgentSession,
   SESSION_MODELS,
   SESSION_USAGE,
@@ -18,11 +17,12 @@ import {
   usageByModel,
 } from "../../support/session-reading.js";
 import { tempDir } from "../../support/temp-project.js";
+import { expectTwoPromptSession } from "../../support/two-prompt-session.js";
 
 const FIXTURE = join(SESSION_FIXTURES, "gemini");
 const FIXTURE_SESSION = "8b30d42c-8ace-43cf-a71b-fef66003be22";
 const MODEL = SESSION_MODELS.gemini;
-const ALL_USAGE = scriptedUsage(Object.values(SESSION_USAGE));
+const _ALL_USAGE = scriptedUsage(Object.values(SESSION_USAGE));
 
 /** What every read of the two-prompt session in the WP01 worktree must give. */
 function expectWorktreeSession(
@@ -30,21 +30,9 @@ function expectWorktreeSession(
   sessionId: string,
   cwd: string,
 ) {
-  expect(read.problems).toEqual([]);
-  expect(usageByModel(read.turns)).toEqual({ [MODEL]: ALL_USAGE });
-  expect(read.turns.map((t) => [t.sessionId, t.calls.length, t.closed])).toEqual([
-    [sessionId, 2, true],
-    [sessionId, 1, false],
-  ]);
-  const calls = read.turns.flatMap((t) => t.calls);
+  const calls = expectTwoPromptSession(read, { model: MODEL, sessionId, lastClosed: false });
   expect(new Set(calls.map((c) => c.cwd))).toEqual(new Set([cwd]));
   expect(calls.map((c) => c.subagent)).toEqual([false, false, false]);
-  expect(new Set(calls.map((c) => c.key)).size).toBe(3);
-  // The second prompt ran the review command: found by pattern, its text not kept.
-  expect(read.turns[1]?.signals.commands).toEqual([
-    { step: "review", wpId: "WP01", feature: null },
-  ]);
-  expect(JSON.stringify(read.turns)).not.toContain(PROMPTS[0]);
 }
 
 describe("Gemini CLI session reader", () => {

@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { opencodeSessionReader } from "../../../src/agents/opencode/sessions.js";
 import {
   type AgentSession,
-  PROMPTS,
   runAgentSession,
   SESSION_MODELS,
   SESSION_USAGE,
@@ -20,6 +19,7 @@ import {
   usageByModel,
 } from "../../support/session-reading.js";
 import { tempDir } from "../../support/temp-project.js";
+import { expectTwoPromptSession } from "../../support/two-prompt-session.js";
 
 const FIXTURE = join(SESSION_FIXTURES, "opencode");
 const FIXTURE_SESSION = "ses_dd37c708dffeXMczAItJdem5X0";
@@ -31,23 +31,13 @@ function expectWorktreeSession(
   sessionId: string,
   cwd: string,
 ) {
-  expect(read.problems).toEqual([]);
-  expect(usageByModel(read.turns)).toEqual({ [MODEL]: ALL_USAGE });
-  expect(read.turns.map((t) => [t.sessionId, t.calls.length, t.closed])).toEqual([
-    [sessionId, 2, true],
-    [sessionId, 1, false],
-  ]);
-  const calls = read.turns.flatMap((t) => t.calls);
+  const calls = expectTwoPromptSession(read, { model: MODEL, sessionId, lastClosed: false });
   expect(new Set(calls.map((c) => c.cwd))).toEqual(new Set([cwd]));
   expect(calls.map((c) => [c.subagent, c.costUsd])).toEqual([
     [false, null],
     [false, null],
     [false, null],
   ]);
-  expect(read.turns[1]?.signals.commands).toEqual([
-    { step: "review", wpId: "WP01", feature: null },
-  ]);
-  expect(JSON.stringify(read.turns)).not.toContain(PROMPTS[0]);
 }
 
 /** A writable copy of the fixture database in a fresh data folder. */
