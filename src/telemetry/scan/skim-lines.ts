@@ -239,8 +239,9 @@ class Skimmed {
       at++;
     }
     const count = at - digits;
-    // JSON's integers: no leading zero, and a comma next (not a fraction or an exponent).
-    if (count === 0 || count > MAX_CLOCK_DIGITS || (count > 1 && bytes[digits] === ZERO)) return -1;
+    // A comma next: not a fraction or an exponent. (A leading zero is not JSON: the line is
+    // invalid, and if it comes to decide anything the full parse refuses it.)
+    if (count === 0 || count > MAX_CLOCK_DIGITS) return -1;
     if (bytes[at] !== COMMA || at >= to) return -1;
     this.clockKey[0] = clock;
     const words = this.id.words;
