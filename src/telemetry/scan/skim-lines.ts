@@ -15,17 +15,18 @@ export interface SkimOptions {
  * only the highest clock, the highest ULIDs and a count of the other ids, so most lines need
  * not be validated at all.
  *
- * A line in the writers' layout (keys sorted, `", "` and `": "` separators: ours and the Python
- * spec-kitty's) has its id and clock at fixed places near its start. Read there ("skimmed"),
- * they are the full parse's for every valid line that also has no backslash and no second
- * `"event_id"` or `"lamport_clock"` key (JSON.parse keeps a repeated key's last value). Every
- * other line is read as `observeLines` reads it. A skimmed line may still be invalid, so it is
- * only a candidate: the lines with the highest skimmed clocks and ids are kept by offset, and
- * after the walk only those are read again with the full parse, the invalid ones dropped. So the
- * observer ends as `observeLines` would leave it: the same highest clock (that of the best valid
- * candidate), the same highest ULIDs, every other id. Returns the offset after the last whole
- * line, or null when the candidates kept cannot tell (too many invalid ones at the top, a line
- * longer than the read buffer): the caller then reads the log with `observeLines`.
+ * A valid event has one top-level `"event_id"` and one `"lamport_clock"` key. In a line with no
+ * backslash, a key can only be spelled so; so when the line holds each of these byte strings
+ * exactly once, and the value after it reads plainly (a 26-character ULID, an integer), that is
+ * the value the full parse would read IF the line is valid. Such a line is "skimmed": its id and
+ * clock are read there, nothing else. Every other line is read as `observeLines` reads it.
+ * A skimmed line may be invalid, so it only makes a candidate: the lines with the highest
+ * skimmed clocks and ids are kept by offset, and after the walk only those are read again with
+ * the full parse, the invalid ones dropped. So the observer ends as `observeLines` would leave
+ * it: the same highest clock (the best valid candidate's), the same highest ULIDs, every other
+ * id. Returns the offset after the last whole line, or null when the candidates kept cannot
+ * tell (too many invalid ones at the top, a line longer than the read buffer): the caller then
+ * reads the log with `observeLines`.
  */
 export async function skimLines(
   log: FileHandle,
@@ -51,31 +52,41 @@ export async function skimLines(
     reading = log.read(spare, CARRY_ROOM, CHUNK, position);
     const bytes = buffer.subarray(0, CARRY_ROOM + bytesRead);
     const end = bytes.length;
-    // Searched chunk-wide, each found once: the next backslash, the next repeated key.
-    let backslash = bytes.indexOf(BACKSLASH, dataStart);
-    if (backslash === -1) backslash = end;
-    let nextIdKey = -1;
-    let nextClockKey = -1;
+    // Each searched chunk-wide, so each place is found once: the next backslash, the next
+    // `"event_id"`, the next `"lamport_clock"` (at or after `from` when not below it).
+    let backslash = nextByte(bytes, BACKSLASH, dataStart);
+    let idKey = -1;
+    let clockKey = -1;
     let from = dataStart;
     for (;;) {
       const newline = bytes.indexOf(NEWLINE, from);
       if (newline === -1) break;
       const at = base + from;
-      const keysEnd = backslash > newline ? skimmed.read(bytes, from, newline) : -1;
-      if (keysEnd !== -1) {
-        if (nextIdKey < keysEnd) nextIdKey = nextKey(bytes, keysEnd, ID_KEY);
-        if (nextClockKey < keysEnd) nextClockKey = nextKey(bytes, keysEnd, CLOCK_KEY);
+      let usual = backslash > newline;
+      if (usual) {
+        if (idKey < from) idKey = nextKey(bytes, from, ID_KEY);
+        if (clockKey < from) clockKey = nextKey(bytes, from, CLOCK_KEY);
+        const id = idKey;
+        const clock = clockKey;
+        usual = id < newline && clock < newline;
+        if (usual) {
+          idKey = nextKey(bytes, id + 1, ID_KEY);
+          clockKey = nextKey(bytes, clock + 1, CLOCK_KEY);
+          usual =
+            idKey > newline &&
+            clockKey > newline &&
+            skimmed.readId(bytes, id + ID_KEY.whole.length, newline) &&
+            skimmed.readClock(bytes, clock + CLOCK_KEY.whole.length, newline);
+        }
+      } else {
+        backslash = nextByte(bytes, BACKSLASH, newline);
       }
-      if (keysEnd !== -1 && nextIdKey > newline && nextClockKey > newline) {
+      if (usual) {
         const length = newline - from;
         if (!clocks.offer(skimmed.clockKey, at, length)) return failed(reading);
         if (!ids.offer(skimmed.idKey, at, length)) return failed(reading);
       } else {
         observeLine(bytes, from, newline, at === 0, fields, observer);
-      }
-      if (backslash < newline) {
-        backslash = bytes.indexOf(BACKSLASH, newline);
-        if (backslash === -1) backslash = end;
       }
       from = newline + 1;
     }
@@ -157,13 +168,13 @@ async function readCandidate(log: FileHandle, offset: number, length: number) {
 }
 
 /**
- * The first `"event_id"` (or `"lamport_clock"`) key at or after `from`, or Infinity: searched by
+ * The first `"event_id"` (or `"lamport_clock"`) at or after `from`, or the end: searched by
  * the key's tail, whose first byte is rare in a log line, then checked in place.
  */
 function nextKey(bytes: Buffer, from: number, key: SearchKey): number {
   for (let at = from + key.lead; ; at++) {
     at = bytes.indexOf(key.tail, at);
-    if (at === -1) return Number.POSITIVE_INFINITY;
+    if (at === -1) return bytes.length;
     if (startsWith(bytes, at - key.lead, key.whole)) return at - key.lead;
   }
 }
@@ -188,74 +199,64 @@ function startsWith(bytes: Uint8Array, at: number, part: Uint8Array): boolean {
   return true;
 }
 
-const AGGREGATE = Buffer.from('{"aggregate_id": "');
-const CAUSATION = Buffer.from('", "causation_id": ');
-const EVENT_ID = Buffer.from(', "event_id": "');
-const EVENT_TYPE = Buffer.from('", "event_type": "');
-const CLOCK = Buffer.from('", "lamport_clock": ');
-const NULL = Buffer.from("null");
 const QUOTE = 0x22;
+const COLON = 0x3a;
+const SPACE = 0x20;
 const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d;
 const ZERO = 0x30;
 const NINE = 0x39;
+const ULID_LENGTH = 26;
+/** Up to 15 digits a double holds exactly (the clock's ceiling, 2^48 - 1, has 15). */
 const MAX_CLOCK_DIGITS = 15;
 
-/** The id and clock read from a line's start; the keys hold them as TopGroups orders them. */
+/** The id and clock read from a line, as the keys TopGroups orders them by. */
 class Skimmed {
   readonly id = new IdKey();
   readonly idKey = new Float64Array(KEY_WIDTH);
   readonly clockKey = new Float64Array(KEY_WIDTH);
 
-  /**
-   * Reads the envelope's first five keys of `bytes[from, to)` in the writers' layout: returns
-   * where the clock's digits end, or -1 when the line does not start so (strings are read up
-   * to the next quote: the caller has made sure that the line holds no backslash).
-   */
-  read(bytes: Uint8Array, from: number, to: number): number {
-    let at = from;
-    if (!startsWith(bytes, at, AGGREGATE)) return -1;
-    at = closingQuote(bytes, at + AGGREGATE.length, to);
-    if (at === -1 || !startsWith(bytes, at, CAUSATION)) return -1;
-    at += CAUSATION.length;
-    if (startsWith(bytes, at, NULL)) at += NULL.length;
-    else if (bytes[at] === QUOTE) {
-      at = closingQuote(bytes, at + 1, to);
-      if (at === -1) return -1;
-      at++;
-    } else return -1;
-    if (!startsWith(bytes, at, EVENT_ID)) return -1;
-    at += EVENT_ID.length;
-    if (at + ULID_LENGTH > to || !this.id.decode(bytes, at, at + ULID_LENGTH)) return -1;
-    if (!this.id.isUlid) return -1;
-    at += ULID_LENGTH;
-    if (!startsWith(bytes, at, EVENT_TYPE)) return -1;
-    at = closingQuote(bytes, at + EVENT_TYPE.length, to);
-    if (at === -1 || !startsWith(bytes, at, CLOCK)) return -1;
-    at += CLOCK.length;
-    const digits = at;
-    let clock = 0;
-    while (at < to && (bytes[at] as number) >= ZERO && (bytes[at] as number) <= NINE) {
-      clock = clock * 10 + ((bytes[at] as number) - ZERO);
-      at++;
-    }
-    const count = at - digits;
-    // A comma next: not a fraction or an exponent. (A leading zero is not JSON: the line is
-    // invalid, and if it comes to decide anything the full parse refuses it.)
-    if (count === 0 || count > MAX_CLOCK_DIGITS) return -1;
-    if (bytes[at] !== COMMA || at >= to) return -1;
-    this.clockKey[0] = clock;
+  /** Reads `: "<ULID>"` from `at` (before `to`); false when the value is not that. */
+  readId(bytes: Uint8Array, at: number, to: number): boolean {
+    let p = afterColon(bytes, at);
+    if (p === -1 || bytes[p] !== QUOTE || p + ULID_LENGTH + 2 > to) return false;
+    p++;
+    if (bytes[p + ULID_LENGTH] !== QUOTE || !this.id.decode(bytes, p, p + ULID_LENGTH))
+      return false;
     const words = this.id.words;
     for (let i = 0; i < 4; i++) this.idKey[i] = words[i] as number;
     this.idKey[4] = this.id.tag;
-    return at;
+    return true;
+  }
+
+  /** Reads `: <digits>` then `,` or `}` from `at` (before `to`); false when it is not that. */
+  readClock(bytes: Uint8Array, at: number, to: number): boolean {
+    const digits = afterColon(bytes, at);
+    if (digits === -1) return false;
+    let p = digits;
+    let clock = 0;
+    while (p < to && (bytes[p] as number) >= ZERO && (bytes[p] as number) <= NINE) {
+      clock = clock * 10 + ((bytes[p] as number) - ZERO);
+      p++;
+    }
+    // Then a comma or the end of the object: not a fraction or an exponent. (A leading zero is
+    // not JSON: such a line is invalid, and the full parse refuses it if it comes to decide.)
+    if (p === digits || p - digits > MAX_CLOCK_DIGITS || p >= to) return false;
+    if (bytes[p] !== COMMA && bytes[p] !== CLOSE_BRACE) return false;
+    this.clockKey[0] = clock;
+    return true;
   }
 }
 
-const ULID_LENGTH = 26;
+/** After a key: the offset past `:` and one optional space; -1 when the key is not followed so. */
+function afterColon(bytes: Uint8Array, at: number): number {
+  if (bytes[at] !== COLON) return -1;
+  return bytes[at + 1] === SPACE ? at + 2 : at + 1;
+}
 
-function closingQuote(bytes: Uint8Array, from: number, to: number): number {
-  for (let at = from; at < to; at++) if (bytes[at] === QUOTE) return at;
-  return -1;
+function nextByte(bytes: Buffer, byte: number, from: number): number {
+  const at = bytes.indexOf(byte, from);
+  return at === -1 ? bytes.length : at;
 }
 
 const KEY_WIDTH = 5;
