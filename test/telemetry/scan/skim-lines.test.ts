@@ -182,7 +182,18 @@ describe("skimLines", () => {
     ["only invalid lines", bytes(line(5).replace('"duration_ms": ', '"duration_ms": -'))],
     [
       "a repeated clock key, the last higher than any",
-      Buffer.concat([bytes(withKey(line(3), '"lamport_clock": 99')), bytes(line(4))]),
+      // The line is not among the newest ids either (those are all read whole).
+      Buffer.concat([
+        bytes(withKey(line(3), '"lamport_clock": 9999')),
+        ...Array.from({ length: 300 }, (_, i) => bytes(line(i + 4))),
+      ]),
+    ],
+    [
+      "a clock written with an exponent, higher than any",
+      Buffer.concat([
+        bytes(line(3).replace('"lamport_clock": 3', '"lamport_clock": 2e14')),
+        ...Array.from({ length: 300 }, (_, i) => bytes(line(i + 4))),
+      ]),
     ],
     [
       "a repeated id key, the last newer than any",
