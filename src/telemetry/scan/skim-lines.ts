@@ -291,11 +291,12 @@ class TopGroups {
 
   /** Takes note of a line; false when too many lines share the top keys to keep them all. */
   offer(key: Float64Array, offset: number, length: number): boolean {
-    if (this.dropped && compareKeys(key, 0, this.#bar, 0) <= 0) return true;
     const keys = this.#keys;
     let at = this.#hi;
     // Ascending keys (one writer's log) go last; others are placed by a binary search.
-    if (at > this.#lo && compareKeys(key, 0, keys, (at - 1) * KEY_WIDTH) <= 0) {
+    const last = at > this.#lo ? compareKeys(key, 0, keys, (at - 1) * KEY_WIDTH) : 1;
+    if (last <= 0) {
+      if (this.dropped && compareKeys(key, 0, this.#bar, 0) <= 0) return true;
       let lo = this.#lo;
       let hi = at;
       while (lo < hi) {
@@ -305,7 +306,8 @@ class TopGroups {
       }
       at = lo;
     }
-    const isNew = at === this.#lo || compareKeys(key, 0, keys, (at - 1) * KEY_WIDTH) !== 0;
+    const isNew =
+      last > 0 || at === this.#lo || compareKeys(key, 0, keys, (at - 1) * KEY_WIDTH) !== 0;
     if (this.#hi === this.#capacity) {
       if (this.#lo === 0) return false;
       this.#shiftDown(this.#lo, this.#hi, this.#lo);
