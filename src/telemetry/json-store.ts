@@ -14,6 +14,7 @@ import { PrefixDigester } from "./log-fingerprint.js";
 import { indexPathFor, LogIndex } from "./log-index.js";
 import { assertFolderInside, openForAppend, projectRootOf } from "./project-paths.js";
 import { observeLines } from "./scan/observe-lines.js";
+import { skimLines } from "./scan/skim-lines.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
 /** What one read of a log found. */
@@ -257,12 +258,26 @@ export class SimpleJsonStore implements EventStore {
 
 /**
  * Reads the lines after those the index covers into it, up to the last whole one, through the
- * handle the writer holds (a rebuild reads a big log with the report's line scanner).
+ * handle the writer holds. A big log is skimmed (only the lines that decide the index are
+ * validated); when the skim cannot tell, every line is read with the report's line scanner.
  */
 async function readTail(log: FileHandle, index: LogIndex): Promise<void> {
   // A rebuild reads the log from its start: the index's digest is taken from the same bytes,
   // so that saving it does not read the whole log again.
-  const digester = index.size === 0 ? await PrefixDigester.create() : null;
+  const rebuild = index.size === 0;
+  let digester = rebuild ? await PrefixDigester.create() : null;
+  const trial = new LogIndex().copyFrom(index);
+  const skimmed = await skimLines(log, index.size, trial, {
+    newestIds: LogIndex.NEWEST_IDS,
+    onChunk: digester?.update.bind(digester),
+  });
+  if (skimmed !== null) {
+    trial.size = skimmed;
+    if (digester) trial.adoptDigest(digester.digest(skimmed));
+    index.copyFrom(trial);
+    return;
+  }
+  digester = rebuild ? await PrefixDigester.create() : null;
   index.size = await observeLines(log, index.size, index, digester?.update.bind(digester));
   if (digester) index.adoptDigest(digester.digest(index.size));
 }

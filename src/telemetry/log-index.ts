@@ -66,6 +66,20 @@ export class LogIndex {
     this.#from = (this.#from ?? new IdKey()).copyFrom(window[0] as IdKey);
   }
 
+  /** How many of the highest ULIDs it keeps (ids below them it only bounds). */
+  static readonly NEWEST_IDS = 128;
+
+  /** Makes this index a copy of `other` (to try a read on, and keep it only if it succeeds). */
+  copyFrom(other: LogIndex): this {
+    this.size = other.size;
+    this.maxLamportClock = other.maxLamportClock;
+    this.#uuidCount = other.#uuidCount;
+    this.#from = other.#from === null ? null : new IdKey().copyFrom(other.#from);
+    this.#window = other.#window.map((key) => new IdKey().copyFrom(key));
+    this.#digest = other.#digest;
+    return this;
+  }
+
   /** Takes the digest of the covered bytes, computed while they were read (null: none). */
   adoptDigest(digest: PrefixDigest | null): void {
     if (digest !== null && digest.end === this.size) this.#digest = digest;
@@ -138,7 +152,7 @@ export class LogIndex {
 }
 
 const INDEX_VERSION = 2;
-const ID_WINDOW = 128;
+const ID_WINDOW = LogIndex.NEWEST_IDS;
 
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Ulid = Type.String({ pattern: "^[0-9A-HJKMNP-TV-Z]{26}$" });

@@ -256,6 +256,29 @@ describe("SimpleJsonStore writing", () => {
     });
   });
 
+  it("rebuilds an index the skim cannot settle (invalid lines with the top clocks) by reading every line", async () => {
+    const path = join(await tempDir(), "execution.events.jsonl");
+    const valid = Array.from({ length: 300 }, (_, i) => executionEvent({ clock: i + 1 }));
+    // More invalid lines with clocks above every valid one than the skim keeps candidates for.
+    const invalid = Array.from({ length: 100 }, (_, i) =>
+      executionEvent({ clock: 5000 + i, payload: { input_tokens: -1 } }),
+    );
+    await writeFile(path, [...valid, ...invalid].map(lineOf).join(""));
+    let head = -1;
+    await collectingStore(path).store.appendNext((h) => {
+      head = h.maxLamportClock;
+      return executionEvent({ clock: h.maxLamportClock + 1 });
+    });
+    const store = collectingStore(path).store;
+    expect({
+      head,
+      validStored: !(await store.saveEvent(valid[299] as Event)),
+      invalidStored: !(await store.saveEvent(
+        createEvent({ ...(invalid[99] as Event), payload: (valid[0] as Event).payload }),
+      )),
+    }).toEqual({ head: 300, validStored: true, invalidStored: false });
+  });
+
   it("takes lines appended by another writer (the Python CLI) into account", async () => {
     const path = join(await tempDir(), "execution.events.jsonl");
     const { store } = collectingStore(path);
