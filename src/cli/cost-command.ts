@@ -1,5 +1,4 @@
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
-import { storeCostReport } from "../team/pg/report.js";
 import { projectSpending } from "../telemetry/budget-spending.js";
 import {
   BUDGET_EXIT_CODE,
@@ -164,7 +163,7 @@ Examples:
         report =
           options.from === undefined
             ? await costReport(scope, groupBy, pricing, { onProgress: progress.onProgress })
-            : await storeCostReport(
+            : await (await import("../team/pg/report.js")).storeCostReport(
                 {
                   url: options.from,
                   project: options.project,
