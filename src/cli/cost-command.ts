@@ -154,7 +154,10 @@ Examples:
         feature: options.feature,
         filter,
         warn,
-        timeZone: dates.timeZone,
+        // Read only by a report grouped by time (see dateContext).
+        get timeZone() {
+          return dates.timeZone;
+        },
       };
       // On stderr only, so even `--json | jq` on a terminal gets it and stdout stays clean.
       const progress = scanProgress(io, "Reading event logs");

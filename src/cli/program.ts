@@ -13,8 +13,10 @@ const { version } = createRequire(import.meta.url)("../../package.json") as { ve
  */
 export async function buildProgram(io: ProgramIo, args: readonly string[] = []): Promise<Command> {
   const [first, ...rest] = args;
-  const agent = first !== "orchestrate";
-  const orchestrate = first !== "agent";
+  // `--version` is answered by the root before any command runs: none need be built.
+  const none = first === "--version" || first === "-V";
+  const agent = !none && first !== "orchestrate";
+  const orchestrate = !none && first !== "agent";
   const program = new Command("spec-kitty")
     .description(
       "Record what every AI coding-agent invocation did and cost, beside each feature's specs.",
