@@ -1,4 +1,4 @@
-// Bundles the CLI (and the report's scan worker) into single files after `tsc` has emitted dist/.
+// Bundles the CLI (and the report's scan worker) into a few chunk files after `tsc` has emitted dist/.
 // Why: Node 20 loads ESM module by module, and the CLI's dependencies are ~1,000 small files
 // (typebox alone ~700): unbundled, starting `spec-kitty` took ~0.35 s before any work; bundled,
 // under 0.1 s. The library (dist/index.js) stays tsc's output.
@@ -18,10 +18,11 @@ if (pricing === undefined || problems.length > 0) {
   throw new Error(`${PRICING_YAML} is invalid: ${problems.join("; ")}`);
 }
 
-// Chunks of an earlier build (their names hold a content hash), so that none is left stale.
+// Chunks of an earlier build (their names hold a content hash), so that none is left stale, and
+// the pricing.yaml earlier bundles read (this one holds the table).
 const CHUNK = /-[A-Z0-9]{8}\.js(\.map)?$/;
 for (const name of await readdir("dist/cli")) {
-  if (CHUNK.test(name)) await rm(`dist/cli/${name}`);
+  if (CHUNK.test(name) || name === "pricing.yaml") await rm(`dist/cli/${name}`);
 }
 
 const result = await build({
