@@ -1,11 +1,31 @@
-// Bundles the CLI (and the report's scan worker) into single files after `tsc` has emitted dist/.
+// Bundles the CLI (and the report's scan worker) into a few chunk files after `tsc` has emitted dist/.
 // Why: Node 20 loads ESM module by module, and the CLI's dependencies are ~1,000 small files
 // (typebox alone ~700): unbundled, starting `spec-kitty` took ~0.35 s before any work; bundled,
 // under 0.1 s. The library (dist/index.js) stays tsc's output.
-import { chmod, copyFile } from "node:fs/promises";
+import { chmod, copyFile, readdir, readFile, rm } from "node:fs/promises";
 import { build } from "esbuild";
+// tsc's output, just emitted: the shipped pricing table is parsed by the code that parses it at
+// run time, so the compiled table is the one the YAML means.
+import { compilePricing } from "../dist/telemetry/pricing-compiled.js";
+import { parsePricingTable } from "../dist/telemetry/pricing-file.js";
 
-await build({
+const PRICING_YAML = "src/telemetry/pricing.yaml";
+const problems = [];
+const pricing = parsePricingTable(await readFile(PRICING_YAML, "utf8"), PRICING_YAML, (w) =>
+  problems.push(w.message),
+);
+if (pricing === undefined || problems.length > 0) {
+  throw new Error(`${PRICING_YAML} is invalid: ${problems.join("; ")}`);
+}
+
+// Chunks of an earlier build (their names hold a content hash), so that none is left stale, and
+// the pricing.yaml earlier bundles read (this one holds the table).
+const CHUNK = /-[A-Z0-9]{8}\.js(\.map)?$/;
+for (const name of await readdir("dist/cli")) {
+  if (CHUNK.test(name) || name === "pricing.yaml") await rm(`dist/cli/${name}`);
+}
+
+const result = await build({
   entryPoints: {
     main: "src/cli/main.ts",
     // Resolved beside the bundle by the report's parallel scan (new URL("./scan-worker.js")).
@@ -13,11 +33,20 @@ await build({
   },
   outdir: "dist/cli",
   bundle: true,
+  // Each command's module (imported when its command runs, src/cli/telemetry-commands.ts) and
+  // the code the worker shares with the CLI go to chunks of their own, so that a command
+  // compiles only what it uses. Beside the entries (not in a folder): the chunks resolve the
+  // worker and package.json relative to their own URL.
+  splitting: true,
+  chunkNames: "[name]-[hash]",
+  metafile: true,
   platform: "node",
   format: "esm",
   target: "node20",
   sourcemap: true,
   logLevel: "warning",
+  // The shipped pricing table as JSON text (src/telemetry/pricing.ts reads it instead of the YAML).
+  define: { SPEC_KITTY_SHIPPED_PRICING: JSON.stringify(compilePricing(pricing)) },
   // CommonJS dependencies call require() (commander, yaml) and read __filename
   // (write-file-atomic); an ES module has none of these, so the bundle defines them.
   banner: {
@@ -32,6 +61,10 @@ await build({
   },
 });
 await chmod("dist/cli/main.js", 0o755);
-// The shipped pricing table is read beside the module that loads it: tsc's and the bundle's.
-await copyFile("src/telemetry/pricing.yaml", "dist/telemetry/pricing.yaml");
-await copyFile("src/telemetry/pricing.yaml", "dist/cli/pricing.yaml");
+// The library (tsc's output) reads the shipped pricing table beside the module that loads it.
+await copyFile(PRICING_YAML, "dist/telemetry/pricing.yaml");
+// Which modules each chunk holds (for checking what a command loads): BUNDLE_METAFILE=<path>.
+if (process.env.BUNDLE_METAFILE) {
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(process.env.BUNDLE_METAFILE, JSON.stringify(result.metafile));
+}

@@ -107,10 +107,10 @@ export {
   type ModelRates,
   type PricingLayers,
   type PricingTable,
-  parsePricingTable,
   type Resolution,
   type ResolvedModel,
 } from "./telemetry/pricing.js";
+export { parsePricingTable } from "./telemetry/pricing-file.js";
 export {
   compileFilter,
   type DateContext,

@@ -1,5 +1,4 @@
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
-import { storeCostReport } from "../team/pg/report.js";
 import { projectSpending } from "../telemetry/budget-spending.js";
 import {
   BUDGET_EXIT_CODE,
@@ -155,7 +154,10 @@ Examples:
         feature: options.feature,
         filter,
         warn,
-        timeZone: dates.timeZone,
+        // Read only by a report grouped by time (see dateContext).
+        get timeZone() {
+          return dates.timeZone;
+        },
       };
       // On stderr only, so even `--json | jq` on a terminal gets it and stdout stays clean.
       const progress = scanProgress(io, "Reading event logs");
@@ -164,7 +166,7 @@ Examples:
         report =
           options.from === undefined
             ? await costReport(scope, groupBy, pricing, { onProgress: progress.onProgress })
-            : await storeCostReport(
+            : await (await import("../team/pg/report.js")).storeCostReport(
                 {
                   url: options.from,
                   project: options.project,

@@ -6,9 +6,9 @@ import {
   loadPricingLayers,
   MAX_PRICING_FILE_BYTES,
   PRICING_OVERRIDE_PATH,
-  parsePricingTable,
 } from "../telemetry/pricing.js";
 import { modelPrice, pricedNames } from "../telemetry/pricing-explain.js";
+import { parsePricingTable } from "../telemetry/pricing-file.js";
 import {
   applyPricingUpdate,
   PricingUpdateError,

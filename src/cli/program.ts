@@ -1,15 +1,22 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { CodedError } from "../events/errors.js";
-import { orchestrateCommand } from "./orchestrate-command.js";
 import type { ProgramIo } from "./program-io.js";
 import { agentCommand } from "./telemetry-commands.js";
 import { printable } from "./terminal-text.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
-/** The `spec-kitty` command tree. The telemetry and orchestrate commands hang off this root. */
-export function buildProgram(io: ProgramIo): Command {
+/**
+ * The `spec-kitty` command tree. The telemetry and orchestrate commands hang off this root;
+ * only the branch `args` name is built (and its modules loaded) when they name one.
+ */
+export async function buildProgram(io: ProgramIo, args: readonly string[] = []): Promise<Command> {
+  const [first, ...rest] = args;
+  // `--version` is answered by the root before any command runs: none need be built.
+  const none = first === "--version" || first === "-V";
+  const agent = !none && first !== "orchestrate";
+  const orchestrate = !none && first !== "agent";
   const program = new Command("spec-kitty")
     .description(
       "Record what every AI coding-agent invocation did and cost, beside each feature's specs.",
@@ -18,9 +25,11 @@ export function buildProgram(io: ProgramIo): Command {
     .addHelpText(
       "after",
       "\nEvents live in kitty-specs/<feature>/execution.events.jsonl; see the README for the library API.",
-    )
-    .addCommand(agentCommand(io, runCli))
-    .addCommand(orchestrateCommand(io));
+    );
+  if (agent) program.addCommand(await agentCommand(io, runCli, first === "agent" ? rest : []));
+  if (orchestrate) {
+    program.addCommand((await import("./orchestrate-command.js")).orchestrateCommand(io));
+  }
   configureTree(program, io);
   return program;
 }
@@ -44,7 +53,7 @@ function configureTree(command: CommandUnknownOpts, io: ProgramIo): void {
 /** Runs the program on `args` (without node and script) and returns the exit code; never throws. */
 export async function runCli(args: readonly string[], io: ProgramIo): Promise<number> {
   try {
-    await buildProgram(io).parseAsync([...args], { from: "user" });
+    await (await buildProgram(io, args)).parseAsync([...args], { from: "user" });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;

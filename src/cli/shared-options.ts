@@ -28,9 +28,16 @@ export const timeZone = (of = "dates") =>
  * machine's zone), relative forms against the injected clock.
  */
 export function dateContext(io: ProgramIo, zone: string | undefined): DateContext {
+  if (zone !== undefined) return { now: io.now, timeZone: validTimeZone(zone) };
+  // The machine's zone is looked up when first read: Intl's first use costs a report that
+  // has no dates (most) tens of milliseconds. It cannot fail, so nothing is checked late.
+  let machine: string | undefined;
   return {
     now: io.now,
-    timeZone: zone === undefined ? machineTimeZone(io.env) : validTimeZone(zone),
+    get timeZone() {
+      machine ??= machineTimeZone(io.env);
+      return machine;
+    },
   };
 }
 // The field filters of `events` and `cost`.

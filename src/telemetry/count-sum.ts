@@ -47,9 +47,14 @@ export class CountSum {
   /** A sum from `toJSON()`'s output; null when it is neither a count nor a count's digits. */
   static fromJSON(value: unknown): CountSum | null {
     const sum = new CountSum();
-    if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) sum.add(value);
-    else if (typeof value === "string" && /^\d{1,400}$/.test(value)) sum.addBig(BigInt(value));
-    else return null;
-    return sum;
+    return sum.addJSON(value) ? sum : null;
+  }
+
+  /** Adds what `toJSON()` wrote; false (nothing added) when it is neither a count nor digits. */
+  addJSON(value: unknown): boolean {
+    if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) this.add(value);
+    else if (typeof value === "string" && /^\d{1,400}$/.test(value)) this.addBig(BigInt(value));
+    else return false;
+    return true;
   }
 }

@@ -130,7 +130,13 @@ export async function costReport(
   );
   const rows = tallies.flatMap((tally) => [...tally.rows]);
   return {
-    ...rollUpRows(rows, keys, filter, pricing, { timeZone: scope.timeZone, wpByFeature }),
+    // The zone passed on unread: a report not grouped by time never needs it.
+    ...rollUpRows(rows, keys, filter, pricing, {
+      get timeZone() {
+        return scope.timeZone;
+      },
+      wpByFeature,
+    }),
     featureCount: features.length,
   };
 }

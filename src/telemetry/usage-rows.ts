@@ -314,16 +314,17 @@ export class UsageRow {
       if (!Array.isArray(tiers) || tiers.length !== ESTIMATE_SUMS - RATE_CLASSES) return null;
       row.#withBands();
     }
-    const texts = [
-      ...v.slice(KEY_LENGTH + 2, REPORTED_AT),
-      ...v.slice(BASE_AT, TIERS_AT),
-      ...(tiers ?? []),
-    ];
+    // Straight into the row's sums, in #sums() order: a warm report reads every cached row.
     const sums = row.#sums();
-    for (let i = 0; i < sums.length; i++) {
-      const sum = CountSum.fromJSON(texts[i]);
-      if (sum === null) return null;
-      (sums[i] as CountSum).addSum(sum);
+    let i = 0;
+    for (let at = KEY_LENGTH + 2; at < REPORTED_AT; at++) {
+      if (!(sums[i++] as CountSum).addJSON(v[at])) return null;
+    }
+    for (let at = BASE_AT; at < TIERS_AT; at++) {
+      if (!(sums[i++] as CountSum).addJSON(v[at])) return null;
+    }
+    for (const tier of tiers ?? []) {
+      if (!(sums[i++] as CountSum).addJSON(tier)) return null;
     }
     return row;
   }
@@ -432,6 +433,12 @@ export class UsageRows {
   readonly #index: Level<
     Level<Level<Level<Level<Level<Level<Level<(UsageRow | undefined)[]>>>>>>>
   > = new Map();
+  /**
+   * False while the list holds rows read by addJSON into an empty set and not yet indexed: a
+   * warm report with nothing appended only lists and sums them, so their index (a few Maps per
+   * row) is built only when a row is looked up (#indexAll).
+   */
+  #indexed = true;
 
   /**
    * Adds an event: whole, or one part per entry of its `models`. The entry of the event's own
@@ -509,6 +516,7 @@ export class UsageRows {
     period: string | null,
     fresh?: UsageRow,
   ): UsageRow {
+    if (!this.#indexed) this.#indexAll();
     const byAgent = getOrAdd(this.#index, aggregateId);
     const byModel = getOrAdd(byAgent, agent);
     const byEventModel = getOrAdd(byModel, model);
@@ -566,6 +574,7 @@ export class UsageRows {
   }
 
   get size(): number {
+    if (!this.#indexed) this.#indexAll();
     return this.#list.length;
   }
 
@@ -580,12 +589,26 @@ export class UsageRows {
   /** Adds into these the rows of `toJSON()`'s output; false when any is malformed. */
   addJSON(value: unknown): boolean {
     if (!Array.isArray(value)) return false;
+    const listOnly = this.#list.length === 0;
     for (const item of value) {
       const row = UsageRow.fromJSON(item);
       if (row === null) return false;
-      const mine = this.#rowOf(row.key, row);
-      if (mine !== row) mine.merge(row);
+      if (listOnly) this.#list.push(row);
+      else this.#take(row);
     }
+    if (listOnly && this.#list.length > 0) this.#indexed = false;
     return true;
+  }
+
+  /** Adds a row of its own (not shared with another set): as it is when its key is new. */
+  #take(row: UsageRow): void {
+    const mine = this.#rowOf(row.key, row);
+    if (mine !== row) mine.merge(row);
+  }
+
+  /** Indexes the listed rows, merging any two with one key (a list read as it was written). */
+  #indexAll(): void {
+    this.#indexed = true;
+    for (const row of this.#list.splice(0)) this.#take(row);
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { access, readdir } from "node:fs/promises";
+import { access, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -56,5 +56,68 @@ describe("the bundled CLI (dist/cli/main.js)", () => {
     expect(bundled.stdout).toBe(sources.stdout);
     expect(bundled.stderr).toBe(sources.stderr);
     expect(JSON.parse(bundled.stdout).length).toBeGreaterThan(5);
+  });
+
+  // The shipped pricing table is compiled into the bundle (scripts/bundle.mjs): the same prices
+  // as the sources' reading of pricing.yaml, which is no longer beside the bundle.
+  it("prices with the table the sources read from pricing.yaml", async () => {
+    const root = await copyOfFixtureProject();
+    const args = ["agent", "telemetry", "pricing", "show", "--repo", root, "--json"];
+    const bundled = await specKitty(args);
+    expect(bundled.stdout).toBe((await runSpecKitty(args)).stdout);
+    expect(Object.keys(JSON.parse(bundled.stdout)).length).toBeGreaterThan(0);
+    await expect(access(join(BUNDLE, "..", "pricing.yaml"))).rejects.toThrow();
+  });
+
+  it("prints its version without building any command", async () => {
+    const { stdout } = await specKitty(["--version"]);
+    expect(stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+// A command's chunk and the chunks it imports statically: what running it loads and compiles.
+// esbuild marks each bundled file with a `// node_modules/...` comment.
+async function loadedBy(entry: string): Promise<string> {
+  const dir = join(BUNDLE, "..");
+  const seen = new Set<string>();
+  const pending = [entry];
+  let text = "";
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const code = await readFile(join(dir, file), "utf8");
+    text += code;
+    // Static imports only (`from "./x.js"`, `import "./x.js"`); `import("./x.js")` runs on demand.
+    for (const [, next] of code.matchAll(/(?:from|import) ?"\.\/([^"]+)"/g)) {
+      if (next !== undefined) pending.push(next);
+    }
+  }
+  return text;
+}
+
+async function chunkOf(command: string): Promise<string> {
+  const names = await readdir(join(BUNDLE, ".."));
+  const chunk = names.find((n) => new RegExp(`^${command}-command-[A-Z0-9]{8}\\.js$`).test(n));
+  if (chunk === undefined) throw new Error(`no chunk for the ${command} command`);
+  return chunk;
+}
+
+describe("what the bundled CLI loads", () => {
+  // Loaded only by the commands that use them (or, YAML, when a project file must be read).
+  const HEAVY = ["pg", "yaml", "@opentelemetry", "chart.js", "better-sqlite3"];
+
+  it.each(HEAVY)("a cost report does not load %s", async (name) => {
+    const loaded = await loadedBy(await chunkOf("cost"));
+    expect(loaded).toContain("// src/telemetry/report.ts");
+    expect(loaded).not.toContain(`// node_modules/${name}/`);
+  });
+
+  it("the start loads no command", async () => {
+    const loaded = await loadedBy("main.js");
+    expect(loaded).not.toContain("// src/telemetry/");
+  });
+
+  it("sync loads the PostgreSQL client (what the check above looks for is there)", async () => {
+    expect(await loadedBy(await chunkOf("sync"))).toContain("// node_modules/pg/");
   });
 });

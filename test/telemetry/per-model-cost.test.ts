@@ -9,7 +9,8 @@ import {
   type EmitRequestUsage,
   emitExecutionEvent,
 } from "../../src/telemetry/emit.js";
-import { loadPricingTable, parsePricingTable } from "../../src/telemetry/pricing.js";
+import { loadPricingTable } from "../../src/telemetry/pricing.js";
+import { parsePricingTable } from "../../src/telemetry/pricing-file.js";
 import { streamProjectEvents } from "../../src/telemetry/query.js";
 import { costReport } from "../../src/telemetry/report.js";
 import { EventFields } from "../../src/telemetry/scan/event-fields.js";

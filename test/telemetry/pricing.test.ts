@@ -7,8 +7,8 @@ import {
   type ModelRates,
   type ParsedPricingTable,
   type PricingTier,
-  parsePricingTable,
 } from "../../src/telemetry/pricing.js";
+import { parsePricingTable } from "../../src/telemetry/pricing-file.js";
 import type { TelemetryWarning } from "../../src/telemetry/warnings.js";
 import { tempDir } from "../support/temp-project.js";
 

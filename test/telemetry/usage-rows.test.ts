@@ -32,3 +32,44 @@ describe("usage rows keep the events' origin", () => {
     expect(UsageRow.fromJSON(old)).toBeNull();
   });
 });
+
+// Rows read into an empty set are listed, not indexed, until one is looked up (a warm report
+// with nothing appended never does): what a lookup finds must not depend on that.
+describe("usage rows read from JSON into an empty set", () => {
+  const written = (() => {
+    const rows = new UsageRows();
+    for (const source of ["import", "orchestrate", null]) rows.add(fields(source));
+    return JSON.parse(JSON.stringify(rows)) as unknown[];
+  })();
+
+  it.each([
+    ["an event added", (rows: UsageRows) => rows.add(fields("import"))],
+    ["rows merged", (rows: UsageRows) => rows.merge([...fromJson(written)])],
+    ["more JSON added", (rows: UsageRows) => void rows.addJSON(written)],
+  ])("find their rows when %s after", (_, more) => {
+    const lazy = fromJson(written);
+    more(lazy);
+    const eager = new UsageRows();
+    for (const source of ["import", "orchestrate", null]) eager.add(fields(source));
+    more(eager);
+    expect(lazy.toJSON()).toEqual(eager.toJSON());
+    expect(lazy.size).toBe(3);
+  });
+
+  it("merge rows listed twice under one key once they are looked up", () => {
+    const twice = fromJson([...written, ...written]);
+    twice.add(fields(null));
+    expect(twice.size).toBe(3);
+    expect([...twice].map((r) => [r.key.source, r.eventCount])).toEqual([
+      ["import", 2],
+      ["orchestrate", 2],
+      [null, 3],
+    ]);
+  });
+});
+
+function fromJson(json: unknown): UsageRows {
+  const rows = new UsageRows();
+  expect(rows.addJSON(json)).toBe(true);
+  return rows;
+}

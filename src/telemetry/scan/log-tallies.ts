@@ -189,6 +189,16 @@ async function readTerminated(
     return { tally: scanned.tally, end: scanned.end, ids, fresh: scanned.ids, loaded: null };
   }
   const cached = log.cached;
+  // Nothing appended since the entry (proven by loadCachedLog): the log is not opened again.
+  if (cached !== null && cached.end === size) {
+    return {
+      tally: cached.tally,
+      end: size,
+      ids: new AppendedIds(cached),
+      fresh: [],
+      loaded: cached,
+    };
+  }
   if (cached !== null) {
     const ids = new AppendedIds(cached);
     const options = { start: cached.end, end: size, window, unterminated: "leave" } as const;
