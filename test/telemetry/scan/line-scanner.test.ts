@@ -5,6 +5,7 @@ import { isInvalid } from "../../../src/events/event.js";
 import { cleanLine, readEventLine } from "../../../src/telemetry/event-line.js";
 import { EventFields } from "../../../src/telemetry/scan/event-fields.js";
 import { scanLine } from "../../../src/telemetry/scan/line-scanner.js";
+import { relayout, seeded } from "../../support/relayout.js";
 import { FIXTURE_PROJECT } from "../../support/temp-project.js";
 import { eventLine, variedLog } from "../../support/varied-log.js";
 
@@ -148,6 +149,25 @@ describe("scanLine (the report's fast path)", () => {
     }
     // Some corruptions stay valid (a changed digit): those must be read alike, and they exist.
     expect(accepted).toBeGreaterThan(1000);
+  });
+
+  it("agrees with the full parse on real lines rewritten in other JSON layouts", async () => {
+    const random = seeded(20261130);
+    const sources = [
+      ...(await logLines(FIXTURE_PROJECT)),
+      ...Array.from({ length: 40 }, (_, i) => eventLine(i + 1, "043-x")),
+    ];
+    let accepted = 0;
+    for (let n = 0; n < 5_000; n++) {
+      const source = sources[Math.floor(random() * sources.length)] as string;
+      // Without escapes half the time: the scanner reads any key order and spacing itself.
+      const other = relayout(JSON.parse(source), random, random() < 0.5 ? 0 : 0.02);
+      // And corrupted: the layouts the scanner reads must not make a corruption pass either.
+      const bytes = random() < 0.5 ? Buffer.from(other) : mutate(other, random);
+      if (agreesWithFullParse(bytes)) accepted++;
+    }
+    // Many are read by the scanner (those without an escape or an integer in exponent form).
+    expect(accepted).toBeGreaterThan(200);
   });
 
   it("reads decimal costs to the same double as JSON.parse", () => {
