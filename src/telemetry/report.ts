@@ -126,6 +126,7 @@ export async function costReport(
       threads: options.threads,
       minRangeBytes: options.minRangeBytes,
       onProgress: options.onProgress,
+      keep: keptFields(keys, filter),
     },
   );
   const rows = tallies.flatMap((tally) => [...tally.rows]);

@@ -18,7 +18,7 @@ import { IdKey } from "./id-set.js";
  * It is a strict JSON reader of a subset: it accepts a line only when it can tell with
  * certainty that the full parse (`readEventLine`: JSON.parse, envelope and payload checks)
  * accepts it too and reads the same values. Anything else (escapes or non-ASCII bytes in a
- * field it reads, a repeated key, a number with an exponent, an unusual timestamp form,
+ * field it reads, a repeated key, an integer written with an exponent, an unusual timestamp form,
  * anything malformed) makes it return false, and the caller gives that line to the full parse.
  * So it never decides that a line is invalid, and never disagrees with the full parse about a
  * line it accepts (a test fuzzes the two against each other).
@@ -386,7 +386,7 @@ export class LineScanner {
     return simple || e === 0x72 || e === 0x74 ? 2 : 0;
   }
 
-  /** A JSON number without an exponent; sets numValue, numIsInteger, numNegative. */
+  /** A JSON number; sets numValue, numIsInteger, numNegative. */
   private readNumber(): boolean {
     const buf = this.buf;
     const lim = this.lim;
@@ -423,9 +423,9 @@ export class LineScanner {
       if (fractionDigits === 0) return false;
       this.numIsInteger = false;
     }
+    const next = pos < lim ? (buf[pos] as number) : -1;
+    if (next === 0x65 || next === 0x45) return this.readExponent(from, pos + 1);
     this.pos = pos;
-    const next = this.byteAt(pos);
-    if (next === 0x65 || next === 0x45) return false; // an exponent: left to the full parse
     // At most 15 digits in all: `value` is exact, and so is value / 10^k (one correctly
     // rounded division of two exact doubles), which is what JSON.parse makes of the text.
     if (intEnd - intStart + fractionDigits <= 15) {
@@ -435,6 +435,26 @@ export class LineScanner {
       return true;
     }
     // Number() of a JSON number's text is exactly what JSON.parse makes of it.
+    this.numValue = Number(latin1Slice.call(buf, from, pos));
+    return Number.isFinite(this.numValue);
+  }
+
+  /**
+   * The exponent of the number that starts at `from` (Python writes a small cost as `1e-05`),
+   * from just after its `e`. The value is Number() of the text, which is JSON.parse's; such a
+   * number is never taken as an integer (a token count or a clock so written is left to the
+   * full parse).
+   */
+  private readExponent(from: number, at: number): boolean {
+    const buf = this.buf;
+    const lim = this.lim;
+    let pos = at;
+    if (pos < lim && (buf[pos] === PLUS || buf[pos] === MINUS)) pos++;
+    const digits = pos;
+    while (pos < lim && isDigit(buf[pos] as number)) pos++;
+    if (pos === digits) return false;
+    this.pos = pos;
+    this.numIsInteger = false;
     this.numValue = Number(latin1Slice.call(buf, from, pos));
     return Number.isFinite(this.numValue);
   }

@@ -1,6 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { malformedLinesWarning } from "../event-line.js";
 import { openForRead, UnsafeFileError } from "../project-paths.js";
+import { KEY_FIELD_BITS, UsageRow } from "../usage-rows.js";
 import type { WarningSink } from "../warnings.js";
 import { type IdKey, type IdMemory, IdSet, LayeredIdSet, mayHold } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
@@ -19,6 +20,12 @@ export interface TallyOptions {
   readonly threads?: number | undefined;
   readonly minRangeBytes?: number | undefined;
   readonly onProgress?: ((bytesDone: number, bytesTotal: number) => void) | undefined;
+  /**
+   * The row key fields the caller needs (KEY_FIELD_BITS); given, each log's rows are cut down
+   * to them once the log is finished (and cached whole), so that a report holds few rows, not
+   * every log's full rows until the last log is read.
+   */
+  readonly keep?: number | undefined;
 }
 
 interface OpenLog extends LogIdentity {
@@ -59,12 +66,14 @@ export async function tallyLogs(
     const finished = new Map<OpenLog, LogTally>();
     // Read with a window (rows by period, not cached), every log's rows go into one pool as
     // it is finished: a long history's days times models would otherwise be held once per log.
-    const pool = options.window === undefined ? null : new LogTally();
+    // With `keep`, the same, cut down to the fields kept (a window's rows already are).
+    const keep = options.window === undefined ? options.keep : undefined;
+    const pool = options.window === undefined && keep === undefined ? null : new LogTally();
     // Each log read in full is finished (cached, its ids let go) as soon as it is read.
     await scanFiles(jobs, options, async (i, result) => {
       const log = fresh[i] as OpenLog;
       const tally = await finishLog(log, result, cache, options.window);
-      finished.set(log, pool === null ? tally : pooled(tally, pool));
+      finished.set(log, pool === null ? tally : pooled(tally, pool, keep));
     });
     const tallies: LogTally[] = [];
     for (const log of logs) {
@@ -75,7 +84,7 @@ export async function tallyLogs(
       let tally = finished.get(log);
       if (tally === undefined) {
         tally = await finishLog(log, null, cache, options.window);
-        if (pool !== null) tally = pooled(tally, pool);
+        if (pool !== null) tally = pooled(tally, pool, keep);
       }
       tallies.push(tally);
       const warning = malformedLinesWarning(log.path, tally);
@@ -265,13 +274,35 @@ async function finishLog(
   return whole;
 }
 
-/** The tally's rows moved into `pool`; returns its line statistics alone. */
-function pooled(tally: LogTally, pool: LogTally): LogTally {
-  pool.rows.merge(tally.rows);
+/**
+ * The tally's rows moved into `pool` (with `keep`, cut down to those key fields); returns its
+ * line statistics alone.
+ */
+function pooled(tally: LogTally, pool: LogTally, keep: number | undefined): LogTally {
+  if (keep === undefined) pool.rows.merge(tally.rows);
+  else for (const row of tally.rows) pool.rows.merge([projectedRow(row, keep)]);
   const stats = new LogTally();
   stats.lines = tally.lines;
   stats.skipped = tally.skipped;
   stats.firstSkipped = tally.firstSkipped;
   stats.duplicates = tally.duplicates;
   return stats;
+}
+
+/** A copy of `row` whose key has only the fields of `keep` (the others emptied, as a scan does). */
+function projectedRow(row: UsageRow, keep: number): UsageRow {
+  const k = row.key;
+  const projected = new UsageRow({
+    aggregateId: keep & KEY_FIELD_BITS.aggregateId ? k.aggregateId : "",
+    agent: keep & KEY_FIELD_BITS.agent ? k.agent : null,
+    model: k.model,
+    eventModel: keep & KEY_FIELD_BITS.eventModel ? k.eventModel : null,
+    role: keep & KEY_FIELD_BITS.role ? k.role : null,
+    wpId: keep & KEY_FIELD_BITS.wpId ? k.wpId : null,
+    success: keep & KEY_FIELD_BITS.success ? k.success : null,
+    source: keep & KEY_FIELD_BITS.source ? k.source : null,
+    period: k.period,
+  });
+  projected.merge(row);
+  return projected;
 }

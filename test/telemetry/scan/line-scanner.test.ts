@@ -5,6 +5,7 @@ import { isInvalid } from "../../../src/events/event.js";
 import { cleanLine, readEventLine } from "../../../src/telemetry/event-line.js";
 import { EventFields } from "../../../src/telemetry/scan/event-fields.js";
 import { scanLine } from "../../../src/telemetry/scan/line-scanner.js";
+import { relayout, seeded } from "../../support/relayout.js";
 import { FIXTURE_PROJECT } from "../../support/temp-project.js";
 import { eventLine, variedLog } from "../../support/varied-log.js";
 
@@ -150,6 +151,25 @@ describe("scanLine (the report's fast path)", () => {
     expect(accepted).toBeGreaterThan(1000);
   });
 
+  it("agrees with the full parse on real lines rewritten in other JSON layouts", async () => {
+    const random = seeded(20261130);
+    const sources = [
+      ...(await logLines(FIXTURE_PROJECT)),
+      ...Array.from({ length: 40 }, (_, i) => eventLine(i + 1, "043-x")),
+    ];
+    let accepted = 0;
+    for (let n = 0; n < 5_000; n++) {
+      const source = sources[Math.floor(random() * sources.length)] as string;
+      // Without escapes half the time: the scanner reads any key order and spacing itself.
+      const other = relayout(JSON.parse(source), random, random() < 0.5 ? 0 : 0.02);
+      // And corrupted: the layouts the scanner reads must not make a corruption pass either.
+      const bytes = random() < 0.5 ? Buffer.from(other) : mutate(other, random);
+      if (agreesWithFullParse(bytes)) accepted++;
+    }
+    // Many are read by the scanner (those without an escape or an integer in exponent form).
+    expect(accepted).toBeGreaterThan(200);
+  });
+
   it("reads decimal costs to the same double as JSON.parse", () => {
     const random = randomSource(7);
     const line = eventLine(5, "043-x").replace(/"cost_usd": [^,]+,/, '"cost_usd": COST,');
@@ -163,6 +183,44 @@ describe("scanLine (the report's fast path)", () => {
       expect(scanLine(bytes, 0, bytes.length, fields)).toBe(true);
       expect(fields.costUsd).toBe(JSON.parse(text));
     }
+  });
+
+  it("reads costs written with an exponent (Python's `1e-05`) to the same double as JSON.parse", () => {
+    const random = randomSource(11);
+    const line = eventLine(5, "043-x").replace(/"cost_usd": [^,]+,/, '"cost_usd": COST,');
+    for (let n = 0; n < 5_000; n++) {
+      const mantissa = String(1 + Math.floor(random() * 10 ** Math.floor(random() * 17)));
+      const point = Math.floor(random() * mantissa.length);
+      const digits =
+        point === 0 ? mantissa : `${mantissa.slice(0, point)}.${mantissa.slice(point)}`;
+      const e = ["e", "E"][Math.floor(random() * 2)] as string;
+      const sign = ["", "+", "-"][Math.floor(random() * 3)] as string;
+      const text = `${digits}${e}${sign}${Math.floor(random() * 330)}`;
+      const bytes = Buffer.from(line.replace("COST", text));
+      const finite = Number.isFinite(JSON.parse(text));
+      expect(agreesWithFullParse(bytes)).toBe(finite); // an overflow is left to the full parse
+      const fields = new EventFields();
+      if (finite) scanLine(bytes, 0, bytes.length, fields);
+      if (finite) expect(fields.costUsd).toBe(JSON.parse(text));
+    }
+  });
+
+  it.each([
+    ['"cost_usd": 1e-05', true],
+    ['"duration_ms": 5E+3', true],
+    ['"input_tokens": 1e5', false], // an integer so written: the full parse's to judge
+    ['"exit_code": 0e0', false],
+    ['"cost_usd": 1e', false],
+    ['"cost_usd": 1e+', false],
+    ['"cost_usd": 1e999', false],
+  ])("reads %s with an exponent on the fast path: %s", (member, fast) => {
+    const line = eventLine(5, "043-x");
+    const key = member.slice(0, member.indexOf(":"));
+    const text = line.replace(new RegExp(`${key}: [^,]+`), member);
+    expect(text).not.toBe(line);
+    const bytes = Buffer.from(text);
+    expect(scanLine(bytes, 0, bytes.length, new EventFields())).toBe(fast);
+    agreesWithFullParse(bytes);
   });
 
   it.each([
@@ -183,7 +241,7 @@ describe("scanLine (the report's fast path)", () => {
     const line = eventLine(3, "043-x");
     const refused = [
       line.replace('"agent": "', '"agent": "\\u0063'), // an escape in a field it reads
-      line.replace('"lamport_clock": 3', '"lamport_clock": 3e0'), // an exponent
+      line.replace('"lamport_clock": 3', '"lamport_clock": 3e0'), // an integer with an exponent
       line.replace('"payload": {', '"payload": {"agent": "x", '), // a repeated key
       line.replace("+00:00", "Z"), // a timestamp form other than the canonical one
       line.replace('"event_id"', '"event\\u005fid"'), // a key written with an escape

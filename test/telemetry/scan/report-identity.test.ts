@@ -6,6 +6,7 @@ import { loadPricingTable } from "../../../src/telemetry/pricing.js";
 import { type EventFilter, streamProjectEvents } from "../../../src/telemetry/query.js";
 import { type CostReportOptions, costReport } from "../../../src/telemetry/report.js";
 import type { TelemetryWarning } from "../../../src/telemetry/warnings.js";
+import { relayout, seeded } from "../../support/relayout.js";
 import { FIXTURE_PROJECT, tempDir } from "../../support/temp-project.js";
 import { writeVariedLog } from "../../support/varied-log.js";
 
@@ -147,6 +148,41 @@ describe("the fast report equals the full parse, event by event", () => {
       );
     }
   });
+
+  it.each(settings)(
+    "counts a line in any other valid JSON layout exactly once (%s)",
+    async (_, options) => {
+      const root = await tempDir();
+      const path = await writeVariedLog(root, "043-first", 1500);
+      const { readFile, writeFile } = await import("node:fs/promises");
+      const random = seeded(16);
+      const lines = (await readFile(path, "utf8")).split("\n").filter((l) => l !== "");
+      const out: string[] = [];
+      for (const line of lines) {
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch {
+          out.push(line); // a malformed line stays as it is
+          continue;
+        }
+        // Each event in another layout; a third of them also as written, before or after it.
+        const other = relayout(value, random);
+        if (random() >= 0.33) out.push(other);
+        else if (random() < 0.5) out.push(line, other);
+        else out.push(other, line);
+      }
+      await writeFile(path, `${out.join("\n")}\n`);
+      const canonical = await tempDir();
+      await writeVariedLog(canonical, "043-first", 1500);
+      for (const groupBy of ["agent,model", "wp,role"]) {
+        const expected = await reference(root, groupBy, {});
+        // The same groups as the log as written: every event counted once, whatever its layout.
+        expect(expected.groups).toEqual((await reference(canonical, groupBy, {})).groups);
+        expect(await fast(root, groupBy, {}, options)).toEqual(expected);
+      }
+    },
+  );
 
   it("counts an event repeated across two parallel ranges once", async () => {
     const root = await tempDir();
