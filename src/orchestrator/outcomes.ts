@@ -1,13 +1,11 @@
-import type { Event } from "../events/event.js";
-import { type CostKind, eventCost, type RateResolver, UNKNOWN_GROUP } from "../telemetry/cost.js";
-import { listFeatureDirs } from "../telemetry/features.js";
 import { PicoSum, type PicoUsd } from "../telemetry/money.js";
+import { type EventFilter, type ParsedFilter, parseFilter } from "../telemetry/query.js";
 import {
-  type EventFilter,
-  type ParsedFilter,
-  parseFilter,
-  streamExecutionEvents,
-} from "../telemetry/query.js";
+  type FeatureInvocations,
+  type SpendScanRequest,
+  spendScan,
+  type WpInvocations,
+} from "../telemetry/spend-scan.js";
 import type { WarningSink } from "../telemetry/warnings.js";
 import { RunState, type WpOutcome } from "./run-state.js";
 
@@ -47,71 +45,12 @@ export interface OutcomeScope {
   readonly warn: WarningSink;
 }
 
-/** What the split needs of an event, kept instead of the event (a feature may hold 250k). */
-interface Invocation {
-  readonly clock: number;
-  readonly node: string;
-  readonly id: string;
-  readonly role: unknown;
-  readonly agent: string;
-  readonly failed: boolean;
-  readonly cost: PicoUsd;
-  readonly unpriced: boolean;
-}
-
-function byClock(a: Invocation, b: Invocation): number {
-  return (
-    a.clock - b.clock ||
-    (a.node < b.node ? -1 : a.node > b.node ? 1 : 0) ||
-    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-  );
-}
-
+/** An attempt being read: its successful invocations' cost waits for its verdict. */
 interface Attempt {
-  readonly events: Invocation[];
   reviewed: boolean;
   implemented: boolean;
   readonly agents: Set<string>;
-}
-
-/**
- * Splits a work package's events (in clock order) into attempts the way the pipeline makes
- * them: an implementer run, the fallback after it when it failed, then the reviews. A new
- * implementer run starts a new attempt once the attempt was reviewed, already succeeded, or
- * already ran that agent (a resumed run starts over with the primary agent).
- */
-function splitAttempts(events: readonly Invocation[]): {
-  attempts: Attempt[];
-  rest: Invocation[];
-} {
-  const attempts: Attempt[] = [];
-  const rest: Invocation[] = [];
-  const fresh = (): Attempt => {
-    const a: Attempt = { events: [], reviewed: false, implemented: false, agents: new Set() };
-    attempts.push(a);
-    return a;
-  };
-  for (const event of events) {
-    const current = attempts.at(-1);
-    if (event.role === "implementer") {
-      const agent = event.agent;
-      const attempt =
-        current === undefined ||
-        current.reviewed ||
-        current.implemented ||
-        current.agents.has(agent)
-          ? fresh()
-          : current;
-      attempt.events.push(event);
-      attempt.agents.add(agent);
-      if (!event.failed) attempt.implemented = true;
-    } else if (event.role === "reviewer") {
-      const attempt = current ?? fresh();
-      attempt.events.push(event);
-      if (!event.failed) attempt.reviewed = true;
-    } else rest.push(event);
-  }
-  return { attempts, rest };
+  readonly cost: PicoSum;
 }
 
 /**
@@ -130,99 +69,105 @@ function verdicts(attempts: readonly Attempt[], last: WpOutcome | null): Attempt
 
 /**
  * Per work package: attempts, rejections, and what went into the approved attempt, rejected
- * attempts and failed runs. Joins the events (role, success, work package) with the
+ * attempts and failed runs. Joins the execution events (role, success, work package) with the
  * orchestrator's run state (the verdicts); each event is costed exactly as the cost report
- * costs it (`eventCost`), so a row's total equals `cost --group-by wp`'s.
+ * costs it (`eventCost`), so a row's total equals `cost --group-by wp`'s. One parallel read of
+ * the logs (spendScan); a dashboard that has made that read passes its result to `outcomesOf`.
  */
 export async function workPackageOutcomes(
   scope: OutcomeScope,
-  pricing: RateResolver,
-  /** Sees each event with its cost, as it is counted (so one read serves other tallies). */
-  onInvocation?: (event: Event, cost: PicoUsd, kind: CostKind) => void,
+  pricing: SpendScanRequest["pricing"],
 ): Promise<WpOutcomeRow[]> {
-  const filter = parseFilter(scope.filter);
-  const features = await listFeatureDirs(scope.repoRoot, {
-    pattern: scope.feature,
+  const scan = await spendScan({
+    repoRoot: scope.repoRoot,
+    feature: scope.feature,
+    filter: parseFilter(scope.filter),
+    timeZone: "UTC",
+    rowKeep: 0,
+    dayKeep: 0,
+    top: 0,
+    pricing,
     warn: scope.warn,
   });
+  return outcomesOf(scope.repoRoot, scan.features);
+}
+
+/** The outcome rows of invocations a scan found, with each feature's run state. */
+export async function outcomesOf(
+  repoRoot: string,
+  features: readonly FeatureInvocations[],
+): Promise<WpOutcomeRow[]> {
   const rows: WpOutcomeRow[] = [];
-  for (const { slug, dir } of features) {
-    const byWp = new Map<string, Invocation[]>();
-    for await (const event of streamExecutionEvents(dir, filter, { warn: scope.warn })) {
-      const p = event.payload;
-      const { cost, kind } = eventCost(event, pricing);
-      onInvocation?.(event, cost, kind);
-      const invocation: Invocation = {
-        clock: event.lamport_clock,
-        node: event.node_id,
-        id: event.event_id,
-        role: p.role,
-        agent: String(p.agent ?? ""),
-        failed: p.success === false,
-        cost,
-        unpriced: kind === "unpriced" || kind === "no-usage",
-      };
-      const key = typeof p.wp_id === "string" && p.wp_id !== "" ? p.wp_id : UNKNOWN_GROUP;
-      const list = byWp.get(key);
-      if (list === undefined) byWp.set(key, [invocation]);
-      else list.push(invocation);
-    }
-    if (byWp.size === 0) continue;
-    const { state } = await RunState.load(scope.repoRoot, slug);
-    for (const [wpId, events] of [...byWp].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      rows.push(outcomeRow(slug, wpId, events.sort(byClock), state));
-    }
+  for (const { slug, workPackages } of features) {
+    const { state } = await RunState.load(repoRoot, slug);
+    for (const wp of workPackages) rows.push(outcomeRow(slug, wp, state));
   }
   return rows;
 }
 
-function outcomeRow(
-  feature: string,
-  wpId: string,
-  events: readonly Invocation[],
-  state: RunState,
-): WpOutcomeRow {
-  const outcome = state.outcomeOf(wpId)?.outcome ?? null;
-  const { attempts, rest } = splitAttempts(events);
-  const verdictOf = verdicts(attempts, outcome);
-  const sums = {
-    approved: new PicoSum(),
-    rejected: new PicoSum(),
-    failed: new PicoSum(),
-    other: new PicoSum(),
-  };
+/**
+ * Splits a work package's invocations (in clock order) into attempts the way the pipeline
+ * makes them: an implementer run, the fallback after it when it failed, then the reviews. A new
+ * implementer run starts a new attempt once the attempt was reviewed, already succeeded, or
+ * already ran that agent (a resumed run starts over with the primary agent). Failed runs count
+ * as failed whatever their attempt; other roles' runs as other.
+ */
+function outcomeRow(feature: string, wp: WpInvocations, state: RunState): WpOutcomeRow {
+  const outcome = state.outcomeOf(wp.wpId)?.outcome ?? null;
+  const attempts: Attempt[] = [];
+  const failed = new PicoSum();
+  const other = new PicoSum();
   let unpriced = 0;
-  const add = (event: Invocation, verdict: AttemptVerdict) => {
-    if (event.unpriced) unpriced++;
-    const bucket = event.failed
-      ? sums.failed
-      : verdict === "approved"
-        ? sums.approved
-        : verdict === "rejected"
-          ? sums.rejected
-          : sums.other;
-    bucket.add(event.cost);
+  const fresh = (): Attempt => {
+    const a: Attempt = {
+      reviewed: false,
+      implemented: false,
+      agents: new Set(),
+      cost: new PicoSum(),
+    };
+    attempts.push(a);
+    return a;
   };
-  attempts.forEach((a, i) => {
-    for (const event of a.events) add(event, verdictOf[i] ?? "open");
+  wp.forEach((event) => {
+    if (event.unpriced) unpriced++;
+    let attempt: Attempt | null = null;
+    const current = attempts.at(-1);
+    if (event.role === "implementer") {
+      attempt =
+        current === undefined ||
+        current.reviewed ||
+        current.implemented ||
+        current.agents.has(event.agent)
+          ? fresh()
+          : current;
+      attempt.agents.add(event.agent);
+      if (!event.failed) attempt.implemented = true;
+    } else if (event.role === "reviewer") {
+      attempt = current ?? fresh();
+      if (!event.failed) attempt.reviewed = true;
+    }
+    const sum = event.failed ? failed : (attempt?.cost ?? other);
+    if (Number.isNaN(event.pico)) sum.add(event.big);
+    else sum.addSafe(event.pico);
   });
-  for (const event of rest) add(event, "open");
-  const total = (sums.approved.total +
-    sums.rejected.total +
-    sums.failed.total +
-    sums.other.total) as PicoUsd;
+  const verdictOf = verdicts(attempts, outcome);
+  const sums = { approved: new PicoSum(), rejected: new PicoSum(), open: other };
+  attempts.forEach((a, i) => {
+    sums[verdictOf[i] ?? "open"].addSum(a.cost);
+  });
+  const total = (sums.approved.total + sums.rejected.total + failed.total + other.total) as PicoUsd;
   return {
     feature,
-    wpId,
+    wpId: wp.wpId,
     outcome,
     attempts: attempts.length,
     rejections: verdictOf.filter((v) => v === "rejected").length,
-    invocations: events.length,
+    invocations: wp.count,
     totalCost: total,
     approvedCost: sums.approved.total,
     rejectedCost: sums.rejected.total,
-    failedCost: sums.failed.total,
-    otherCost: sums.other.total,
+    failedCost: failed.total,
+    otherCost: other.total,
     unpricedInvocations: unpriced,
   };
 }

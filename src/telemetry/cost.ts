@@ -197,10 +197,26 @@ const eventScratch = new EventFields();
  * table does not price is unpriced (what its priced models cost is still counted).
  */
 export function eventCost(event: Event, pricing: RateResolver): { cost: PicoUsd; kind: CostKind } {
-  const fields = eventScratch.fromEvent(event);
+  return fieldsCost(eventScratch.fromEvent(event), pricing);
+}
+
+/** `eventCost` of an event's fields as a scan fills them (no parsed event needed). */
+export function fieldsCost(
+  fields: EventFields,
+  pricing: RateResolver,
+): { cost: PicoUsd; kind: CostKind } {
   const kind = usageKind(fields);
   if (kind === "reported") return { cost: picoFromUsd(fields.costUsd), kind: "reported" };
   if (kind === "no-usage") return { cost: 0n as PicoUsd, kind: "no-usage" };
+  if (fields.modelCount === 0) {
+    // One model at its base rates (long context is recorded per model only): the row's sums
+    // below, without a row per event. A product past 2^53 takes the exact path below.
+    const model = pricedModel(fields.model);
+    const resolved = model === null ? undefined : pricing.resolve(model);
+    if (resolved === undefined) return { cost: 0n as PicoUsd, kind: "unpriced" };
+    const pico = baseEstimate(fields, resolved.rates);
+    if (pico !== null) return { cost: BigInt(pico) as PicoUsd, kind: "estimated" };
+  }
   const rows = new UsageRows();
   rows.add(fields);
   const sum = new PicoSum();
@@ -212,6 +228,29 @@ export function eventCost(event: Event, pricing: RateResolver): { cost: PicoUsd;
     else addEstimate(sum, row, bandRates(resolved));
   }
   return { cost: sum.total, kind: unpriced ? "unpriced" : "estimated" };
+}
+
+/**
+ * An event's estimate at one model's base rates as a safe integer of pico-dollars, split into
+ * the classes UsageRow.addPart sums (the 1-hour writes apart, at most the writes); null when a
+ * product or the sum is not a safe integer.
+ */
+function baseEstimate(fields: EventFields, rates: TokenRates): number | null {
+  const cacheWrite = fields.cacheWriteTokens ?? 0;
+  const oneHour = Math.min(fields.cacheWrite1hTokens ?? 0, cacheWrite);
+  const parts = [
+    (fields.inputTokens ?? 0) * rates.input,
+    (fields.outputTokens ?? 0) * rates.output,
+    (fields.cacheReadTokens ?? 0) * rates.cacheRead,
+    (cacheWrite - oneHour) * rates.cacheWrite,
+    oneHour * rates.cacheWrite1h,
+  ];
+  let total = 0;
+  for (const part of parts) {
+    total += part;
+    if (!Number.isSafeInteger(part) || !Number.isSafeInteger(total)) return null;
+  }
+  return total;
 }
 
 class GroupTotals {

@@ -1,0 +1,318 @@
+import { open } from "node:fs/promises";
+import { join } from "node:path";
+import type { Event } from "../events/event.js";
+import { isInvalid } from "../events/event.js";
+import { type CostKind, eventCost, type RateResolver } from "./cost.js";
+import { EVENT_LOG_FILE } from "./emit.js";
+import { cleanLine, malformedLinesWarning, readEventLine } from "./event-line.js";
+import { listFeatureDirs } from "./features.js";
+import type { PicoUsd } from "./money.js";
+import type { PricingEntry } from "./pricing.js";
+import { openForRead, READ_FLAGS, UnsafeFileError } from "./project-paths.js";
+import { type ParsedFilter, UNKNOWN_ORIGIN } from "./query.js";
+import { IdKey } from "./scan/id-set.js";
+import { type FileJob, scanFiles } from "./scan/parallel-scan.js";
+import {
+  compareTop,
+  FAILED,
+  ID_WORDS,
+  IMPLEMENTER,
+  type InvocationColumns,
+  idText,
+  REVIEWER,
+  SPEND_PASS_MODULE,
+  type SpendPassOptions,
+  type SpendPassResult,
+  type TopCandidate,
+  UNPRICED,
+} from "./scan/spend-pass.js";
+import { UsageRows } from "./usage-rows.js";
+import type { WarningSink } from "./warnings.js";
+
+/** What to read, and what of it to keep (see SpendPassOptions). */
+export interface SpendScanRequest {
+  readonly repoRoot: string;
+  readonly feature: string | undefined;
+  readonly filter: ParsedFilter;
+  readonly timeZone: string;
+  /** The key fields (KEY_FIELD_BITS) the rows without period and the day rows keep. */
+  readonly rowKeep: number;
+  readonly dayKeep: number;
+  readonly top: number;
+  /** A pricing table (its `entries` let worker threads make their own), or any resolver. */
+  readonly pricing: RateResolver & {
+    readonly effective?: string | undefined;
+    readonly entries?: readonly PricingEntry[];
+  };
+  readonly warn: WarningSink;
+  readonly threads?: number | undefined;
+  readonly minRangeBytes?: number | undefined;
+}
+
+/** One invocation as the outcomes need it (a reused object: read it, do not keep it). */
+export interface Invocation {
+  role: "implementer" | "reviewer" | null;
+  agent: string;
+  failed: boolean;
+  unpriced: boolean;
+  /** Its cost in pico-dollars: `pico` while a safe integer, else NaN and `big` holds it. */
+  pico: number;
+  big: PicoUsd;
+}
+
+/** A work package's invocations in clock order (Lamport clock, node, id), as outcomes read them. */
+export interface WpInvocations {
+  readonly wpId: string;
+  readonly count: number;
+  forEach(visit: (invocation: Readonly<Invocation>) => void): void;
+}
+
+export interface FeatureInvocations {
+  readonly slug: string;
+  /** By WP id; events without one under `unknown`. */
+  readonly workPackages: readonly WpInvocations[];
+}
+
+export interface TopInvocation {
+  readonly event: Event;
+  readonly cost: PicoUsd;
+  readonly kind: CostKind;
+}
+
+/** What one read of the logs found. */
+export interface SpendScan {
+  readonly featureCount: number;
+  /** Rows of every execution event in the time window, without period. */
+  readonly rows: UsageRows;
+  /** The same events' rows by day in the zone. */
+  readonly days: UsageRows;
+  /** Features with a matching invocation, in folder order. */
+  readonly features: readonly FeatureInvocations[];
+  /** The costliest matching invocations, costliest first (then by id). */
+  readonly top: readonly TopInvocation[];
+}
+
+/**
+ * Reads the logs of the project's features once, in parallel (the report's scan), gathering
+ * for each range the usage rows without and with the day, the matching invocations in compact
+ * columns and the costliest few (spend-pass.ts); then joins them. Each log is read as the
+ * report reads it: the same lines skipped, the same duplicates dropped.
+ */
+export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
+  const { filter, pricing, warn } = request;
+  const features = await listFeatureDirs(request.repoRoot, { pattern: request.feature, warn });
+  const logs: { slug: string; path: string; size: number }[] = [];
+  for (const { slug, dir } of features) {
+    const path = join(dir, EVENT_LOG_FILE);
+    const size = await sizeOf(path, warn);
+    if (size !== null) logs.push({ slug, path, size });
+  }
+  const entries = pricing.entries;
+  const options: SpendPassOptions = {
+    since: filter.sinceMicros,
+    until: filter.untilMicros,
+    match: {
+      wpId: filter.wpId,
+      agent: filter.agent,
+      model: filter.model,
+      role: filter.role,
+      success: filter.success,
+      sources: filter.origin?.map((o) => (o === UNKNOWN_ORIGIN ? null : o)),
+    },
+    zone: request.timeZone,
+    rowKeep: request.rowKeep,
+    dayKeep: request.dayKeep,
+    top: request.top,
+    pricing: entries === undefined ? pricing : { effective: pricing.effective, entries },
+  };
+  const jobs: FileJob[] = logs.map(({ path, size }) => ({
+    path,
+    start: 0,
+    end: size,
+    unterminated: "read",
+  }));
+  const rows = new UsageRows();
+  const days = new UsageRows();
+  const found: (FeatureInvocations | null)[] = logs.map(() => null);
+  const candidates: { cost: bigint; id: string; path: string; candidate: TopCandidate }[] = [];
+  await scanFiles(
+    jobs,
+    {
+      // A resolver that is not a table's cannot be sent to a worker: this thread reads alone.
+      threads: entries === undefined ? 1 : request.threads,
+      minRangeBytes: request.minRangeBytes,
+      pass: { module: SPEND_PASS_MODULE, options },
+    },
+    async (i, result) => {
+      const log = logs[i] as (typeof logs)[number];
+      const warning = malformedLinesWarning(log.path, result.tally);
+      if (warning) warn(warning);
+      const parts = result.passes as SpendPassResult[];
+      for (const part of parts) {
+        rows.addJSON(part.rows);
+        days.addJSON(part.days);
+        for (const candidate of part.top) {
+          candidates.push({
+            cost: BigInt(candidate.pico),
+            id: candidate.id,
+            path: log.path,
+            candidate,
+          });
+        }
+      }
+      const workPackages = joinInvocations(parts.map((p) => p.invocations));
+      if (workPackages.length > 0) found[i] = { slug: log.slug, workPackages };
+    },
+  );
+  candidates.sort(compareTop);
+  const top: TopInvocation[] = [];
+  for (const { path, candidate } of candidates.slice(0, request.top)) {
+    const event = await readEventAt(path, candidate.offset, candidate.length);
+    if (event !== null) top.push({ event, ...eventCost(event, pricing) });
+  }
+  return {
+    featureCount: features.length,
+    rows,
+    days,
+    features: found.filter((f): f is FeatureInvocations => f !== null),
+    top,
+  };
+}
+
+/** A log's size, or null when there is none (missing) or it cannot be read (one warning). */
+async function sizeOf(path: string, warn: WarningSink): Promise<number | null> {
+  try {
+    // Only a regular file inside the project: a FIFO, a device or a symlink out is refused.
+    const handle = await openForRead(path);
+    if (handle === null) return null;
+    try {
+      return (await handle.stat()).size;
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    const reason =
+      e instanceof UnsafeFileError
+        ? e.message
+        : ((e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)));
+    warn({ code: "LOG_UNREADABLE", file: path, message: `${path}: not read (${reason})` });
+    return null;
+  }
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The event on the line at `offset` (as the scan read it), or null if it is no longer one. */
+async function readEventAt(path: string, offset: number, length: number): Promise<Event | null> {
+  const file = await open(path, READ_FLAGS);
+  try {
+    const bytes = Buffer.alloc(length);
+    const { bytesRead } = await file.read(bytes, 0, length, offset);
+    const event = readEventLine(
+      cleanLine(strictUtf8.decode(bytes.subarray(0, bytesRead)), offset === 0 ? 1 : 0),
+    );
+    return event === null || isInvalid(event) ? null : event;
+  } catch {
+    return null;
+  } finally {
+    await file.close();
+  }
+}
+
+/** One log's invocations (its ranges' columns, in file order) by work package, each in clock order. */
+function joinInvocations(parts: readonly InvocationColumns[]): WpInvocations[] {
+  const n = parts.reduce((sum, p) => sum + p.count, 0);
+  if (n === 0) return [];
+  const strings: string[] = [];
+  const indexOf = new Map<string, number>();
+  const wp = new Uint32Array(n);
+  const node = new Uint32Array(n);
+  const agent = new Uint32Array(n);
+  const clock = new Float64Array(n);
+  const flags = new Uint8Array(n);
+  const cost = new Float64Array(n);
+  const ids = new Uint32Array(n * ID_WORDS);
+  const bigCosts = new Map<number, PicoUsd>();
+  let at = 0;
+  for (const part of parts) {
+    // The range's strings as the log's.
+    const remap = part.strings.map((s) => {
+      let index = indexOf.get(s);
+      if (index === undefined) {
+        index = strings.length;
+        strings.push(s);
+        indexOf.set(s, index);
+      }
+      return index;
+    });
+    for (let i = 0; i < part.count; i++) {
+      wp[at + i] = remap[part.wp[i] as number] as number;
+      node[at + i] = remap[part.node[i] as number] as number;
+      agent[at + i] = remap[part.agent[i] as number] as number;
+    }
+    clock.set(part.clock, at);
+    flags.set(part.flags, at);
+    cost.set(part.cost, at);
+    ids.set(part.ids, at * ID_WORDS);
+    for (const [index, pico] of part.bigCosts) bigCosts.set(at + index, BigInt(pico) as PicoUsd);
+    at += part.count;
+  }
+  // Each WP's invocations in file order (a counting sort by WP), then in clock order.
+  const byWp = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const key = wp[i] as number;
+    const list = byWp.get(key);
+    if (list === undefined) byWp.set(key, [i]);
+    else list.push(i);
+  }
+  const a = new IdKey();
+  const b = new IdKey();
+  const idOf = (key: IdKey, i: number) => {
+    key.words.set(ids.subarray(i * ID_WORDS, i * ID_WORDS + 4));
+    key.tag = ids[i * ID_WORDS + 4] as number;
+    return idText(key);
+  };
+  const byClock = (i: number, j: number): number => {
+    const d = (clock[i] as number) - (clock[j] as number);
+    if (d !== 0) return d;
+    const [ni, nj] = [strings[node[i] as number] as string, strings[node[j] as number] as string];
+    if (ni !== nj) return ni < nj ? -1 : 1;
+    const [ii, ij] = [idOf(a, i), idOf(b, j)];
+    return ii < ij ? -1 : ii > ij ? 1 : 0;
+  };
+  const result: WpInvocations[] = [];
+  for (const [key, list] of byWp) {
+    // A log is written in clock order: sorting is only needed where it was not.
+    let sorted = true;
+    for (let k = 1; k < list.length && sorted; k++) {
+      if (byClock(list[k - 1] as number, list[k] as number) > 0) sorted = false;
+    }
+    if (!sorted) list.sort(byClock);
+    const name = strings[key] as string;
+    result.push({
+      wpId: name,
+      count: list.length,
+      forEach(visit) {
+        const scratch: Invocation = {
+          role: null,
+          agent: "",
+          failed: false,
+          unpriced: false,
+          pico: 0,
+          big: 0n as PicoUsd,
+        };
+        for (const i of list) {
+          const f = flags[i] as number;
+          scratch.role = f & IMPLEMENTER ? "implementer" : f & REVIEWER ? "reviewer" : null;
+          scratch.agent = strings[agent[i] as number] as string;
+          scratch.failed = (f & FAILED) !== 0;
+          scratch.unpriced = (f & UNPRICED) !== 0;
+          scratch.pico = cost[i] as number;
+          scratch.big = bigCosts.get(i) ?? (0n as PicoUsd);
+          visit(scratch);
+        }
+      },
+    });
+  }
+  return result.sort((x, y) => (x.wpId < y.wpId ? -1 : x.wpId > y.wpId ? 1 : 0));
+}
