@@ -4,12 +4,12 @@ import { currentMonth, projectSpending, spendingOf } from "../telemetry/budget-s
 import { type BudgetStatus, budgetStatuses, loadBudgets } from "../telemetry/budgets.js";
 import type { CostGroup, GroupByKey } from "../telemetry/cost.js";
 import type { PicoUsd } from "../telemetry/money.js";
+import type { PeriodChoice } from "../telemetry/period-rows.js";
 import type { PricingTable } from "../telemetry/pricing.js";
 import type { ParsedFilter } from "../telemetry/query.js";
 import { keptFields, rollUpRows } from "../telemetry/report.js";
 import { spendScan } from "../telemetry/spend-scan.js";
-import { type PeriodUnit, periodOf } from "../telemetry/time-zone.js";
-import { UsageRow, UsageRows } from "../telemetry/usage-rows.js";
+import type { UsageRows } from "../telemetry/usage-rows.js";
 import type { TelemetryWarning } from "../telemetry/warnings.js";
 import { usdExact } from "./cost-totals.js";
 import { costJsonDocument } from "./format-cost-json.js";
@@ -32,7 +32,7 @@ export interface DashboardRequest {
   readonly filter: ParsedFilter;
   readonly timeZone: string;
   /** `auto`: the finest of day, week and month with at most MAX_PERIODS periods. */
-  readonly period: PeriodUnit | "auto";
+  readonly period: PeriodChoice;
   readonly stack: "agent" | "model";
   readonly top: number;
   readonly nowMs: number;
@@ -41,35 +41,6 @@ export interface DashboardRequest {
   /** Threads to read with (default: the available parallelism), for tests. */
   readonly threads?: number | undefined;
   readonly minRangeBytes?: number | undefined;
-}
-
-/** Day rows as rows of `unit` (the day's week or month): the same key the report gives them. */
-function periodRows(days: UsageRows, unit: PeriodUnit): UsageRows {
-  if (unit === "day") return days;
-  const rows = new UsageRows();
-  const labels = new Map<string, string>();
-  for (const day of days) {
-    const label = day.key.period ?? "";
-    let period = labels.get(label);
-    if (period === undefined) {
-      period = periodOf(label, unit);
-      labels.set(label, period);
-    }
-    const row = new UsageRow({ ...day.key, period });
-    row.merge(day);
-    rows.merge([row]);
-  }
-  return rows;
-}
-
-/** The finest unit whose periods (those with events) are at most MAX_PERIODS. */
-function autoPeriod(days: UsageRows): PeriodUnit {
-  const labels = new Set<string>();
-  for (const row of days) labels.add(row.key.period ?? "");
-  for (const unit of ["day", "week"] as const) {
-    if (new Set([...labels].map((d) => periodOf(d, unit))).size <= MAX_PERIODS) return unit;
-  }
-  return "month";
 }
 
 /** Whether a request reads every event of every feature (then budgets need no read of their own). */
@@ -104,7 +75,9 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
     filter,
     timeZone: request.timeZone,
     rowKeep: keptFields(["agent", "model", "feature", "wp"], filter),
-    dayKeep: keptFields(["day", request.stack], filter),
+    periodKeep: keptFields(["day", request.stack], filter),
+    period: request.period,
+    maxPeriods: MAX_PERIODS,
     top: request.top,
     pricing,
     warn: collect,
@@ -121,8 +94,8 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
   const byModel = report(scan.rows, ["model"]);
   const byFeature = report(scan.rows, ["feature"]);
   const byWp = report(scan.rows, ["wp"]);
-  const period = request.period === "auto" ? autoPeriod(scan.days) : request.period;
-  const overTime = report(periodRows(scan.days, period), [period, request.stack]);
+  const period = scan.periods.unit;
+  const overTime = report(scan.periods.rows, [period, request.stack]);
   const outcomes = await outcomesOf(repoRoot, scan.features);
   const budgets = await loadBudgets(repoRoot);
   const spendingScope = {
@@ -135,7 +108,7 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
     unfiltered(request)
       ? spendingOf(
           byFeature.groups,
-          report(periodRows(scan.days, "month"), ["month"]).groups,
+          report(scan.periods.months, ["month"]).groups,
           currentMonth(spendingScope),
         )
       : projectSpending(repoRoot, pricing, spendingScope);

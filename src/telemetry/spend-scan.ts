@@ -7,6 +7,12 @@ import { EVENT_LOG_FILE } from "./emit.js";
 import { cleanLine, malformedLinesWarning, readEventLine } from "./event-line.js";
 import { listFeatureDirs } from "./features.js";
 import type { PicoUsd } from "./money.js";
+import {
+  type JoinedPeriods,
+  joinPeriodRows,
+  type PeriodChoice,
+  type PeriodRowsJson,
+} from "./period-rows.js";
 import type { PricingEntry } from "./pricing.js";
 import { openForRead, READ_FLAGS, UnsafeFileError } from "./project-paths.js";
 import { type ParsedFilter, UNKNOWN_ORIGIN } from "./query.js";
@@ -35,9 +41,11 @@ export interface SpendScanRequest {
   readonly feature: string | undefined;
   readonly filter: ParsedFilter;
   readonly timeZone: string;
-  /** The key fields (KEY_FIELD_BITS) the rows without period and the day rows keep. */
+  /** The key fields (KEY_FIELD_BITS) the rows without period and the period rows keep. */
   readonly rowKeep: number;
-  readonly dayKeep: number;
+  readonly periodKeep: number;
+  readonly period: PeriodChoice;
+  readonly maxPeriods: number;
   readonly top: number;
   /** A pricing table (its `entries` let worker threads make their own), or any resolver. */
   readonly pricing: RateResolver & {
@@ -84,8 +92,8 @@ export interface SpendScan {
   readonly featureCount: number;
   /** Rows of every execution event in the time window, without period. */
   readonly rows: UsageRows;
-  /** The same events' rows by day in the zone. */
-  readonly days: UsageRows;
+  /** The same events' rows by period in the zone (see joinPeriodRows). */
+  readonly periods: JoinedPeriods;
   /** Features with a matching invocation, in folder order. */
   readonly features: readonly FeatureInvocations[];
   /** The costliest matching invocations, costliest first (then by id). */
@@ -121,7 +129,9 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     },
     zone: request.timeZone,
     rowKeep: request.rowKeep,
-    dayKeep: request.dayKeep,
+    periodKeep: request.periodKeep,
+    period: request.period,
+    maxPeriods: request.maxPeriods,
     top: request.top,
     pricing: entries === undefined ? pricing : { effective: pricing.effective, entries },
   };
@@ -132,7 +142,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     unterminated: "read",
   }));
   const rows = new UsageRows();
-  const days = new UsageRows();
+  const periodParts: PeriodRowsJson[] = [];
   const found: (FeatureInvocations | null)[] = logs.map(() => null);
   const candidates: { cost: bigint; id: string; path: string; candidate: TopCandidate }[] = [];
   await scanFiles(
@@ -150,7 +160,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
       const parts = result.passes as SpendPassResult[];
       for (const part of parts) {
         rows.addJSON(part.rows);
-        days.addJSON(part.days);
+        periodParts.push(part.periods);
         for (const candidate of part.top) {
           candidates.push({
             cost: BigInt(candidate.pico),
@@ -173,7 +183,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
   return {
     featureCount: features.length,
     rows,
-    days,
+    periods: joinPeriodRows(periodParts, request.period, request.maxPeriods),
     features: found.filter((f): f is FeatureInvocations => f !== null),
     top,
   };

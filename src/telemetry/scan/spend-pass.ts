@@ -1,6 +1,6 @@
 import { fieldsCost, type RateResolver, UNKNOWN_GROUP } from "../cost.js";
+import { type PeriodChoice, PeriodRows, type PeriodRowsJson } from "../period-rows.js";
 import { type PricingEntry, pricingTableOf } from "../pricing.js";
-import { localDayKeyer } from "../time-zone.js";
 import { type UsageRowJson, UsageRows } from "../usage-rows.js";
 import type { EventFields } from "./event-fields.js";
 import type { IdKey } from "./id-set.js";
@@ -8,7 +8,7 @@ import type { RangePass } from "./range-pass.js";
 
 /**
  * What one read of the logs gathers for a dashboard (see spend-scan.ts), per range: usage rows
- * without and with the day (every grouping rolls up from them), each matching invocation in a
+ * without period and by period (every grouping rolls up from them), each matching invocation in a
  * compact columnar form (for the work packages' outcomes) and the costliest few.
  */
 export interface SpendPassOptions {
@@ -19,9 +19,12 @@ export interface SpendPassOptions {
   readonly match: InvocationMatch;
   /** The IANA zone of the days. */
   readonly zone: string;
-  /** The key fields (KEY_FIELD_BITS) kept by the rows without period and by the day rows. */
+  /** The key fields (KEY_FIELD_BITS) kept by the rows without period and by the period rows. */
   readonly rowKeep: number;
-  readonly dayKeep: number;
+  readonly periodKeep: number;
+  /** The periods of the time series, and at most how many of them `auto` keeps (PeriodRows). */
+  readonly period: PeriodChoice;
+  readonly maxPeriods: number;
   readonly top: number;
   /** The pricing table as data (a worker makes its own), or the resolver itself (this thread). */
   readonly pricing:
@@ -73,7 +76,7 @@ export interface TopCandidate {
 
 export interface SpendPassResult {
   readonly rows: UsageRowJson[];
-  readonly days: UsageRowJson[];
+  readonly periods: PeriodRowsJson;
   readonly invocations: InvocationColumns;
   readonly top: readonly TopCandidate[];
 }
@@ -199,9 +202,8 @@ export function createRangePass(options: unknown, bytes = 1 << 20): RangePass {
     "entries" in o.pricing ? pricingTableOf(o.pricing.effective, o.pricing.entries) : o.pricing;
   const since = o.since ?? Number.NEGATIVE_INFINITY;
   const until = o.until ?? Number.POSITIVE_INFINITY;
-  const dayOf = localDayKeyer(o.zone);
   const rows = new UsageRows();
-  const days = new UsageRows();
+  const periods = new PeriodRows(o.period, o.zone, o.periodKeep, o.maxPeriods);
   const columns = new Columns(Math.ceil(bytes / AVERAGE_LINE_BYTES));
   const matches = matcher(o.match);
   const top: { cost: bigint | number; id: string; offset: number; length: number }[] = [];
@@ -225,7 +227,7 @@ export function createRangePass(options: unknown, bytes = 1 << 20): RangePass {
     visit(fields, offset, length) {
       if (!fields.isExecution || fields.micros < since || fields.micros > until) return;
       rows.add(fields, null, o.rowKeep);
-      days.add(fields, dayOf(fields.micros), o.dayKeep);
+      periods.add(fields);
       if (!matches(fields)) return;
       const { cost, kind } = fieldsCost(fields, pricing);
       const at = columns.reserve();
@@ -251,7 +253,7 @@ export function createRangePass(options: unknown, bytes = 1 << 20): RangePass {
       const { columns: invocations, transfer } = columns.done();
       const result: SpendPassResult = {
         rows: rows.toJSON(),
-        days: days.toJSON(),
+        periods: periods.toJSON(),
         invocations,
         top: top.map((t) => ({
           pico: t.cost.toString(),
