@@ -205,17 +205,51 @@ export function fieldsCost(
   fields: EventFields,
   pricing: RateResolver,
 ): { cost: PicoUsd; kind: CostKind } {
+  const out = fieldsCostInto(fields, pricing, { kind: "no-usage", pico: 0, big: 0n as PicoUsd });
+  return { cost: Number.isNaN(out.pico) ? out.big : (BigInt(out.pico) as PicoUsd), kind: out.kind };
+}
+
+/** An event's cost: `pico` while it is a safe integer of pico-dollars, else NaN and `big`. */
+export interface FieldsCost {
+  kind: CostKind;
+  pico: number;
+  big: PicoUsd;
+}
+
+const PICO_PER_USD = 1e12;
+
+/** `fieldsCost` into `out`, without a bigint per event while the cost is a safe integer. */
+export function fieldsCostInto(
+  fields: EventFields,
+  pricing: RateResolver,
+  out: FieldsCost,
+): FieldsCost {
   const kind = usageKind(fields);
-  if (kind === "reported") return { cost: picoFromUsd(fields.costUsd), kind: "reported" };
-  if (kind === "no-usage") return { cost: 0n as PicoUsd, kind: "no-usage" };
+  out.pico = 0;
+  if (kind === "reported") {
+    out.kind = "reported";
+    // As picoFromUsd rounds it.
+    const pico = Math.round(fields.costUsd * PICO_PER_USD);
+    if (Number.isSafeInteger(pico)) out.pico = pico;
+    else [out.pico, out.big] = [Number.NaN, picoFromUsd(fields.costUsd)];
+    return out;
+  }
+  out.kind = kind === "no-usage" ? "no-usage" : "estimated";
+  if (kind === "no-usage") return out;
   if (fields.modelCount === 0) {
     // One model at its base rates (long context is recorded per model only): the row's sums
     // below, without a row per event. A product past 2^53 takes the exact path below.
     const model = pricedModel(fields.model);
     const resolved = model === null ? undefined : pricing.resolve(model);
-    if (resolved === undefined) return { cost: 0n as PicoUsd, kind: "unpriced" };
+    if (resolved === undefined) {
+      out.kind = "unpriced";
+      return out;
+    }
     const pico = baseEstimate(fields, resolved.rates);
-    if (pico !== null) return { cost: BigInt(pico) as PicoUsd, kind: "estimated" };
+    if (pico !== null) {
+      out.pico = pico;
+      return out;
+    }
   }
   const rows = new UsageRows();
   rows.add(fields);
@@ -227,7 +261,9 @@ export function fieldsCost(
     if (resolved === undefined) unpriced = true;
     else addEstimate(sum, row, bandRates(resolved));
   }
-  return { cost: sum.total, kind: unpriced ? "unpriced" : "estimated" };
+  if (unpriced) out.kind = "unpriced";
+  [out.pico, out.big] = [Number.NaN, sum.total];
+  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { EventFields } from "./scan/event-fields.js";
-import { localPeriodKeyer, type PeriodUnit, periodOf } from "./time-zone.js";
+import { localDayKeyer, type PeriodUnit, periodOf } from "./time-zone.js";
 import { UsageRow, type UsageRowJson, UsageRows } from "./usage-rows.js";
 
 /** Which periods a time series is kept by: one unit, or `auto` (see PeriodRows). */
@@ -13,16 +13,26 @@ export interface PeriodRowsJson {
 }
 
 // Keyers are made once per zone and thread: each remembers the days it has seen (Intl is slow).
+// Weeks and months are looked up from the day's label, so Intl is asked once per day.
 const keyers = new Map<string, Record<PeriodUnit, (micros: number) => string>>();
 
 function keyersOf(zone: string): Record<PeriodUnit, (micros: number) => string> {
   let k = keyers.get(zone);
   if (k === undefined) {
-    k = {
-      day: localPeriodKeyer(zone, "day"),
-      week: localPeriodKeyer(zone, "week"),
-      month: localPeriodKeyer(zone, "month"),
+    const day = localDayKeyer(zone);
+    const of = (unit: PeriodUnit) => {
+      const labels = new Map<string, string>();
+      return (micros: number) => {
+        const label = day(micros);
+        let period = labels.get(label);
+        if (period === undefined) {
+          period = periodOf(label, unit);
+          labels.set(label, period);
+        }
+        return period;
+      };
     };
+    k = { day, week: of("week"), month: of("month") };
     keyers.set(zone, k);
   }
   return k;

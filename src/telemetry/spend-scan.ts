@@ -18,8 +18,10 @@ import { openForRead, READ_FLAGS, UnsafeFileError } from "./project-paths.js";
 import { type ParsedFilter, UNKNOWN_ORIGIN } from "./query.js";
 import { IdKey } from "./scan/id-set.js";
 import { type FileJob, scanFiles } from "./scan/parallel-scan.js";
+import { registerRangePass } from "./scan/range-pass.js";
 import {
   compareTop,
+  createRangePass,
   FAILED,
   ID_WORDS,
   IMPLEMENTER,
@@ -210,6 +212,9 @@ async function sizeOf(path: string, warn: WarningSink): Promise<number | null> {
   }
 }
 
+// This thread's ranges use the pass already loaded with this module.
+registerRangePass(SPEND_PASS_MODULE, createRangePass);
+
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** The event on the line at `offset` (as the scan read it), or null if it is no longer one. */
@@ -268,12 +273,20 @@ function joinInvocations(parts: readonly InvocationColumns[]): WpInvocations[] {
     at += part.count;
   }
   // Each WP's invocations in file order (a counting sort by WP), then in clock order.
-  const byWp = new Map<number, number[]>();
+  const starts = new Uint32Array(strings.length + 1);
   for (let i = 0; i < n; i++) {
-    const key = wp[i] as number;
-    const list = byWp.get(key);
-    if (list === undefined) byWp.set(key, [i]);
-    else list.push(i);
+    const k = (wp[i] as number) + 1;
+    starts[k] = (starts[k] as number) + 1;
+  }
+  for (let k = 1; k < starts.length; k++)
+    starts[k] = (starts[k] as number) + (starts[k - 1] as number);
+  const order = new Uint32Array(n);
+  const next = starts.slice(0, strings.length);
+  for (let i = 0; i < n; i++) {
+    const k = wp[i] as number;
+    const place = next[k] as number;
+    order[place] = i;
+    next[k] = place + 1;
   }
   const a = new IdKey();
   const b = new IdKey();
@@ -291,13 +304,17 @@ function joinInvocations(parts: readonly InvocationColumns[]): WpInvocations[] {
     return ii < ij ? -1 : ii > ij ? 1 : 0;
   };
   const result: WpInvocations[] = [];
-  for (const [key, list] of byWp) {
+  for (let key = 0; key < strings.length; key++) {
+    const from = starts[key] as number;
+    const to = starts[key + 1] as number;
+    if (from === to) continue;
+    let list = order.subarray(from, to);
     // A log is written in clock order: sorting is only needed where it was not.
     let sorted = true;
     for (let k = 1; k < list.length && sorted; k++) {
       if (byClock(list[k - 1] as number, list[k] as number) > 0) sorted = false;
     }
-    if (!sorted) list.sort(byClock);
+    if (!sorted) list = Uint32Array.from([...list].sort(byClock));
     const name = strings[key] as string;
     result.push({
       wpId: name,
@@ -318,7 +335,7 @@ function joinInvocations(parts: readonly InvocationColumns[]): WpInvocations[] {
           scratch.failed = (f & FAILED) !== 0;
           scratch.unpriced = (f & UNPRICED) !== 0;
           scratch.pico = cost[i] as number;
-          scratch.big = bigCosts.get(i) ?? (0n as PicoUsd);
+          scratch.big = Number.isNaN(scratch.pico) ? (bigCosts.get(i) as PicoUsd) : (0n as PicoUsd);
           visit(scratch);
         }
       },

@@ -23,8 +23,23 @@ interface RangePassModule {
   createRangePass(options: unknown): RangePass;
 }
 
+// Factories this thread already holds, by module URL: no second copy of a module is loaded.
+const known = new Map<string, RangePassModule["createRangePass"]>();
+
+/** Makes `module`'s passes with `create` in this thread (the module's code is already loaded). */
+export function registerRangePass(
+  module: string,
+  create: RangePassModule["createRangePass"],
+): void {
+  known.set(module, create);
+}
+
 /** A fresh pass for one range, from its spec. */
 export async function startRangePass(spec: RangePassSpec): Promise<RangePass> {
-  const module = (await import(spec.module)) as RangePassModule;
-  return module.createRangePass(spec.options);
+  let create = known.get(spec.module);
+  if (create === undefined) {
+    create = ((await import(spec.module)) as RangePassModule).createRangePass;
+    known.set(spec.module, create);
+  }
+  return create(spec.options);
 }

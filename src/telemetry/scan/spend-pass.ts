@@ -1,4 +1,5 @@
-import { fieldsCost, type RateResolver, UNKNOWN_GROUP } from "../cost.js";
+import { type FieldsCost, fieldsCostInto, type RateResolver, UNKNOWN_GROUP } from "../cost.js";
+import type { PicoUsd } from "../money.js";
 import { type PeriodChoice, PeriodRows, type PeriodRowsJson } from "../period-rows.js";
 import { type PricingEntry, pricingTableOf } from "../pricing.js";
 import { type UsageRowJson, UsageRows } from "../usage-rows.js";
@@ -208,6 +209,7 @@ export function createRangePass(options: unknown, bytes = 1 << 20): RangePass {
   const matches = matcher(o.match);
   const top: { cost: bigint | number; id: string; offset: number; length: number }[] = [];
   const candidate = { cost: 0 as bigint | number, id: "" };
+  const cost: FieldsCost = { kind: "no-usage", pico: 0, big: 0n as PicoUsd };
 
   const keepTop = (cost: bigint | number, fields: EventFields, offset: number, length: number) => {
     if (o.top <= 0) return;
@@ -229,7 +231,7 @@ export function createRangePass(options: unknown, bytes = 1 << 20): RangePass {
       rows.add(fields, null, o.rowKeep);
       periods.add(fields);
       if (!matches(fields)) return;
-      const { cost, kind } = fieldsCost(fields, pricing);
+      const { kind, pico, big } = fieldsCostInto(fields, pricing, cost);
       const at = columns.reserve();
       // Without a WP id (null or ""): the `unknown` group, as `cost --group-by wp` has it.
       const wp = fields.wpId;
@@ -242,12 +244,11 @@ export function createRangePass(options: unknown, bytes = 1 << 20): RangePass {
         (role === "implementer" ? IMPLEMENTER : role === "reviewer" ? REVIEWER : 0) |
         (fields.success === false ? FAILED : 0) |
         (kind === "unpriced" || kind === "no-usage" ? UNPRICED : 0);
-      const small = cost <= BigInt(Number.MAX_SAFE_INTEGER) && cost >= 0n;
-      columns.cost[at] = small ? Number(cost) : Number.NaN;
-      if (!small) columns.bigCosts.push([at, cost.toString()]);
+      columns.cost[at] = pico;
+      if (Number.isNaN(pico)) columns.bigCosts.push([at, big.toString()]);
       columns.ids.set(fields.id.words, at * ID_WORDS);
       columns.ids[at * ID_WORDS + 4] = fields.id.tag;
-      keepTop(small ? Number(cost) : cost, fields, offset, length);
+      keepTop(Number.isNaN(pico) ? big : pico, fields, offset, length);
     },
     finish() {
       const { columns: invocations, transfer } = columns.done();
