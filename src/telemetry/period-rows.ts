@@ -58,7 +58,7 @@ export function rowsByPeriod(rows: Iterable<UsageRow>, unit: PeriodUnit, into = 
 
 /**
  * Usage rows by period for a chart of at most `max` periods, summed as a scan goes. `auto` keeps
- * days until more than `max` are seen, then weeks and months (weeks do not nest in months),
+ * days (or starts at a coarser unit) until more than `max` are seen, then weeks and months (weeks do not nest in months),
  * then months alone past `max` weeks: rows stay at most about `max` periods whatever the
  * history's length. A chosen unit is kept as it is (week: with months too, for budgets).
  */
@@ -72,14 +72,16 @@ export class PeriodRows {
   readonly #keyers: Record<PeriodUnit, (micros: number) => string>;
   readonly #labels = new Set<string>();
 
-  constructor(choice: PeriodChoice, zone: string, keep: number, max: number) {
+  /** `first`: with `auto`, the unit to start with (a history known to be long skips days). */
+  constructor(choice: PeriodChoice, zone: string, keep: number, max: number, first: PeriodUnit) {
     this.#auto = choice === "auto";
     this.#max = max;
     this.#keep = keep;
     this.#keyers = keyersOf(zone);
-    if (choice === "auto" || choice === "day") this.#day = new UsageRows();
-    if (choice === "week") this.#week = new UsageRows();
-    if (choice === "week" || choice === "month") this.#month = new UsageRows();
+    const unit = choice === "auto" ? first : choice;
+    if (unit === "day") this.#day = new UsageRows();
+    if (unit === "week") this.#week = new UsageRows();
+    if (unit === "week" || unit === "month") this.#month = new UsageRows();
   }
 
   add(fields: EventFields): void {
@@ -162,4 +164,17 @@ export function joinPeriodRows(
     if (choice === "week" || count(rows) <= max) return { unit: "week", rows, months };
   }
   return { unit: "month", rows: months, months };
+}
+
+const DAY_MICROS = 86_400_000_000;
+
+/**
+ * The unit `auto` starts with for a history from `first` to `last` (epoch microseconds): the
+ * finest with at most `max` periods between them. Only a start: the rows coarsen further if
+ * events outside that span make more periods.
+ */
+export function firstUnitFor(first: number, last: number, max: number): PeriodUnit {
+  const days = Math.floor((last - first) / DAY_MICROS) + 2; // a span may touch a day more
+  if (days <= max) return "day";
+  return Math.ceil(days / 7) + 1 <= max ? "week" : "month";
 }

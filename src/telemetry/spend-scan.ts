@@ -8,6 +8,7 @@ import { cleanLine, malformedLinesWarning, readEventLine } from "./event-line.js
 import { listFeatureDirs } from "./features.js";
 import type { PicoUsd } from "./money.js";
 import {
+  firstUnitFor,
   type JoinedPeriods,
   joinPeriodRows,
   type PeriodChoice,
@@ -112,10 +113,15 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
   const { filter, pricing, warn } = request;
   const features = await listFeatureDirs(request.repoRoot, { pattern: request.feature, warn });
   const logs: { slug: string; path: string; size: number }[] = [];
+  let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
   for (const { slug, dir } of features) {
     const path = join(dir, EVENT_LOG_FILE);
     const size = await sizeOf(path, warn);
-    if (size !== null) logs.push({ slug, path, size });
+    if (size === null) continue;
+    logs.push({ slug, path, size });
+    const span = await timeSpan(path, size);
+    first = Math.min(first, span.first);
+    last = Math.max(last, span.last);
   }
   const entries = pricing.entries;
   const options: SpendPassOptions = {
@@ -134,6 +140,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     periodKeep: request.periodKeep,
     period: request.period,
     maxPeriods: request.maxPeriods,
+    firstUnit: first <= last ? firstUnitFor(first, last, request.maxPeriods) : "day",
     top: request.top,
     pricing: entries === undefined ? pricing : { effective: pricing.effective, entries },
   };
@@ -214,6 +221,35 @@ async function sizeOf(path: string, warn: WarningSink): Promise<number | null> {
 
 // This thread's ranges use the pass already loaded with this module.
 registerRangePass(SPEND_PASS_MODULE, createRangePass);
+
+const PEEK_BYTES = 64 << 10;
+const TIMESTAMP = /"timestamp": ?"([^"]+)"/g;
+
+/**
+ * The times of a log's first and last events as its first and last 64 KiB tell them (a log is
+ * appended in time order, mostly): only a hint of the history's length, never a figure.
+ */
+async function timeSpan(path: string, size: number): Promise<{ first: number; last: number }> {
+  const span = { first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
+  const file = await open(path, READ_FLAGS);
+  try {
+    for (const at of new Set([0, Math.max(0, size - PEEK_BYTES)])) {
+      const bytes = Buffer.alloc(Math.min(PEEK_BYTES, size));
+      const { bytesRead } = await file.read(bytes, 0, bytes.length, at);
+      for (const [, text] of bytes.toString("utf8", 0, bytesRead).matchAll(TIMESTAMP)) {
+        const micros = Date.parse(text as string) * 1000;
+        if (Number.isNaN(micros)) continue;
+        span.first = Math.min(span.first, micros);
+        span.last = Math.max(span.last, micros);
+      }
+    }
+  } catch {
+    // Only a hint: an unreadable log is the scan's to report.
+  } finally {
+    await file.close();
+  }
+  return span;
+}
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 

@@ -268,7 +268,8 @@ function startWorker(): Worker {
 /** Reads one range in this thread (with its pass, when the job has one). */
 async function readRange(job: RangeJob, onBytes?: (bytes: number) => void): Promise<RangeResult> {
   const ids = new IdSet(estimatedIds(job.end - job.start));
-  const pass: RangePass | null = job.pass === undefined ? null : await startRangePass(job.pass);
+  const pass: RangePass | null =
+    job.pass === undefined ? null : await startRangePass(job.pass, job.end - job.start);
   const { tally, end } = await scanRange(job.path, {
     ...job,
     ids,

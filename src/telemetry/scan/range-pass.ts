@@ -20,7 +20,8 @@ export interface RangePass {
 }
 
 interface RangePassModule {
-  createRangePass(options: unknown): RangePass;
+  /** `bytes`: the range's size (to size what the pass holds). */
+  createRangePass(options: unknown, bytes: number): RangePass;
 }
 
 // Factories this thread already holds, by module URL: no second copy of a module is loaded.
@@ -34,12 +35,12 @@ export function registerRangePass(
   known.set(module, create);
 }
 
-/** A fresh pass for one range, from its spec. */
-export async function startRangePass(spec: RangePassSpec): Promise<RangePass> {
+/** A fresh pass for a range of `bytes`, from its spec. */
+export async function startRangePass(spec: RangePassSpec, bytes: number): Promise<RangePass> {
   let create = known.get(spec.module);
   if (create === undefined) {
     create = ((await import(spec.module)) as RangePassModule).createRangePass;
     known.set(spec.module, create);
   }
-  return create(spec.options);
+  return create(spec.options, bytes);
 }

@@ -23,7 +23,7 @@ port.on("message", (job: RangeJob) => {
   // With a pass (range-pass.ts), each event goes to it, and its result goes back with the tally.
   let pass: RangePass | null = null;
   const visit: RangePass["visit"] = (f, at, length) => pass?.visit(f, at, length);
-  (job.pass === undefined ? Promise.resolve(null) : startRangePass(job.pass))
+  (job.pass === undefined ? Promise.resolve(null) : startRangePass(job.pass, job.end - job.start))
     .then((started) => {
       pass = started;
       return scanRange(job.path, {

@@ -2,6 +2,7 @@ import { type FieldsCost, fieldsCostInto, type RateResolver, UNKNOWN_GROUP } fro
 import type { PicoUsd } from "../money.js";
 import { type PeriodChoice, PeriodRows, type PeriodRowsJson } from "../period-rows.js";
 import { type PricingEntry, pricingTableOf } from "../pricing.js";
+import type { PeriodUnit } from "../time-zone.js";
 import { type UsageRowJson, UsageRows } from "../usage-rows.js";
 import type { EventFields } from "./event-fields.js";
 import type { IdKey } from "./id-set.js";
@@ -26,6 +27,8 @@ export interface SpendPassOptions {
   /** The periods of the time series, and at most how many of them `auto` keeps (PeriodRows). */
   readonly period: PeriodChoice;
   readonly maxPeriods: number;
+  /** With `auto`: the unit to start with (the logs' first and last lines tell the span). */
+  readonly firstUnit: PeriodUnit;
   readonly top: number;
   /** The pricing table as data (a worker makes its own), or the resolver itself (this thread). */
   readonly pricing:
@@ -196,15 +199,15 @@ class Columns {
 // Lines spec-kitty writes are 350-500 bytes: a first guess at a range's invocations.
 const AVERAGE_LINE_BYTES = 420;
 
-/** The pass of one range (see range-pass.ts); `bytes` sizes its columns. */
-export function createRangePass(options: unknown, bytes = 1 << 20): RangePass {
+/** The pass of one range (see range-pass.ts); its size in bytes sizes its columns. */
+export function createRangePass(options: unknown, bytes: number): RangePass {
   const o = options as SpendPassOptions;
   const pricing: RateResolver =
     "entries" in o.pricing ? pricingTableOf(o.pricing.effective, o.pricing.entries) : o.pricing;
   const since = o.since ?? Number.NEGATIVE_INFINITY;
   const until = o.until ?? Number.POSITIVE_INFINITY;
   const rows = new UsageRows();
-  const periods = new PeriodRows(o.period, o.zone, o.periodKeep, o.maxPeriods);
+  const periods = new PeriodRows(o.period, o.zone, o.periodKeep, o.maxPeriods, o.firstUnit);
   const columns = new Columns(Math.ceil(bytes / AVERAGE_LINE_BYTES));
   const matches = matcher(o.match);
   const top: { cost: bigint | number; id: string; offset: number; length: number }[] = [];
@@ -281,5 +284,6 @@ function matcher(match: InvocationMatch): (f: EventFields) => boolean {
     const allowed = new Set(sources);
     checks.push((f) => allowed.has(f.source));
   }
+  if (checks.length === 0) return () => true;
   return (f) => checks.every((check) => check(f));
 }
