@@ -348,7 +348,9 @@ function joinInvocations(parts: readonly InvocationColumns[]): WpInvocations[] {
     // A log is written in clock order: sorting is only needed where it was not.
     let sorted = true;
     for (let k = 1; k < list.length && sorted; k++) {
-      if (byClock(list[k - 1] as number, list[k] as number) > 0) sorted = false;
+      const [i, j] = [list[k - 1] as number, list[k] as number];
+      if ((clock[i] as number) < (clock[j] as number)) continue;
+      if (byClock(i, j) > 0) sorted = false;
     }
     if (!sorted) list = Uint32Array.from([...list].sort(byClock));
     const name = strings[key] as string;
