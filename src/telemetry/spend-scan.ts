@@ -36,7 +36,7 @@ import {
   UNPRICED,
 } from "./scan/spend-pass.js";
 import { UsageRows } from "./usage-rows.js";
-import type { WarningSink } from "./warnings.js";
+import type { TelemetryWarning, WarningSink } from "./warnings.js";
 
 /** What to read, and what of it to keep (see SpendPassOptions). */
 export interface SpendScanRequest {
@@ -153,7 +153,14 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
   const rows = new UsageRows();
   const periodParts: PeriodRowsJson[] = [];
   const found: (FeatureInvocations | null)[] = logs.map(() => null);
-  const candidates: { cost: bigint; id: string; path: string; candidate: TopCandidate }[] = [];
+  const malformed: (TelemetryWarning | null)[] = logs.map(() => null);
+  const candidates: {
+    cost: bigint;
+    id: string;
+    log: number;
+    path: string;
+    candidate: TopCandidate;
+  }[] = [];
   await scanFiles(
     jobs,
     {
@@ -164,8 +171,8 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     },
     async (i, result) => {
       const log = logs[i] as (typeof logs)[number];
-      const warning = malformedLinesWarning(log.path, result.tally);
-      if (warning) warn(warning);
+      // Told in the logs' order once all are read, as the report tells them.
+      malformed[i] = malformedLinesWarning(log.path, result.tally);
       const parts = result.passes as SpendPassResult[];
       for (const part of parts) {
         rows.addJSON(part.rows);
@@ -174,6 +181,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
           candidates.push({
             cost: BigInt(candidate.pico),
             id: candidate.id,
+            log: i,
             path: log.path,
             candidate,
           });
@@ -183,7 +191,9 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
       if (workPackages.length > 0) found[i] = { slug: log.slug, workPackages };
     },
   );
-  candidates.sort(compareTop);
+  for (const warning of malformed) if (warning) warn(warning);
+  // An event repeated in two logs: the first feature's first.
+  candidates.sort((a, b) => compareTop(a, b) || a.log - b.log);
   const top: TopInvocation[] = [];
   for (const { path, candidate } of candidates.slice(0, request.top)) {
     const event = await readEventAt(path, candidate.offset, candidate.length);
