@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { access, readdir } from "node:fs/promises";
+import { access, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -56,5 +56,23 @@ describe("the bundled CLI (dist/cli/main.js)", () => {
     expect(bundled.stdout).toBe(sources.stdout);
     expect(bundled.stderr).toBe(sources.stderr);
     expect(JSON.parse(bundled.stdout).length).toBeGreaterThan(5);
+  });
+
+  it("writes with its worker threads the dashboard the sources write (the pass beside the bundle)", async () => {
+    const root = await tempDir();
+    await writeVariedLog(root, "043-big", 24_000);
+    await writeVariedLog(root, "044-big", 24_000);
+    const page = async (out: string, write: (args: string[]) => Promise<unknown>) => {
+      await write(["agent", "telemetry", "dashboard", "--repo", root, "--out", join(root, out)]);
+      const html = await readFile(join(root, out), "utf8");
+      const data = /<script type="application\/json" id="dashboard-data">(.*?)<\/script>/s.exec(
+        html,
+      );
+      const { generated_at, ...rest } = JSON.parse(data?.[1] ?? "null") as Record<string, unknown>;
+      return rest;
+    };
+    const bundled = await page("bundled.html", specKitty);
+    expect(bundled).toEqual(await page("sources.html", (args) => runSpecKitty(args)));
+    expect(bundled.outcomes).not.toEqual([]);
   });
 });
