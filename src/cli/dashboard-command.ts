@@ -62,11 +62,12 @@ export function dashboardCommand(io: ProgramIo) {
     .addHelpText(
       "after",
       `
-The page holds aggregates only (its size does not grow with the log: cost over time has at most
-${MAX_PERIODS} bars unless --period asks for finer ones) and Chart.js, inlined: it works offline. Its figures are those of \`cost --format json\` (the same code): headline spend with
-its estimated and unpriced shares, cost over time, by feature, by model with what cache reads
-saved, the work packages' attempts, rejections and failed-run cost, the most expensive
-invocations, and the budgets of .kittify/budgets.yaml.
+The page holds aggregates only (its size does not grow with the log: cost over time has at
+most ${MAX_PERIODS} bars unless --period asks for finer ones) and Chart.js, inlined: it works
+offline. Its figures are those of \`cost --format json\` (the same code): headline spend with its
+estimated and unpriced shares, cost over time, by feature, by model with what cache reads saved,
+the work packages' attempts, rejections and failed-run cost, the most expensive invocations, and
+the budgets of .kittify/budgets.yaml.
 
 Examples:
   $ spec-kitty agent telemetry dashboard
