@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dashboardData, MAX_PERIODS } from "../../src/cli/dashboard-data.js";
@@ -16,19 +16,24 @@ type Data = Record<string, Doc> & {
   period: string;
   outcomes: { feature: string; wp: string; invocations: number; cost_usd: string }[];
   top_invocations: { event_id: string; cost_usd: string }[];
+  budgets: { scope: string; name: string | null; spent_usd: string }[];
 };
 
 /** The page's data as `dashboardData` makes it, read with `threads` (tiny ranges: many of them). */
-async function dataOf(root: string, threads: number): Promise<Data> {
+async function dataOf(
+  root: string,
+  threads: number,
+  scope: { feature?: string; agent?: string } = {},
+): Promise<Data> {
   const data = await dashboardData({
     repoRoot: root,
-    feature: undefined,
-    filter: parseFilter({}),
+    feature: scope.feature,
+    filter: parseFilter({ agent: scope.agent }),
     timeZone: "UTC",
     period: "auto",
     stack: "agent",
     top: 10,
-    nowMs: Date.UTC(2027, 0, 1),
+    nowMs: Date.UTC(2026, 8, 2), // the month of the varied logs
     pricing: await loadPricingTable(root),
     warn: () => undefined,
     threads,
@@ -97,6 +102,28 @@ describe("dashboardData: one read of the logs", () => {
         .sort(([a], [b]) => ((a as string) < (b as string) ? -1 : 1)),
     );
   }, 60_000);
+
+  it.each([
+    ["a feature", { feature: "002-beta" }],
+    ["an agent", { agent: "claude" }],
+  ] as const)(
+    "shows budgets over every event, filtered by %s or not",
+    async (_, scope) => {
+      const root = await tempDir();
+      await writeVariedLog(root, "001-alpha", 1_500);
+      await writeVariedLog(root, "002-beta", 1_000);
+      await mkdir(join(root, ".kittify"), { recursive: true });
+      await writeFile(
+        join(root, ".kittify", "budgets.yaml"),
+        "project: 100\nmonthly: 50\nfeatures:\n  002-beta: 10\n",
+      );
+      const all = await dataOf(root, 1);
+      expect(all.budgets.map((b) => b.scope)).toEqual(["project", "monthly", "feature"]);
+      expect(all.budgets.every((b) => b.spent_usd !== "0.00")).toBe(true);
+    expect((await dataOf(root, 1, scope)).budgets).toEqual(all.budgets);
+    },
+    60_000,
+  );
 
   it.each([
     // Days with events, how they are laid out in the log, the unit of cost over time.
