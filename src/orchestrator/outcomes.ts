@@ -1,5 +1,6 @@
 import { PicoSum, type PicoUsd } from "../telemetry/money.js";
 import { type EventFilter, type ParsedFilter, parseFilter } from "../telemetry/query.js";
+import { FAILED, IMPLEMENTER, REVIEWER, UNPRICED } from "../telemetry/scan/spend-pass.js";
 import {
   type FeatureInvocations,
   type SpendScanRequest,
@@ -45,26 +46,13 @@ export interface OutcomeScope {
   readonly warn: WarningSink;
 }
 
-/** An attempt being read: its successful invocations' cost waits for its verdict. */
+/** The attempt being read: its successful invocations' cost waits for its verdict. */
 interface Attempt {
   reviewed: boolean;
   implemented: boolean;
-  readonly agents: Set<string>;
+  /** The implementer agents it ran (one or two: the primary and the fallback). */
+  readonly agents: number[];
   readonly cost: PicoSum;
-}
-
-/**
- * The verdict of each attempt: the last one's is the run state's outcome (approved or
- * rejected; otherwise open); an earlier one that was reviewed was rejected (the pipeline only
- * implements again after a rejection), one that was not was abandoned (open).
- */
-function verdicts(attempts: readonly Attempt[], last: WpOutcome | null): AttemptVerdict[] {
-  return attempts.map((a, i) => {
-    if (i === attempts.length - 1) {
-      return last === "approved" ? "approved" : last === "rejected" ? "rejected" : "open";
-    }
-    return a.reviewed ? "rejected" : "open";
-  });
 }
 
 /**
@@ -99,12 +87,12 @@ export async function outcomesOf(
   repoRoot: string,
   features: readonly FeatureInvocations[],
 ): Promise<WpOutcomeRow[]> {
-  const rows: WpOutcomeRow[] = [];
-  for (const { slug, workPackages } of features) {
-    const { state } = await RunState.load(repoRoot, slug);
-    for (const wp of workPackages) rows.push(outcomeRow(slug, wp, state));
-  }
-  return rows;
+  // Each feature's run state, read at once (the verdicts).
+  const states = await Promise.all(features.map(({ slug }) => RunState.load(repoRoot, slug)));
+  return features.flatMap(({ slug, workPackages }, i) => {
+    const { state } = states[i] as { state: RunState };
+    return workPackages.map((wp) => outcomeRow(slug, wp, state));
+  });
 }
 
 /**
@@ -116,55 +104,64 @@ export async function outcomesOf(
  */
 function outcomeRow(feature: string, wp: WpInvocations, state: RunState): WpOutcomeRow {
   const outcome = state.outcomeOf(wp.wpId)?.outcome ?? null;
-  const attempts: Attempt[] = [];
+  const sums = { approved: new PicoSum(), rejected: new PicoSum(), open: new PicoSum() };
   const failed = new PicoSum();
-  const other = new PicoSum();
-  let unpriced = 0;
-  const fresh = (): Attempt => {
-    const a: Attempt = {
-      reviewed: false,
-      implemented: false,
-      agents: new Set(),
-      cost: new PicoSum(),
-    };
-    attempts.push(a);
-    return a;
+  let [attempts, rejections, unpriced] = [0, 0, 0];
+  let current = null as Attempt | null;
+  // An attempt's verdict: the last one's is the run state's outcome (approved or rejected;
+  // otherwise open); an earlier one that was reviewed was rejected (the pipeline only
+  // implements again after a rejection), one that was not was abandoned (open).
+  const close = (attempt: Attempt, last: boolean) => {
+    const verdict: AttemptVerdict = last
+      ? outcome === "approved" || outcome === "rejected"
+        ? outcome
+        : "open"
+      : attempt.reviewed
+        ? "rejected"
+        : "open";
+    if (verdict === "rejected") rejections++;
+    sums[verdict].addSum(attempt.cost);
   };
-  wp.forEach((event) => {
-    if (event.unpriced) unpriced++;
+  const fresh = (): Attempt => {
+    if (current !== null) close(current, false);
+    attempts++;
+    current = { reviewed: false, implemented: false, agents: [], cost: new PicoSum() };
+    return current;
+  };
+  const { flags, agent, cost, bigCosts } = wp;
+  for (const i of wp.order) {
+    const f = flags[i] as number;
+    const failedRun = (f & FAILED) !== 0;
+    if (f & UNPRICED) unpriced++;
     let attempt: Attempt | null = null;
-    const current = attempts.at(-1);
-    if (event.role === "implementer") {
+    if (f & IMPLEMENTER) {
+      const name = agent[i] as number;
       attempt =
-        current === undefined ||
-        current.reviewed ||
-        current.implemented ||
-        current.agents.has(event.agent)
+        current === null || current.reviewed || current.implemented || current.agents.includes(name)
           ? fresh()
           : current;
-      attempt.agents.add(event.agent);
-      if (!event.failed) attempt.implemented = true;
-    } else if (event.role === "reviewer") {
+      attempt.agents.push(name);
+      if (!failedRun) attempt.implemented = true;
+    } else if (f & REVIEWER) {
       attempt = current ?? fresh();
-      if (!event.failed) attempt.reviewed = true;
+      if (!failedRun) attempt.reviewed = true;
     }
-    const sum = event.failed ? failed : (attempt?.cost ?? other);
-    if (Number.isNaN(event.pico)) sum.add(event.big);
-    else sum.addSafe(event.pico);
-  });
-  const verdictOf = verdicts(attempts, outcome);
-  const sums = { approved: new PicoSum(), rejected: new PicoSum(), open: other };
-  attempts.forEach((a, i) => {
-    sums[verdictOf[i] ?? "open"].addSum(a.cost);
-  });
+    // Failed runs are failed whatever their attempt; other roles' runs are open.
+    const sum = failedRun ? failed : (attempt?.cost ?? sums.open);
+    const pico = cost[i] as number;
+    if (Number.isNaN(pico)) sum.add(bigCosts.get(i) as PicoUsd);
+    else sum.addSafe(pico);
+  }
+  if (current !== null) close(current, true);
+  const other = sums.open;
   const total = (sums.approved.total + sums.rejected.total + failed.total + other.total) as PicoUsd;
   return {
     feature,
     wpId: wp.wpId,
     outcome,
-    attempts: attempts.length,
-    rejections: verdictOf.filter((v) => v === "rejected").length,
-    invocations: wp.count,
+    attempts,
+    rejections,
+    invocations: wp.order.length,
     totalCost: total,
     approvedCost: sums.approved.total,
     rejectedCost: sums.rejected.total,

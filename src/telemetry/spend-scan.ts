@@ -23,17 +23,13 @@ import { registerRangePass } from "./scan/range-pass.js";
 import {
   compareTop,
   createRangePass,
-  FAILED,
   ID_WORDS,
-  IMPLEMENTER,
   type InvocationColumns,
   idText,
-  REVIEWER,
   SPEND_PASS_MODULE,
   type SpendPassOptions,
   type SpendPassResult,
   type TopCandidate,
-  UNPRICED,
 } from "./scan/spend-pass.js";
 import { UsageRows } from "./usage-rows.js";
 import type { TelemetryWarning, WarningSink } from "./warnings.js";
@@ -60,22 +56,21 @@ export interface SpendScanRequest {
   readonly minRangeBytes?: number | undefined;
 }
 
-/** One invocation as the outcomes need it (a reused object: read it, do not keep it). */
-export interface Invocation {
-  role: "implementer" | "reviewer" | null;
-  agent: string;
-  failed: boolean;
-  unpriced: boolean;
-  /** Its cost in pico-dollars: `pico` while a safe integer, else NaN and `big` holds it. */
-  pico: number;
-  big: PicoUsd;
-}
-
-/** A work package's invocations in clock order (Lamport clock, node, id), as outcomes read them. */
+/**
+ * A work package's invocations in clock order (Lamport clock, node, id), as outcomes read them:
+ * `order` indexes the log's columns (a view, not a copy).
+ */
 export interface WpInvocations {
   readonly wpId: string;
-  readonly count: number;
-  forEach(visit: (invocation: Readonly<Invocation>) => void): void;
+  readonly order: Uint32Array;
+  /** Per invocation: IMPLEMENTER, REVIEWER, FAILED, UNPRICED bits (spend-pass.ts). */
+  readonly flags: Uint8Array;
+  /** Per invocation: its agent, an index into `strings` ("" for none). */
+  readonly agent: Uint32Array;
+  readonly strings: readonly string[];
+  /** Per invocation: pico-dollars while a safe integer, else NaN and `bigCosts` holds it. */
+  readonly cost: Float64Array;
+  readonly bigCosts: ReadonlyMap<number, PicoUsd>;
 }
 
 export interface FeatureInvocations {
@@ -364,30 +359,7 @@ function joinInvocations(parts: readonly InvocationColumns[]): WpInvocations[] {
     }
     if (!sorted) list = Uint32Array.from([...list].sort(byClock));
     const name = strings[key] as string;
-    result.push({
-      wpId: name,
-      count: list.length,
-      forEach(visit) {
-        const scratch: Invocation = {
-          role: null,
-          agent: "",
-          failed: false,
-          unpriced: false,
-          pico: 0,
-          big: 0n as PicoUsd,
-        };
-        for (const i of list) {
-          const f = flags[i] as number;
-          scratch.role = f & IMPLEMENTER ? "implementer" : f & REVIEWER ? "reviewer" : null;
-          scratch.agent = strings[agent[i] as number] as string;
-          scratch.failed = (f & FAILED) !== 0;
-          scratch.unpriced = (f & UNPRICED) !== 0;
-          scratch.pico = cost[i] as number;
-          scratch.big = Number.isNaN(scratch.pico) ? (bigCosts.get(i) as PicoUsd) : (0n as PicoUsd);
-          visit(scratch);
-        }
-      },
-    });
+    result.push({ wpId: name, order: list, flags, agent, strings, cost, bigCosts });
   }
   return result.sort((x, y) => (x.wpId < y.wpId ? -1 : x.wpId > y.wpId ? 1 : 0));
 }
