@@ -249,8 +249,12 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
         (kind === "unpriced" || kind === "no-usage" ? UNPRICED : 0);
       columns.cost[at] = pico;
       if (Number.isNaN(pico)) columns.bigCosts.push([at, big.toString()]);
-      columns.ids.set(fields.id.words, at * ID_WORDS);
-      columns.ids[at * ID_WORDS + 4] = fields.id.tag;
+      const [ids, words, w] = [columns.ids, fields.id.words, at * ID_WORDS];
+      ids[w] = words[0] as number;
+      ids[w + 1] = words[1] as number;
+      ids[w + 2] = words[2] as number;
+      ids[w + 3] = words[3] as number;
+      ids[w + 4] = fields.id.tag;
       keepTop(Number.isNaN(pico) ? big : pico, fields, offset, length);
     },
     finish() {
