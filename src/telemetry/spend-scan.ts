@@ -135,7 +135,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     periodKeep: request.periodKeep,
     period: request.period,
     maxPeriods: request.maxPeriods,
-    firstUnit: first <= last ? firstUnitFor(first, last, request.maxPeriods) : "day",
+    firstUnit: startUnit(first, last, filter, request.maxPeriods),
     top: request.top,
     pricing: entries === undefined ? pricing : { effective: pricing.effective, entries },
   };
@@ -201,6 +201,13 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     features: found.filter((f): f is FeatureInvocations => f !== null),
     top,
   };
+}
+
+/** The unit `auto` starts with: the logs' span, within the filter's time window. */
+function startUnit(first: number, last: number, filter: ParsedFilter, max: number) {
+  const from = Math.max(first, filter.sinceMicros ?? first);
+  const to = Math.min(last, filter.untilMicros ?? last);
+  return from <= to ? firstUnitFor(from, to, max) : "day";
 }
 
 /** A log's size, or null when there is none (missing) or it cannot be read (one warning). */

@@ -23,12 +23,12 @@ type Data = Record<string, Doc> & {
 async function dataOf(
   root: string,
   threads: number,
-  scope: { feature?: string; agent?: string } = {},
+  scope: { feature?: string; agent?: string; since?: string } = {},
 ): Promise<Data> {
   const data = await dashboardData({
     repoRoot: root,
     feature: scope.feature,
-    filter: parseFilter({ agent: scope.agent }),
+    filter: parseFilter({ agent: scope.agent, since: scope.since }),
     timeZone: "UTC",
     period: "auto",
     stack: "agent",
@@ -120,7 +120,7 @@ describe("dashboardData: one read of the logs", () => {
       const all = await dataOf(root, 1);
       expect(all.budgets.map((b) => b.scope)).toEqual(["project", "monthly", "feature"]);
       expect(all.budgets.every((b) => b.spent_usd !== "0.00")).toBe(true);
-    expect((await dataOf(root, 1, scope)).budgets).toEqual(all.budgets);
+      expect((await dataOf(root, 1, scope)).budgets).toEqual(all.budgets);
     },
     60_000,
   );
@@ -165,6 +165,32 @@ describe("dashboardData: one read of the logs", () => {
     },
     60_000,
   );
+
+  it("shows the last 60 days of a long history by day", async () => {
+    const root = await tempDir();
+    const start = Date.UTC(2020, 0, 1);
+    await emitExecutionEvents(
+      join(root, "kitty-specs", "001-alpha"),
+      "001-alpha",
+      Array.from({ length: 1_500 }, (_, d) => ({
+        wpId: "WP01",
+        agent: "claude",
+        role: "implementer" as const,
+        options: { timestamp: new Date(start + d * 86_400_000).toISOString(), costUsd: 0.01 },
+      })),
+      () => undefined,
+    );
+    const since = new Date(start + 1_440 * 86_400_000).toISOString().slice(0, 10);
+    const data = await dataOf(root, 1, { since });
+    expect(data.period).toBe("day");
+    const run = await runSpecKitty([
+      ...["agent", "telemetry", "cost", "--repo", root, "-g", "day,agent", "--since", since],
+      ...["--format", "json"],
+    ]);
+    const { warnings, ...doc } = JSON.parse(run.stdout) as Doc & { warnings: unknown };
+    expect((data.over_time as Doc).rows.length).toBe(60);
+    expect(withoutWarnings(data.over_time as Doc)).toEqual(doc);
+  }, 60_000);
 
   it("writes a page whose size does not grow with the days of history", async () => {
     const root = await tempDir();
