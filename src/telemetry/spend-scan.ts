@@ -360,7 +360,8 @@ function joinInvocations(parts: readonly InvocationColumns[]): WpInvocations[] {
     // A log is written in clock order: sorting is only needed where it was not.
     let sorted = true;
     for (let k = 1; k < list.length && sorted; k++) {
-      const [i, j] = [list[k - 1] as number, list[k] as number];
+      const i = list[k - 1] as number;
+      const j = list[k] as number;
       if ((clock[i] as number) < (clock[j] as number)) continue;
       if (byClock(i, j) > 0) sorted = false;
     }

@@ -249,7 +249,9 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
         (kind === "unpriced" || kind === "no-usage" ? UNPRICED : 0);
       columns.cost[at] = pico;
       if (Number.isNaN(pico)) columns.bigCosts.push([at, big.toString()]);
-      const [ids, words, w] = [columns.ids, fields.id.words, at * ID_WORDS];
+      const ids = columns.ids;
+      const words = fields.id.words;
+      const w = at * ID_WORDS;
       ids[w] = words[0] as number;
       ids[w + 1] = words[1] as number;
       ids[w + 2] = words[2] as number;
