@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { Command, Option } from "@commander-js/extra-typings";
 import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/query.js";
-import { dashboardData } from "./dashboard-data.js";
+import { dashboardData, MAX_PERIODS } from "./dashboard-data.js";
 import { formatCount } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
@@ -45,9 +45,12 @@ export function dashboardCommand(io: ProgramIo) {
     .addOption(successFilter())
     .addOption(failureFilter())
     .addOption(
-      new Option("--period <unit>", "the cost-over-time buckets")
-        .choices(["day", "week"] as const)
-        .default("day" as const),
+      new Option(
+        "--period <unit>",
+        `the cost-over-time buckets; auto: days, or weeks, or months, whichever first gives at most ${MAX_PERIODS} bars`,
+      )
+        .choices(["auto", "day", "week", "month"] as const)
+        .default("auto" as const),
     )
     .addOption(
       new Option("--stack <key>", "what the cost-over-time bars are stacked by")
@@ -59,11 +62,12 @@ export function dashboardCommand(io: ProgramIo) {
     .addHelpText(
       "after",
       `
-The page holds aggregates only (its size does not grow with the log) and Chart.js, inlined: it
-works offline. Its figures are those of \`cost --format json\` (the same code): headline spend with
-its estimated and unpriced shares, cost over time, by feature, by model with what cache reads
-saved, the work packages' attempts, rejections and failed-run cost, the most expensive
-invocations, and the budgets of .kittify/budgets.yaml.
+The page holds aggregates only (its size does not grow with the log: cost over time has at
+most ${MAX_PERIODS} bars unless --period asks for finer ones) and Chart.js, inlined: it works
+offline. Its figures are those of \`cost --format json\` (the same code): headline spend with its
+estimated and unpriced shares, cost over time, by feature, by model with what cache reads saved,
+the work packages' attempts, rejections and failed-run cost, the most expensive invocations, and
+the budgets of .kittify/budgets.yaml.
 
 Examples:
   $ spec-kitty agent telemetry dashboard

@@ -1,14 +1,15 @@
 import { basename } from "node:path";
-import type { Event } from "../events/event.js";
-import { workPackageOutcomes } from "../orchestrator/outcomes.js";
-import { projectSpending } from "../telemetry/budget-spending.js";
+import { outcomesOf } from "../orchestrator/outcomes.js";
+import { currentMonth, projectSpending, spendingOf } from "../telemetry/budget-spending.js";
 import { type BudgetStatus, budgetStatuses, loadBudgets } from "../telemetry/budgets.js";
-import type { CostKind, GroupByKey } from "../telemetry/cost.js";
-import { Latest } from "../telemetry/latest.js";
+import type { CostGroup, GroupByKey } from "../telemetry/cost.js";
 import type { PicoUsd } from "../telemetry/money.js";
+import type { PeriodChoice } from "../telemetry/period-rows.js";
 import type { PricingTable } from "../telemetry/pricing.js";
 import type { ParsedFilter } from "../telemetry/query.js";
-import { costReport, type ReportScope } from "../telemetry/report.js";
+import { keptFields, rollUpRows } from "../telemetry/report.js";
+import { spendScan } from "../telemetry/spend-scan.js";
+import type { UsageRows } from "../telemetry/usage-rows.js";
 import type { TelemetryWarning } from "../telemetry/warnings.js";
 import { usdExact } from "./cost-totals.js";
 import { costJsonDocument } from "./format-cost-json.js";
@@ -17,36 +18,49 @@ import type { PrettyValue } from "./output.js";
 /** The version of the data a dashboard embeds (`<script id="dashboard-data">`). */
 export const DASHBOARD_DATA_VERSION = 1;
 
+/**
+ * The most bars the cost-over-time chart gets by default: days while there are no more, then
+ * weeks, then months. The page then holds at most this many periods per stack (or one per
+ * month of a longer history), not one per day of it.
+ */
+export const MAX_PERIODS = 120;
+
 /** What a dashboard shows, and how. */
 export interface DashboardRequest {
   readonly repoRoot: string;
   readonly feature: string | undefined;
   readonly filter: ParsedFilter;
   readonly timeZone: string;
-  readonly period: "day" | "week";
+  /** `auto`: the finest of day, week and month with at most MAX_PERIODS periods. */
+  readonly period: PeriodChoice;
   readonly stack: "agent" | "model";
   readonly top: number;
   readonly nowMs: number;
   readonly pricing: PricingTable;
   readonly warn: (w: TelemetryWarning) => void;
+  /** Threads to read with (default: the available parallelism), for tests. */
+  readonly threads?: number | undefined;
+  readonly minRangeBytes?: number | undefined;
 }
 
-interface TopInvocation {
-  readonly cost: PicoUsd;
-  readonly kind: CostKind;
-  readonly event: Event;
+/** Whether a request reads every event of every feature (then budgets need no read of their own). */
+function unfiltered(request: DashboardRequest): boolean {
+  return (
+    request.feature === undefined && Object.values(request.filter).every((v) => v === undefined)
+  );
 }
 
 /**
- * The aggregates of a dashboard: each chart's and table's figures are `cost --format json`
- * documents made by the same code as that command (one per grouping), plus the work-package
- * outcomes, the cache savings, the costliest invocations and the budgets. No raw event is kept
- * but the top N, so the size does not grow with the log.
+ * The aggregates of a dashboard from one parallel read of the logs (spendScan): each chart's
+ * and table's figures are `cost --format json` documents rolled up from the read's usage rows by
+ * the report's own roll-up (one per grouping), plus the work-package outcomes, the cache
+ * savings, the costliest invocations and the budgets. No raw event is kept but the top N, and
+ * cost over time has at most MAX_PERIODS periods by default, so the size does not grow with the log.
  */
 export async function dashboardData(request: DashboardRequest): Promise<PrettyValue> {
   const { repoRoot, feature, filter, pricing, warn } = request;
   const warnings: TelemetryWarning[] = [];
-  // Every grouping reads the same logs: each warning is passed on once.
+  // Budgets of a filtered page read the logs again: each warning is passed on once.
   const seen = new Set<string>();
   const collect = (w: TelemetryWarning) => {
     const key = `${w.code}\u0000${w.file ?? ""}\u0000${w.message}`;
@@ -55,46 +69,52 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
     warnings.push(w);
     warn(w);
   };
-  const scope: ReportScope = {
+  const scan = await spendScan({
     repoRoot,
     feature,
     filter,
-    warn: collect,
     timeZone: request.timeZone,
-  };
-  const report = async (groupBy: readonly GroupByKey[]) => {
-    const { groups } = await costReport(scope, groupBy, pricing);
-    return { groupBy, groups };
-  };
-  const byAgent = await report(["agent"]);
-  const byModel = await report(["model"]);
-  const byFeature = await report(["feature"]);
-  const byWp = await report(["wp"]);
-  const overTime = await report([request.period, request.stack]);
-  const top = new Latest<TopInvocation>(request.top, (a, b) =>
-    a.cost < b.cost ? -1 : a.cost > b.cost ? 1 : a.event.event_id < b.event.event_id ? 1 : -1,
-  );
-  const outcomes = await workPackageOutcomes(
-    { repoRoot, feature, filter, warn: collect },
+    rowKeep: keptFields(["agent", "model", "feature", "wp"], filter),
+    periodKeep: keptFields(["day", request.stack], filter),
+    period: request.period,
+    maxPeriods: MAX_PERIODS,
+    top: request.top,
     pricing,
-    (event, cost, kind) => top.add({ event, cost, kind }),
-  );
+    warn: collect,
+    threads: request.threads,
+    minRangeBytes: request.minRangeBytes,
+  });
+  // A WP id is a feature's own: unless one feature is chosen, `wp` groups are per feature.
+  const wpByFeature = !(feature !== undefined && scan.featureCount === 1);
+  const report = (rows: UsageRows, groupBy: readonly GroupByKey[]) => {
+    const options = { timeZone: request.timeZone, wpByFeature };
+    return { groupBy, groups: rollUpRows(rows, groupBy, filter, pricing, options).groups };
+  };
+  const byAgent = report(scan.rows, ["agent"]);
+  const byModel = report(scan.rows, ["model"]);
+  const byFeature = report(scan.rows, ["feature"]);
+  const byWp = report(scan.rows, ["wp"]);
+  const period = scan.periods.unit;
+  const overTime = report(scan.periods.rows, [period, request.stack]);
+  const outcomes = await outcomesOf(repoRoot, scan.features);
   const budgets = await loadBudgets(repoRoot);
+  const spendingScope = {
+    timeZone: request.timeZone,
+    nowMicros: request.nowMs * 1000,
+    warn: collect,
+  };
+  // Budgets count every event: read apart only when the page is filtered.
+  const spending = async () =>
+    unfiltered(request)
+      ? spendingOf(
+          byFeature.groups,
+          report(scan.periods.months, ["month"]).groups,
+          currentMonth(spendingScope),
+        )
+      : projectSpending(repoRoot, pricing, spendingScope);
   const statuses: BudgetStatus[] =
-    budgets === undefined
-      ? []
-      : budgetStatuses(
-          budgets,
-          await projectSpending(repoRoot, pricing, {
-            timeZone: request.timeZone,
-            nowMicros: request.nowMs * 1000,
-            warn: collect,
-          }),
-        );
-  const doc = (r: {
-    groupBy: readonly GroupByKey[];
-    groups: Parameters<typeof costJsonDocument>[0]["groups"];
-  }) =>
+    budgets === undefined ? [] : budgetStatuses(budgets, await spending());
+  const doc = (r: { groupBy: readonly GroupByKey[]; groups: CostGroup[] }) =>
     costJsonDocument({
       ...r,
       filters: { feature, sinceMicros: filter.sinceMicros, untilMicros: filter.untilMicros },
@@ -106,7 +126,7 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
     project: basename(repoRoot),
     generated_at: new Date(request.nowMs).toISOString(),
     time_zone: request.timeZone,
-    period: request.period,
+    period,
     stack: request.stack,
     by_agent: doc(byAgent),
     by_model: doc(byModel),
@@ -140,21 +160,18 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
         },
       ];
     }),
-    top_invocations: top
-      .sorted()
-      .reverse()
-      .map(({ event, cost, kind }) => ({
-        event_id: event.event_id,
-        timestamp: event.timestamp,
-        feature: event.aggregate_id,
-        wp: event.payload.wp_id ?? null,
-        agent: event.payload.agent ?? null,
-        role: event.payload.role ?? null,
-        model: event.payload.model ?? null,
-        success: event.payload.success ?? null,
-        cost_usd: usdExact(cost),
-        cost_kind: kind,
-      })),
+    top_invocations: scan.top.map(({ event, cost, kind }) => ({
+      event_id: event.event_id,
+      timestamp: event.timestamp,
+      feature: event.aggregate_id,
+      wp: event.payload.wp_id ?? null,
+      agent: event.payload.agent ?? null,
+      role: event.payload.role ?? null,
+      model: event.payload.model ?? null,
+      success: event.payload.success ?? null,
+      cost_usd: usdExact(cost),
+      cost_kind: kind,
+    })),
     budgets: statuses.map((s) => ({
       scope: s.scope,
       name: s.name,

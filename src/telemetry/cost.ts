@@ -197,10 +197,60 @@ const eventScratch = new EventFields();
  * table does not price is unpriced (what its priced models cost is still counted).
  */
 export function eventCost(event: Event, pricing: RateResolver): { cost: PicoUsd; kind: CostKind } {
-  const fields = eventScratch.fromEvent(event);
+  return fieldsCost(eventScratch.fromEvent(event), pricing);
+}
+
+/** `eventCost` of an event's fields as a scan fills them (no parsed event needed). */
+export function fieldsCost(
+  fields: EventFields,
+  pricing: RateResolver,
+): { cost: PicoUsd; kind: CostKind } {
+  const out = fieldsCostInto(fields, pricing, { kind: "no-usage", pico: 0, big: 0n as PicoUsd });
+  return { cost: Number.isNaN(out.pico) ? out.big : (BigInt(out.pico) as PicoUsd), kind: out.kind };
+}
+
+/** An event's cost: `pico` while it is a safe integer of pico-dollars, else NaN and `big`. */
+export interface FieldsCost {
+  kind: CostKind;
+  pico: number;
+  big: PicoUsd;
+}
+
+const PICO_PER_USD = 1e12;
+
+/** `fieldsCost` into `out`, without a bigint per event while the cost is a safe integer. */
+export function fieldsCostInto(
+  fields: EventFields,
+  pricing: RateResolver,
+  out: FieldsCost,
+): FieldsCost {
   const kind = usageKind(fields);
-  if (kind === "reported") return { cost: picoFromUsd(fields.costUsd), kind: "reported" };
-  if (kind === "no-usage") return { cost: 0n as PicoUsd, kind: "no-usage" };
+  out.pico = 0;
+  if (kind === "reported") {
+    out.kind = "reported";
+    // As picoFromUsd rounds it.
+    const pico = Math.round(fields.costUsd * PICO_PER_USD);
+    if (Number.isSafeInteger(pico)) out.pico = pico;
+    else [out.pico, out.big] = [Number.NaN, picoFromUsd(fields.costUsd)];
+    return out;
+  }
+  out.kind = kind === "no-usage" ? "no-usage" : "estimated";
+  if (kind === "no-usage") return out;
+  if (fields.modelCount === 0) {
+    // One model at its base rates (long context is recorded per model only): the row's sums
+    // below, without a row per event. A product past 2^53 takes the exact path below.
+    const model = pricedModel(fields.model);
+    const resolved = model === null ? undefined : pricing.resolve(model);
+    if (resolved === undefined) {
+      out.kind = "unpriced";
+      return out;
+    }
+    const pico = baseEstimate(fields, resolved.rates);
+    if (pico !== null) {
+      out.pico = pico;
+      return out;
+    }
+  }
   const rows = new UsageRows();
   rows.add(fields);
   const sum = new PicoSum();
@@ -211,7 +261,32 @@ export function eventCost(event: Event, pricing: RateResolver): { cost: PicoUsd;
     if (resolved === undefined) unpriced = true;
     else addEstimate(sum, row, bandRates(resolved));
   }
-  return { cost: sum.total, kind: unpriced ? "unpriced" : "estimated" };
+  if (unpriced) out.kind = "unpriced";
+  [out.pico, out.big] = [Number.NaN, sum.total];
+  return out;
+}
+
+/**
+ * An event's estimate at one model's base rates as a safe integer of pico-dollars, split into
+ * the classes UsageRow.addPart sums (the 1-hour writes apart, at most the writes); null when a
+ * product or the sum is not a safe integer.
+ */
+function baseEstimate(fields: EventFields, rates: TokenRates): number | null {
+  const cacheWrite = fields.cacheWriteTokens ?? 0;
+  const oneHour = Math.min(fields.cacheWrite1hTokens ?? 0, cacheWrite);
+  const parts = [
+    (fields.inputTokens ?? 0) * rates.input,
+    (fields.outputTokens ?? 0) * rates.output,
+    (fields.cacheReadTokens ?? 0) * rates.cacheRead,
+    (cacheWrite - oneHour) * rates.cacheWrite,
+    oneHour * rates.cacheWrite1h,
+  ];
+  let total = 0;
+  for (const part of parts) {
+    total += part;
+    if (!Number.isSafeInteger(part) || !Number.isSafeInteger(total)) return null;
+  }
+  return total;
 }
 
 class GroupTotals {

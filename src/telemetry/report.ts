@@ -168,7 +168,7 @@ export function rollUpRows(
  * The row key fields a report read without the cache needs: those it groups or filters by
  * (fewer rows, the same sums; rows kept apart by period would otherwise be many).
  */
-function keptFields(keys: readonly GroupByKey[], filter: ParsedFilter): number {
+export function keptFields(keys: readonly GroupByKey[], filter: ParsedFilter): number {
   const fields = new Set<MaskableKeyField>();
   for (const key of keys) {
     if (key === "feature" || key === "wp") fields.add("aggregateId"); // wp: FEATURE/WP keys

@@ -58,6 +58,24 @@ describe("the bundled CLI (dist/cli/main.js)", () => {
     expect(JSON.parse(bundled.stdout).length).toBeGreaterThan(5);
   });
 
+  it("writes with its worker threads the dashboard the sources write (the pass beside the bundle)", async () => {
+    const root = await tempDir();
+    await writeVariedLog(root, "043-big", 24_000);
+    await writeVariedLog(root, "044-big", 24_000);
+    const page = async (out: string, write: (args: string[]) => Promise<unknown>) => {
+      await write(["agent", "telemetry", "dashboard", "--repo", root, "--out", join(root, out)]);
+      const html = await readFile(join(root, out), "utf8");
+      const data = /<script type="application\/json" id="dashboard-data">(.*?)<\/script>/s.exec(
+        html,
+      );
+      const { generated_at, ...rest } = JSON.parse(data?.[1] ?? "null") as Record<string, unknown>;
+      return rest;
+    };
+    const bundled = await page("bundled.html", specKitty);
+    expect(bundled).toEqual(await page("sources.html", (args) => runSpecKitty(args)));
+    expect(bundled.outcomes).not.toEqual([]);
+  });
+
   // The shipped pricing table is compiled into the bundle (scripts/bundle.mjs): the same prices
   // as the sources' reading of pricing.yaml, which is no longer beside the bundle.
   it("prices with the table the sources read from pricing.yaml", async () => {

@@ -120,13 +120,15 @@ async function checkDashboard(root: string, name: string): Promise<Shown> {
   const embedded = /<script type="application\/json" id="dashboard-data">(.*?)<\/script>/s.exec(
     html,
   );
-  const data = JSON.parse(embedded?.[1] ?? "null") as Record<string, CostDoc>;
+  const data = JSON.parse(embedded?.[1] ?? "null") as Record<string, CostDoc> & {
+    period: string;
+  };
   const docs = {
     by_agent: await costJson(root, "agent"),
     by_model: await costJson(root, "model"),
     by_feature: await costJson(root, "feature"),
     by_wp: await costJson(root, "wp"),
-    over_time: await costJson(root, "day,agent"),
+    over_time: await costJson(root, `${data.period},agent`),
   };
   // The page's figures are `cost --format json`'s documents, whole.
   for (const [key, doc] of Object.entries(docs)) {

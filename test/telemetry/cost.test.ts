@@ -221,6 +221,12 @@ describe("one classification for an event and for the report's rows", () => {
     ["reported 0.0", { cost_usd: 0, input_tokens: 10 }],
     ["estimated", { input_tokens: 1_000_000, cache_write_tokens: 7 }],
     ["estimated, cache only", { cache_read_tokens: 3 }],
+    ["estimated, 1-hour writes", { cache_write_tokens: 100, cache_write_1h_tokens: 40 }],
+    [
+      "estimated, more 1-hour writes than writes",
+      { cache_write_tokens: 10, cache_write_1h_tokens: 40 },
+    ],
+    ["estimated, a product past 2^53", { input_tokens: 2 ** 52, output_tokens: 3 }],
     ["unpriced", { model: "nope", input_tokens: 1_000_000 }],
     ["unpriced, no model", { model: null, output_tokens: 5 }],
     ["unpriced, empty model", { model: "", output_tokens: 5 }],

@@ -4,6 +4,7 @@ import { Worker } from "node:worker_threads";
 import { READ_FLAGS } from "../project-paths.js";
 import { IdSet, type IdSetData } from "./id-set.js";
 import { LogTally, type LogTallyJson } from "./log-tally.js";
+import { type RangePass, type RangePassSpec, startRangePass } from "./range-pass.js";
 import { type RangeOptions, scanRange, type TimeWindow } from "./scan-range.js";
 
 /** One log to sum, from a line start to its end. */
@@ -21,6 +22,8 @@ export interface FileResult {
   readonly ids: readonly IdSet[];
   /** The offset after the last line read. */
   readonly end: number;
+  /** With a `pass`: each range's result, in file order (one when the file was read whole). */
+  readonly passes: readonly unknown[];
 }
 
 export interface ParallelOptions {
@@ -31,14 +34,22 @@ export interface ParallelOptions {
   readonly minRangeBytes?: number | undefined;
   /** Called with the bytes read so far, as the scan goes (for a progress indicator). */
   readonly onProgress?: ((bytesDone: number, bytesTotal: number) => void) | undefined;
+  /** Given, every range is read with its own pass (see range-pass.ts), instead of summed into rows. */
+  readonly pass?: RangePassSpec | undefined;
 }
 
 /** What a worker is sent and sends back (see scan-worker.ts). */
-export interface RangeJob extends Omit<RangeOptions, "ids"> {
+export interface RangeJob extends Omit<RangeOptions, "ids" | "visit"> {
   readonly path: string;
+  readonly pass?: RangePassSpec | undefined;
 }
 export type RangeReply =
-  | { readonly tally: LogTallyJson; readonly ids: IdSetData; readonly end: number }
+  | {
+      readonly tally: LogTallyJson;
+      readonly ids: IdSetData;
+      readonly end: number;
+      readonly pass?: unknown;
+    }
   | { readonly progress: number }
   | { readonly error: string };
 
@@ -50,6 +61,7 @@ interface RangeResult {
   readonly tally: LogTally;
   readonly ids: IdSet;
   readonly end: number;
+  readonly pass?: unknown;
 }
 
 interface PlannedRange {
@@ -84,7 +96,7 @@ export async function scanFiles(
   const ranges: PlannedRange[] = [];
   for (const [file, job] of files.entries()) {
     for (const range of await splitFile(job, target, options.window))
-      ranges.push({ job: range, file });
+      ranges.push({ job: { ...range, pass: options.pass }, file });
   }
   let done = 0;
   const progress = (bytes: number) => {
@@ -96,7 +108,7 @@ export async function scanFiles(
   const finish = (file: number) => {
     const joined = (async () => {
       const own = ranges.filter((r) => r.file === file);
-      const result = await joinFile(files[file] as FileJob, own, options.window);
+      const result = await joinFile(files[file] as FileJob, own, options);
       for (const range of own) delete range.result;
       await onFile(file, result);
     })();
@@ -174,13 +186,7 @@ async function runRanges(
   const take = (): PlannedRange | undefined => queue[next++];
   const inMain = async () => {
     for (let range = take(); range; range = take()) {
-      const ids = new IdSet(estimatedIds(range.job.end - range.job.start));
-      const { tally, end } = await scanRange(range.job.path, {
-        ...range.job,
-        ids,
-        onBytes: progress,
-      });
-      range.result = { tally, ids, end };
+      range.result = await readRange(range.job, progress);
       onRange(range);
     }
   };
@@ -193,9 +199,7 @@ async function runRanges(
   // A range a worker could not read (it failed to start, say) is read here.
   for (const range of ranges) {
     if (range.read) continue;
-    const ids = new IdSet(estimatedIds(range.job.end - range.job.start));
-    const { tally, end } = await scanRange(range.job.path, { ...range.job, ids });
-    range.result = { tally, ids, end };
+    range.result = await readRange(range.job);
     onRange(range);
   }
 }
@@ -212,7 +216,7 @@ async function inWorker(
     const tally = LogTally.fromJSON(reply.tally);
     const ids = IdSet.from(reply.ids);
     if (tally === null || ids === null) return;
-    range.result = { tally, ids, end: reply.end };
+    range.result = { tally, ids, end: reply.end, pass: reply.pass };
     onRange(range);
   }
 }
@@ -261,6 +265,20 @@ function startWorker(): Worker {
   });
 }
 
+/** Reads one range in this thread (with its pass, when the job has one). */
+async function readRange(job: RangeJob, onBytes?: (bytes: number) => void): Promise<RangeResult> {
+  const ids = new IdSet(estimatedIds(job.end - job.start));
+  const pass: RangePass | null =
+    job.pass === undefined ? null : await startRangePass(job.pass, job.end - job.start);
+  const { tally, end } = await scanRange(job.path, {
+    ...job,
+    ids,
+    onBytes,
+    visit: pass === null ? undefined : (f, at, length) => pass.visit(f, at, length),
+  });
+  return { tally, ids, end, ...(pass !== null && { pass: pass.finish().result }) };
+}
+
 /**
  * A file's ranges joined in file order. The id sets are kept apart (no merged copy of a million
  * ids); an id found in two of them means an event repeated across ranges, and then the file is
@@ -269,21 +287,22 @@ function startWorker(): Worker {
 async function joinFile(
   job: FileJob,
   ranges: PlannedRange[],
-  window: TimeWindow | undefined,
+  options: ParallelOptions,
 ): Promise<FileResult> {
   const parts = ranges.map((r) => r.result as RangeResult);
   const [first, ...rest] = parts;
-  if (first === undefined) return { tally: new LogTally(), ids: [], end: job.start };
+  if (first === undefined) return { tally: new LogTally(), ids: [], end: job.start, passes: [] };
   const repeated = rest.some((part, i) =>
     parts.slice(0, i + 1).some((earlier) => earlier.ids.sharesAny(part.ids)),
   );
   if (repeated) {
-    const ids = new IdSet(estimatedIds(job.end - job.start));
-    const { tally, end } = await scanRange(job.path, { ...job, ids, window });
-    return { tally, ids: [ids], end };
+    const whole = await readRange({ ...job, window: options.window, pass: options.pass });
+    return { tally: whole.tally, ids: [whole.ids], end: whole.end, passes: [whole.pass] };
   }
+  const passes = parts.map((p) => p.pass);
   for (const part of rest) first.tally.append(part.tally);
-  return { tally: first.tally, ids: parts.map((p) => p.ids), end: rest.at(-1)?.end ?? first.end };
+  const end = rest.at(-1)?.end ?? first.end;
+  return { tally: first.tally, ids: parts.map((p) => p.ids), end, passes };
 }
 
 /** Enough room for the ids of a range, so the set does not grow (and briefly double) as it fills. */

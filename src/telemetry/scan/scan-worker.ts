@@ -2,6 +2,7 @@
 import { parentPort } from "node:worker_threads";
 import { IdSet } from "./id-set.js";
 import type { RangeJob, RangeReply } from "./parallel-scan.js";
+import { type RangePass, startRangePass } from "./range-pass.js";
 import { scanRange } from "./scan-range.js";
 
 const port = parentPort;
@@ -19,15 +20,28 @@ port.on("message", (job: RangeJob) => {
     port.postMessage(message);
     unreported = 0;
   };
-  scanRange(job.path, { ...job, ids, onBytes }).then(
-    ({ tally, end }) => {
+  // With a pass (range-pass.ts), each event goes to it, and its result goes back with the tally.
+  let pass: RangePass | null = null;
+  const visit: RangePass["visit"] = (f, at, length) => pass?.visit(f, at, length);
+  (job.pass === undefined ? Promise.resolve(null) : startRangePass(job.pass, job.end - job.start))
+    .then((started) => {
+      pass = started;
+      return scanRange(job.path, {
+        ...job,
+        ids,
+        onBytes,
+        visit: pass === null ? undefined : visit,
+      });
+    })
+    .then(({ tally, end }) => {
       const data = ids.data();
-      const reply: RangeReply = { tally: tally.toJSON(), ids: data, end };
-      port.postMessage(reply, [data.run.buffer as ArrayBuffer, data.slots.buffer as ArrayBuffer]);
-    },
-    (e: unknown) => {
+      const found = pass?.finish();
+      const reply: RangeReply = { tally: tally.toJSON(), ids: data, end, pass: found?.result };
+      const buffers = [data.run.buffer as ArrayBuffer, data.slots.buffer as ArrayBuffer];
+      port.postMessage(reply, [...buffers, ...(found?.transfer ?? [])]);
+    })
+    .catch((e: unknown) => {
       const reply: RangeReply = { error: e instanceof Error ? e.message : String(e) };
       port.postMessage(reply);
-    },
-  );
+    });
 });
