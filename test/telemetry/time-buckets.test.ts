@@ -247,6 +247,26 @@ describe("time-zone helpers", () => {
     },
   );
 
+  it("reads UTC dates without Intl, as Intl reads them (1900-2100)", () => {
+    const intl = new Intl.DateTimeFormat("en-US", {
+      timeZone: "UTC",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+    });
+    const dayOf = localDayKeyer("UTC");
+    const [from, to] = [Date.UTC(1900, 0, 1), Date.UTC(2100, 0, 1)];
+    for (let i = 0; i < 2000; i++) {
+      // Spread over two centuries, before 1970 too (negative epoch milliseconds).
+      const ms = Math.floor(from + ((to - from) * ((i * 7919) % 2000)) / 2000) + i * 3_600_007;
+      const parts = intl.formatToParts(new Date(ms));
+      const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+      const expected = { year: get("year"), month: get("month"), day: get("day") };
+      expect(localDateOf(ms, "UTC")).toEqual(expected);
+      expect(dayOf(ms * 1000)).toBe(formatLocalDate(expected));
+    }
+  });
+
   it("keys each microsecond by its local date, at the edges of a day", () => {
     const dayOf = localDayKeyer("Asia/Kathmandu"); // +05:45
     const midnight = Date.parse("2026-03-07T18:15:00Z") * 1000;
