@@ -128,7 +128,10 @@ export async function costReport(
       onProgress: options.onProgress,
     },
   );
-  const rows = tallies.flatMap((tally) => [...tally.rows]);
+  // One row at a time: rows the cache keeps packed are decoded as they are summed, never all held.
+  const rows = (function* () {
+    for (const tally of tallies) yield* tally.rows;
+  })();
   return {
     // The zone passed on unread: a report not grouped by time never needs it.
     ...rollUpRows(rows, keys, filter, pricing, {
