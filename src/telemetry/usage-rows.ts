@@ -171,7 +171,15 @@ export class UsageRow {
    * Per band of prompt size (ESTIMATE_BANDS), the tokens of each rate class (RATE_CLASSES): the
    * first band only until some part recorded long-context usage (rows are many, such parts few).
    */
-  readonly #estimate: CountSum[] = Array.from({ length: RATE_CLASSES }, () => new CountSum());
+  // Written out (RATE_CLASSES of them): a warm report makes a row per cached row, and
+  // Array.from with a callback costs more than the rest of the row.
+  readonly #estimate: CountSum[] = [
+    new CountSum(),
+    new CountSum(),
+    new CountSum(),
+    new CountSum(),
+    new CountSum(),
+  ];
 
   get estimate(): readonly CountSum[] {
     return this.#estimate;
@@ -596,7 +604,7 @@ const outcomeSlot = (success: boolean | null) => (success === null ? 0 : success
 
 /** The rows of one log (or part of one), one per distinct key. */
 export class UsageRows {
-  readonly #list: UsageRow[] = [];
+  #list: UsageRow[] = [];
   // Rows by field, map in map: no key string is built per event or per row (and a scan's
   // strings are interned, so each lookup hashes a string whose hash is already known).
   readonly #index: Level<
@@ -610,8 +618,10 @@ export class UsageRows {
   #indexed = true;
   /**
    * Rows read from the cache (addPacked into an empty set), kept packed while they are only
-   * listed: a warm report with nothing appended decodes each as it sums it, and keeps none.
-   * Anything else (a lookup, a merge into these) decodes them all first (#unpack).
+   * listed: a warm report decodes each as it sums it, and keeps none. Rows added after (an
+   * append's) go into the list beside them, looked up there alone: a key may then be in both,
+   * which a sum over all rows does not mind. What needs one row per key (`size`, `toJSON`, a
+   * changed `toPacked`) decodes them into the list first (#unpack).
    */
   #packed: PackedRows | null = null;
 
@@ -691,7 +701,6 @@ export class UsageRows {
     period: string | null,
     fresh?: UsageRow,
   ): UsageRow {
-    if (this.#packed !== null) this.#unpack();
     if (!this.#indexed) this.#indexAll();
     const byAgent = getOrAdd(this.#index, aggregateId);
     const byModel = getOrAdd(byAgent, agent);
@@ -757,17 +766,29 @@ export class UsageRows {
 
   /** The rows; packed ones are decoded one by one (each a row of its own, not kept here). */
   [Symbol.iterator](): IterableIterator<UsageRow> {
-    return this.#packed !== null ? this.#packed[Symbol.iterator]() : this.#list.values();
+    const packed = this.#packed;
+    if (packed === null) return this.#list.values();
+    const list = this.#list;
+    return (function* () {
+      yield* packed;
+      yield* list;
+    })();
   }
 
   toJSON(): UsageRowJson[] {
-    if (this.#packed !== null) this.#unpack();
+    if (this.#packed !== null) {
+      this.#unpack();
+      this.#indexAll();
+    }
     return this.#list.map((row) => row.toJSON());
   }
 
   /** The rows packed (the cache's form; see PackedRowsJson); none may have a period. */
   toPacked(): PackedRowsJson {
-    return this.#packed !== null && this.#list.length === 0 ? this.#packed.json : packRows(this);
+    if (this.#packed !== null && this.#list.length === 0) return this.#packed.json;
+    this.#unpack();
+    if (!this.#indexed) this.#indexAll();
+    return packRows(this.#list);
   }
 
   /** Adds into these the rows of `toPacked()`'s output; false when it is malformed. */
@@ -776,7 +797,7 @@ export class UsageRows {
     if (packed === null) return false;
     if (this.#list.length === 0 && this.#packed === null) {
       if (packed.length > 0) this.#packed = packed;
-    } else for (const row of packed) this.#take(row);
+    } else for (const row of packed) this.#take(row); // looked up among the list's rows
     return true;
   }
 
@@ -784,8 +805,10 @@ export class UsageRows {
     const packed = this.#packed;
     if (packed === null) return;
     this.#packed = null;
-    // Listed as written (one row per key), indexed when first looked up.
-    for (const row of packed) this.#list.push(row);
+    // Listed before the rows added since (as they were summed), all indexed when next looked
+    // up: that merges a key found in both.
+    this.#list = [...packed, ...this.#list];
+    this.#index.clear();
     this.#indexed = false;
   }
 

@@ -145,6 +145,21 @@ describe("usage rows packed for the cache", () => {
     expect(packed.size).toBe(eager.size);
   });
 
+  it("take an append's rows beside them undecoded, and pack one row per key again", () => {
+    const packed = packedOf(unpacked.toPacked());
+    const appended = fromJson([rowJson[0], rowJson[2]]);
+    packed.merge(appended);
+    // Listed apart (the packed rows were not decoded to merge), summed alike.
+    expect([...packed]).toHaveLength(rowJson.length + 2);
+    const eager = fromJson(rowJson);
+    eager.merge(appended);
+    const total = (rows: UsageRows) =>
+      [...rows].reduce((t, r) => t + r.inputTokens.total + r.reported.total, 0n);
+    expect(total(packed)).toBe(total(eager));
+    expect(packed.toPacked()).toEqual(eager.toPacked());
+    expect(packed.size).toBe(eager.size);
+  });
+
   const good = () => JSON.parse(JSON.stringify(unpacked.toPacked()));
   type Packed = { strings: unknown[]; keys: unknown[]; sums: unknown[] };
   it.each<[string, (p: Packed) => void]>([
