@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { mayHint } from "../../src/telemetry/filter-hints.js";
-import { parseFilter } from "../../src/telemetry/query.js";
+import { type EventFilter, parseFilter } from "../../src/telemetry/query.js";
 
 // A report gathers the values of the rows it sums only when a hint could need them.
 describe("mayHint", () => {
-  it.each([
+  it.each<[EventFilter, boolean]>([
     [{}, false],
     [{ since: "2026-01-01" }, false],
-    [{ feature: "043-x" }, false],
+    [{ success: false }, false],
     [{ agent: "claude" }, true],
     [{ model: "m" }, true],
     [{ role: "reviewer" }, true],
