@@ -170,9 +170,9 @@ export class UsageRow {
   /**
    * Per band of prompt size (ESTIMATE_BANDS), the tokens of each rate class (RATE_CLASSES): the
    * first band only until some part recorded long-context usage (rows are many, such parts few).
+   * Written out (RATE_CLASSES of them): a warm report makes a row per cached row, and
+   * `Array.from` with a callback cost more than the rest of the row.
    */
-  // Written out (RATE_CLASSES of them): a warm report makes a row per cached row, and
-  // Array.from with a callback costs more than the rest of the row.
   readonly #estimate: CountSum[] = [
     new CountSum(),
     new CountSum(),
