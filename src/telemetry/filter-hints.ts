@@ -9,6 +9,11 @@ const FIELDS = [
 ] as const;
 type Field = (typeof FIELDS)[number][0];
 
+/** Whether a filter can have hints: it names a field value (else no value need be gathered). */
+export function mayHint(filter: ParsedFilter): boolean {
+  return FIELDS.some(([field]) => filter[field] !== undefined) || (filter.origin ?? []).length > 0;
+}
+
 /** A filter value no event has, and the values events do have. */
 export interface FilterHint {
   readonly flag: string;

@@ -11,7 +11,7 @@ import {
 import { EVENT_LOG_FILE } from "./emit.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
-import { FieldValues, type FilterHint } from "./filter-hints.js";
+import { FieldValues, type FilterHint, mayHint } from "./filter-hints.js";
 import { latestEvents } from "./latest-events.js";
 import { assertFolderInside } from "./project-paths.js";
 import {
@@ -129,7 +129,10 @@ export async function costReport(
       keep: keptFields(keys, filter),
     },
   );
-  const rows = tallies.flatMap((tally) => [...tally.rows]);
+  // One row at a time: rows the cache keeps packed are decoded as they are summed, never all held.
+  const rows = (function* () {
+    for (const tally of tallies) yield* tally.rows;
+  })();
   return {
     // The zone passed on unread: a report not grouped by time never needs it.
     ...rollUpRows(rows, keys, filter, pricing, {
@@ -157,8 +160,10 @@ export function rollUpRows(
   const acc = new CostAccumulator(keys, pricing, options);
   const matches = compileRowFilter(filter);
   const values = new FieldValues();
+  // Values are gathered for hints only, and only a field filter has any.
+  const hinting = mayHint(filter);
   for (const row of rows) {
-    values.add({ ...row.key, model: row.key.eventModel, source: row.key.source });
+    if (hinting) values.add({ ...row.key, model: row.key.eventModel, source: row.key.source });
     if (matches(row.key)) acc.addRow(row);
   }
   return { groups: acc.groups(), hints: values.hints(filter) };

@@ -170,8 +170,16 @@ export class UsageRow {
   /**
    * Per band of prompt size (ESTIMATE_BANDS), the tokens of each rate class (RATE_CLASSES): the
    * first band only until some part recorded long-context usage (rows are many, such parts few).
+   * Written out (RATE_CLASSES of them): a warm report makes a row per cached row, and
+   * `Array.from` with a callback cost more than the rest of the row.
    */
-  readonly #estimate: CountSum[] = Array.from({ length: RATE_CLASSES }, () => new CountSum());
+  readonly #estimate: CountSum[] = [
+    new CountSum(),
+    new CountSum(),
+    new CountSum(),
+    new CountSum(),
+    new CountSum(),
+  ];
 
   get estimate(): readonly CountSum[] {
     return this.#estimate;
@@ -273,6 +281,38 @@ export class UsageRow {
     return k.period === null ? json : [...json, k.period];
   }
 
+  /** The token and estimate sums, in the packed rows' order. */
+  packedSums(): readonly CountSum[] {
+    return this.#sums();
+  }
+
+  /** A row of packed sums `sums[from..to)`, checked by PackedRows.check. */
+  static fromPacked(
+    key: UsageRowKey,
+    sums: readonly (number | string)[],
+    from: number,
+    to: number,
+  ): UsageRow {
+    const row = new UsageRow(key);
+    row.eventCount = sums[from] as number;
+    row.sharedCount = sums[from + 1] as number;
+    row.noUsageCount = sums[from + 2] as number;
+    row.estimateCount = sums[from + 3] as number;
+    const reported = sums[from + 4] as number | string;
+    if (typeof reported === "number") row.reported.addSafe(reported);
+    else row.reported.add(BigInt(reported) as PicoUsd);
+    if (to - from > PACKED_SUMS) row.#withBands();
+    const mine = row.#sums();
+    for (let i = from + PACKED_COUNTS, s = 0; i < to; i++, s++) {
+      const v = sums[i] as number | string;
+      const sum = mine[s] as CountSum;
+      if (typeof v === "number") {
+        if (v !== 0) sum.add(v);
+      } else sum.addBig(BigInt(v));
+    }
+    return row;
+  }
+
   /** A row from `toJSON()`'s output (a worker's message, a cache file); null when malformed. */
   static fromJSON(value: unknown): UsageRow | null {
     if (!Array.isArray(value)) return null;
@@ -328,6 +368,143 @@ export class UsageRow {
     }
     return row;
   }
+}
+
+/**
+ * Rows as the cache keeps them: one table of the distinct strings and two flat lists, so that
+ * a warm report parses three arrays instead of an array per row, and holds them as they were
+ * parsed (a list of numbers is one array of doubles) until a row is asked for.
+ *
+ * `keys`: per row PACKED_KEYS integers: the 6 text fields of the key (aggregate id, agent,
+ * model, event model, role, WP id) then the origin, each an index into `strings` or -1 for
+ * null; then the outcome (-1 null, 0 failure, 1 success) and 1 when the row holds the
+ * long-context bands (else 0). `sums`: per row the event, shared, no-usage and estimate
+ * counts, the reported pico-dollars, then the token and estimate sums in the row's order (14
+ * values, or 29 with the bands); a value past 2^53 is its decimal text. No periods: the cache
+ * never holds them.
+ */
+export interface PackedRowsJson {
+  readonly strings: readonly string[];
+  readonly keys: readonly number[];
+  readonly sums: readonly (number | string)[];
+}
+
+const TEXT_KEYS = 7;
+const PACKED_KEYS = TEXT_KEYS + 2;
+const PACKED_COUNTS = 5;
+const PACKED_SUMS = PACKED_COUNTS + 4 + RATE_CLASSES;
+const PACKED_BAND_SUMS = PACKED_SUMS + ESTIMATE_SUMS - RATE_CLASSES;
+const DIGITS = /^\d{1,400}$/;
+
+/** Validated packed rows; a row is decoded (a UsageRow) only when it is asked for. */
+class PackedRows {
+  readonly json: PackedRowsJson;
+  /** Where each row's sums start (one more: the end). */
+  readonly #at: Uint32Array;
+
+  private constructor(json: PackedRowsJson, at: Uint32Array) {
+    this.json = json;
+    this.#at = at;
+  }
+
+  get length(): number {
+    return this.#at.length - 1;
+  }
+
+  /** The rows, checked whole (indexes, counts, sums); null when anything is malformed. */
+  static check(value: unknown): PackedRows | null {
+    if (typeof value !== "object" || value === null) return null;
+    const { strings, keys, sums } = value as Partial<Record<keyof PackedRowsJson, unknown>>;
+    if (!Array.isArray(strings) || !Array.isArray(keys) || !Array.isArray(sums)) return null;
+    if (!strings.every((s) => typeof s === "string")) return null;
+    if (keys.length % PACKED_KEYS !== 0) return null;
+    const count = keys.length / PACKED_KEYS;
+    const at = new Uint32Array(count + 1);
+    let next = 0;
+    for (let r = 0; r < count; r++) {
+      const k = r * PACKED_KEYS;
+      for (let f = 0; f < PACKED_KEYS; f++) {
+        const v = keys[k + f];
+        const max = f < TEXT_KEYS ? strings.length - 1 : 1;
+        if (!Number.isInteger(v) || v < (f === TEXT_KEYS + 1 ? 0 : -1) || v > max) return null;
+      }
+      if (keys[k] === -1) return null; // the aggregate id is never null
+      at[r] = next;
+      const end = next + (keys[k + TEXT_KEYS + 1] === 1 ? PACKED_BAND_SUMS : PACKED_SUMS);
+      if (end > sums.length) return null;
+      for (let i = next; i < end; i++) {
+        const v = sums[i];
+        if (isCount(v)) continue;
+        // Counts of events are safe integers; money and tokens may be past 2^53 (as text).
+        if (i - next < PACKED_COUNTS - 1 || typeof v !== "string" || !DIGITS.test(v)) return null;
+      }
+      next = end;
+    }
+    if (next !== sums.length) return null;
+    at[count] = next;
+    return new PackedRows(value as PackedRowsJson, at);
+  }
+
+  /** Row `r` as a UsageRow of its own. */
+  row(r: number): UsageRow {
+    const { strings, keys, sums } = this.json;
+    const k = r * PACKED_KEYS;
+    const text = (f: number) => {
+      const i = keys[k + f] as number;
+      return i === -1 ? null : (strings[i] as string);
+    };
+    const outcome = keys[k + TEXT_KEYS] as number;
+    return UsageRow.fromPacked(
+      {
+        aggregateId: text(0) as string,
+        agent: text(1),
+        model: text(2),
+        eventModel: text(3),
+        role: text(4),
+        wpId: text(5),
+        source: text(6),
+        success: outcome === -1 ? null : outcome === 1,
+        period: null,
+      },
+      sums,
+      this.#at[r] as number,
+      this.#at[r + 1] as number,
+    );
+  }
+
+  *[Symbol.iterator](): IterableIterator<UsageRow> {
+    for (let r = 0; r < this.length; r++) yield this.row(r);
+  }
+}
+
+/** Rows packed as PackedRowsJson describes; rows kept apart by period cannot be. */
+function packRows(rows: Iterable<UsageRow>): PackedRowsJson {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const keys: number[] = [];
+  const sums: (number | string)[] = [];
+  const text = (s: string | null) => {
+    if (s === null) return -1;
+    let i = index.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      index.set(s, i);
+    }
+    return i;
+  };
+  for (const row of rows) {
+    const k = row.key;
+    if (k.period !== null) throw new Error("rows with a period are not packed");
+    const bands = row.estimate.length > RATE_CLASSES;
+    keys.push(text(k.aggregateId), text(k.agent), text(k.model), text(k.eventModel));
+    keys.push(text(k.role), text(k.wpId), text(k.source));
+    keys.push(k.success === null ? -1 : k.success ? 1 : 0, bands ? 1 : 0);
+    sums.push(row.eventCount, row.sharedCount, row.noUsageCount, row.estimateCount);
+    sums.push(row.reported.exactNumber() ?? row.reported.total.toString());
+    for (const sum of row.packedSums()) sums.push(sum.toJSON());
+  }
+  return { strings, keys, sums };
 }
 
 /**
@@ -427,7 +604,7 @@ const outcomeSlot = (success: boolean | null) => (success === null ? 0 : success
 
 /** The rows of one log (or part of one), one per distinct key. */
 export class UsageRows {
-  readonly #list: UsageRow[] = [];
+  #list: UsageRow[] = [];
   // Rows by field, map in map: no key string is built per event or per row (and a scan's
   // strings are interned, so each lookup hashes a string whose hash is already known).
   readonly #index: Level<
@@ -439,6 +616,14 @@ export class UsageRows {
    * row) is built only when a row is looked up (#indexAll).
    */
   #indexed = true;
+  /**
+   * Rows read from the cache (addPacked into an empty set), kept packed while they are only
+   * listed: a warm report decodes each as it sums it, and keeps none. Rows added after (an
+   * append's) go into the list beside them, looked up there alone: a key may then be in both,
+   * which a sum over all rows does not mind. What needs one row per key (`size`, `toJSON`, a
+   * changed `toPacked`) decodes them into the list first (#unpack).
+   */
+  #packed: PackedRows | null = null;
 
   /**
    * Adds an event: whole, or one part per entry of its `models`. The entry of the event's own
@@ -574,21 +759,63 @@ export class UsageRows {
   }
 
   get size(): number {
+    if (this.#packed !== null) this.#unpack();
     if (!this.#indexed) this.#indexAll();
     return this.#list.length;
   }
 
+  /** The rows; packed ones are decoded one by one (each a row of its own, not kept here). */
   [Symbol.iterator](): IterableIterator<UsageRow> {
-    return this.#list.values();
+    const packed = this.#packed;
+    if (packed === null) return this.#list.values();
+    const list = this.#list;
+    return (function* () {
+      yield* packed;
+      yield* list;
+    })();
   }
 
   toJSON(): UsageRowJson[] {
+    if (this.#packed !== null) {
+      this.#unpack();
+      this.#indexAll();
+    }
     return this.#list.map((row) => row.toJSON());
+  }
+
+  /** The rows packed (the cache's form; see PackedRowsJson); none may have a period. */
+  toPacked(): PackedRowsJson {
+    if (this.#packed !== null && this.#list.length === 0) return this.#packed.json;
+    this.#unpack();
+    if (!this.#indexed) this.#indexAll();
+    return packRows(this.#list);
+  }
+
+  /** Adds into these the rows of `toPacked()`'s output; false when it is malformed. */
+  addPacked(value: unknown): boolean {
+    const packed = PackedRows.check(value);
+    if (packed === null) return false;
+    if (this.#list.length === 0 && this.#packed === null) {
+      if (packed.length > 0) this.#packed = packed;
+    } else for (const row of packed) this.#take(row); // looked up among the list's rows
+    return true;
+  }
+
+  #unpack(): void {
+    const packed = this.#packed;
+    if (packed === null) return;
+    this.#packed = null;
+    // Listed before the rows added since (as they were summed), all indexed when next looked
+    // up: that merges a key found in both.
+    this.#list = [...packed, ...this.#list];
+    this.#index.clear();
+    this.#indexed = false;
   }
 
   /** Adds into these the rows of `toJSON()`'s output; false when any is malformed. */
   addJSON(value: unknown): boolean {
     if (!Array.isArray(value)) return false;
+    if (this.#packed !== null) this.#unpack();
     const listOnly = this.#list.length === 0;
     for (const item of value) {
       const row = UsageRow.fromJSON(item);

@@ -73,3 +73,115 @@ function fromJson(json: unknown): UsageRows {
   expect(rows.addJSON(json)).toBe(true);
   return rows;
 }
+
+// The cache's form (toPacked): rows kept as a string table and two flat lists, decoded one at
+// a time. Sums past 2^53 (tokens, pico-dollars) travel as decimal text and come back exact.
+describe("usage rows packed for the cache", () => {
+  const BIG = "123456789012345678901234567890";
+  // Row JSON (see UsageRow.toJSON): key (8), counts, tokens, reported, no-usage, estimates,
+  // the first band's sums, the long-context bands (or null).
+  const rowJson = [
+    [
+      "043-x",
+      "claude",
+      "m",
+      "m",
+      "implementer",
+      "WP01",
+      true,
+      "emit",
+      3,
+      0,
+      5,
+      6,
+      7,
+      8,
+      9,
+      1,
+      2,
+    ].concat([5, 6, 7, 8, 0, null] as never[]),
+    ["043-x", null, null, null, null, null, null, null, 1, 1, BIG, 0, 0, 0, BIG, 0, 1].concat([
+      BIG,
+      0,
+      0,
+      0,
+      0,
+      Array.from({ length: 15 }, (_, i) => (i === 3 ? BIG : i)),
+    ] as never[]),
+    ["044-y", "codex", "", "gpt", null, "WP02", false, null, 2, 0, 1, 1, 1, 1, 0, 0, 0].concat([
+      0,
+      0,
+      0,
+      0,
+      0,
+      null,
+    ] as never[]),
+  ];
+  const unpacked = fromJson(rowJson);
+
+  const packedOf = (json: unknown): UsageRows => {
+    const rows = new UsageRows();
+    expect(rows.addPacked(JSON.parse(JSON.stringify(json)))).toBe(true);
+    return rows;
+  };
+
+  it("read back into the same rows, big sums, bands and nulls included", () => {
+    const packed = packedOf(unpacked.toPacked());
+    expect([...packed].map((r) => r.toJSON())).toEqual(rowJson);
+    expect(packed.toPacked()).toEqual(unpacked.toPacked());
+    expect(packed.toJSON()).toEqual(rowJson);
+  });
+
+  it.each([
+    ["an event added", (rows: UsageRows) => rows.add(fields("emit"))],
+    ["rows merged", (rows: UsageRows) => rows.merge([...fromJson(rowJson)])],
+    ["more packed rows added", (rows: UsageRows) => void rows.addPacked(unpacked.toPacked())],
+  ])("find their rows when %s after", (_, more) => {
+    const packed = packedOf(unpacked.toPacked());
+    more(packed);
+    const eager = fromJson(rowJson);
+    more(eager);
+    expect(packed.toJSON()).toEqual(eager.toJSON());
+    expect(packed.size).toBe(eager.size);
+  });
+
+  it("take an append's rows beside them undecoded, and pack one row per key again", () => {
+    const packed = packedOf(unpacked.toPacked());
+    const appended = fromJson([rowJson[0], rowJson[2]]);
+    packed.merge(appended);
+    // Listed apart (the packed rows were not decoded to merge), summed alike.
+    expect([...packed]).toHaveLength(rowJson.length + 2);
+    const eager = fromJson(rowJson);
+    eager.merge(appended);
+    const total = (rows: UsageRows) =>
+      [...rows].reduce((t, r) => t + r.inputTokens.total + r.reported.total, 0n);
+    expect(total(packed)).toBe(total(eager));
+    expect(packed.toPacked()).toEqual(eager.toPacked());
+    expect(packed.size).toBe(eager.size);
+  });
+
+  const good = () => JSON.parse(JSON.stringify(unpacked.toPacked()));
+  type Packed = { strings: unknown[]; keys: unknown[]; sums: unknown[] };
+  it.each<[string, (p: Packed) => void]>([
+    ["a string index past the table", (p) => (p.keys[1] = p.strings.length)],
+    ["a null aggregate id", (p) => (p.keys[0] = -1)],
+    ["an outcome that is not -1, 0 or 1", (p) => (p.keys[7] = 2)],
+    ["a band flag of -1", (p) => (p.keys[8] = -1)],
+    ["a fractional index", (p) => (p.keys[2] = 0.5)],
+    ["a key list cut short", (p) => p.keys.pop()],
+    ["a sum missing", (p) => p.sums.pop()],
+    ["a sum too many", (p) => p.sums.push(0)],
+    ["a negative sum", (p) => (p.sums[6] = -1)],
+    ["a fractional sum", (p) => (p.sums[6] = 1.5)],
+    ["an event count as text", (p) => (p.sums[0] = "3")],
+    ["a sum as text that is not digits", (p) => (p.sums[6] = "1e30")],
+    ["a string that is not one", (p) => (p.strings[0] = 7)],
+  ])("are refused whole with %s", (_, spoil) => {
+    const packed = good();
+    expect(new UsageRows().addPacked(packed)).toBe(true);
+    spoil(packed);
+    const rows = new UsageRows();
+    expect(rows.addPacked(packed)).toBe(false);
+    expect(rows.size).toBe(0);
+  });
+});

@@ -7,7 +7,13 @@ import { type IdKey, type IdMemory, IdSet, LayeredIdSet, mayHold } from "./id-se
 import { LogTally } from "./log-tally.js";
 import { type FileJob, type FileResult, scanFiles } from "./parallel-scan.js";
 import { type RangeOptions, type RangeScan, scanRange, type TimeWindow } from "./scan-range.js";
-import { type CachedLog, type LogIdentity, loadCachedLog, saveCachedLog } from "./summary-cache.js";
+import {
+  type CachedLog,
+  type LogIdentity,
+  loadCachedLog,
+  saveCachedLog,
+  tallyToCache,
+} from "./summary-cache.js";
 
 const SAVE_AFTER_BYTES = 256 << 10;
 
@@ -247,7 +253,7 @@ async function finishLog(
   const stale = loaded === null || part.end - loaded.end >= SAVE_AFTER_BYTES;
   if (cache?.cacheDir && stale) {
     const { end, tally, fresh } = part;
-    await saveCachedLog(cache.cacheDir, log, { end, tally: tally.toJSON(), loaded, fresh });
+    await saveCachedLog(cache.cacheDir, log, { end, tally: tallyToCache(tally), loaded, fresh });
   } else if (cache?.cacheDir && loaded?.restamp) {
     await saveCachedLog(cache.cacheDir, log, {
       end: loaded.end,

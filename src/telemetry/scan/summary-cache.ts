@@ -79,8 +79,8 @@ export interface LogIdentity {
   readonly statAtMs: number;
 }
 
-// 7: rows keep the events' origin (`source`).
-const VERSION = 7;
+// 7: rows keep the events' origin (`source`). 8: the tally's rows packed (PackedRowsJson).
+const VERSION = 8;
 const MAX_SEGMENTS = 8;
 
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -151,7 +151,7 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
   if (end > Number(log.stat.size)) return null;
   const unchanged = !header.racy && sameStamp(header.stamp, fileStamp(log.stat));
   if (!unchanged && !sameDigest(await digestPrefix(log.handle, end), header.digest)) return null;
-  const tally = LogTally.fromJSON(header.tally);
+  const tally = tallyFromCache(header.tally);
   if (tally === null) return null;
   const segments = header.segments;
   let layers: Promise<IdSet[] | null> | null = null;
@@ -171,6 +171,18 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
     restamp: !unchanged,
     loadLayers,
   };
+}
+
+/** A tally as an entry holds it: LogTally's JSON with its rows packed (`toPacked`). */
+export function tallyToCache(tally: LogTally): unknown {
+  const { lines, skipped, firstSkipped, duplicates } = tally;
+  return { rows: tally.rows.toPacked(), lines, skipped, first_skipped: firstSkipped, duplicates };
+}
+
+function tallyFromCache(json: unknown): LogTally | null {
+  if (typeof json !== "object" || json === null) return null;
+  const tally = LogTally.fromJSON({ ...json, rows: [] });
+  return tally?.rows.addPacked((json as { rows?: unknown }).rows) ? tally : null;
 }
 
 async function readSegment(cacheDir: string, segment: Segment): Promise<IdSet | null> {
@@ -220,7 +232,7 @@ async function readUpTo(handle: FileHandle, into: Uint8Array): Promise<number> {
 }
 
 /**
- * Saves a log's state: the tally of its first `end` bytes (as `LogTally.toJSON` writes it), the segments of the entry it was
+ * Saves a log's state: the tally of its first `end` bytes (as `tallyToCache` writes it), the segments of the entry it was
  * loaded from (kept as they are) and the ids read since, in one or more sets (`fresh`).
  * Nothing is saved when the log changed while it was read. Failing to save loses only speed,
  * so errors are swallowed.

@@ -12,9 +12,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CostAccumulator, parseGroupBy } from "../../../src/telemetry/cost.js";
 import { readEventLine } from "../../../src/telemetry/event-line.js";
+import { contentChecksum } from "../../../src/telemetry/log-fingerprint.js";
 import { loadPricingTable } from "../../../src/telemetry/pricing.js";
 import { streamProjectEvents } from "../../../src/telemetry/query.js";
 import { CACHE_DIR, costReport } from "../../../src/telemetry/report.js";
+import { UsageRows } from "../../../src/telemetry/usage-rows.js";
 import { tempDir } from "../../support/temp-project.js";
 import { eventLine, writeVariedLog } from "../../support/varied-log.js";
 
@@ -159,6 +161,45 @@ describe("the report cache (.kittify/cache)", () => {
     }
     await rm(join(root, CACHE_DIR), { recursive: true });
     expect(await report(root)).toEqual({ groups: expected, fullReadBytes: size });
+  });
+
+  // A header whose checksum was made anew (as a writer of another format would) is still
+  // read only when it is of this format and its packed rows check out whole.
+  it.each<[string, (header: { version: number; tally: { rows: unknown } }) => void]>([
+    [
+      "an entry of format 7 (a JSON array per row)",
+      (h) => {
+        const rows = new UsageRows();
+        expect(rows.addPacked(h.tally.rows)).toBe(true);
+        h.version = 7;
+        h.tally.rows = rows.toJSON();
+      },
+    ],
+    [
+      "packed rows naming a string past the table",
+      (h) => {
+        const rows = h.tally.rows as { strings: string[]; keys: number[] };
+        rows.keys[1] = rows.strings.length;
+      },
+    ],
+    [
+      "packed rows with a sum cut off",
+      (h) => void (h.tally.rows as { sums: unknown[] }).sums.pop(),
+    ],
+  ])("ignores %s and rebuilds it", async (_, rewrite) => {
+    const { root, log } = await project();
+    const expected = await reference(root);
+    await report(root);
+    const name = (await cacheFiles(root)).find((f) => f.endsWith(".json")) as string;
+    const file = join(root, CACHE_DIR, name);
+    const [json = ""] = (await readFile(file, "utf8")).split("\n");
+    const header = JSON.parse(json);
+    rewrite(header);
+    const text = JSON.stringify(header);
+    await writeFile(file, `${text}\n${contentChecksum(text)}\n`);
+    const size = (await stat(log)).size;
+    expect(await report(root)).toEqual({ groups: expected, fullReadBytes: size });
+    expect(await report(root)).toEqual({ groups: expected, fullReadBytes: 0 });
   });
 
   it("checks appended old ids against the cached id tables, even corrupt ones", async () => {
