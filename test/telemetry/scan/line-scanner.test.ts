@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { isInvalid } from "../../../src/events/event.js";
 import { cleanLine, readEventLine } from "../../../src/telemetry/event-line.js";
 import { EventFields } from "../../../src/telemetry/scan/event-fields.js";
-import { scanLine } from "../../../src/telemetry/scan/line-scanner.js";
+import { scanLine, scanLineTo } from "../../../src/telemetry/scan/line-scanner.js";
 import { relayout, seeded } from "../../support/relayout.js";
 import { FIXTURE_PROJECT } from "../../support/temp-project.js";
 import { eventLine, variedLog } from "../../support/varied-log.js";
@@ -252,5 +252,55 @@ describe("scanLine (the report's fast path)", () => {
         false,
       );
     }
+  });
+
+  // The writers' separators (`": `, `, `) are taken in one step; every other spacing must still
+  // be read, and a malformed one refused, exactly as the full parse does.
+  it.each([
+    ['": ', '":', true],
+    ['": ', '" : ', true],
+    ['": ', '":\t', true],
+    ['": ', '":  ', true],
+    [', "', ',"', true],
+    [', "', ',\t"', true],
+    [', "', ' , "', true],
+    [', "', ',  "', true],
+    [', "', ', \r"', false], // JSON whitespace the scanner leaves to the full parse
+  ])("reads a line whose %j are all %j: %s", (writers, other, fast) => {
+    const line = eventLine(3, "043-x");
+    const text = line.replaceAll(writers, other);
+    expect(text).not.toBe(line);
+    const bytes = Buffer.from(text);
+    expect(scanLine(bytes, 0, bytes.length, new EventFields())).toBe(fast);
+    expect(agreesWithFullParse(bytes)).toBe(fast);
+  });
+
+  it.each([
+    ['", "', '",, "'],
+    ['", "', '", , "'],
+    ['": "', '": : "'],
+    ['": "', '":: "'],
+    ['": "', '"  "'],
+    ['": "', '";  "'],
+    ['", "', '" "'],
+    ["}", ", }"],
+    ["}", ", "],
+  ])("refuses a line with %j written as %j", (writers, broken) => {
+    const line = eventLine(3, "043-x");
+    const at = line.lastIndexOf(writers);
+    const text = `${line.slice(0, at)}${broken}${line.slice(at + writers.length)}`;
+    const bytes = Buffer.from(text);
+    expect(scanLine(bytes, 0, bytes.length, new EventFields())).toBe(false);
+  });
+
+  it("reads no byte past the end it is given", () => {
+    // Cut at every offset inside a buffer that goes on with the rest of the line.
+    const bytes = Buffer.from(`${eventLine(3, "043-x")}\n`);
+    const end = bytes.length - 1;
+    for (let cut = 0; cut < end; cut++) {
+      expect(scanLine(bytes, 0, cut, new EventFields())).toBe(false);
+      expect(scanLineTo(bytes, 0, cut, new EventFields())).toBe(-1);
+    }
+    expect(scanLineTo(bytes, 0, bytes.length, new EventFields())).toBe(end);
   });
 });
