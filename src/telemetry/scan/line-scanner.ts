@@ -688,6 +688,26 @@ export class LineScanner {
 
   /** A token count (a non-negative safe integer) or null; undefined when neither. */
   private readTokenCount(): number | null | undefined {
+    // The common case first: digits right after `": ` (at most 15, so the value is exact), not
+    // followed by a fraction or an exponent; anything else the general way.
+    const buf = this.buf;
+    const from = this.pos;
+    const lim = this.lim;
+    let pos = from;
+    let value = 0;
+    while (pos < lim && pos - from < 15) {
+      const digit = (buf[pos] as number) - ZERO;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+      pos++;
+    }
+    if (pos > from && (buf[from] !== ZERO || pos === from + 1) && pos < lim) {
+      const next = buf[pos];
+      if (next === COMMA || next === CLOSE_BRACE) {
+        this.pos = pos;
+        return value;
+      }
+    }
     if (this.nullNext()) return this.readLiteral() === 0 ? null : undefined;
     const ok =
       this.readNumber() &&

@@ -293,6 +293,38 @@ describe("scanLine (the report's fast path)", () => {
     expect(scanLine(bytes, 0, bytes.length, new EventFields())).toBe(false);
   });
 
+  // Token counts (and the clock, read alike): plain digits before `,` or `}` are read in one step; every other
+  // form must be read, or refused, exactly as the full parse does.
+  it.each([
+    ["0", true],
+    ["7", true],
+    ["100", true],
+    ["999999999999999", true], // 15 digits
+    ["1000000000000000", true], // 16 digits: the general way, still exact
+    ["9007199254740991", true],
+    ["9007199254740993", false], // not a safe integer
+    ["00", false],
+    ["01", false],
+    ["-1", false],
+    ["1.0", false],
+    ["1.5", false],
+    ["1e3", false],
+    ["12 ", true], // a space before the comma or brace
+    ['"12"', false],
+  ])("reads the token count %s as the full parse does (fast: %s)", (written, fast) => {
+    const line = eventLine(3, "043-x");
+    for (const [member, after] of [
+      ['"input_tokens": 342357', ","], // before a comma
+      ['"output_tokens": 18097', "}"], // before the brace of a long-context entry
+    ] as const) {
+      const key = member.slice(0, member.indexOf(":"));
+      expect(line).toContain(`${member}${after}`);
+      const bytes = Buffer.from(line.replace(`${member}${after}`, `${key}: ${written}${after}`));
+      expect(scanLine(bytes, 0, bytes.length, new EventFields())).toBe(fast);
+      expect(agreesWithFullParse(bytes)).toBe(fast);
+    }
+  });
+
   it("reads no byte past the end it is given", () => {
     // Cut at every offset inside a buffer that goes on with the rest of the line.
     const bytes = Buffer.from(`${eventLine(3, "043-x")}\n`);
