@@ -353,6 +353,23 @@ export class LineScanner {
     if (this.byteAt(pos) !== QUOTE) return false;
     this.strStart = ++pos;
     const lim = this.lim;
+    // Four bytes at a time while none of them can be what STRING_BYTE does not call ORDINARY:
+    // a quote, a backslash, a byte below 0x20, DEL or above (each term sets a byte's top bit;
+    // a borrow or carry may flag an ordinary byte too, never hide a special one).
+    const view = this.view;
+    while (pos + 4 <= lim) {
+      const word = view.getUint32(pos, true);
+      const quotes = word ^ 0x22222222;
+      const backslashes = word ^ 0x5c5c5c5c;
+      const special =
+        ((quotes - 0x01010101) & ~quotes) |
+        ((backslashes - 0x01010101) & ~backslashes) |
+        ((word - 0x20202020) & ~word) |
+        (word + 0x01010101) |
+        word;
+      if ((special & 0x80808080) !== 0) break;
+      pos += 4;
+    }
     // One table load per byte: most bytes are ordinary and take one branch.
     while (pos < lim) {
       const kind = STRING_BYTE[buf[pos] as number] as number;

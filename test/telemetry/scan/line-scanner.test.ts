@@ -325,6 +325,37 @@ describe("scanLine (the report's fast path)", () => {
     }
   });
 
+  // Strings are checked four bytes at a time: a special byte at any offset (every alignment), in
+  // a string the report reads and in one it skips, must be seen exactly as the full parse sees it.
+  it.each([
+    ["an escaped quote", '\\"'],
+    ["a backslash escape", "\\n"],
+    ["a unicode escape", "\\u00e9"],
+    ["a lone backslash", "\\"],
+    ["NUL", "\u0000"],
+    ["a tab", "\t"],
+    ["a unit separator", "\u001f"],
+    ["DEL", "\u007f"],
+    ["a non-ASCII character", "é"],
+    ["a raw quote", '"'],
+  ])("reads a string with %s at any offset as the full parse does", (_, special) => {
+    const line = eventLine(3, "043-x");
+    for (const [member, value] of [
+      ['"model": "claude-sonnet-4-5"', "claude-sonnet-4-5"], // read: a model's name
+      ['"role": "reviewer"', "reviewer"], // read
+      ['"wp_id": "WP04"', "WP04"], // read, short
+      ['"error": null', "a long error message written by the agent"], // skipped
+    ] as const) {
+      const key = member.slice(0, member.indexOf(":"));
+      expect(line).toContain(member);
+      for (let at = 0; at <= value.length; at++) {
+        const text = `${value.slice(0, at)}${special}${value.slice(at)}`;
+        const bytes = Buffer.from(line.replace(member, `${key}: "${text}"`), "utf8");
+        agreesWithFullParse(bytes);
+      }
+    }
+  });
+
   it("reads no byte past the end it is given", () => {
     // Cut at every offset inside a buffer that goes on with the rest of the line.
     const bytes = Buffer.from(`${eventLine(3, "043-x")}\n`);
