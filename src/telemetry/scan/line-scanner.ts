@@ -353,6 +353,23 @@ export class LineScanner {
     if (this.byteAt(pos) !== QUOTE) return false;
     this.strStart = ++pos;
     const lim = this.lim;
+    // Four bytes at a time while none of them can be what STRING_BYTE does not call ORDINARY:
+    // a quote, a backslash, a byte below 0x20, DEL or above (each term sets a byte's top bit;
+    // a borrow or carry may flag an ordinary byte too, never hide a special one).
+    const view = this.view;
+    while (pos + 4 <= lim) {
+      const word = view.getUint32(pos, true);
+      const quotes = word ^ 0x22222222;
+      const backslashes = word ^ 0x5c5c5c5c;
+      const special =
+        ((quotes - 0x01010101) & ~quotes) |
+        ((backslashes - 0x01010101) & ~backslashes) |
+        ((word - 0x20202020) & ~word) |
+        (word + 0x01010101) |
+        word;
+      if ((special & 0x80808080) !== 0) break;
+      pos += 4;
+    }
     // One table load per byte: most bytes are ordinary and take one branch.
     while (pos < lim) {
       const kind = STRING_BYTE[buf[pos] as number] as number;
@@ -536,6 +553,12 @@ export class LineScanner {
         let i = w * 4;
         while (i < rest.length && buf[from + i] === rest[i]) i++;
         if (i < rest.length) continue;
+        // Our writers and Python put `": ` after a key: taken in one step (any other spacing
+        // goes the general way).
+        if (end + 1 < this.lim && buf[end] === COLON && buf[end + 1] === SPACE) {
+          this.pos = end + 2;
+          return index;
+        }
         this.pos = end;
         return this.expect(COLON) ? index : INVALID;
       }
@@ -546,6 +569,12 @@ export class LineScanner {
 
   /** After a member: true at the closing brace, false at a comma, null when malformed. */
   private memberEnd(): boolean | null {
+    // The writers' `, ` between members, taken in one step; anything else the general way.
+    const at = this.pos;
+    if (at + 1 < this.lim && this.buf[at] === COMMA && this.buf[at + 1] === SPACE) {
+      this.pos = at + 2;
+      return false;
+    }
     const b = this.byteAt(this.skipSpace());
     if (b !== CLOSE_BRACE && b !== COMMA) return null;
     this.pos++;
@@ -676,6 +705,26 @@ export class LineScanner {
 
   /** A token count (a non-negative safe integer) or null; undefined when neither. */
   private readTokenCount(): number | null | undefined {
+    // The common case first: digits right after `": ` (at most 15, so the value is exact), not
+    // followed by a fraction or an exponent; anything else the general way.
+    const buf = this.buf;
+    const from = this.pos;
+    const lim = this.lim;
+    let pos = from;
+    let value = 0;
+    while (pos < lim && pos - from < 15) {
+      const digit = (buf[pos] as number) - ZERO;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+      pos++;
+    }
+    if (pos > from && (buf[from] !== ZERO || pos === from + 1) && pos < lim) {
+      const next = buf[pos];
+      if (next === COMMA || next === CLOSE_BRACE) {
+        this.pos = pos;
+        return value;
+      }
+    }
     if (this.nullNext()) return this.readLiteral() === 0 ? null : undefined;
     const ok =
       this.readNumber() &&

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { isInvalid } from "../../../src/events/event.js";
 import { cleanLine, readEventLine } from "../../../src/telemetry/event-line.js";
 import { EventFields } from "../../../src/telemetry/scan/event-fields.js";
-import { scanLine } from "../../../src/telemetry/scan/line-scanner.js";
+import { scanLine, scanLineTo } from "../../../src/telemetry/scan/line-scanner.js";
 import { relayout, seeded } from "../../support/relayout.js";
 import { FIXTURE_PROJECT } from "../../support/temp-project.js";
 import { eventLine, variedLog } from "../../support/varied-log.js";
@@ -252,5 +252,118 @@ describe("scanLine (the report's fast path)", () => {
         false,
       );
     }
+  });
+
+  // The writers' separators (`": `, `, `) are taken in one step; every other spacing must still
+  // be read, and a malformed one refused, exactly as the full parse does.
+  it.each([
+    ['": ', '":', true],
+    ['": ', '" : ', true],
+    ['": ', '":\t', true],
+    ['": ', '":  ', true],
+    [', "', ',"', true],
+    [', "', ',\t"', true],
+    [', "', ' , "', true],
+    [', "', ',  "', true],
+    [', "', ', \r"', false], // JSON whitespace the scanner leaves to the full parse
+  ])("reads a line whose %j are all %j: %s", (writers, other, fast) => {
+    const line = eventLine(3, "043-x");
+    const text = line.replaceAll(writers, other);
+    expect(text).not.toBe(line);
+    const bytes = Buffer.from(text);
+    expect(scanLine(bytes, 0, bytes.length, new EventFields())).toBe(fast);
+    expect(agreesWithFullParse(bytes)).toBe(fast);
+  });
+
+  it.each([
+    ['", "', '",, "'],
+    ['", "', '", , "'],
+    ['": "', '": : "'],
+    ['": "', '":: "'],
+    ['": "', '"  "'],
+    ['": "', '";  "'],
+    ['", "', '" "'],
+    ["}", ", }"],
+    ["}", ", "],
+  ])("refuses a line with %j written as %j", (writers, broken) => {
+    const line = eventLine(3, "043-x");
+    const at = line.lastIndexOf(writers);
+    const text = `${line.slice(0, at)}${broken}${line.slice(at + writers.length)}`;
+    const bytes = Buffer.from(text);
+    expect(scanLine(bytes, 0, bytes.length, new EventFields())).toBe(false);
+  });
+
+  // Token counts (and the clock, read alike): plain digits before `,` or `}` are read in one step; every other
+  // form must be read, or refused, exactly as the full parse does.
+  it.each([
+    ["0", true],
+    ["7", true],
+    ["100", true],
+    ["999999999999999", true], // 15 digits
+    ["1000000000000000", true], // 16 digits: the general way, still exact
+    ["9007199254740991", true],
+    ["9007199254740993", false], // not a safe integer
+    ["00", false],
+    ["01", false],
+    ["-1", false],
+    ["1.0", false],
+    ["1.5", false],
+    ["1e3", false],
+    ["12 ", true], // a space before the comma or brace
+    ['"12"', false],
+  ])("reads the token count %s as the full parse does (fast: %s)", (written, fast) => {
+    const line = eventLine(3, "043-x");
+    for (const [member, after] of [
+      ['"input_tokens": 342357', ","], // before a comma
+      ['"output_tokens": 18097', "}"], // before the brace of a long-context entry
+    ] as const) {
+      const key = member.slice(0, member.indexOf(":"));
+      expect(line).toContain(`${member}${after}`);
+      const bytes = Buffer.from(line.replace(`${member}${after}`, `${key}: ${written}${after}`));
+      expect(scanLine(bytes, 0, bytes.length, new EventFields())).toBe(fast);
+      expect(agreesWithFullParse(bytes)).toBe(fast);
+    }
+  });
+
+  // Strings are checked four bytes at a time: a special byte at any offset (every alignment), in
+  // a string the report reads and in one it skips, must be seen exactly as the full parse sees it.
+  it.each([
+    ["an escaped quote", '\\"'],
+    ["a backslash escape", "\\n"],
+    ["a unicode escape", "\\u00e9"],
+    ["a lone backslash", "\\"],
+    ["NUL", "\u0000"],
+    ["a tab", "\t"],
+    ["a unit separator", "\u001f"],
+    ["DEL", "\u007f"],
+    ["a non-ASCII character", "é"],
+    ["a raw quote", '"'],
+  ])("reads a string with %s at any offset as the full parse does", (_, special) => {
+    const line = eventLine(3, "043-x");
+    for (const [member, value] of [
+      ['"model": "claude-sonnet-4-5"', "claude-sonnet-4-5"], // read: a model's name
+      ['"role": "reviewer"', "reviewer"], // read
+      ['"wp_id": "WP04"', "WP04"], // read, short
+      ['"error": null', "a long error message written by the agent"], // skipped
+    ] as const) {
+      const key = member.slice(0, member.indexOf(":"));
+      expect(line).toContain(member);
+      for (let at = 0; at <= value.length; at++) {
+        const text = `${value.slice(0, at)}${special}${value.slice(at)}`;
+        const bytes = Buffer.from(line.replace(member, `${key}: "${text}"`), "utf8");
+        agreesWithFullParse(bytes);
+      }
+    }
+  });
+
+  it("reads no byte past the end it is given", () => {
+    // Cut at every offset inside a buffer that goes on with the rest of the line.
+    const bytes = Buffer.from(`${eventLine(3, "043-x")}\n`);
+    const end = bytes.length - 1;
+    for (let cut = 0; cut < end; cut++) {
+      expect(scanLine(bytes, 0, cut, new EventFields())).toBe(false);
+      expect(scanLineTo(bytes, 0, cut, new EventFields())).toBe(-1);
+    }
+    expect(scanLineTo(bytes, 0, bytes.length, new EventFields())).toBe(end);
   });
 });
