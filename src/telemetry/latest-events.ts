@@ -2,7 +2,8 @@ import { open } from "node:fs/promises";
 import { type Event, isInvalid } from "../events/event.js";
 import { cleanLine, malformedLinesWarning, readEventLine } from "./event-line.js";
 import { Latest } from "./latest.js";
-import { openForRead, READ_FLAGS, UnsafeFileError } from "./project-paths.js";
+import { warnLogUnreadable } from "./log-unreadable.js";
+import { openForRead, READ_FLAGS } from "./project-paths.js";
 import type { ParsedFilter } from "./query.js";
 import type { EventFields } from "./scan/event-fields.js";
 import { IdSet } from "./scan/id-set.js";
@@ -111,11 +112,7 @@ export async function scanLog(
     const warning = malformedLinesWarning(path, tally);
     if (warning) warn(warning);
   } catch (e) {
-    const reason =
-      e instanceof UnsafeFileError
-        ? e.message
-        : ((e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)));
-    warn({ code: "LOG_UNREADABLE", file: path, message: `${path}: not read (${reason})` });
+    warnLogUnreadable(path, e, warn);
   }
 }
 

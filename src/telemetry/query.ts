@@ -6,7 +6,7 @@ import { TelemetryError } from "./errors.js";
 import { EVENT_SOURCES } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
 import { SimpleJsonStore } from "./json-store.js";
-import { UnsafeFileError } from "./project-paths.js";
+import { warnLogUnreadable } from "./log-unreadable.js";
 import { addDays, type LocalDate, localDateOf, startOfLocalDay } from "./time-zone.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
@@ -215,11 +215,7 @@ async function* streamLog(
     }
   } catch (e) {
     // One unreadable log (a directory, no permission) must not hide every other feature's costs.
-    const reason =
-      e instanceof UnsafeFileError
-        ? e.message
-        : ((e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)));
-    warn({ code: "LOG_UNREADABLE", file: logPath, message: `${logPath}: not read (${reason})` });
+    warnLogUnreadable(logPath, e, warn);
   }
 }
 

@@ -6,6 +6,7 @@ import { type CostKind, eventCost, type RateResolver } from "./cost.js";
 import { EVENT_LOG_FILE } from "./emit.js";
 import { cleanLine, malformedLinesWarning, readEventLine } from "./event-line.js";
 import { listFeatureDirs } from "./features.js";
+import { warnLogUnreadable } from "./log-unreadable.js";
 import type { PicoUsd } from "./money.js";
 import {
   firstUnitFor,
@@ -15,7 +16,7 @@ import {
   type PeriodRowsJson,
 } from "./period-rows.js";
 import type { PricingEntry } from "./pricing-table.js";
-import { openForRead, READ_FLAGS, UnsafeFileError } from "./project-paths.js";
+import { openForRead, READ_FLAGS } from "./project-paths.js";
 import { type ParsedFilter, UNKNOWN_ORIGIN } from "./query.js";
 import { IdKey } from "./scan/id-set.js";
 import { type FileJob, scanFiles } from "./scan/parallel-scan.js";
@@ -222,11 +223,7 @@ async function sizeOf(path: string, warn: WarningSink): Promise<number | null> {
       await handle.close();
     }
   } catch (e) {
-    const reason =
-      e instanceof UnsafeFileError
-        ? e.message
-        : ((e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)));
-    warn({ code: "LOG_UNREADABLE", file: path, message: `${path}: not read (${reason})` });
+    warnLogUnreadable(path, e, warn);
     return null;
   }
 }

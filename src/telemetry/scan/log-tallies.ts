@@ -1,6 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { malformedLinesWarning } from "../event-line.js";
-import { openForRead, UnsafeFileError } from "../project-paths.js";
+import { warnLogUnreadable } from "../log-unreadable.js";
+import { openForRead } from "../project-paths.js";
 import { KEY_FIELD_BITS, UsageRow } from "../usage-rows.js";
 import type { WarningSink } from "../warnings.js";
 import { type IdKey, type IdMemory, IdSet, LayeredIdSet, mayHold } from "./id-set.js";
@@ -56,7 +57,8 @@ export async function tallyLogs(
       paths.map((path) => openLog(path, useCache ? options.cacheDir : null, options.warn)),
     );
     for (const [i, result] of opened.entries()) {
-      if (result.status === "rejected") unreadable(paths[i] as string, result.reason, options.warn);
+      if (result.status === "rejected")
+        warnLogUnreadable(paths[i] as string, result.reason, options.warn);
       logs.push(result.status === "fulfilled" ? result.value : null);
     }
     // Logs with a cache entry have only their appended bytes to read: that is done here, with
@@ -114,7 +116,7 @@ async function openLog(
     // Only a regular file inside the project: a FIFO, a device or a symlink out is refused.
     handle = await openForRead(path);
   } catch (e) {
-    unreadable(path, e, warn);
+    warnLogUnreadable(path, e, warn);
     return null;
   }
   if (handle === null) return null;
@@ -122,15 +124,6 @@ async function openLog(
   const stat = await handle.stat({ bigint: true });
   const log = { path, handle, stat, statAtMs };
   return { ...log, cached: cacheDir === null ? null : await loadCachedLog(cacheDir, log) };
-}
-
-// One unreadable log (a directory, no permission) must not hide every other feature's costs.
-function unreadable(path: string, e: unknown, warn: WarningSink): void {
-  const reason =
-    e instanceof UnsafeFileError
-      ? e.message
-      : ((e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)));
-  warn({ code: "LOG_UNREADABLE", file: path, message: `${path}: not read (${reason})` });
 }
 
 /**
