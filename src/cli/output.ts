@@ -110,34 +110,35 @@ export async function writeBatchedAsync(
   pieces: AsyncIterable<string>,
   batchSize = 1 << 16,
 ): Promise<void> {
-  let batch: string[] = [];
-  let size = 0;
-  for await (const piece of pieces) {
-    batch.push(piece);
-    size += piece.length;
-    if (size >= batchSize) {
-      io.stdout(batch.join(""));
-      batch = [];
-      size = 0;
-    }
-  }
-  if (size > 0) io.stdout(batch.join(""));
+  const out = stdoutBatches(io, batchSize);
+  for await (const piece of pieces) out.add(piece);
+  out.flush();
 }
 
 /** Writes `pieces` to stdout in batches of about `batchSize` characters (few calls, no giant string). */
 export function writeBatched(io: ProgramIo, pieces: Iterable<string>, batchSize = 1 << 16): void {
+  const out = stdoutBatches(io, batchSize);
+  for (const piece of pieces) out.add(piece);
+  out.flush();
+}
+
+/** Pieces gathered and written to stdout once about `batchSize` characters are waiting. */
+function stdoutBatches(io: ProgramIo, batchSize: number) {
   let batch: string[] = [];
   let size = 0;
-  for (const piece of pieces) {
-    batch.push(piece);
-    size += piece.length;
-    if (size >= batchSize) {
-      io.stdout(batch.join(""));
-      batch = [];
-      size = 0;
-    }
-  }
-  if (size > 0) io.stdout(batch.join(""));
+  const flush = () => {
+    if (size > 0) io.stdout(batch.join(""));
+    batch = [];
+    size = 0;
+  };
+  return {
+    add(piece: string): void {
+      batch.push(piece);
+      size += piece.length;
+      if (size >= batchSize) flush();
+    },
+    flush,
+  };
 }
 
 /** A count with thousands separators, as Python's `{:,}` writes it. */

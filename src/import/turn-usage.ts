@@ -1,3 +1,4 @@
+import { sumRequests } from "../agents/model-usage.js";
 import type { SessionCall } from "../agents/session-logs.js";
 import type { EmitModelUsage, EmitOptions } from "../telemetry/emit.js";
 import { PicoSum } from "../telemetry/money.js";
@@ -17,17 +18,12 @@ export function usageOf(
     else list.push(call);
   }
   const models: EmitModelUsage[] = [...byModel].map(([model, list]) => {
-    const sum = (key: keyof SessionCall["usage"]) => list.reduce((n, c) => n + c.usage[key], 0);
+    const requests = list.map((c) => c.usage);
     return {
       model,
-      inputTokens: sum("inputTokens"),
-      outputTokens: sum("outputTokens"),
-      cacheReadTokens: sum("cacheReadTokens"),
-      cacheWriteTokens: sum("cacheWriteTokens"),
-      cacheWrite1hTokens: sum("cacheWrite1hTokens"),
-      reasoningTokens: sum("reasoningTokens"),
+      ...sumRequests(requests),
       costUsd: reportedCost(list),
-      requests: list.map((c) => c.usage),
+      requests,
     };
   });
   // Agents that do not count reasoning apart write 0: the total is then left unknown.
