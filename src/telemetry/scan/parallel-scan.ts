@@ -102,7 +102,12 @@ export async function scanFiles(
   // Several ranges a thread, taken biggest first, so that the threads finish close together.
   const share = Math.ceil(total / (threads * RANGES_PER_THREAD));
   const minRange = options.minRangeBytes ?? DEFAULT_MIN_RANGE;
-  const target = Math.max(minRange, share);
+  // A split file costs more than its ranges: they are joined (their ids compared), and its
+  // digest for the cache is taken by a read of its own. When whole files already share out
+  // evenly between the threads, none is split.
+  const target = sharesOutWhole(files, threads)
+    ? Number.POSITIVE_INFINITY
+    : Math.max(minRange, share);
   const ranges: PlannedRange[] = [];
   for (const [file, job] of files.entries()) {
     for (const range of await splitFile(job, target, options.window))
@@ -136,6 +141,24 @@ export async function scanFiles(
   const workerCount = total < minRange ? 0 : Math.min(threads, ranges.length) - 1;
   await runRanges(ranges, workerCount, progress, onRange);
   await Promise.all(finishing);
+}
+
+/** The most a thread's share may exceed an even one when files are not split. */
+const UNEVEN_SHARE = 1.05;
+
+/**
+ * Whether the files, whole and taken biggest first by whichever thread has read least, give
+ * no thread more than UNEVEN_SHARE times an even share (as the threads take them).
+ */
+function sharesOutWhole(files: readonly FileJob[], threads: number): boolean {
+  const sizes = files.map((f) => Math.max(0, f.end - f.start)).sort((a, b) => b - a);
+  const loads = new Array<number>(threads).fill(0);
+  for (const size of sizes) {
+    const least = loads.indexOf(Math.min(...loads));
+    loads[least] = (loads[least] as number) + size;
+  }
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  return Math.max(...loads) <= (total / threads) * UNEVEN_SHARE;
 }
 
 /** Line-aligned ranges of about `target` bytes (one range for a small file). */
