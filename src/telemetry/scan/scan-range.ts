@@ -98,7 +98,9 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
       }
       // Only the file's first line may start with a byte-order mark.
       const lineNumber = options.start === 0 ? tally.lines : 0;
-      const event = readEventLine(text === null ? null : cleanLine(text, lineNumber));
+      // Only the first bad line's reason is kept: the others' need not be worked out.
+      const explain = tally.firstSkipped === null;
+      const event = readEventLine(text === null ? null : cleanLine(text, lineNumber), explain);
       if (event === null) return;
       if (isInvalid(event)) {
         tally.skipped++;
