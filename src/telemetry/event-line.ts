@@ -1,5 +1,5 @@
 import { type Event, type InvalidEvent, isInvalid, parseEventLine } from "../events/event.js";
-import { executionPayloadProblem } from "./execution-payload.js";
+import { executionPayloadProblem, executionPayloadValid } from "./execution-payload.js";
 import type { TelemetryWarning } from "./warnings.js";
 
 /**
@@ -29,15 +29,23 @@ export function isBlank(text: string): boolean {
   return text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === "");
 }
 
-/** A line's event, why it is not one, or null for a blank line (not counted at all). */
-export function readEventLine(text: string | null): Event | InvalidEvent | null {
+/**
+ * A line's event, why it is not one, or null for a blank line (not counted at all). Without
+ * `explain`, an invalid payload's reason is not worked out (UNEXPLAINED): for a reader that
+ * reports only the first bad line's.
+ */
+export function readEventLine(text: string | null, explain = true): Event | InvalidEvent | null {
   if (text === null) return { error: "not valid UTF-8" };
   if (isBlank(text)) return null;
   const event = parseEventLine(text);
   if (isInvalid(event)) return event;
+  if (!explain) return executionPayloadValid(event) ? event : UNEXPLAINED;
   const problem = executionPayloadProblem(event);
   return problem === null ? event : { error: problem };
 }
+
+/** A payload `readEventLine` was told not to explain. */
+export const UNEXPLAINED: InvalidEvent = { error: "payload" };
 
 /** How many lines a read skipped, and the first, for the one warning per file. */
 export interface SkippedLines {

@@ -251,3 +251,11 @@ export function executionPayloadProblem(event: Event): string | null {
   if (event.event_type !== EXECUTION_EVENT_TYPE) return null;
   return payloadProblem(PayloadOnDisk, event.payload);
 }
+
+/**
+ * Whether `executionPayloadProblem` finds none, without the words of one: they take typebox's
+ * list of every error, ~0.3 ms a line (a reader that only counts bad lines need not pay it).
+ */
+export function executionPayloadValid(event: Event): boolean {
+  return event.event_type !== EXECUTION_EVENT_TYPE || PayloadOnDisk.Check(event.payload);
+}

@@ -602,6 +602,16 @@ function getOrAdd<T>(level: Level<Level<T>>, key: string | null): Level<T> {
 
 const outcomeSlot = (success: boolean | null) => (success === null ? 0 : success ? 1 : 2);
 
+const RECENT_SLOTS = 4096;
+
+/** A cheap hash of a key field: its length and two of its characters (values differ there). */
+function textHash(text: string | null): number {
+  if (text === null) return 0x5bd1e995;
+  const n = text.length;
+  if (n === 0) return 1;
+  return Math.imul(n, 0x9e3779b1) ^ (text.charCodeAt(n - 1) << 8) ^ (text.charCodeAt(n >> 1) << 16);
+}
+
 /** The rows of one log (or part of one), one per distinct key. */
 export class UsageRows {
   #list: UsageRow[] = [];
@@ -616,6 +626,11 @@ export class UsageRows {
    * row) is built only when a row is looked up (#indexAll).
    */
   #indexed = true;
+  /**
+   * Rows found lately, by a hash of their key (see #recentRow); emptied whenever the list is
+   * indexed anew (rows with one key are merged then, and the merged ones are let go).
+   */
+  #recent: (UsageRow | undefined)[] | null = null;
   /**
    * Rows read from the cache (addPacked into an empty set), kept packed while they are only
    * listed: a warm report decodes each as it sums it, and keeps none. Rows added after (an
@@ -642,7 +657,7 @@ export class UsageRows {
     const success = keep & KEY_FIELD_BITS.success ? e.success : null;
     const source = keep & KEY_FIELD_BITS.source ? e.source : null;
     if (e.modelCount === 0) {
-      const row = this.#rowFor(
+      const row = this.#recentRow(
         aggregateId,
         agent,
         e.model,
@@ -668,7 +683,7 @@ export class UsageRows {
     const split = kind === "reported" && splitReported(e, main);
     for (let i = 0; i < e.modelCount; i++) {
       const part = models[i] as ModelFields;
-      const row = this.#rowFor(
+      const row = this.#recentRow(
         aggregateId,
         agent,
         part.model,
@@ -686,6 +701,65 @@ export class UsageRows {
         else row.reported.addUsd(e.costUsd);
       } else if (split) row.reported.addSafe(Math.round(part.costUsd * PICO_PER_USD));
     }
+  }
+
+  /**
+   * The row for a key, looked up first among rows found lately by a cheap hash of the key's
+   * fields (a slot holds the last row found there; its key is compared whole): an event's
+   * row is otherwise eight Map lookups deep, and a log has a few hundred keys at most.
+   */
+  #recentRow(
+    aggregateId: string,
+    agent: string | null,
+    model: string | null,
+    eventModel: string | null,
+    role: string | null,
+    wpId: string | null,
+    success: boolean | null,
+    source: string | null,
+    period: string | null,
+  ): UsageRow {
+    let h = textHash(aggregateId);
+    h = Math.imul(h ^ textHash(agent), 0x01000193);
+    h = Math.imul(h ^ textHash(model), 0x01000193);
+    h = Math.imul(h ^ textHash(eventModel), 0x01000193);
+    h = Math.imul(h ^ textHash(role), 0x01000193);
+    h = Math.imul(h ^ textHash(wpId), 0x01000193);
+    h = Math.imul(h ^ textHash(source), 0x01000193);
+    h = Math.imul(h ^ textHash(period), 0x01000193) ^ outcomeSlot(success);
+    const slot = (h ^ (h >>> 16)) & (RECENT_SLOTS - 1);
+    if (this.#recent === null) this.#recent = new Array<UsageRow | undefined>(RECENT_SLOTS);
+    const recent = this.#recent;
+    const cached = recent[slot];
+    if (cached !== undefined) {
+      const k = cached.key;
+      if (
+        k.model === model &&
+        k.wpId === wpId &&
+        k.role === role &&
+        k.agent === agent &&
+        k.success === success &&
+        k.eventModel === eventModel &&
+        k.source === source &&
+        k.aggregateId === aggregateId &&
+        k.period === period
+      ) {
+        return cached;
+      }
+    }
+    const row = this.#rowFor(
+      aggregateId,
+      agent,
+      model,
+      eventModel,
+      role,
+      wpId,
+      success,
+      source,
+      period,
+    );
+    recent[slot] = row;
+    return row;
   }
 
   /** The row for a key; `fresh` (or a new empty row) is taken as it when there is none yet. */
@@ -810,6 +884,7 @@ export class UsageRows {
     this.#list = [...packed, ...this.#list];
     this.#index.clear();
     this.#indexed = false;
+    this.#recent = null;
   }
 
   /** Adds into these the rows of `toJSON()`'s output; false when any is malformed. */
@@ -823,7 +898,10 @@ export class UsageRows {
       if (listOnly) this.#list.push(row);
       else this.#take(row);
     }
-    if (listOnly && this.#list.length > 0) this.#indexed = false;
+    if (listOnly && this.#list.length > 0) {
+      this.#indexed = false;
+      this.#recent = null;
+    }
     return true;
   }
 
@@ -836,6 +914,7 @@ export class UsageRows {
   /** Indexes the listed rows, merging any two with one key (a list read as it was written). */
   #indexAll(): void {
     this.#indexed = true;
+    this.#recent = null;
     for (const row of this.#list.splice(0)) this.#take(row);
   }
 }

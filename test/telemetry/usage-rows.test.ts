@@ -185,3 +185,45 @@ describe("usage rows packed for the cache", () => {
     expect(rows.size).toBe(0);
   });
 });
+
+// Rows are found first among those found lately, by a cheap hash of the key (usage-rows.ts
+// #recentRow): a hash shared by two keys, or a row merged away, must never take an event.
+describe("usage rows looked up by a recent key", () => {
+  const event = (wpId: string, agent = "claude") => {
+    const e = fields("emit");
+    Object.assign(e, { wpId, agent });
+    return e;
+  };
+
+  it.each([
+    ["keys whose hash is alike (they differ only in their first character)", "Xa-b1", "Ya-b1"],
+    ["keys of one text made apart (two strings, one value)", "WP01", ["WP", "01"].join("")],
+  ])("keep apart what differs and together what is equal: %s", (_, a, b) => {
+    const rows = new UsageRows();
+    for (let i = 0; i < 6; i++) rows.add(event(i % 3 === 0 ? a : b));
+    const counts = [...rows].map((r) => [r.key.wpId, r.eventCount]);
+    expect(counts).toEqual(
+      a === b
+        ? [[a, 6]]
+        : [
+            [a, 2],
+            [b, 4],
+          ],
+    );
+  });
+
+  it("find the merged row, not a row let go, after packed rows are decoded", () => {
+    const earlier = new UsageRows();
+    earlier.add(event("WP07"));
+    const rows = new UsageRows();
+    expect(rows.addPacked(JSON.parse(JSON.stringify(earlier.toPacked())))).toBe(true);
+    rows.add(event("WP07")); // listed beside the packed row, until they are decoded
+    expect(rows.size).toBe(1); // decoded and indexed: the two rows of WP07 merged into one
+    rows.add(event("WP07"));
+    rows.add(event("WP07", "codex"));
+    expect([...rows].map((r) => [r.key.agent, r.eventCount])).toEqual([
+      ["claude", 3],
+      ["codex", 1],
+    ]);
+  });
+});

@@ -123,6 +123,36 @@ interface KeyEntry {
 }
 
 /**
+ * An object's keys as our writers and Python write them (`"key": `, sorted), by index, and
+ * for each key (and for the object's start, at index `keys.length`) the key that followed it
+ * in the last object read: that key's bytes are checked first (see `LineScanner.nextKey`).
+ */
+interface KeyOrder {
+  /**
+   * `"key": `, and the same bytes eight at a time as doubles (little-endian), the last eight
+   * overlapping the others when the length is not a multiple of eight. Printable ASCII never
+   * makes a NaN nor a zero, so two such doubles are equal exactly when their bytes are.
+   */
+  readonly tokens: readonly { readonly bytes: Uint8Array; readonly eights: Float64Array }[];
+  /** The index of the key last seen after each key (-1: none yet). */
+  readonly follow: Int8Array;
+}
+
+function keyOrder(keys: readonly string[]): KeyOrder {
+  const tokens = keys.map((key) => {
+    const bytes = Buffer.from(`"${key}": `, "latin1");
+    if (bytes.length < 8)
+      throw new RangeError(`the line scanner's keys have 4 bytes at least: ${key}`);
+    const eights = new Float64Array(Math.ceil(bytes.length / 8));
+    for (let e = 0; e < eights.length; e++) {
+      eights[e] = bytes.readDoubleLE(Math.min(e * 8, bytes.length - 8));
+    }
+    return { bytes, eights };
+  });
+  return { tokens, follow: new Int8Array(keys.length + 1).fill(-1) };
+}
+
+/**
  * Keys grouped by their first byte, so that a known key is matched in one pass over its bytes
  * (and its closing quote), without making a string of it.
  */
@@ -138,6 +168,7 @@ function keyTable(keys: readonly string[]): KeyEntry[][] {
   return table;
 }
 const ENVELOPE_TABLE = keyTable(ENVELOPE_KEYS);
+const ENVELOPE_ORDER = keyOrder(ENVELOPE_KEYS);
 const EXECUTION_EVENT = Buffer.from(EXECUTION_EVENT_TYPE, "latin1");
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const { latin1Slice } = Buffer.prototype;
@@ -196,6 +227,7 @@ const SLOT_CODES = {
 /** What the scanner knows of each payload key, by its index in the definition. */
 interface PayloadRules {
   readonly table: KeyEntry[][];
+  readonly order: KeyOrder;
   readonly kind: Uint8Array;
   /** The report field the value fills (SLOT_CODES), or NOT_READ. */
   readonly slot: Uint8Array;
@@ -210,6 +242,7 @@ function payloadRules(fields: readonly PayloadFieldDefinition[]): PayloadRules {
   // Each key seen is one bit of a 32-bit mask (a repeated key is refused).
   if (fields.length > 31) throw new RangeError("the line scanner reads at most 31 keys an object");
   return {
+    order: keyOrder(fields.map((f) => f.name)),
     nested: fields.map((f) => (f.kind === "list" ? payloadRules(f.fields) : null)),
     table: keyTable(fields.map((f) => f.name)),
     kind: Uint8Array.from(fields, (f) => KIND_CODES[f.kind]),
@@ -532,6 +565,35 @@ export class LineScanner {
   }
 
   /**
+   * The next member's key and its colon, as `readKey` reads them, `prev` being the index of
+   * the member before (the order's length at the object's start). The fast path: the key that
+   * followed `prev` last time, when its bytes are next exactly as our writers write them
+   * (`"key": `, no space before); any other key or layout goes the general way, and the order
+   * learns what followed.
+   */
+  private nextKey(table: KeyEntry[][], order: KeyOrder, prev: number): number {
+    const predicted = order.follow[prev] as number;
+    if (predicted >= 0) {
+      const { bytes, eights } = order.tokens[predicted] as KeyOrder["tokens"][number];
+      const pos = this.pos;
+      const length = bytes.length;
+      if (pos + length <= this.lim) {
+        const view = this.view;
+        const last = eights.length - 1;
+        let e = 0;
+        while (e < last && view.getFloat64(pos + e * 8, true) === eights[e]) e++;
+        if (e === last && view.getFloat64(pos + length - 8, true) === eights[last]) {
+          this.pos = pos + length;
+          return predicted;
+        }
+      }
+    }
+    const key = this.readKey(table);
+    if (key >= 0) order.follow[prev] = key;
+    return key;
+  }
+
+  /**
    * The key of an object member and its colon: its index in `table`, -1 for a key that is not
    * in it, or INVALID (malformed, or an escape: such a key might still name a field).
    */
@@ -585,14 +647,16 @@ export class LineScanner {
     if (!this.expect(OPEN_BRACE)) return false;
     if (this.byteAt(this.skipSpace()) === CLOSE_BRACE) return false; // no required key
     let seen = 0;
+    let prev = ENVELOPE_KEYS.length;
     for (;;) {
-      const key = this.readKey(ENVELOPE_TABLE);
+      const key = this.nextKey(ENVELOPE_TABLE, ENVELOPE_ORDER, prev);
       if (key === INVALID) return false;
       if (key < 0) {
         if (!this.skipValue(0)) return false;
       } else {
         if ((seen & (1 << key)) !== 0) return false;
         seen |= 1 << key;
+        prev = key;
         if (!this.readEnvelopeValue(key, out)) return false;
       }
       const end = this.memberEnd();
@@ -647,14 +711,16 @@ export class LineScanner {
       return true;
     }
     let seen = 0;
+    let prev = rules.order.tokens.length;
     for (;;) {
-      const key = this.readKey(rules.table);
+      const key = this.nextKey(rules.table, rules.order, prev);
       if (key === INVALID) return false;
       if (key < 0) {
         if (!this.skipValue(depth)) return false;
       } else {
         if ((seen & (1 << key)) !== 0) return false;
         seen |= 1 << key;
+        prev = key;
         if (!this.readPayloadValue(rules, key, depth, out)) return false;
       }
       const end = this.memberEnd();

@@ -1,5 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import { malformedLinesWarning } from "../event-line.js";
+import type { PrefixDigest } from "../log-fingerprint.js";
 import { warnLogUnreadable } from "../log-unreadable.js";
 import { openForRead } from "../project-paths.js";
 import { KEY_FIELD_BITS, UsageRow } from "../usage-rows.js";
@@ -69,6 +70,8 @@ export async function tallyLogs(
       start: 0,
       end: Number(log.stat.size),
       unterminated: "leave",
+      // The digest the cache saves, taken from the chunks the scan reads (not read twice).
+      digestOf: useCache ? { dev: String(log.stat.dev), ino: String(log.stat.ino) } : undefined,
     }));
     const cache = useCache ? options : null;
     const finished = new Map<OpenLog, LogTally>();
@@ -183,6 +186,8 @@ interface ReadPart {
   /** The ids to add to the cache. */
   readonly fresh: readonly IdSet[];
   readonly loaded: CachedLog | null;
+  /** The digest of the first `end` bytes, when the scan took it; else null. */
+  readonly digest?: PrefixDigest | null;
 }
 
 /** A log's lines up to its last `\n`: cached part + appended part, or all of it. */
@@ -194,7 +199,8 @@ async function readTerminated(
   const size = Number(log.stat.size);
   if (scanned !== null) {
     const ids = new LayeredIdSet(scanned.ids, new IdSet(16));
-    return { tally: scanned.tally, end: scanned.end, ids, fresh: scanned.ids, loaded: null };
+    const { tally, end, digest } = scanned;
+    return { tally, end, ids, fresh: scanned.ids, loaded: null, digest };
   }
   const cached = log.cached;
   // Nothing appended since the entry (proven by loadCachedLog): the log is not opened again.
@@ -245,8 +251,14 @@ async function finishLog(
   const { loaded } = part;
   const stale = loaded === null || part.end - loaded.end >= SAVE_AFTER_BYTES;
   if (cache?.cacheDir && stale) {
-    const { end, tally, fresh } = part;
-    await saveCachedLog(cache.cacheDir, log, { end, tally: tallyToCache(tally), loaded, fresh });
+    const { end, tally, fresh, digest } = part;
+    await saveCachedLog(cache.cacheDir, log, {
+      end,
+      tally: tallyToCache(tally),
+      loaded,
+      fresh,
+      digest: digest ?? null,
+    });
   } else if (cache?.cacheDir && loaded?.restamp) {
     await saveCachedLog(cache.cacheDir, log, {
       end: loaded.end,

@@ -1,6 +1,8 @@
 import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { lazyCompile } from "../../events/lazy-compile.js";
+import { type PrefixDigest, PrefixDigestSchema } from "../log-fingerprint.js";
 import { READ_FLAGS } from "../project-paths.js";
 import { IdSet, type IdSetData } from "./id-set.js";
 import { LogTally, type LogTallyJson } from "./log-tally.js";
@@ -14,6 +16,8 @@ export interface FileJob {
   /** The file's size when planned: lines starting before it are read. */
   readonly end: number;
   readonly unterminated: RangeOptions["unterminated"];
+  /** Given, a file read whole in one range (from 0) has its prefix digest taken as it is read. */
+  readonly digestOf?: RangeOptions["digestOf"];
 }
 
 export interface FileResult {
@@ -24,6 +28,8 @@ export interface FileResult {
   readonly end: number;
   /** With a `pass`: each range's result, in file order (one when the file was read whole). */
   readonly passes: readonly unknown[];
+  /** The digest of the file's first `end` bytes when it was read whole with `digestOf`; else null. */
+  readonly digest: PrefixDigest | null;
 }
 
 export interface ParallelOptions {
@@ -48,6 +54,7 @@ export type RangeReply =
       readonly tally: LogTallyJson;
       readonly ids: IdSetData;
       readonly end: number;
+      readonly digest: PrefixDigest | null;
       readonly pass?: unknown;
     }
   | { readonly progress: number }
@@ -61,6 +68,7 @@ interface RangeResult {
   readonly tally: LogTally;
   readonly ids: IdSet;
   readonly end: number;
+  readonly digest: PrefixDigest | null;
   readonly pass?: unknown;
 }
 
@@ -71,6 +79,8 @@ interface PlannedRange {
   result?: RangeResult;
   read?: boolean;
 }
+
+const DigestShape = lazyCompile(PrefixDigestSchema);
 
 // Lines spec-kitty writes are 350-500 bytes; a wrong guess costs one growth of the set, no more.
 const AVERAGE_LINE_BYTES = 420;
@@ -92,7 +102,12 @@ export async function scanFiles(
   // Several ranges a thread, taken biggest first, so that the threads finish close together.
   const share = Math.ceil(total / (threads * RANGES_PER_THREAD));
   const minRange = options.minRangeBytes ?? DEFAULT_MIN_RANGE;
-  const target = Math.max(minRange, share);
+  // A split file costs more than its ranges: they are joined (their ids compared), and its
+  // digest for the cache is taken by a read of its own. When whole files already share out
+  // evenly between the threads, none is split.
+  const target = sharesOutWhole(files, threads)
+    ? Number.POSITIVE_INFINITY
+    : Math.max(minRange, share);
   const ranges: PlannedRange[] = [];
   for (const [file, job] of files.entries()) {
     for (const range of await splitFile(job, target, options.window))
@@ -128,6 +143,24 @@ export async function scanFiles(
   await Promise.all(finishing);
 }
 
+/** The most a thread's share may exceed an even one when files are not split. */
+const UNEVEN_SHARE = 1.05;
+
+/**
+ * Whether the files, whole and taken biggest first by whichever thread has read least, give
+ * no thread more than UNEVEN_SHARE times an even share (as the threads take them).
+ */
+function sharesOutWhole(files: readonly FileJob[], threads: number): boolean {
+  const sizes = files.map((f) => Math.max(0, f.end - f.start)).sort((a, b) => b - a);
+  const loads = new Array<number>(threads).fill(0);
+  for (const size of sizes) {
+    const least = loads.indexOf(Math.min(...loads));
+    loads[least] = (loads[least] as number) + size;
+  }
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  return Math.max(...loads) <= (total / threads) * UNEVEN_SHARE;
+}
+
 /** Line-aligned ranges of about `target` bytes (one range for a small file). */
 async function splitFile(
   job: FileJob,
@@ -155,6 +188,8 @@ async function splitFile(
       end: last ? job.end : (starts[i + 1] as number),
       window,
       unterminated: last ? job.unterminated : "read",
+      // A file split in ranges has its digest computed apart (a chain cannot be cut).
+      digestOf: starts.length === 1 ? job.digestOf : undefined,
     };
   });
 }
@@ -216,7 +251,8 @@ async function inWorker(
     const tally = LogTally.fromJSON(reply.tally);
     const ids = IdSet.from(reply.ids);
     if (tally === null || ids === null) return;
-    range.result = { tally, ids, end: reply.end, pass: reply.pass };
+    const digest = DigestShape.Check(reply.digest) ? reply.digest : null;
+    range.result = { tally, ids, end: reply.end, digest, pass: reply.pass };
     onRange(range);
   }
 }
@@ -270,13 +306,13 @@ async function readRange(job: RangeJob, onBytes?: (bytes: number) => void): Prom
   const ids = new IdSet(estimatedIds(job.end - job.start));
   const pass: RangePass | null =
     job.pass === undefined ? null : await startRangePass(job.pass, job.end - job.start);
-  const { tally, end } = await scanRange(job.path, {
+  const { tally, end, digest } = await scanRange(job.path, {
     ...job,
     ids,
     onBytes,
     visit: pass === null ? undefined : (f, at, length) => pass.visit(f, at, length),
   });
-  return { tally, ids, end, ...(pass !== null && { pass: pass.finish().result }) };
+  return { tally, ids, end, digest, ...(pass !== null && { pass: pass.finish().result }) };
 }
 
 /**
@@ -291,18 +327,22 @@ async function joinFile(
 ): Promise<FileResult> {
   const parts = ranges.map((r) => r.result as RangeResult);
   const [first, ...rest] = parts;
-  if (first === undefined) return { tally: new LogTally(), ids: [], end: job.start, passes: [] };
+  if (first === undefined) {
+    return { tally: new LogTally(), ids: [], end: job.start, passes: [], digest: null };
+  }
   const repeated = rest.some((part, i) =>
     parts.slice(0, i + 1).some((earlier) => earlier.ids.sharesAny(part.ids)),
   );
   if (repeated) {
     const whole = await readRange({ ...job, window: options.window, pass: options.pass });
-    return { tally: whole.tally, ids: [whole.ids], end: whole.end, passes: [whole.pass] };
+    const { tally, ids, end, digest } = whole;
+    return { tally, ids: [ids], end, passes: [whole.pass], digest };
   }
   const passes = parts.map((p) => p.pass);
   for (const part of rest) first.tally.append(part.tally);
   const end = rest.at(-1)?.end ?? first.end;
-  return { tally: first.tally, ids: parts.map((p) => p.ids), end, passes };
+  const digest = rest.length === 0 ? first.digest : null;
+  return { tally: first.tally, ids: parts.map((p) => p.ids), end, passes, digest };
 }
 
 /** Enough room for the ids of a range, so the set does not grow (and briefly double) as it fills. */

@@ -1,6 +1,7 @@
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { isInvalid } from "../../events/event.js";
 import { cleanLine, LINE_TOO_LONG, readEventLine } from "../event-line.js";
+import { type PrefixDigest, PrefixDigester } from "../log-fingerprint.js";
 import { READ_FLAGS } from "../project-paths.js";
 import { localPeriodKeyer, type PeriodUnit } from "../time-zone.js";
 import { ALL_KEY_FIELDS } from "../usage-rows.js";
@@ -39,12 +40,25 @@ export interface RangeOptions {
    * fields, and where its line is in the file (offset and length in bytes, no `\n`).
    */
   readonly visit?: ((fields: EventFields, offset: number, length: number) => void) | undefined;
+  /**
+   * Given (with `start` 0), the prefix digest of the bytes read is taken from the chunks read,
+   * when the file read is this one (device and inode): the cache save need not read it again.
+   */
+  readonly digestOf?: FileIdentity | undefined;
+}
+
+/** A file's device and inode (as `fileStamp` writes them). */
+export interface FileIdentity {
+  readonly dev: string;
+  readonly ino: string;
 }
 
 export interface RangeScan {
   readonly tally: LogTally;
   /** The offset after the last line read. */
   readonly end: number;
+  /** With `digestOf`: the digest of the file's first `end` bytes, the very bytes summed; else null. */
+  readonly digest: PrefixDigest | null;
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -84,7 +98,9 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
       }
       // Only the file's first line may start with a byte-order mark.
       const lineNumber = options.start === 0 ? tally.lines : 0;
-      const event = readEventLine(text === null ? null : cleanLine(text, lineNumber));
+      // Only the first bad line's reason is kept: the others' need not be worked out.
+      const explain = tally.firstSkipped === null;
+      const event = readEventLine(text === null ? null : cleanLine(text, lineNumber), explain);
       if (event === null) return;
       if (isInvalid(event)) {
         tally.skipped++;
@@ -106,13 +122,34 @@ export async function scanRange(path: string, options: RangeOptions): Promise<Ra
   // for a symlink or a FIFO from hanging or leading out.
   const file = await open(path, READ_FLAGS);
   try {
-    const end = await walkLines(file, options, fields, readLine, () => {
+    const digester = await digesterFor(file, options);
+    // Only bytes before `end` are hashed: those are the ones a whole log's scan sums.
+    const onChunk =
+      digester === null
+        ? undefined
+        : (bytes: Uint8Array, position: number) => {
+            if (position < options.end)
+              digester.update(bytes.subarray(0, options.end - position), position);
+          };
+    const end = await walkLines(file, { ...options, onChunk }, fields, readLine, () => {
       tally.lines++;
       tally.skipped++;
       tally.firstSkipped ??= { line: tally.lines, reason: LINE_TOO_LONG.error };
     });
-    return { tally, end };
+    return { tally, end, digest: digester?.digest(end) ?? null };
   } finally {
     await file.close();
   }
+}
+
+/** A digester when `options` ask for one and `file` is the file they name; else null. */
+async function digesterFor(
+  file: FileHandle,
+  options: RangeOptions,
+): Promise<PrefixDigester | null> {
+  const want = options.digestOf;
+  if (want === undefined || options.start !== 0) return null;
+  const { dev, ino } = await file.stat({ bigint: true });
+  if (String(dev) !== want.dev || String(ino) !== want.ino) return null;
+  return PrefixDigester.create();
 }

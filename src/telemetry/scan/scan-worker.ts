@@ -33,10 +33,16 @@ port.on("message", (job: RangeJob) => {
         visit: pass === null ? undefined : visit,
       });
     })
-    .then(({ tally, end }) => {
+    .then(({ tally, end, digest }) => {
       const data = ids.data();
       const found = pass?.finish();
-      const reply: RangeReply = { tally: tally.toJSON(), ids: data, end, pass: found?.result };
+      const reply: RangeReply = {
+        tally: tally.toJSON(),
+        ids: data,
+        end,
+        digest,
+        pass: found?.result,
+      };
       const buffers = [data.run.buffer as ArrayBuffer, data.slots.buffer as ArrayBuffer];
       port.postMessage(reply, [...buffers, ...(found?.transfer ?? [])]);
     })

@@ -240,14 +240,25 @@ async function readUpTo(handle: FileHandle, into: Uint8Array): Promise<number> {
 export async function saveCachedLog(
   cacheDir: string,
   log: LogIdentity,
-  state: { end: number; tally: unknown; loaded: CachedLog | null; fresh: readonly IdSet[] },
+  state: {
+    end: number;
+    tally: unknown;
+    loaded: CachedLog | null;
+    fresh: readonly IdSet[];
+    /** The digest of the very bytes the tally sums, taken as they were read (scanRange's). */
+    digest?: PrefixDigest | null;
+  },
 ): Promise<void> {
   try {
     const old = state.loaded;
-    // The loaded entry's digest is of bytes proven unchanged: only what follows is read.
+    const scanned = state.digest;
+    // The loaded entry's digest is of bytes proven unchanged: only what follows is read. One
+    // taken by the scan is used only for the same end (anything else: the log is hashed).
     const digest = old
       ? await extendDigest(log.handle, old.digest, state.end)
-      : await digestPrefix(log.handle, state.end);
+      : scanned?.end === state.end
+        ? scanned
+        : await digestPrefix(log.handle, state.end);
     if (!(await unchangedSinceOpened(log))) return;
     await mkdir(cacheDir, { recursive: true });
     const key = entryKey(log.path);

@@ -356,6 +356,48 @@ describe("scanLine (the report's fast path)", () => {
     }
   });
 
+  // Each key is first checked against the key that followed the one before in the last line
+  // read (the writers' sorted order, `"key": `), eight bytes at a time: a key that differs in
+  // any one byte, right after a line that taught the order, must go the general way.
+  it("reads a key its order predicts only when every byte of it is there", () => {
+    const line = eventLine(3, "043-x");
+    const keys = [...line.matchAll(/"([a-z_0-9]+)": /g)];
+    expect(keys.length).toBeGreaterThan(20);
+    let accepted = 0;
+    for (const match of keys) {
+      const token = match[0];
+      for (let at = 0; at < token.length; at++) {
+        for (const other of ["X", " ", '"']) {
+          if (token[at] === other) continue;
+          const edited = `${token.slice(0, at)}${other}${token.slice(at + 1)}`;
+          const text = `${line.slice(0, match.index)}${edited}${line.slice(match.index + token.length)}`;
+          expect(agreesWithFullParse(Buffer.from(line))).toBe(true); // teaches the order
+          if (agreesWithFullParse(Buffer.from(text))) accepted++;
+        }
+      }
+    }
+    // Some edits leave a valid line (a space before the colon, a key the report ignores).
+    expect(accepted).toBeGreaterThan(50);
+  });
+
+  it("reads lines of the writers' layout and of any other alike, whichever came before", async () => {
+    const random = seeded(20261201);
+    const sources = [
+      ...(await logLines(FIXTURE_PROJECT)),
+      ...Array.from({ length: 40 }, (_, i) => eventLine(i + 1, "043-x")),
+    ];
+    let accepted = 0;
+    for (let n = 0; n < 3_000; n++) {
+      const source = sources[Math.floor(random() * sources.length)] as string;
+      // The writers' line, then the same event in another key order and spacing (no escapes).
+      const other = relayout(JSON.parse(source), random, 0);
+      for (const text of n % 2 === 0 ? [source, other] : [other, source]) {
+        if (agreesWithFullParse(Buffer.from(text, "utf8"))) accepted++;
+      }
+    }
+    expect(accepted).toBeGreaterThan(3_000);
+  });
+
   it("reads no byte past the end it is given", () => {
     // Cut at every offset inside a buffer that goes on with the rest of the line.
     const bytes = Buffer.from(`${eventLine(3, "043-x")}\n`);
