@@ -294,15 +294,22 @@ export class UsageRow {
     to: number,
   ): UsageRow {
     const row = new UsageRow(key);
-    row.eventCount = sums[from] as number;
-    row.sharedCount = sums[from + 1] as number;
-    row.noUsageCount = sums[from + 2] as number;
-    row.estimateCount = sums[from + 3] as number;
+    row.addPacked(sums, from, to);
+    return row;
+  }
+
+  /** Adds a row of packed sums `sums[from..to)` (checked by PackedRows.check) into this one. */
+  addPacked(sums: readonly (number | string)[], from: number, to: number): void {
+    this.eventCount += sums[from] as number;
+    this.sharedCount += sums[from + 1] as number;
+    this.noUsageCount += sums[from + 2] as number;
+    this.estimateCount += sums[from + 3] as number;
     const reported = sums[from + 4] as number | string;
-    if (typeof reported === "number") row.reported.addSafe(reported);
-    else row.reported.add(BigInt(reported) as PicoUsd);
-    if (to - from > PACKED_SUMS) row.#withBands();
-    const mine = row.#sums();
+    if (typeof reported === "number") {
+      if (reported !== 0) this.reported.addSafe(reported);
+    } else this.reported.add(BigInt(reported) as PicoUsd);
+    if (to - from > PACKED_SUMS) this.#withBands();
+    const mine = this.#sums();
     for (let i = from + PACKED_COUNTS, s = 0; i < to; i++, s++) {
       const v = sums[i] as number | string;
       const sum = mine[s] as CountSum;
@@ -310,7 +317,6 @@ export class UsageRow {
         if (v !== 0) sum.add(v);
       } else sum.addBig(BigInt(v));
     }
-    return row;
   }
 
   /** A row from `toJSON()`'s output (a worker's message, a cache file); null when malformed. */
@@ -475,6 +481,56 @@ class PackedRows {
   *[Symbol.iterator](): IterableIterator<UsageRow> {
     for (let r = 0; r < this.length; r++) yield this.row(r);
   }
+
+  /**
+   * Row `r`'s key cut down to the fields of `keep` (as `projectedKey`), handed to `into` with
+   * the row's sums: no row is decoded.
+   */
+  project(
+    r: number,
+    keep: number,
+    into: (key: UsageRowKey, sums: readonly (number | string)[], from: number, to: number) => void,
+  ): void {
+    const { strings, keys, sums } = this.json;
+    const k = r * PACKED_KEYS;
+    const text = (f: number, bit: number) => {
+      const i = keys[k + f] as number;
+      return (keep & bit) === 0 || i === -1 ? null : (strings[i] as string);
+    };
+    const outcome = keys[k + TEXT_KEYS] as number;
+    const model = keys[k + 2] as number;
+    into(
+      {
+        aggregateId: text(0, KEY_FIELD_BITS.aggregateId) ?? "",
+        agent: text(1, KEY_FIELD_BITS.agent),
+        model: model === -1 ? null : (strings[model] as string),
+        eventModel: text(3, KEY_FIELD_BITS.eventModel),
+        role: text(4, KEY_FIELD_BITS.role),
+        wpId: text(5, KEY_FIELD_BITS.wpId),
+        source: text(6, KEY_FIELD_BITS.source),
+        success: keep & KEY_FIELD_BITS.success && outcome !== -1 ? outcome === 1 : null,
+        period: null,
+      },
+      sums,
+      this.#at[r] as number,
+      this.#at[r + 1] as number,
+    );
+  }
+}
+
+/** A key with only the fields of `keep` (KEY_FIELD_BITS; the others emptied, as a scan does). */
+export function projectedKey(k: UsageRowKey, keep: number): UsageRowKey {
+  return {
+    aggregateId: keep & KEY_FIELD_BITS.aggregateId ? k.aggregateId : "",
+    agent: keep & KEY_FIELD_BITS.agent ? k.agent : null,
+    model: k.model,
+    eventModel: keep & KEY_FIELD_BITS.eventModel ? k.eventModel : null,
+    role: keep & KEY_FIELD_BITS.role ? k.role : null,
+    wpId: keep & KEY_FIELD_BITS.wpId ? k.wpId : null,
+    success: keep & KEY_FIELD_BITS.success ? k.success : null,
+    source: keep & KEY_FIELD_BITS.source ? k.source : null,
+    period: k.period,
+  };
 }
 
 /** Rows packed as PackedRowsJson describes; rows kept apart by period cannot be. */
@@ -756,6 +812,25 @@ export class UsageRows {
   /** Adds another part's rows into these. */
   merge(other: Iterable<UsageRow>): void {
     for (const row of other) this.#rowOf(row.key).merge(row);
+  }
+
+  /**
+   * Adds another set's rows into these, each key cut down to the fields of `keep`
+   * (`projectedKey`). Packed rows are added from their sums, none decoded into a row: a warm
+   * report pools every cached row of every log so.
+   */
+  mergeProjected(other: UsageRows, keep: number): void {
+    const packed = other.#packed;
+    if (packed !== null) {
+      const add = (
+        key: UsageRowKey,
+        sums: readonly (number | string)[],
+        from: number,
+        to: number,
+      ) => this.#rowOf(key).addPacked(sums, from, to);
+      for (let r = 0; r < packed.length; r++) packed.project(r, keep, add);
+    }
+    for (const row of other.#list) this.#rowOf(projectedKey(row.key, keep)).merge(row);
   }
 
   get size(): number {
