@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { BigIntStats } from "node:fs";
+import { type BigIntStats, readSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { type Static, Type } from "typebox";
 import xxhash, { type XXHashAPI } from "xxhash-wasm";
@@ -78,7 +78,8 @@ export function sameDigest(a: PrefixDigest, b: PrefixDigest): boolean {
 }
 
 const BLOCK = 64 << 10;
-const READ = 16 * BLOCK;
+// Read and hashed while still in the CPU's cache (256 KiB beat 64 KiB, 1 and 4 MiB).
+const READ = 4 * BLOCK;
 const START = 0x5350454b4b495459n; // any fixed seed
 
 let api: Promise<XXHashAPI> | null = null;
@@ -110,13 +111,32 @@ async function digestFrom(
 ): Promise<PrefixDigest> {
   api ??= xxhash();
   const { h64Raw } = await api;
+  return digestRange(handle.fd, start, seed, end, h64Raw);
+}
+
+// The one read buffer of every digest: digestRange runs to its end without yielding.
+let readBuffer: Buffer | null = null;
+
+/**
+ * The digest's chain from `start` (a block boundary, `seed` the chain up to it) to `end`. The
+ * reads are synchronous: a proof is hundreds of MB read from the page cache, and promised
+ * reads (a thread-pool round trip per read) cost a third more CPU for no less wall time.
+ */
+function digestRange(
+  fd: number,
+  start: number,
+  seed: bigint,
+  end: number,
+  h64Raw: XXHashAPI["h64Raw"],
+): PrefixDigest {
   let chain = seed;
   let tail = h64Raw(EMPTY, chain);
-  const buffer = Buffer.allocUnsafe(READ);
+  readBuffer ??= Buffer.allocUnsafe(READ);
+  const buffer = readBuffer;
   for (let position = start; position < end; position += READ) {
     const want = Math.min(READ, end - position);
     // The file is shorter than it was said to be: no digest can match a stored one.
-    if ((await readFully(handle, buffer, want, position)) < want) {
+    if (readFully(fd, buffer, want, position) < want) {
       return { end, chain: hex(chain ^ 1n), tail: hex(tail ^ 1n) };
     }
     // Whole blocks extend the chain; only the prefix's last partial block is the tail (READ is
@@ -185,15 +205,10 @@ export class PrefixDigester {
 }
 
 /** Reads `length` bytes at `position` unless the file ends first; returns the bytes read. */
-async function readFully(
-  handle: FileHandle,
-  into: Buffer,
-  length: number,
-  position: number,
-): Promise<number> {
+function readFully(fd: number, into: Buffer, length: number, position: number): number {
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await handle.read(into, done, length - done, position + done);
+    const bytesRead = readSync(fd, into, done, length - done, position + done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }
