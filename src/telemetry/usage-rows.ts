@@ -563,6 +563,101 @@ function packRows(rows: Iterable<UsageRow>): PackedRowsJson {
   return { strings, keys, sums };
 }
 
+/** A row's packed sums (see PackedRowsJson). */
+function packedSums(row: UsageRow): (number | string)[] {
+  const sums = [row.eventCount, row.sharedCount, row.noUsageCount, row.estimateCount];
+  const packed: (number | string)[] = sums;
+  packed.push(row.reported.exactNumber() ?? row.reported.total.toString());
+  for (const sum of row.packedSums()) packed.push(sum.toJSON());
+  return packed;
+}
+
+/** The exact sum of two packed values: a number while it is a safe integer, else its digits. */
+function addPacked(a: number | string, b: number | string): number | string {
+  if (typeof a === "number" && typeof b === "number") {
+    // Exact when the true sum is safe (see CountSum.add).
+    const sum = a + b;
+    if (sum <= Number.MAX_SAFE_INTEGER) return sum;
+  }
+  const big = BigInt(a) + BigInt(b);
+  return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big.toString();
+}
+
+/**
+ * Packed rows (valid: PackedRows.check) with `rows` added, one row per key as `packRows` of
+ * all of them would hold them: a row whose key is among them is summed into it, the others
+ * follow. Null when an event count would pass 2^53 (a packed count must be a number).
+ */
+function packedWith(packed: PackedRowsJson, rows: readonly UsageRow[]): PackedRowsJson | null {
+  const strings = [...packed.strings];
+  const index = new Map<string, number>();
+  for (const [i, s] of strings.entries()) if (!index.has(s)) index.set(s, i);
+  const text = (s: string | null) => {
+    if (s === null) return -1;
+    let i = index.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      index.set(s, i);
+    }
+    return i;
+  };
+  // Each row's key (its PACKED_KEYS - 1 values before the band flag) and sums, the packed
+  // rows' first; a key seen again is summed into the row that has it.
+  const keys: number[][] = [];
+  const sums: (number | string)[][] = [];
+  const byKey = new Map<string, number>();
+  let from = 0;
+  for (let r = 0; r * PACKED_KEYS < packed.keys.length; r++) {
+    const key = packed.keys.slice(r * PACKED_KEYS, (r + 1) * PACKED_KEYS - 1);
+    const length = packed.keys[(r + 1) * PACKED_KEYS - 1] === 1 ? PACKED_BAND_SUMS : PACKED_SUMS;
+    keys.push(key);
+    sums.push(packed.sums.slice(from, from + length));
+    from += length;
+    const id = key.join();
+    if (!byKey.has(id)) byKey.set(id, r);
+  }
+  for (const row of rows) {
+    const k = row.key;
+    if (k.period !== null) throw new Error("rows with a period are not packed");
+    const key = [
+      text(k.aggregateId),
+      text(k.agent),
+      text(k.model),
+      text(k.eventModel),
+      text(k.role),
+      text(k.wpId),
+      text(k.source),
+      k.success === null ? -1 : k.success ? 1 : 0,
+    ];
+    const id = key.join();
+    const mine = byKey.get(id);
+    if (mine === undefined) {
+      byKey.set(id, keys.length);
+      keys.push(key);
+      sums.push(packedSums(row));
+      continue;
+    }
+    const theirs = packedSums(row);
+    const into = sums[mine] as (number | string)[];
+    // A row with the long-context bands makes the sum one too (the bands of the other are 0).
+    while (into.length < theirs.length) into.push(0);
+    for (let i = 0; i < theirs.length; i++) {
+      const sum = addPacked(into[i] as number | string, theirs[i] as number | string);
+      if (i < PACKED_COUNTS - 1 && typeof sum !== "number") return null;
+      into[i] = sum;
+    }
+  }
+  return {
+    strings,
+    keys: keys.flatMap((key, r) => [
+      ...key,
+      (sums[r] as unknown[]).length === PACKED_BAND_SUMS ? 1 : 0,
+    ]),
+    sums: sums.flat(),
+  };
+}
+
 /**
  * A row as its key (the 7 key values, no period) and its sums as one flat list (counts, token
  * sums, reported pico-dollars, estimate sums of every band, 0 for bands not used): the shape a
@@ -861,6 +956,10 @@ export class UsageRows {
   /** The rows packed (the cache's form; see PackedRowsJson); none may have a period. */
   toPacked(): PackedRowsJson {
     if (this.#packed !== null && this.#list.length === 0) return this.#packed.json;
+    // An append's rows merged into the packed ones as they are (a save after an append would
+    // otherwise decode every cached row); unless a count could pass 2^53 there.
+    const merged = this.#packed === null ? null : packedWith(this.#packed.json, this.#list);
+    if (merged !== null) return merged;
     this.#unpack();
     if (!this.#indexed) this.#indexAll();
     return packRows(this.#list);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { EventFields } from "../../src/telemetry/scan/event-fields.js";
 import {
   ALL_KEY_FIELDS,
@@ -182,6 +182,46 @@ describe("usage rows packed for the cache", () => {
     expect(total(packed)).toBe(total(eager));
     expect(packed.toPacked()).toEqual(eager.toPacked());
     expect(packed.size).toBe(eager.size);
+  });
+
+  // A save after an append packs the cached rows with the appended ones: summed in their
+  // packed form (no cached row decoded), as decoding them all and packing again would.
+  const [r0, r1, r2] = rowJson as [unknown[], unknown[], unknown[]];
+  const withBands = (row: unknown[], bands: unknown[]) => [...row.slice(0, -1), bands];
+  const bandsOf15 = Array.from({ length: 15 }, (_, i) => i + 1);
+  it.each([
+    ["rows of keys it has and of keys it has not", [r0, r2]],
+    ["a row with the long-context bands into one without", [withBands(r0, bandsOf15)]],
+    ["a row without the bands into one with", [r1]],
+    [
+      "sums past 2^53 into sums past 2^53",
+      [
+        withBands(
+          r1,
+          bandsOf15.map(() => BIG),
+        ),
+      ],
+    ],
+    [
+      "a new key whose strings are new",
+      [["045-z", "gemini", "g", "g", "r", "WP9", null, "import"].concat(r2.slice(8) as never[])],
+    ],
+    [
+      "an event count that passes 2^53 (decoded then)",
+      [r0.map((v, i) => (i === 8 ? Number.MAX_SAFE_INTEGER : v))],
+    ],
+  ])("pack %s as decoded rows do", (name, more) => {
+    const packed = packedOf(unpacked.toPacked());
+    packed.merge(fromJson(more));
+    const eager = fromJson(rowJson);
+    eager.merge(fromJson(more));
+    const decode = vi.spyOn(UsageRow, "fromPacked");
+    try {
+      expect(packed.toPacked()).toEqual(eager.toPacked());
+      expect(decode).toHaveBeenCalledTimes(name.includes("decoded") ? rowJson.length : 0);
+    } finally {
+      decode.mockRestore();
+    }
   });
 
   // A report that keeps only some key fields pools each log's rows so (src/telemetry/scan/
