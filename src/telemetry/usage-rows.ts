@@ -146,6 +146,13 @@ function bandsOf(part: ModelFields): void {
   }
 }
 
+/** Adds a packed sum (a count, or its digits past 2^53). */
+function addPackedValue(sum: CountSum, v: number | string): void {
+  if (typeof v === "number") {
+    if (v !== 0) sum.add(v);
+  } else sum.addBig(BigInt(v));
+}
+
 /** The sums of one row; token counts a null stands for are summed as 0. Sums are exact. */
 export class UsageRow {
   /** What the row's parts have in common (a copy: the scanner reuses its objects). */
@@ -309,13 +316,15 @@ export class UsageRow {
       if (reported !== 0) this.reported.addSafe(reported);
     } else this.reported.add(BigInt(reported) as PicoUsd);
     if (to - from > PACKED_SUMS) this.#withBands();
-    const mine = this.#sums();
-    for (let i = from + PACKED_COUNTS, s = 0; i < to; i++, s++) {
-      const v = sums[i] as number | string;
-      const sum = mine[s] as CountSum;
-      if (typeof v === "number") {
-        if (v !== 0) sum.add(v);
-      } else sum.addBig(BigInt(v));
+    // In #sums() order, without making that list: a warm report adds every cached row so.
+    const at = from + PACKED_COUNTS;
+    addPackedValue(this.inputTokens, sums[at] as number | string);
+    addPackedValue(this.outputTokens, sums[at + 1] as number | string);
+    addPackedValue(this.cacheReadTokens, sums[at + 2] as number | string);
+    addPackedValue(this.cacheWriteTokens, sums[at + 3] as number | string);
+    const estimate = this.#estimate;
+    for (let i = at + 4, s = 0; i < to; i++, s++) {
+      addPackedValue(estimate[s] as CountSum, sums[i] as number | string);
     }
   }
 
@@ -482,16 +491,23 @@ class PackedRows {
     for (let r = 0; r < this.length; r++) yield this.row(r);
   }
 
-  /**
-   * Row `r`'s key cut down to the fields of `keep` (as `projectedKey`), handed to `into` with
-   * the row's sums: no row is decoded.
-   */
-  project(
-    r: number,
-    keep: number,
-    into: (key: UsageRowKey, sums: readonly (number | string)[], from: number, to: number) => void,
-  ): void {
-    const { strings, keys, sums } = this.json;
+  /** Where row `r`'s sums start in `json.sums` (`r + 1`: where they end). */
+  sumsAt(r: number): number {
+    return this.#at[r] as number;
+  }
+
+  /** An id of row `r`'s key cut down to the fields of `keep`: equal for rows of one such key. */
+  projectedId(r: number, keep: number): string {
+    const { keys } = this.json;
+    const k = r * PACKED_KEYS;
+    let id = `${keys[k + 2]}`; // the model, always kept
+    for (const [f, bit] of PROJECTED_FIELDS) id += `,${keep & bit ? keys[k + f] : -2}`;
+    return id;
+  }
+
+  /** Row `r`'s key cut down to the fields of `keep` (as `projectedKey`). */
+  projectedKey(r: number, keep: number): UsageRowKey {
+    const { strings, keys } = this.json;
     const k = r * PACKED_KEYS;
     const text = (f: number, bit: number) => {
       const i = keys[k + f] as number;
@@ -499,24 +515,30 @@ class PackedRows {
     };
     const outcome = keys[k + TEXT_KEYS] as number;
     const model = keys[k + 2] as number;
-    into(
-      {
-        aggregateId: text(0, KEY_FIELD_BITS.aggregateId) ?? "",
-        agent: text(1, KEY_FIELD_BITS.agent),
-        model: model === -1 ? null : (strings[model] as string),
-        eventModel: text(3, KEY_FIELD_BITS.eventModel),
-        role: text(4, KEY_FIELD_BITS.role),
-        wpId: text(5, KEY_FIELD_BITS.wpId),
-        source: text(6, KEY_FIELD_BITS.source),
-        success: keep & KEY_FIELD_BITS.success && outcome !== -1 ? outcome === 1 : null,
-        period: null,
-      },
-      sums,
-      this.#at[r] as number,
-      this.#at[r + 1] as number,
-    );
+    return {
+      aggregateId: text(0, KEY_FIELD_BITS.aggregateId) ?? "",
+      agent: text(1, KEY_FIELD_BITS.agent),
+      model: model === -1 ? null : (strings[model] as string),
+      eventModel: text(3, KEY_FIELD_BITS.eventModel),
+      role: text(4, KEY_FIELD_BITS.role),
+      wpId: text(5, KEY_FIELD_BITS.wpId),
+      source: text(6, KEY_FIELD_BITS.source),
+      success: keep & KEY_FIELD_BITS.success && outcome !== -1 ? outcome === 1 : null,
+      period: null,
+    };
   }
 }
+
+// The packed key's fields a projection may leave out, with their bits (the model is kept).
+const PROJECTED_FIELDS = [
+  [0, KEY_FIELD_BITS.aggregateId],
+  [1, KEY_FIELD_BITS.agent],
+  [3, KEY_FIELD_BITS.eventModel],
+  [4, KEY_FIELD_BITS.role],
+  [5, KEY_FIELD_BITS.wpId],
+  [6, KEY_FIELD_BITS.source],
+  [TEXT_KEYS, KEY_FIELD_BITS.success],
+] as const;
 
 /** A key with only the fields of `keep` (KEY_FIELD_BITS; the others emptied, as a scan does). */
 export function projectedKey(k: UsageRowKey, keep: number): UsageRowKey {
@@ -917,13 +939,18 @@ export class UsageRows {
   mergeProjected(other: UsageRows, keep: number): void {
     const packed = other.#packed;
     if (packed !== null) {
-      const add = (
-        key: UsageRowKey,
-        sums: readonly (number | string)[],
-        from: number,
-        to: number,
-      ) => this.#rowOf(key).addPacked(sums, from, to);
-      for (let r = 0; r < packed.length; r++) packed.project(r, keep, add);
+      // Many rows share a projected key: each is looked up here once.
+      const rows = new Map<string, UsageRow>();
+      const sums = packed.json.sums;
+      for (let r = 0; r < packed.length; r++) {
+        const id = packed.projectedId(r, keep);
+        let row = rows.get(id);
+        if (row === undefined) {
+          row = this.#rowOf(packed.projectedKey(r, keep));
+          rows.set(id, row);
+        }
+        row.addPacked(sums, packed.sumsAt(r), packed.sumsAt(r + 1));
+      }
     }
     for (const row of other.#list) this.#rowOf(projectedKey(row.key, keep)).merge(row);
   }
