@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { type BigIntStats, readSync } from "node:fs";
+import type { BigIntStats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { type Static, Type } from "typebox";
 import xxhash, { type XXHashAPI } from "xxhash-wasm";
+import { BLOCK, digestRange, hex, START } from "./prefix-chain.js";
 
 /**
  * What proves that a log is still the one a cache (the report's, the emit index) describes.
@@ -77,11 +78,6 @@ export function sameDigest(a: PrefixDigest, b: PrefixDigest): boolean {
   return a.end === b.end && a.chain === b.chain && a.tail === b.tail;
 }
 
-const BLOCK = 64 << 10;
-// Read and hashed while still in the CPU's cache (256 KiB beat 64 KiB, 1 and 4 MiB).
-const READ = 4 * BLOCK;
-const START = 0x5350454b4b495459n; // any fixed seed
-
 let api: Promise<XXHashAPI> | null = null;
 
 /** The digest of `handle`'s first `end` bytes (reads them all). */
@@ -112,43 +108,6 @@ async function digestFrom(
   api ??= xxhash();
   const { h64Raw } = await api;
   return digestRange(handle.fd, start, seed, end, h64Raw);
-}
-
-// The one read buffer of every digest: digestRange runs to its end without yielding.
-let readBuffer: Buffer | null = null;
-
-/**
- * The digest's chain from `start` (a block boundary, `seed` the chain up to it) to `end`. The
- * reads are synchronous: a proof is hundreds of MB read from the page cache, and promised
- * reads (a thread-pool round trip per read) cost a third more CPU for no less wall time.
- */
-function digestRange(
-  fd: number,
-  start: number,
-  seed: bigint,
-  end: number,
-  h64Raw: XXHashAPI["h64Raw"],
-): PrefixDigest {
-  let chain = seed;
-  let tail = h64Raw(EMPTY, chain);
-  readBuffer ??= Buffer.allocUnsafe(READ);
-  const buffer = readBuffer;
-  for (let position = start; position < end; position += READ) {
-    const want = Math.min(READ, end - position);
-    // The file is shorter than it was said to be: no digest can match a stored one.
-    if (readFully(fd, buffer, want, position) < want) {
-      return { end, chain: hex(chain ^ 1n), tail: hex(tail ^ 1n) };
-    }
-    // Whole blocks extend the chain; only the prefix's last partial block is the tail (READ is
-    // a multiple of BLOCK, so a partial block can only be the last).
-    for (let at = 0; at < want; at += BLOCK) {
-      const block = buffer.subarray(at, Math.min(at + BLOCK, want));
-      if (block.length === BLOCK) chain = h64Raw(block, chain);
-      else tail = h64Raw(block, chain);
-    }
-  }
-  if (end % BLOCK === 0) tail = h64Raw(EMPTY, chain);
-  return { end, chain: hex(chain), tail: hex(tail) };
 }
 
 /**
@@ -202,23 +161,6 @@ export class PrefixDigester {
     const last = this.#pending.subarray(0, this.#pendingLength);
     return { end, chain: hex(this.#chain), tail: hex(this.#h64Raw(last, this.#chain)) };
   }
-}
-
-/** Reads `length` bytes at `position` unless the file ends first; returns the bytes read. */
-function readFully(fd: number, into: Buffer, length: number, position: number): number {
-  let done = 0;
-  while (done < length) {
-    const bytesRead = readSync(fd, into, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
-}
-
-const EMPTY = new Uint8Array(0);
-
-function hex(value: bigint): string {
-  return value.toString(16).padStart(16, "0");
 }
 
 /** A checksum of a cache file's own content, so that a hand edit or a torn write is seen. */

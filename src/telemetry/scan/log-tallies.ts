@@ -5,7 +5,7 @@ import { openForRead } from "../project-paths.js";
 import type { WarningSink } from "../warnings.js";
 import { type IdKey, type IdMemory, IdSet, LayeredIdSet, mayHold } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
-import { type FileJob, type FileResult, scanFiles } from "./parallel-scan.js";
+import { type FileJob, type FileResult, type ParallelOptions, scanFiles } from "./parallel-scan.js";
 import { type RangeOptions, type RangeScan, scanRange, type TimeWindow } from "./scan-range.js";
 import {
   type CachedLog,
@@ -188,16 +188,17 @@ interface ReadPart {
 async function readTerminated(
   log: OpenLog,
   scanned: FileResult | null,
-  window: TimeWindow | undefined,
+  options: ParallelOptions,
 ): Promise<ReadPart> {
   const size = Number(log.stat.size);
+  const window = options.window;
   if (scanned !== null) {
     const ids = new LayeredIdSet(scanned.ids, new IdSet(16));
     return { tally: scanned.tally, end: scanned.end, ids, fresh: scanned.ids, loaded: null };
   }
   const cached = log.cached;
-  // Nothing appended since the entry (proven by loadCachedLog): the log is not opened again.
-  if (cached !== null && cached.end === size) {
+  // Nothing appended since the entry: the log is not opened again (once its prefix is proven).
+  if (cached !== null && cached.end === size && (await cached.proven)) {
     return {
       tally: cached.tally,
       end: size,
@@ -206,26 +207,26 @@ async function readTerminated(
       loaded: cached,
     };
   }
-  if (cached !== null) {
+  if (cached !== null && cached.end < size) {
     const ids = new AppendedIds(cached);
-    const options = { start: cached.end, end: size, window, unterminated: "leave" } as const;
-    const appended = await scanAgainst(log.path, ids, options);
-    if (appended !== null) {
+    const range = { start: cached.end, end: size, window, unterminated: "leave" } as const;
+    // Read while the cached prefix is being proven (in another thread), used only once it is.
+    const appended = await scanAgainst(log.path, ids, range);
+    if (appended !== null && (await cached.proven)) {
       const tally = cached.tally;
       tally.append(appended.tally);
       return { tally, end: appended.end, ids, fresh: [ids.fresh], loaded: cached };
     }
   }
-  // No cache entry, or its id tables could not be read: the log is read in full.
-  const all = new IdSet();
-  const read = await scanRange(log.path, {
-    start: 0,
-    end: size,
-    ids: all,
-    window,
-    unterminated: "leave",
-  });
-  return { tally: read.tally, end: read.end, ids: all, fresh: [all], loaded: null };
+  // Its cached prefix changed, or its id tables could not be read: the log is read in full, as
+  // one without an entry is (once no thread reads it for a proof: its handle may be closed).
+  await cached?.proven;
+  const read: FileResult[] = [];
+  const job = { path: log.path, start: 0, end: size, unterminated: "leave" } as const;
+  await scanFiles([job], options, async (_, result) => void read.push(result));
+  const [whole] = read;
+  if (whole === undefined) throw new Error(`${log.path} was not read`);
+  return readTerminated(log, whole, options);
 }
 
 /** One log's tally: what `readTerminated` read (saved to the cache) + an unterminated last line. */
@@ -236,7 +237,7 @@ async function finishLog(
   window: TimeWindow | undefined,
 ): Promise<LogTally> {
   const size = Number(log.stat.size);
-  const part = await readTerminated(log, scanned, window);
+  const part = await readTerminated(log, scanned, cache ?? { window });
   // A small append is cheaper to read again next time than to save (a table and the rows):
   // the entry is rewritten once a log has grown by SAVE_AFTER_BYTES since it was written. When
   // only its stamp is stale, the entry is saved as it was with the log's new stamp, so that the
