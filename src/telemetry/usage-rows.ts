@@ -501,7 +501,10 @@ class PackedRows {
     const { keys } = this.json;
     const k = r * PACKED_KEYS;
     let id = `${keys[k + 2]}`; // the model, always kept
-    for (const [f, bit] of PROJECTED_FIELDS) id += `,${keep & bit ? keys[k + f] : -2}`;
+    for (let i = 0; i < PROJECTED_FIELDS.length; i += 2) {
+      const f = PROJECTED_FIELDS[i] as number;
+      id += keep & (PROJECTED_FIELDS[i + 1] as number) ? `,${keys[k + f]}` : ",";
+    }
     return id;
   }
 
@@ -529,16 +532,23 @@ class PackedRows {
   }
 }
 
-// The packed key's fields a projection may leave out, with their bits (the model is kept).
+// The packed key's fields a projection may leave out, each with its bit (the model is kept).
 const PROJECTED_FIELDS = [
-  [0, KEY_FIELD_BITS.aggregateId],
-  [1, KEY_FIELD_BITS.agent],
-  [3, KEY_FIELD_BITS.eventModel],
-  [4, KEY_FIELD_BITS.role],
-  [5, KEY_FIELD_BITS.wpId],
-  [6, KEY_FIELD_BITS.source],
-  [TEXT_KEYS, KEY_FIELD_BITS.success],
-] as const;
+  0,
+  KEY_FIELD_BITS.aggregateId,
+  1,
+  KEY_FIELD_BITS.agent,
+  3,
+  KEY_FIELD_BITS.eventModel,
+  4,
+  KEY_FIELD_BITS.role,
+  5,
+  KEY_FIELD_BITS.wpId,
+  6,
+  KEY_FIELD_BITS.source,
+  TEXT_KEYS,
+  KEY_FIELD_BITS.success,
+];
 
 /** A key with only the fields of `keep` (KEY_FIELD_BITS; the others emptied, as a scan does). */
 export function projectedKey(k: UsageRowKey, keep: number): UsageRowKey {
@@ -624,21 +634,24 @@ function packedWith(packed: PackedRowsJson, rows: readonly UsageRow[]): PackedRo
     }
     return i;
   };
-  // Each row's key (its PACKED_KEYS - 1 values before the band flag) and sums, the packed
-  // rows' first; a key seen again is summed into the row that has it.
-  const keys: number[][] = [];
-  const sums: (number | string)[][] = [];
+  // Copies of the lists, summed into in place; rows of new keys go at their end.
+  const keys = [...packed.keys];
+  const sums = [...packed.sums];
+  // Where each row's sums start (one more: the end), and the rows by key (the first of a key).
+  const at: number[] = [];
   const byKey = new Map<string, number>();
-  let from = 0;
-  for (let r = 0; r * PACKED_KEYS < packed.keys.length; r++) {
-    const key = packed.keys.slice(r * PACKED_KEYS, (r + 1) * PACKED_KEYS - 1);
-    const length = packed.keys[(r + 1) * PACKED_KEYS - 1] === 1 ? PACKED_BAND_SUMS : PACKED_SUMS;
-    keys.push(key);
-    sums.push(packed.sums.slice(from, from + length));
-    from += length;
-    const id = key.join();
-    if (!byKey.has(id)) byKey.set(id, r);
+  const idOf = (k: number) =>
+    `${keys[k]},${keys[k + 1]},${keys[k + 2]},${keys[k + 3]},${keys[k + 4]},${keys[k + 5]},${keys[k + 6]},${keys[k + 7]}`;
+  let end = 0;
+  for (let k = 0; k < keys.length; k += PACKED_KEYS) {
+    at.push(end);
+    end += keys[k + TEXT_KEYS + 1] === 1 ? PACKED_BAND_SUMS : PACKED_SUMS;
+    const id = idOf(k);
+    if (!byKey.has(id)) byKey.set(id, at.length - 1);
   }
+  at.push(end);
+  // The long-context bands of rows that had none until a row with them was summed into them.
+  const bands = new Map<number, (number | string)[]>();
   for (const row of rows) {
     const k = row.key;
     if (k.period !== null) throw new Error("rows with a period are not packed");
@@ -652,32 +665,47 @@ function packedWith(packed: PackedRowsJson, rows: readonly UsageRow[]): PackedRo
       text(k.source),
       k.success === null ? -1 : k.success ? 1 : 0,
     ];
+    const theirs = packedSums(row);
     const id = key.join();
     const mine = byKey.get(id);
     if (mine === undefined) {
-      byKey.set(id, keys.length);
-      keys.push(key);
-      sums.push(packedSums(row));
+      byKey.set(id, at.length - 1);
+      keys.push(...key, theirs.length === PACKED_BAND_SUMS ? 1 : 0);
+      for (const v of theirs) sums.push(v);
+      at.push(sums.length);
       continue;
     }
-    const theirs = packedSums(row);
-    const into = sums[mine] as (number | string)[];
-    // A row with the long-context bands makes the sum one too (the bands of the other are 0).
-    while (into.length < theirs.length) into.push(0);
+    const from = at[mine] as number;
+    const length = (at[mine + 1] as number) - from;
     for (let i = 0; i < theirs.length; i++) {
-      const sum = addPacked(into[i] as number | string, theirs[i] as number | string);
-      if (i < PACKED_COUNTS - 1 && typeof sum !== "number") return null;
-      into[i] = sum;
+      const v = theirs[i] as number | string;
+      if (i < length) {
+        const sum = addPacked(sums[from + i] as number | string, v);
+        if (i < PACKED_COUNTS - 1 && typeof sum !== "number") return null;
+        sums[from + i] = sum;
+        continue;
+      }
+      // Bands summed into a row without them (the other's bands are 0): kept aside until the
+      // lists are laid out again below.
+      let extra = bands.get(mine);
+      if (extra === undefined) {
+        extra = [];
+        bands.set(mine, extra);
+      }
+      extra[i - length] = addPacked(extra[i - length] ?? 0, v);
     }
   }
-  return {
-    strings,
-    keys: keys.flatMap((key, r) => [
-      ...key,
-      (sums[r] as unknown[]).length === PACKED_BAND_SUMS ? 1 : 0,
-    ]),
-    sums: sums.flat(),
-  };
+  if (bands.size === 0) return { strings, keys, sums };
+  const laidOut: (number | string)[] = [];
+  for (let r = 0; r + 1 < at.length; r++) {
+    for (let i = at[r] as number; i < (at[r + 1] as number); i++)
+      laidOut.push(sums[i] as number | string);
+    const extra = bands.get(r);
+    if (extra === undefined) continue;
+    for (const v of extra) laidOut.push(v);
+    keys[r * PACKED_KEYS + TEXT_KEYS + 1] = 1;
+  }
+  return { strings, keys, sums: laidOut };
 }
 
 /**
