@@ -3,7 +3,7 @@ import type { BigIntStats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { type Static, Type } from "typebox";
 import xxhash, { type XXHashAPI } from "xxhash-wasm";
-import { BLOCK, digestRange, hex, START } from "./prefix-chain.js";
+import { BLOCK, chainBlocks, digestRange, hex, START, spoiled } from "./prefix-chain.js";
 
 /**
  * What proves that a log is still the one a cache (the report's, the emit index) describes.
@@ -107,8 +107,19 @@ async function digestFrom(
 ): Promise<PrefixDigest> {
   api ??= xxhash();
   const { h64Raw } = await api;
-  return digestRange(handle.fd, start, seed, end, h64Raw);
+  // In slices, the event loop let run between them: a proof of a big log takes tens of ms, and
+  // meanwhile a worker thread may be waiting to be handed its next range.
+  let chain: bigint | null = seed;
+  let position = start;
+  for (; end - position > SLICE; position += SLICE) {
+    chain = chainBlocks(handle.fd, position, chain, position + SLICE, h64Raw);
+    if (chain === null) return spoiled(end, seed);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return digestRange(handle.fd, position, chain, end, h64Raw);
 }
+
+const SLICE = 128 * BLOCK;
 
 /**
  * The digest of a file's prefix taken from bytes read for another purpose (an index rebuild's

@@ -34,26 +34,51 @@ export function digestRange(
   end: number,
   h64Raw: XXHashAPI["h64Raw"],
 ): ChainDigest {
-  let chain = seed;
+  const whole = end - (end % BLOCK);
+  const chain = chainBlocks(fd, start, seed, Math.max(start, whole), h64Raw);
+  // The file is shorter than it was said to be: no digest can match a stored one.
+  if (chain === null) return spoiled(end, seed);
   let tail = h64Raw(EMPTY, chain);
+  if (whole > start && end > whole) {
+    readBuffer ??= Buffer.allocUnsafe(READ);
+    const last = readBuffer.subarray(0, end - whole);
+    if (readFully(fd, last, last.length, whole) < last.length) return spoiled(end, chain);
+    tail = h64Raw(last, chain);
+  } else if (whole <= start && end > start) {
+    // Within one block: all of it is the tail.
+    readBuffer ??= Buffer.allocUnsafe(READ);
+    const last = readBuffer.subarray(0, end - start);
+    if (readFully(fd, last, last.length, start) < last.length) return spoiled(end, chain);
+    tail = h64Raw(last, chain);
+  }
+  return { end, chain: hex(chain), tail: hex(tail) };
+}
+
+/**
+ * `seed` extended by the whole blocks from `start` to `end` (both block boundaries); null when
+ * the file ends first.
+ */
+export function chainBlocks(
+  fd: number,
+  start: number,
+  seed: bigint,
+  end: number,
+  h64Raw: XXHashAPI["h64Raw"],
+): bigint | null {
+  let chain = seed;
   readBuffer ??= Buffer.allocUnsafe(READ);
   const buffer = readBuffer;
   for (let position = start; position < end; position += READ) {
     const want = Math.min(READ, end - position);
-    // The file is shorter than it was said to be: no digest can match a stored one.
-    if (readFully(fd, buffer, want, position) < want) {
-      return { end, chain: hex(chain ^ 1n), tail: hex(tail ^ 1n) };
-    }
-    // Whole blocks extend the chain; only the prefix's last partial block is the tail (READ is
-    // a multiple of BLOCK, so a partial block can only be the last).
-    for (let at = 0; at < want; at += BLOCK) {
-      const block = buffer.subarray(at, Math.min(at + BLOCK, want));
-      if (block.length === BLOCK) chain = h64Raw(block, chain);
-      else tail = h64Raw(block, chain);
-    }
+    if (readFully(fd, buffer, want, position) < want) return null;
+    for (let at = 0; at < want; at += BLOCK) chain = h64Raw(buffer.subarray(at, at + BLOCK), chain);
   }
-  if (end % BLOCK === 0) tail = h64Raw(EMPTY, chain);
-  return { end, chain: hex(chain), tail: hex(tail) };
+  return chain;
+}
+
+/** A digest of a file that ended before `end`: it matches no digest of real bytes. */
+export function spoiled(end: number, chain: bigint): ChainDigest {
+  return { end, chain: hex(chain ^ 1n), tail: hex(chain ^ 2n) };
 }
 
 /** Reads `length` bytes at `position` unless the file ends first; returns the bytes read. */
