@@ -154,6 +154,12 @@ describe("what the bundled CLI loads", () => {
     expect(loaded).not.toContain(`// node_modules/${name}/`);
   });
 
+  it("a cost report loads the table's code (cli-table3) only to print a table", async () => {
+    const loaded = await loadedBy(await chunkOf("cost"));
+    expect(loaded).toContain("// src/cli/render-cost-json.ts");
+    expect(loaded).not.toContain("// src/cli/table.ts");
+  });
+
   it("the start loads no command", async () => {
     const loaded = await loadedBy("main.js");
     expect(loaded).not.toContain("// src/telemetry/");
