@@ -30,6 +30,8 @@ const result = await build({
     main: "src/cli/main.ts",
     // Resolved beside the bundle by the report's parallel scan (new URL("./scan-worker.js")).
     "scan-worker": "src/telemetry/scan/scan-worker.ts",
+    // Resolved beside the bundle by the cache's prefix proof (new URL("./digest-worker.js")).
+    "digest-worker": "src/telemetry/scan/digest-worker.ts",
     // Imported by the scan's threads for the dashboard's read (SPEND_PASS_MODULE, beside the bundle).
     "spend-pass": "src/telemetry/scan/spend-pass.ts",
   },

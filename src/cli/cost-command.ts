@@ -19,7 +19,7 @@ import type { ProgramIo } from "./program-io.js";
 import { scanProgress } from "./progress.js";
 import { findProjectRoot } from "./project-root.js";
 import { exceededBudgets, renderBudgets } from "./render-budgets.js";
-import { renderCostJson, renderCostTable } from "./render-cost.js";
+import { renderCostJson } from "./render-cost-json.js";
 import {
   agentFilter,
   COLOR_HELP,
@@ -191,6 +191,9 @@ Examples:
         printHints(io, report.hints);
       }
       const { groups } = report;
+      // Loaded only for a table: the table's code (cli-table3) is a JSON report's biggest load.
+      const renderCostTable =
+        format === "table" ? (await import("./render-cost.js")).renderCostTable : undefined;
       const printReport = () => {
         switch (format) {
           case "python-json":
@@ -215,10 +218,10 @@ Examples:
             break;
           case "table":
             io.stdout(
-              renderCostTable(groups, colorsFor(io, options.color), pricing.effective, {
+              renderCostTable?.(groups, colorsFor(io, options.color), pricing.effective, {
                 width: outputWidth(io),
                 wide: options.wide,
-              }),
+              }) ?? "",
             );
         }
       };

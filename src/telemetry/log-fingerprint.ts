@@ -3,6 +3,7 @@ import type { BigIntStats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { type Static, Type } from "typebox";
 import xxhash, { type XXHashAPI } from "xxhash-wasm";
+import { BLOCK, chainBlocks, digestRange, hex, START, spoiled } from "./prefix-chain.js";
 
 /**
  * What proves that a log is still the one a cache (the report's, the emit index) describes.
@@ -77,10 +78,6 @@ export function sameDigest(a: PrefixDigest, b: PrefixDigest): boolean {
   return a.end === b.end && a.chain === b.chain && a.tail === b.tail;
 }
 
-const BLOCK = 64 << 10;
-const READ = 16 * BLOCK;
-const START = 0x5350454b4b495459n; // any fixed seed
-
 let api: Promise<XXHashAPI> | null = null;
 
 /** The digest of `handle`'s first `end` bytes (reads them all). */
@@ -110,26 +107,19 @@ async function digestFrom(
 ): Promise<PrefixDigest> {
   api ??= xxhash();
   const { h64Raw } = await api;
-  let chain = seed;
-  let tail = h64Raw(EMPTY, chain);
-  const buffer = Buffer.allocUnsafe(READ);
-  for (let position = start; position < end; position += READ) {
-    const want = Math.min(READ, end - position);
-    // The file is shorter than it was said to be: no digest can match a stored one.
-    if ((await readFully(handle, buffer, want, position)) < want) {
-      return { end, chain: hex(chain ^ 1n), tail: hex(tail ^ 1n) };
-    }
-    // Whole blocks extend the chain; only the prefix's last partial block is the tail (READ is
-    // a multiple of BLOCK, so a partial block can only be the last).
-    for (let at = 0; at < want; at += BLOCK) {
-      const block = buffer.subarray(at, Math.min(at + BLOCK, want));
-      if (block.length === BLOCK) chain = h64Raw(block, chain);
-      else tail = h64Raw(block, chain);
-    }
+  // In slices, the event loop let run between them: a proof of a big log takes tens of ms, and
+  // meanwhile a worker thread may be waiting to be handed its next range.
+  let chain: bigint | null = seed;
+  let position = start;
+  for (; end - position > SLICE; position += SLICE) {
+    chain = chainBlocks(handle.fd, position, chain, position + SLICE, h64Raw);
+    if (chain === null) return spoiled(end, seed);
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  if (end % BLOCK === 0) tail = h64Raw(EMPTY, chain);
-  return { end, chain: hex(chain), tail: hex(tail) };
+  return digestRange(handle.fd, position, chain, end, h64Raw);
 }
+
+const SLICE = 128 * BLOCK;
 
 /**
  * The digest of a file's prefix taken from bytes read for another purpose (an index rebuild's
@@ -182,28 +172,6 @@ export class PrefixDigester {
     const last = this.#pending.subarray(0, this.#pendingLength);
     return { end, chain: hex(this.#chain), tail: hex(this.#h64Raw(last, this.#chain)) };
   }
-}
-
-/** Reads `length` bytes at `position` unless the file ends first; returns the bytes read. */
-async function readFully(
-  handle: FileHandle,
-  into: Buffer,
-  length: number,
-  position: number,
-): Promise<number> {
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(into, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
-}
-
-const EMPTY = new Uint8Array(0);
-
-function hex(value: bigint): string {
-  return value.toString(16).padStart(16, "0");
 }
 
 /** A checksum of a cache file's own content, so that a hand edit or a torn write is seen. */

@@ -146,6 +146,13 @@ function bandsOf(part: ModelFields): void {
   }
 }
 
+/** Adds a packed sum (a count, or its digits past 2^53). */
+function addPackedValue(sum: CountSum, v: number | string): void {
+  if (typeof v === "number") {
+    if (v !== 0) sum.add(v);
+  } else sum.addBig(BigInt(v));
+}
+
 /** The sums of one row; token counts a null stands for are summed as 0. Sums are exact. */
 export class UsageRow {
   /** What the row's parts have in common (a copy: the scanner reuses its objects). */
@@ -294,23 +301,31 @@ export class UsageRow {
     to: number,
   ): UsageRow {
     const row = new UsageRow(key);
-    row.eventCount = sums[from] as number;
-    row.sharedCount = sums[from + 1] as number;
-    row.noUsageCount = sums[from + 2] as number;
-    row.estimateCount = sums[from + 3] as number;
-    const reported = sums[from + 4] as number | string;
-    if (typeof reported === "number") row.reported.addSafe(reported);
-    else row.reported.add(BigInt(reported) as PicoUsd);
-    if (to - from > PACKED_SUMS) row.#withBands();
-    const mine = row.#sums();
-    for (let i = from + PACKED_COUNTS, s = 0; i < to; i++, s++) {
-      const v = sums[i] as number | string;
-      const sum = mine[s] as CountSum;
-      if (typeof v === "number") {
-        if (v !== 0) sum.add(v);
-      } else sum.addBig(BigInt(v));
-    }
+    row.addPacked(sums, from, to);
     return row;
+  }
+
+  /** Adds a row of packed sums `sums[from..to)` (checked by PackedRows.check) into this one. */
+  addPacked(sums: readonly (number | string)[], from: number, to: number): void {
+    this.eventCount += sums[from] as number;
+    this.sharedCount += sums[from + 1] as number;
+    this.noUsageCount += sums[from + 2] as number;
+    this.estimateCount += sums[from + 3] as number;
+    const reported = sums[from + 4] as number | string;
+    if (typeof reported === "number") {
+      if (reported !== 0) this.reported.addSafe(reported);
+    } else this.reported.add(BigInt(reported) as PicoUsd);
+    if (to - from > PACKED_SUMS) this.#withBands();
+    // In #sums() order, without making that list: a warm report adds every cached row so.
+    const at = from + PACKED_COUNTS;
+    addPackedValue(this.inputTokens, sums[at] as number | string);
+    addPackedValue(this.outputTokens, sums[at + 1] as number | string);
+    addPackedValue(this.cacheReadTokens, sums[at + 2] as number | string);
+    addPackedValue(this.cacheWriteTokens, sums[at + 3] as number | string);
+    const estimate = this.#estimate;
+    for (let i = at + 4, s = 0; i < to; i++, s++) {
+      addPackedValue(estimate[s] as CountSum, sums[i] as number | string);
+    }
   }
 
   /** A row from `toJSON()`'s output (a worker's message, a cache file); null when malformed. */
@@ -475,6 +490,79 @@ class PackedRows {
   *[Symbol.iterator](): IterableIterator<UsageRow> {
     for (let r = 0; r < this.length; r++) yield this.row(r);
   }
+
+  /** Where row `r`'s sums start in `json.sums` (`r + 1`: where they end). */
+  sumsAt(r: number): number {
+    return this.#at[r] as number;
+  }
+
+  /** An id of row `r`'s key cut down to the fields of `keep`: equal for rows of one such key. */
+  projectedId(r: number, keep: number): string {
+    const { keys } = this.json;
+    const k = r * PACKED_KEYS;
+    let id = `${keys[k + 2]}`; // the model, always kept
+    for (let i = 0; i < PROJECTED_FIELDS.length; i += 2) {
+      const f = PROJECTED_FIELDS[i] as number;
+      id += keep & (PROJECTED_FIELDS[i + 1] as number) ? `,${keys[k + f]}` : ",";
+    }
+    return id;
+  }
+
+  /** Row `r`'s key cut down to the fields of `keep` (as `projectedKey`). */
+  projectedKey(r: number, keep: number): UsageRowKey {
+    const { strings, keys } = this.json;
+    const k = r * PACKED_KEYS;
+    const text = (f: number, bit: number) => {
+      const i = keys[k + f] as number;
+      return (keep & bit) === 0 || i === -1 ? null : (strings[i] as string);
+    };
+    const outcome = keys[k + TEXT_KEYS] as number;
+    const model = keys[k + 2] as number;
+    return {
+      aggregateId: text(0, KEY_FIELD_BITS.aggregateId) ?? "",
+      agent: text(1, KEY_FIELD_BITS.agent),
+      model: model === -1 ? null : (strings[model] as string),
+      eventModel: text(3, KEY_FIELD_BITS.eventModel),
+      role: text(4, KEY_FIELD_BITS.role),
+      wpId: text(5, KEY_FIELD_BITS.wpId),
+      source: text(6, KEY_FIELD_BITS.source),
+      success: keep & KEY_FIELD_BITS.success && outcome !== -1 ? outcome === 1 : null,
+      period: null,
+    };
+  }
+}
+
+// The packed key's fields a projection may leave out, each with its bit (the model is kept).
+const PROJECTED_FIELDS = [
+  0,
+  KEY_FIELD_BITS.aggregateId,
+  1,
+  KEY_FIELD_BITS.agent,
+  3,
+  KEY_FIELD_BITS.eventModel,
+  4,
+  KEY_FIELD_BITS.role,
+  5,
+  KEY_FIELD_BITS.wpId,
+  6,
+  KEY_FIELD_BITS.source,
+  TEXT_KEYS,
+  KEY_FIELD_BITS.success,
+];
+
+/** A key with only the fields of `keep` (KEY_FIELD_BITS; the others emptied, as a scan does). */
+export function projectedKey(k: UsageRowKey, keep: number): UsageRowKey {
+  return {
+    aggregateId: keep & KEY_FIELD_BITS.aggregateId ? k.aggregateId : "",
+    agent: keep & KEY_FIELD_BITS.agent ? k.agent : null,
+    model: k.model,
+    eventModel: keep & KEY_FIELD_BITS.eventModel ? k.eventModel : null,
+    role: keep & KEY_FIELD_BITS.role ? k.role : null,
+    wpId: keep & KEY_FIELD_BITS.wpId ? k.wpId : null,
+    success: keep & KEY_FIELD_BITS.success ? k.success : null,
+    source: keep & KEY_FIELD_BITS.source ? k.source : null,
+    period: k.period,
+  };
 }
 
 /** Rows packed as PackedRowsJson describes; rows kept apart by period cannot be. */
@@ -505,6 +593,119 @@ function packRows(rows: Iterable<UsageRow>): PackedRowsJson {
     for (const sum of row.packedSums()) sums.push(sum.toJSON());
   }
   return { strings, keys, sums };
+}
+
+/** A row's packed sums (see PackedRowsJson). */
+function packedSums(row: UsageRow): (number | string)[] {
+  const sums = [row.eventCount, row.sharedCount, row.noUsageCount, row.estimateCount];
+  const packed: (number | string)[] = sums;
+  packed.push(row.reported.exactNumber() ?? row.reported.total.toString());
+  for (const sum of row.packedSums()) packed.push(sum.toJSON());
+  return packed;
+}
+
+/** The exact sum of two packed values: a number while it is a safe integer, else its digits. */
+function addPacked(a: number | string, b: number | string): number | string {
+  if (typeof a === "number" && typeof b === "number") {
+    // Exact when the true sum is safe (see CountSum.add).
+    const sum = a + b;
+    if (sum <= Number.MAX_SAFE_INTEGER) return sum;
+  }
+  const big = BigInt(a) + BigInt(b);
+  return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big.toString();
+}
+
+/**
+ * Packed rows (valid: PackedRows.check) with `rows` added, one row per key as `packRows` of
+ * all of them would hold them: a row whose key is among them is summed into it, the others
+ * follow. Null when an event count would pass 2^53 (a packed count must be a number).
+ */
+function packedWith(packed: PackedRowsJson, rows: readonly UsageRow[]): PackedRowsJson | null {
+  const strings = [...packed.strings];
+  const index = new Map<string, number>();
+  for (const [i, s] of strings.entries()) if (!index.has(s)) index.set(s, i);
+  const text = (s: string | null) => {
+    if (s === null) return -1;
+    let i = index.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      index.set(s, i);
+    }
+    return i;
+  };
+  // Copies of the lists, summed into in place; rows of new keys go at their end.
+  const keys = [...packed.keys];
+  const sums = [...packed.sums];
+  // Where each row's sums start (one more: the end), and the rows by key (the first of a key).
+  const at: number[] = [];
+  const byKey = new Map<string, number>();
+  const idOf = (k: number) =>
+    `${keys[k]},${keys[k + 1]},${keys[k + 2]},${keys[k + 3]},${keys[k + 4]},${keys[k + 5]},${keys[k + 6]},${keys[k + 7]}`;
+  let end = 0;
+  for (let k = 0; k < keys.length; k += PACKED_KEYS) {
+    at.push(end);
+    end += keys[k + TEXT_KEYS + 1] === 1 ? PACKED_BAND_SUMS : PACKED_SUMS;
+    const id = idOf(k);
+    if (!byKey.has(id)) byKey.set(id, at.length - 1);
+  }
+  at.push(end);
+  // The long-context bands of rows that had none until a row with them was summed into them.
+  const bands = new Map<number, (number | string)[]>();
+  for (const row of rows) {
+    const k = row.key;
+    if (k.period !== null) throw new Error("rows with a period are not packed");
+    const key = [
+      text(k.aggregateId),
+      text(k.agent),
+      text(k.model),
+      text(k.eventModel),
+      text(k.role),
+      text(k.wpId),
+      text(k.source),
+      k.success === null ? -1 : k.success ? 1 : 0,
+    ];
+    const theirs = packedSums(row);
+    const id = key.join();
+    const mine = byKey.get(id);
+    if (mine === undefined) {
+      byKey.set(id, at.length - 1);
+      keys.push(...key, theirs.length === PACKED_BAND_SUMS ? 1 : 0);
+      for (const v of theirs) sums.push(v);
+      at.push(sums.length);
+      continue;
+    }
+    const from = at[mine] as number;
+    const length = (at[mine + 1] as number) - from;
+    for (let i = 0; i < theirs.length; i++) {
+      const v = theirs[i] as number | string;
+      if (i < length) {
+        const sum = addPacked(sums[from + i] as number | string, v);
+        if (i < PACKED_COUNTS - 1 && typeof sum !== "number") return null;
+        sums[from + i] = sum;
+        continue;
+      }
+      // Bands summed into a row without them (the other's bands are 0): kept aside until the
+      // lists are laid out again below.
+      let extra = bands.get(mine);
+      if (extra === undefined) {
+        extra = [];
+        bands.set(mine, extra);
+      }
+      extra[i - length] = addPacked(extra[i - length] ?? 0, v);
+    }
+  }
+  if (bands.size === 0) return { strings, keys, sums };
+  const laidOut: (number | string)[] = [];
+  for (let r = 0; r + 1 < at.length; r++) {
+    for (let i = at[r] as number; i < (at[r + 1] as number); i++)
+      laidOut.push(sums[i] as number | string);
+    const extra = bands.get(r);
+    if (extra === undefined) continue;
+    for (const v of extra) laidOut.push(v);
+    keys[r * PACKED_KEYS + TEXT_KEYS + 1] = 1;
+  }
+  return { strings, keys, sums: laidOut };
 }
 
 /**
@@ -832,6 +1033,30 @@ export class UsageRows {
     for (const row of other) this.#rowOf(row.key).merge(row);
   }
 
+  /**
+   * Adds another set's rows into these, each key cut down to the fields of `keep`
+   * (`projectedKey`). Packed rows are added from their sums, none decoded into a row: a warm
+   * report pools every cached row of every log so.
+   */
+  mergeProjected(other: UsageRows, keep: number): void {
+    const packed = other.#packed;
+    if (packed !== null) {
+      // Many rows share a projected key: each is looked up here once.
+      const rows = new Map<string, UsageRow>();
+      const sums = packed.json.sums;
+      for (let r = 0; r < packed.length; r++) {
+        const id = packed.projectedId(r, keep);
+        let row = rows.get(id);
+        if (row === undefined) {
+          row = this.#rowOf(packed.projectedKey(r, keep));
+          rows.set(id, row);
+        }
+        row.addPacked(sums, packed.sumsAt(r), packed.sumsAt(r + 1));
+      }
+    }
+    for (const row of other.#list) this.#rowOf(projectedKey(row.key, keep)).merge(row);
+  }
+
   get size(): number {
     if (this.#packed !== null) this.#unpack();
     if (!this.#indexed) this.#indexAll();
@@ -860,6 +1085,10 @@ export class UsageRows {
   /** The rows packed (the cache's form; see PackedRowsJson); none may have a period. */
   toPacked(): PackedRowsJson {
     if (this.#packed !== null && this.#list.length === 0) return this.#packed.json;
+    // An append's rows merged into the packed ones as they are (a save after an append would
+    // otherwise decode every cached row); unless a count could pass 2^53 there.
+    const merged = this.#packed === null ? null : packedWith(this.#packed.json, this.#list);
+    if (merged !== null) return merged;
     this.#unpack();
     if (!this.#indexed) this.#indexAll();
     return packRows(this.#list);

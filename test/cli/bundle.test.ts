@@ -1,8 +1,11 @@
 import { execFile } from "node:child_process";
-import { access, readdir, readFile } from "node:fs/promises";
+import { access, open, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
+import { digestPrefix } from "../../src/telemetry/log-fingerprint.js";
 import { runSpecKitty } from "../support/run-cli.js";
 import { copyOfFixtureProject, tempDir } from "../support/temp-project.js";
 import { writeVariedLog } from "../support/varied-log.js";
@@ -91,6 +94,27 @@ describe("the bundled CLI (dist/cli/main.js)", () => {
     const { stdout } = await specKitty(["--version"]);
     expect(stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
+
+  it("proves a cached prefix with its digest thread, a file beside the bundle", async () => {
+    const path = join(await tempDir(), "log");
+    await writeFile(path, Buffer.alloc(200_000, "x"));
+    const handle = await open(path, "r");
+    try {
+      const worker = new Worker(new URL("digest-worker.js", pathToFileURL(BUNDLE)));
+      const reply = new Promise((resolve, reject) => {
+        worker.once("message", resolve);
+        worker.once("error", reject);
+      });
+      const seed = "5350454b4b495459"; // the digest's fixed start
+      worker.postMessage({ id: 7, fd: handle.fd, start: 0, seed, end: 150_000 });
+      expect(await reply.finally(() => worker.terminate())).toEqual({
+        id: 7,
+        digest: await digestPrefix(handle, 150_000),
+      });
+    } finally {
+      await handle.close();
+    }
+  });
 });
 
 // A command's chunk and the chunks it imports statically: what running it loads and compiles.
@@ -128,6 +152,12 @@ describe("what the bundled CLI loads", () => {
     const loaded = await loadedBy(await chunkOf("cost"));
     expect(loaded).toContain("// src/telemetry/report.ts");
     expect(loaded).not.toContain(`// node_modules/${name}/`);
+  });
+
+  it("a cost report loads the table's code (cli-table3) only to print a table", async () => {
+    const loaded = await loadedBy(await chunkOf("cost"));
+    expect(loaded).toContain("// src/cli/render-cost-json.ts");
+    expect(loaded).not.toContain("// src/cli/table.ts");
   });
 
   it("the start loads no command", async () => {

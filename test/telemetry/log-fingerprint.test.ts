@@ -64,6 +64,38 @@ describe("the prefix digest", () => {
   });
 });
 
+// Past 8 MiB the digest is read in slices, the event loop let run between them (a worker of
+// the report's scan may be waiting for its next range): the same digest, only not in one go.
+describe("the prefix digest of a big file", () => {
+  const size = 9 * (1 << 20) + 77;
+  const bytes = pseudoRandom(size);
+
+  it("is the one its bytes give in one pass, and lets the event loop run meanwhile", async () => {
+    const handle = await fileOf(bytes);
+    const digester = await PrefixDigester.create();
+    digester.update(bytes, 0);
+    let ticks = 0;
+    const tick = () => {
+      ticks++;
+      if (ticks < 1000) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const digest = await digestPrefix(handle, size);
+    expect(ticks).toBeGreaterThan(0);
+    expect(digest).toEqual(digester.digest(size));
+    await handle.close();
+  });
+
+  it("of a file shorter than asked by more than a slice matches no digest of the real bytes", async () => {
+    const handle = await fileOf(bytes.subarray(0, 2 << 20));
+    const real = await digestPrefix(await fileOf(bytes), size);
+    const short = await digestPrefix(handle, size);
+    expect(short.end).toBe(size);
+    expect([short.chain, short.tail]).not.toEqual([real.chain, real.tail]);
+    await handle.close();
+  });
+});
+
 describe("the prefix digest taken from bytes read for another purpose", () => {
   const bytes = pseudoRandom(5 * BLOCK + 77);
   it.each([

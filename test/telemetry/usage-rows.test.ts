@@ -1,6 +1,30 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { EventFields } from "../../src/telemetry/scan/event-fields.js";
-import { UsageRow, UsageRows } from "../../src/telemetry/usage-rows.js";
+import {
+  ALL_KEY_FIELDS,
+  KEY_FIELD_BITS,
+  UsageRow,
+  UsageRows,
+} from "../../src/telemetry/usage-rows.js";
+
+/** A copy of `row` whose key keeps only the fields of `keep`, the others emptied (as a scan does). */
+function projected(row: UsageRow, keep: number): UsageRow {
+  const k = row.key;
+  const kept = <T>(bit: number, value: T, empty: T) => (keep & bit ? value : empty);
+  const copy = new UsageRow({
+    aggregateId: kept(KEY_FIELD_BITS.aggregateId, k.aggregateId, ""),
+    agent: kept(KEY_FIELD_BITS.agent, k.agent, null),
+    model: k.model,
+    eventModel: kept(KEY_FIELD_BITS.eventModel, k.eventModel, null),
+    role: kept(KEY_FIELD_BITS.role, k.role, null),
+    wpId: kept(KEY_FIELD_BITS.wpId, k.wpId, null),
+    success: kept(KEY_FIELD_BITS.success, k.success, null),
+    source: kept(KEY_FIELD_BITS.source, k.source, null),
+    period: k.period,
+  });
+  copy.merge(row);
+  return copy;
+}
 
 function fields(source: string | null): EventFields {
   const e = new EventFields();
@@ -158,6 +182,68 @@ describe("usage rows packed for the cache", () => {
     expect(total(packed)).toBe(total(eager));
     expect(packed.toPacked()).toEqual(eager.toPacked());
     expect(packed.size).toBe(eager.size);
+  });
+
+  // A save after an append packs the cached rows with the appended ones: summed in their
+  // packed form (no cached row decoded), as decoding them all and packing again would.
+  const [r0, r1, r2] = rowJson as [unknown[], unknown[], unknown[]];
+  const withBands = (row: unknown[], bands: unknown[]) => [...row.slice(0, -1), bands];
+  const bandsOf15 = Array.from({ length: 15 }, (_, i) => i + 1);
+  it.each([
+    ["rows of keys it has and of keys it has not", [r0, r2]],
+    ["a row with the long-context bands into one without", [withBands(r0, bandsOf15)]],
+    ["a row without the bands into one with", [r1]],
+    [
+      "sums past 2^53 into sums past 2^53",
+      [
+        withBands(
+          r1,
+          bandsOf15.map(() => BIG),
+        ),
+      ],
+    ],
+    [
+      "a new key whose strings are new",
+      [["045-z", "gemini", "g", "g", "r", "WP9", null, "import"].concat(r2.slice(8) as never[])],
+    ],
+    [
+      "an event count that passes 2^53 (decoded then)",
+      [r0.map((v, i) => (i === 8 ? Number.MAX_SAFE_INTEGER : v))],
+    ],
+  ])("pack %s as decoded rows do", (name, more) => {
+    const packed = packedOf(unpacked.toPacked());
+    packed.merge(fromJson(more));
+    const eager = fromJson(rowJson);
+    eager.merge(fromJson(more));
+    const decode = vi.spyOn(UsageRow, "fromPacked");
+    try {
+      expect(packed.toPacked()).toEqual(eager.toPacked());
+      expect(decode).toHaveBeenCalledTimes(name.includes("decoded") ? rowJson.length : 0);
+    } finally {
+      decode.mockRestore();
+    }
+  });
+
+  // A report that keeps only some key fields pools each log's rows so (src/telemetry/scan/
+  // log-tallies.ts): from the packed sums, without decoding a row, as from decoded rows.
+  it.each([
+    ["nothing but the model", 0],
+    ["the agent", KEY_FIELD_BITS.agent],
+    ["the outcome and the origin", KEY_FIELD_BITS.success | KEY_FIELD_BITS.source],
+    ["the feature and the WP", KEY_FIELD_BITS.aggregateId | KEY_FIELD_BITS.wpId],
+    ["the event's model and the role", KEY_FIELD_BITS.eventModel | KEY_FIELD_BITS.role],
+    ["every field", ALL_KEY_FIELDS],
+  ])("pool into rows of %s as decoded rows do", (_, keep) => {
+    const packed = packedOf(unpacked.toPacked());
+    packed.merge(fromJson([rowJson[0], rowJson[2]]));
+    const pool = new UsageRows();
+    pool.add(fields("emit"), null, keep);
+    const eager = new UsageRows();
+    eager.add(fields("emit"), null, keep);
+    pool.mergeProjected(packed, keep);
+    for (const row of packed) eager.merge([projected(row, keep)]);
+    expect(pool.toJSON()).toEqual(eager.toJSON());
+    expect(pool.size).toBeLessThanOrEqual(rowJson.length + 1);
   });
 
   const good = () => JSON.parse(JSON.stringify(unpacked.toPacked()));

@@ -3,11 +3,10 @@ import { malformedLinesWarning } from "../event-line.js";
 import type { PrefixDigest } from "../log-fingerprint.js";
 import { warnLogUnreadable } from "../log-unreadable.js";
 import { openForRead } from "../project-paths.js";
-import { KEY_FIELD_BITS, UsageRow } from "../usage-rows.js";
 import type { WarningSink } from "../warnings.js";
 import { type IdKey, type IdMemory, IdSet, LayeredIdSet, mayHold } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
-import { type FileJob, type FileResult, scanFiles } from "./parallel-scan.js";
+import { type FileJob, type FileResult, type ParallelOptions, scanFiles } from "./parallel-scan.js";
 import { type RangeOptions, type RangeScan, scanRange, type TimeWindow } from "./scan-range.js";
 import {
   type CachedLog,
@@ -194,17 +193,18 @@ interface ReadPart {
 async function readTerminated(
   log: OpenLog,
   scanned: FileResult | null,
-  window: TimeWindow | undefined,
+  options: ParallelOptions,
 ): Promise<ReadPart> {
   const size = Number(log.stat.size);
+  const window = options.window;
   if (scanned !== null) {
     const ids = new LayeredIdSet(scanned.ids, new IdSet(16));
     const { tally, end, digest } = scanned;
     return { tally, end, ids, fresh: scanned.ids, loaded: null, digest };
   }
   const cached = log.cached;
-  // Nothing appended since the entry (proven by loadCachedLog): the log is not opened again.
-  if (cached !== null && cached.end === size) {
+  // Nothing appended since the entry: the log is not opened again (once its prefix is proven).
+  if (cached !== null && cached.end === size && (await cached.proven)) {
     return {
       tally: cached.tally,
       end: size,
@@ -213,26 +213,26 @@ async function readTerminated(
       loaded: cached,
     };
   }
-  if (cached !== null) {
+  if (cached !== null && cached.end < size) {
     const ids = new AppendedIds(cached);
-    const options = { start: cached.end, end: size, window, unterminated: "leave" } as const;
-    const appended = await scanAgainst(log.path, ids, options);
-    if (appended !== null) {
+    const range = { start: cached.end, end: size, window, unterminated: "leave" } as const;
+    // Read while the cached prefix is being proven (in another thread), used only once it is.
+    const appended = await scanAgainst(log.path, ids, range);
+    if (appended !== null && (await cached.proven)) {
       const tally = cached.tally;
       tally.append(appended.tally);
       return { tally, end: appended.end, ids, fresh: [ids.fresh], loaded: cached };
     }
   }
-  // No cache entry, or its id tables could not be read: the log is read in full.
-  const all = new IdSet();
-  const read = await scanRange(log.path, {
-    start: 0,
-    end: size,
-    ids: all,
-    window,
-    unterminated: "leave",
-  });
-  return { tally: read.tally, end: read.end, ids: all, fresh: [all], loaded: null };
+  // Its cached prefix changed, or its id tables could not be read: the log is read in full, as
+  // one without an entry is (once no thread reads it for a proof: its handle may be closed).
+  await cached?.proven;
+  const read: FileResult[] = [];
+  const job = { path: log.path, start: 0, end: size, unterminated: "leave" } as const;
+  await scanFiles([job], options, async (_, result) => void read.push(result));
+  const [whole] = read;
+  if (whole === undefined) throw new Error(`${log.path} was not read`);
+  return readTerminated(log, whole, options);
 }
 
 /** One log's tally: what `readTerminated` read (saved to the cache) + an unterminated last line. */
@@ -243,7 +243,7 @@ async function finishLog(
   window: TimeWindow | undefined,
 ): Promise<LogTally> {
   const size = Number(log.stat.size);
-  const part = await readTerminated(log, scanned, window);
+  const part = await readTerminated(log, scanned, cache ?? { window });
   // A small append is cheaper to read again next time than to save (a table and the rows):
   // the entry is rewritten once a log has grown by SAVE_AFTER_BYTES since it was written. When
   // only its stamp is stale, the entry is saved as it was with the log's new stamp, so that the
@@ -291,29 +291,11 @@ async function finishLog(
  */
 function pooled(tally: LogTally, pool: LogTally, keep: number | undefined): LogTally {
   if (keep === undefined) pool.rows.merge(tally.rows);
-  else for (const row of tally.rows) pool.rows.merge([projectedRow(row, keep)]);
+  else pool.rows.mergeProjected(tally.rows, keep);
   const stats = new LogTally();
   stats.lines = tally.lines;
   stats.skipped = tally.skipped;
   stats.firstSkipped = tally.firstSkipped;
   stats.duplicates = tally.duplicates;
   return stats;
-}
-
-/** A copy of `row` whose key has only the fields of `keep` (the others emptied, as a scan does). */
-function projectedRow(row: UsageRow, keep: number): UsageRow {
-  const k = row.key;
-  const projected = new UsageRow({
-    aggregateId: keep & KEY_FIELD_BITS.aggregateId ? k.aggregateId : "",
-    agent: keep & KEY_FIELD_BITS.agent ? k.agent : null,
-    model: k.model,
-    eventModel: keep & KEY_FIELD_BITS.eventModel ? k.eventModel : null,
-    role: keep & KEY_FIELD_BITS.role ? k.role : null,
-    wpId: keep & KEY_FIELD_BITS.wpId ? k.wpId : null,
-    success: keep & KEY_FIELD_BITS.success ? k.success : null,
-    source: keep & KEY_FIELD_BITS.source ? k.source : null,
-    period: k.period,
-  });
-  projected.merge(row);
-  return projected;
 }

@@ -23,12 +23,12 @@ import {
   type PrefixDigest,
   PrefixDigestSchema,
   racyStamp,
-  sameDigest,
   sameStamp,
 } from "../log-fingerprint.js";
 import { CREATE_NEW_FLAGS, READ_FLAGS } from "../project-paths.js";
 import { IdSet, type IdSetData, joinSummaries, SLOT_WORDS } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
+import { provePrefix } from "./prefix-proof.js";
 
 /**
  * The report's incremental cache: for each log, the tally of its first `end` bytes and the ids
@@ -66,6 +66,13 @@ export interface CachedLog {
   readonly digest: PrefixDigest;
   /** The log's stamp is not the entry's (it had to be proven by its digest): save it anew. */
   readonly restamp: boolean;
+  /**
+   * Whether the log's first `end` bytes are the ones the entry was saved from: true at once
+   * when its stamp is unchanged, else once its digest is checked (prefix-proof.ts, possibly in
+   * another thread: what was appended may be read meanwhile). Until it is true, nothing of the
+   * entry may be used or saved; when false, the log is read in full.
+   */
+  readonly proven: Promise<boolean>;
   /** Reads the id tables; null when one is missing or corrupt. */
   loadLayers(): Promise<IdSet[] | null>;
 }
@@ -150,9 +157,9 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
   const end = header.digest.end;
   if (end > Number(log.stat.size)) return null;
   const unchanged = !header.racy && sameStamp(header.stamp, fileStamp(log.stat));
-  if (!unchanged && !sameDigest(await digestPrefix(log.handle, end), header.digest)) return null;
   const tally = tallyFromCache(header.tally);
   if (tally === null) return null;
+  const proven = unchanged ? PROVEN : provePrefix(log.handle, header.digest);
   const segments = header.segments;
   let layers: Promise<IdSet[] | null> | null = null;
   const loadLayers = () => {
@@ -169,9 +176,12 @@ export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise
     ids: joinSummaries(segments),
     digest: header.digest,
     restamp: !unchanged,
+    proven,
     loadLayers,
   };
 }
+
+const PROVEN = Promise.resolve(true);
 
 /** A tally as an entry holds it: LogTally's JSON with its rows packed (`toPacked`). */
 export function tallyToCache(tally: LogTally): unknown {
