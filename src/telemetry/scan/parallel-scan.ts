@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import { type PrefixDigest, PrefixDigestSchema } from "../log-fingerprint.js";
 import { READ_FLAGS } from "../project-paths.js";
@@ -8,6 +8,7 @@ import { IdSet, type IdSetData } from "./id-set.js";
 import { LogTally, type LogTallyJson } from "./log-tally.js";
 import { type RangePass, type RangePassSpec, startRangePass } from "./range-pass.js";
 import { type RangeOptions, scanRange, type TimeWindow } from "./scan-range.js";
+import { startThread } from "./start-thread.js";
 
 /** One log to sum, from a line start to its end. */
 export interface FileJob {
@@ -289,16 +290,9 @@ function ask(
 }
 
 function startWorker(): Worker {
-  // From source (tests, tsx) the worker is TypeScript and needs tsx's loader; built, it is JS.
-  const fromSource = import.meta.url.endsWith(".ts");
-  const script = new URL(fromSource ? "./scan-worker.ts" : "./scan-worker.js", import.meta.url);
   // A small young generation: the scan allocates little, and V8 would otherwise grow it to
   // tens of MB (measured: peak RSS of a 1M-event report ~10 MB lower, no slower).
-  const resourceLimits = { maxYoungGenerationSizeMb: 2 };
-  return new Worker(script, {
-    resourceLimits,
-    ...(fromSource && { execArgv: ["--import", "tsx"] }),
-  });
+  return startThread("scan-worker", { resourceLimits: { maxYoungGenerationSizeMb: 2 } });
 }
 
 /** Reads one range in this thread (with its pass, when the job has one). */

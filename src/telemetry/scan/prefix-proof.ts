@@ -1,7 +1,8 @@
 import type { FileHandle } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { digestPrefix, type PrefixDigest, sameDigest } from "../log-fingerprint.js";
 import { type ChainDigest, START } from "../prefix-chain.js";
+import { startThread } from "./start-thread.js";
 
 /**
  * Proves that a log's first bytes are still the ones a cache entry's digest is of (after an
@@ -70,18 +71,9 @@ function proveHere(handle: FileHandle, digest: PrefixDigest): Promise<boolean> {
 
 function proverThread(): Worker | null {
   if (thread !== null) return thread;
-  // From source (tests, tsx) the worker is TypeScript and needs tsx's loader, registered by
-  // the thread itself (Node 20 does not apply `--import tsx` given in a worker's execArgv);
-  // built, it is JS.
-  const fromSource = import.meta.url.endsWith(".ts");
-  const script = new URL(fromSource ? "./digest-worker.ts" : "./digest-worker.js", import.meta.url);
-  const viaTsx = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); });`;
   let worker: Worker;
   try {
-    const resourceLimits = { maxYoungGenerationSizeMb: 1 };
-    worker = fromSource
-      ? new Worker(viaTsx, { eval: true, resourceLimits })
-      : new Worker(script, { resourceLimits });
+    worker = startThread("digest-worker", { resourceLimits: { maxYoungGenerationSizeMb: 1 } });
   } catch {
     broken = true;
     return null;
