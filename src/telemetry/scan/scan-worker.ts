@@ -36,7 +36,14 @@ port.on("message", (job: RangeJob) => {
     .then(({ tally, end }) => {
       const data = ids.data();
       const found = pass?.finish();
-      const reply: RangeReply = { tally: tally.toJSON(), ids: data, end, pass: found?.result };
+      // Rows kept apart by period cannot be packed; the others are (see LogTally.toJSON).
+      const packed = job.window?.period === undefined;
+      const reply: RangeReply = {
+        tally: tally.toJSON(packed),
+        ids: data,
+        end,
+        pass: found?.result,
+      };
       const buffers = [data.run.buffer as ArrayBuffer, data.slots.buffer as ArrayBuffer];
       port.postMessage(reply, [...buffers, ...(found?.transfer ?? [])]);
     })
