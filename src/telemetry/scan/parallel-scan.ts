@@ -2,7 +2,7 @@ import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { READ_FLAGS } from "../project-paths.js";
-import { IdSet, type IdSetData } from "./id-set.js";
+import { estimatedIds, IdSet, type IdSetData, SLOT_WORDS } from "./id-set.js";
 import { LogTally, type LogTallyJson } from "./log-tally.js";
 import { type RangePass, type RangePassSpec, startRangePass } from "./range-pass.js";
 import { type RangeOptions, scanRange, type TimeWindow } from "./scan-range.js";
@@ -18,7 +18,10 @@ export interface FileJob {
 
 export interface FileResult {
   readonly tally: LogTally;
-  /** The ids of the lines read, one set per range (to save in the cache as they are). */
+  /**
+   * The ids of the lines read, one set per range (to save in the cache as they are). Only
+   * until `onFile`'s promise settles: their memory then goes to the ranges read next.
+   */
   readonly ids: readonly IdSet[];
   /** The offset after the last line read. */
   readonly end: number;
@@ -42,6 +45,8 @@ export interface ParallelOptions {
 export interface RangeJob extends Omit<RangeOptions, "ids" | "visit"> {
   readonly path: string;
   readonly pass?: RangePassSpec | undefined;
+  /** An array for the range's id set to use (see IdSet's `room`), transferred with the job. */
+  readonly room?: Uint32Array | undefined;
 }
 export type RangeReply =
   | {
@@ -71,9 +76,6 @@ interface PlannedRange {
   result?: RangeResult;
   read?: boolean;
 }
-
-// Lines spec-kitty writes are 350-500 bytes; a wrong guess costs one growth of the set, no more.
-const AVERAGE_LINE_BYTES = 420;
 
 /**
  * Sums several logs, splitting big ones into line-aligned ranges read by worker threads and
@@ -105,12 +107,15 @@ export async function scanFiles(
   };
   const unread = files.map((_, file) => ranges.filter((r) => r.file === file).length);
   const finishing: Promise<void>[] = [];
+  const rooms = new Rooms();
   const finish = (file: number) => {
     const joined = (async () => {
       const own = ranges.filter((r) => r.file === file);
+      const sets = own.map((r) => r.result?.ids);
       const result = await joinFile(files[file] as FileJob, own, options);
       for (const range of own) delete range.result;
       await onFile(file, result);
+      for (const set of new Set([...sets, ...result.ids])) if (set !== undefined) rooms.give(set);
     })();
     // Awaited below with the others; until then a failure must not count as unhandled.
     joined.catch(() => undefined);
@@ -124,8 +129,36 @@ export async function scanFiles(
   };
   // A worker takes ~50 ms and ~20 MB to start: not worth it for less than one range of data.
   const workerCount = total < minRange ? 0 : Math.min(threads, ranges.length) - 1;
-  await runRanges(ranges, workerCount, progress, onRange);
+  await runRanges(ranges, workerCount, progress, onRange, rooms);
   await Promise.all(finishing);
+}
+
+/**
+ * The id-set runs of finished files, for the sets of ranges read after: memory already touched
+ * is reused rather than new arrays allocated while the old ones wait for a rare collection
+ * (main thread) or move to the main thread with each reply (workers).
+ */
+class Rooms {
+  readonly #spare: Uint32Array[] = [];
+
+  give(set: IdSet): void {
+    const room = set.takeRoom();
+    if (room !== null && room.length > 0) this.#spare.push(room);
+  }
+
+  /** The smallest spare run with room for the ids of `bytes` of lines, if any. */
+  take(bytes: number): Uint32Array | undefined {
+    const words = estimatedIds(bytes) * SLOT_WORDS;
+    let best = -1;
+    for (const [i, room] of this.#spare.entries()) {
+      if (
+        room.length >= words &&
+        (best === -1 || room.length < (this.#spare[best] as Uint32Array).length)
+      )
+        best = i;
+    }
+    return best === -1 ? undefined : this.#spare.splice(best, 1)[0];
+  }
 }
 
 /** Line-aligned ranges of about `target` bytes (one range for a small file). */
@@ -180,19 +213,23 @@ async function runRanges(
   workerCount: number,
   progress: (bytes: number) => void,
   onRange: (range: PlannedRange) => void,
+  rooms: Rooms,
 ): Promise<void> {
   const queue = [...ranges].sort((a, b) => b.job.end - b.job.start - (a.job.end - a.job.start));
   let next = 0;
   const take = (): PlannedRange | undefined => queue[next++];
   const inMain = async () => {
     for (let range = take(); range; range = take()) {
-      range.result = await readRange(range.job, progress);
+      range.result = await readRange(range.job, progress, rooms);
       onRange(range);
     }
   };
   const workers = Array.from({ length: Math.max(0, workerCount) }, () => startWorker());
   try {
-    await Promise.all([inMain(), ...workers.map((w) => inWorker(w, take, progress, onRange))]);
+    await Promise.all([
+      inMain(),
+      ...workers.map((w) => inWorker(w, take, progress, onRange, rooms)),
+    ]);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -209,12 +246,15 @@ async function inWorker(
   take: () => PlannedRange | undefined,
   progress: (bytes: number) => void,
   onRange: (range: PlannedRange) => void,
+  rooms: Rooms,
 ): Promise<void> {
   for (let range = take(); range; range = take()) {
-    const reply = await ask(worker, range.job, progress);
+    const room = rooms.take(range.job.end - range.job.start);
+    const reply = await ask(worker, { ...range.job, room }, progress);
     if (reply === null) return; // this range and the rest are left for the main thread
     const tally = LogTally.fromJSON(reply.tally);
-    const ids = IdSet.from(reply.ids);
+    // The run's buffer came whole (transferred): the set may give it to a later range.
+    const ids = IdSet.from(reply.ids, true);
     if (tally === null || ids === null) return;
     range.result = { tally, ids, end: reply.end, pass: reply.pass };
     onRange(range);
@@ -248,7 +288,7 @@ function ask(
     };
     worker.on("message", onMessage);
     worker.once("error", onError);
-    worker.postMessage(job);
+    worker.postMessage(job, job.room === undefined ? [] : [job.room.buffer as ArrayBuffer]);
   });
 }
 
@@ -266,8 +306,13 @@ function startWorker(): Worker {
 }
 
 /** Reads one range in this thread (with its pass, when the job has one). */
-async function readRange(job: RangeJob, onBytes?: (bytes: number) => void): Promise<RangeResult> {
-  const ids = new IdSet(estimatedIds(job.end - job.start));
+async function readRange(
+  job: RangeJob,
+  onBytes?: (bytes: number) => void,
+  rooms?: Rooms,
+): Promise<RangeResult> {
+  const bytes = job.end - job.start;
+  const ids = new IdSet(estimatedIds(bytes), rooms?.take(bytes));
   const pass: RangePass | null =
     job.pass === undefined ? null : await startRangePass(job.pass, job.end - job.start);
   const { tally, end } = await scanRange(job.path, {
@@ -303,9 +348,4 @@ async function joinFile(
   for (const part of rest) first.tally.append(part.tally);
   const end = rest.at(-1)?.end ?? first.end;
   return { tally: first.tally, ids: parts.map((p) => p.ids), end, passes };
-}
-
-/** Enough room for the ids of a range, so the set does not grow (and briefly double) as it fills. */
-function estimatedIds(bytes: number): number {
-  return Math.ceil(bytes / AVERAGE_LINE_BYTES);
 }
