@@ -35,6 +35,8 @@ export interface ParallelOptions {
   readonly threads?: number | undefined;
   /** Below this many bytes a range is not worth a thread of its own; default 8 MiB. */
   readonly minRangeBytes?: number | undefined;
+  /** A worker's bound on its old generation in MB (see startWorker); default 256. */
+  readonly workerOldSpaceMb?: number | undefined;
   /** Called with the bytes read so far, as the scan goes (for a progress indicator). */
   readonly onProgress?: ((bytesDone: number, bytesTotal: number) => void) | undefined;
   /** Given, every range is read with its own pass (see range-pass.ts), instead of summed into rows. */
@@ -59,6 +61,7 @@ export type RangeReply =
   | { readonly error: string };
 
 const DEFAULT_MIN_RANGE = 8 << 20;
+const WORKER_OLD_SPACE_MB = 256;
 const RANGES_PER_THREAD = 4;
 const NEWLINE = 0x0a;
 
@@ -129,7 +132,8 @@ export async function scanFiles(
   };
   // A worker takes ~50 ms and ~20 MB to start: not worth it for less than one range of data.
   const workerCount = total < minRange ? 0 : Math.min(threads, ranges.length) - 1;
-  await runRanges(ranges, workerCount, progress, onRange, rooms);
+  const oldSpaceMb = options.workerOldSpaceMb ?? WORKER_OLD_SPACE_MB;
+  await runRanges(ranges, workerCount, progress, onRange, rooms, oldSpaceMb);
   await Promise.all(finishing);
 }
 
@@ -214,6 +218,7 @@ async function runRanges(
   progress: (bytes: number) => void,
   onRange: (range: PlannedRange) => void,
   rooms: Rooms,
+  oldSpaceMb: number,
 ): Promise<void> {
   const queue = [...ranges].sort((a, b) => b.job.end - b.job.start - (a.job.end - a.job.start));
   let next = 0;
@@ -224,7 +229,7 @@ async function runRanges(
       onRange(range);
     }
   };
-  const workers = Array.from({ length: Math.max(0, workerCount) }, () => startWorker());
+  const workers = Array.from({ length: Math.max(0, workerCount) }, () => startWorker(oldSpaceMb));
   try {
     await Promise.all([
       inMain(),
@@ -292,13 +297,18 @@ function ask(
   });
 }
 
-function startWorker(): Worker {
+function startWorker(maxOldGenerationSizeMb: number): Worker {
   // From source (tests, tsx) the worker is TypeScript and needs tsx's loader; built, it is JS.
   const fromSource = import.meta.url.endsWith(".ts");
   const script = new URL(fromSource ? "./scan-worker.ts" : "./scan-worker.js", import.meta.url);
   // A small young generation: the scan allocates little, and V8 would otherwise grow it to
-  // tens of MB (measured: peak RSS of a 1M-event report ~10 MB lower, no slower).
-  const resourceLimits = { maxYoungGenerationSizeMb: 2 };
+  // tens of MB (measured: peak RSS of a 1M-event report ~10 MB lower, no slower). A bounded
+  // old one: a heap that may take gigabytes is let grow to 4x its live size between full
+  // collections, and each range's rows (~1 KB a row, garbage once sent) piled up to ~11 MB;
+  // under a few hundred MB, V8 grows it by less than 2x (peak RSS ~5 MB lower, no slower).
+  // The bound is far above what a range holds; a worker that reaches it anyway is ended, and
+  // the main thread reads the ranges it had left (runRanges).
+  const resourceLimits = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb };
   return new Worker(script, {
     resourceLimits,
     ...(fromSource && { execArgv: ["--import", "tsx"] }),

@@ -45,4 +45,24 @@ describe("scanFiles", () => {
     expect(reused).toBeGreaterThan(0);
     expect(found).toEqual(expected);
   });
+
+  it("leaves a worker's ranges to the main thread when the worker reaches its heap bound", async () => {
+    const root = await tempDir();
+    const jobs: FileJob[] = [];
+    for (const [i, count] of [1500, 700].entries()) {
+      const path = await writeVariedLog(root, `04${i}-log`, count);
+      jobs.push({ path, start: 0, end: 1e9, unterminated: "read" });
+    }
+    const read = async (options: Parameters<typeof scanFiles>[1]) => {
+      const found: unknown[] = [];
+      await scanFiles(jobs, options, async (file, result) => {
+        found[file] = [result.tally.toJSON(), result.end, result.ids.flatMap(idsOf).sort()];
+      });
+      return found;
+    };
+    const alone = await read({ threads: 1 });
+    // 1 MB: the worker cannot even load its code, and is ended.
+    const bounded = { threads: 2, minRangeBytes: 64 << 10, workerOldSpaceMb: 1 };
+    expect(await read(bounded)).toEqual(alone);
+  });
 });
