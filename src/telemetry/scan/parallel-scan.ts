@@ -6,6 +6,7 @@ import { estimatedIds, IdSet, type IdSetData, SLOT_WORDS } from "./id-set.js";
 import { LogTally, type LogTallyJson } from "./log-tally.js";
 import { type RangePass, type RangePassSpec, startRangePass } from "./range-pass.js";
 import { type RangeOptions, scanRange, type TimeWindow } from "./scan-range.js";
+import { holdAfterWorkerStart, withYoungGenerationHeld } from "./young-generation.js";
 
 /** One log to sum, from a line start to its end. */
 export interface FileJob {
@@ -133,8 +134,12 @@ export async function scanFiles(
   // A worker takes ~50 ms and ~20 MB to start: not worth it for less than one range of data.
   const workerCount = total < minRange ? 0 : Math.min(threads, ranges.length) - 1;
   const oldSpaceMb = options.workerOldSpaceMb ?? WORKER_OLD_SPACE_MB;
-  await runRanges(ranges, workerCount, progress, onRange, rooms, oldSpaceMb);
-  await Promise.all(finishing);
+  const all = async () => {
+    await runRanges(ranges, workerCount, progress, onRange, rooms, oldSpaceMb);
+    await Promise.all(finishing);
+  };
+  // A scan big enough for workers keeps its young generation as it is (see young-generation.ts).
+  await (workerCount > 0 ? withYoungGenerationHeld(all) : all());
 }
 
 /**
@@ -309,10 +314,12 @@ function startWorker(maxOldGenerationSizeMb: number): Worker {
   // The bound is far above what a range holds; a worker that reaches it anyway is ended, and
   // the main thread reads the ranges it had left (runRanges).
   const resourceLimits = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb };
-  return new Worker(script, {
+  const worker = new Worker(script, {
     resourceLimits,
     ...(fromSource && { execArgv: ["--import", "tsx"] }),
   });
+  worker.once("online", holdAfterWorkerStart);
+  return worker;
 }
 
 /** Reads one range in this thread (with its pass, when the job has one). */
