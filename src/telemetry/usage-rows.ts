@@ -294,21 +294,15 @@ export class UsageRow {
     to: number,
   ): UsageRow {
     const row = new UsageRow(key);
-    row.addPacked(sums, from, to);
-    return row;
-  }
-
-  /** Adds the packed sums `sums[from..to)` (checked by PackedRows.check) into this row. */
-  addPacked(sums: readonly (number | string)[], from: number, to: number): void {
-    this.eventCount += sums[from] as number;
-    this.sharedCount += sums[from + 1] as number;
-    this.noUsageCount += sums[from + 2] as number;
-    this.estimateCount += sums[from + 3] as number;
+    row.eventCount = sums[from] as number;
+    row.sharedCount = sums[from + 1] as number;
+    row.noUsageCount = sums[from + 2] as number;
+    row.estimateCount = sums[from + 3] as number;
     const reported = sums[from + 4] as number | string;
-    if (typeof reported === "number") this.reported.addSafe(reported);
-    else this.reported.add(BigInt(reported) as PicoUsd);
-    if (to - from > PACKED_SUMS) this.#withBands();
-    const mine = this.#sums();
+    if (typeof reported === "number") row.reported.addSafe(reported);
+    else row.reported.add(BigInt(reported) as PicoUsd);
+    if (to - from > PACKED_SUMS) row.#withBands();
+    const mine = row.#sums();
     for (let i = from + PACKED_COUNTS, s = 0; i < to; i++, s++) {
       const v = sums[i] as number | string;
       const sum = mine[s] as CountSum;
@@ -316,6 +310,7 @@ export class UsageRow {
         if (v !== 0) sum.add(v);
       } else sum.addBig(BigInt(v));
     }
+    return row;
   }
 
   /** A row from `toJSON()`'s output (a worker's message, a cache file); null when malformed. */
@@ -480,43 +475,7 @@ class PackedRows {
   *[Symbol.iterator](): IterableIterator<UsageRow> {
     for (let r = 0; r < this.length; r++) yield this.row(r);
   }
-
-  /**
-   * Row `r`'s key values as `#rowFor` takes them, those not in `keep` emptied (as a scan with
-   * `keep` leaves them): the text fields (aggregate id, agent, model, event model, role, WP id,
-   * origin) into `into`, the outcome returned.
-   */
-  projectedKey(r: number, keep: number, into: (string | null)[]): boolean | null {
-    const { strings, keys } = this.json;
-    const k = r * PACKED_KEYS;
-    for (let f = 0; f < TEXT_KEYS; f++) {
-      const i = keys[k + f] as number;
-      const bit = TEXT_KEY_BITS[f] as number;
-      into[f] = i === -1 || (bit !== 0 && (keep & bit) === 0) ? null : (strings[i] as string);
-    }
-    if ((keep & KEY_FIELD_BITS.aggregateId) === 0) into[0] = "";
-    const outcome = keys[k + TEXT_KEYS] as number;
-    return outcome === -1 || (keep & KEY_FIELD_BITS.success) === 0 ? null : outcome === 1;
-  }
-
-  /** Adds row `r`'s sums into `row`. */
-  addInto(r: number, row: UsageRow): void {
-    row.addPacked(this.json.sums, this.#at[r] as number, this.#at[r + 1] as number);
-  }
 }
-
-// The KEY_FIELD_BITS bit of each text key of a packed row (0: the model, always kept).
-const TEXT_KEY_BITS = [
-  KEY_FIELD_BITS.aggregateId,
-  KEY_FIELD_BITS.agent,
-  0,
-  KEY_FIELD_BITS.eventModel,
-  KEY_FIELD_BITS.role,
-  KEY_FIELD_BITS.wpId,
-  KEY_FIELD_BITS.source,
-];
-// One scratch key for mergeProjected (rows are merged one at a time).
-const projectedKey: (string | null)[] = new Array(TEXT_KEYS).fill(null);
 
 /** Rows packed as PackedRowsJson describes; rows kept apart by period cannot be. */
 function packRows(rows: Iterable<UsageRow>): PackedRowsJson {
@@ -797,46 +756,6 @@ export class UsageRows {
   /** Adds another part's rows into these. */
   merge(other: Iterable<UsageRow>): void {
     for (const row of other) this.#rowOf(row.key).merge(row);
-  }
-
-  /**
-   * Adds `other`'s rows into these with only the key fields of `keep` (KEY_FIELD_BITS; the
-   * others emptied, as a scan with `keep` leaves them): the same rows as merging copies of
-   * them cut down, without a copy, and packed rows summed as they are, not decoded.
-   */
-  mergeProjected(other: UsageRows, keep: number): void {
-    const packed = other.#packed;
-    for (let r = 0; r < (packed?.length ?? 0); r++) {
-      const p = packed as PackedRows;
-      const success = p.projectedKey(r, keep, projectedKey);
-      const [aggregateId, agent, model, eventModel, role, wpId, source] = projectedKey;
-      const row = this.#rowFor(
-        aggregateId as string,
-        agent ?? null,
-        model ?? null,
-        eventModel ?? null,
-        role ?? null,
-        wpId ?? null,
-        success,
-        source ?? null,
-        null,
-      );
-      p.addInto(r, row);
-    }
-    for (const row of other.#list) {
-      const k = row.key;
-      this.#rowFor(
-        keep & KEY_FIELD_BITS.aggregateId ? k.aggregateId : "",
-        keep & KEY_FIELD_BITS.agent ? k.agent : null,
-        k.model,
-        keep & KEY_FIELD_BITS.eventModel ? k.eventModel : null,
-        keep & KEY_FIELD_BITS.role ? k.role : null,
-        keep & KEY_FIELD_BITS.wpId ? k.wpId : null,
-        keep & KEY_FIELD_BITS.success ? k.success : null,
-        keep & KEY_FIELD_BITS.source ? k.source : null,
-        k.period,
-      ).merge(row);
-    }
   }
 
   get size(): number {

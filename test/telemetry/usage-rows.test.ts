@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EventFields } from "../../src/telemetry/scan/event-fields.js";
-import {
-  ALL_KEY_FIELDS,
-  KEY_FIELD_BITS,
-  UsageRow,
-  UsageRows,
-} from "../../src/telemetry/usage-rows.js";
+import { UsageRow, UsageRows } from "../../src/telemetry/usage-rows.js";
 
 function fields(source: string | null): EventFields {
   const e = new EventFields();
@@ -148,43 +143,6 @@ describe("usage rows packed for the cache", () => {
     more(eager);
     expect(packed.toJSON()).toEqual(eager.toJSON());
     expect(packed.size).toBe(eager.size);
-  });
-
-  // A report that needs few key fields pools every log's rows cut down to them (tallyLogs).
-  it.each([
-    ["nothing but the model", 0],
-    ["the agent", KEY_FIELD_BITS.agent],
-    ["the feature and the outcome", KEY_FIELD_BITS.aggregateId | KEY_FIELD_BITS.success],
-    [
-      "the event model, role and WP",
-      KEY_FIELD_BITS.eventModel | KEY_FIELD_BITS.role | KEY_FIELD_BITS.wpId,
-    ],
-    ["the origin", KEY_FIELD_BITS.source],
-    ["every field", ALL_KEY_FIELDS],
-  ])("merge into other rows cut down to %s, packed or not, as copies cut down would", (_, keep) => {
-    const cut = (row: UsageRow) => {
-      const k = row.key;
-      const copy = new UsageRow({
-        aggregateId: keep & KEY_FIELD_BITS.aggregateId ? k.aggregateId : "",
-        agent: keep & KEY_FIELD_BITS.agent ? k.agent : null,
-        model: k.model,
-        eventModel: keep & KEY_FIELD_BITS.eventModel ? k.eventModel : null,
-        role: keep & KEY_FIELD_BITS.role ? k.role : null,
-        wpId: keep & KEY_FIELD_BITS.wpId ? k.wpId : null,
-        success: keep & KEY_FIELD_BITS.success ? k.success : null,
-        source: keep & KEY_FIELD_BITS.source ? k.source : null,
-        period: k.period,
-      });
-      copy.merge(row);
-      return copy;
-    };
-    const expected = fromJson(rowJson);
-    expected.merge([...fromJson(rowJson)].map(cut));
-    expected.merge([...fromJson(rowJson)].map(cut));
-    const pool = fromJson(rowJson);
-    pool.mergeProjected(packedOf(unpacked.toPacked()), keep);
-    pool.mergeProjected(fromJson(rowJson), keep);
-    expect(pool.toJSON()).toEqual(expected.toJSON());
   });
 
   it("take an append's rows beside them undecoded, and pack one row per key again", () => {

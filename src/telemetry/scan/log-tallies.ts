@@ -2,6 +2,7 @@ import type { FileHandle } from "node:fs/promises";
 import { malformedLinesWarning } from "../event-line.js";
 import { warnLogUnreadable } from "../log-unreadable.js";
 import { openForRead } from "../project-paths.js";
+import { KEY_FIELD_BITS, UsageRow } from "../usage-rows.js";
 import type { WarningSink } from "../warnings.js";
 import { type IdKey, type IdMemory, IdSet, LayeredIdSet, mayHold } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
@@ -278,11 +279,29 @@ async function finishLog(
  */
 function pooled(tally: LogTally, pool: LogTally, keep: number | undefined): LogTally {
   if (keep === undefined) pool.rows.merge(tally.rows);
-  else pool.rows.mergeProjected(tally.rows, keep);
+  else for (const row of tally.rows) pool.rows.merge([projectedRow(row, keep)]);
   const stats = new LogTally();
   stats.lines = tally.lines;
   stats.skipped = tally.skipped;
   stats.firstSkipped = tally.firstSkipped;
   stats.duplicates = tally.duplicates;
   return stats;
+}
+
+/** A copy of `row` whose key has only the fields of `keep` (the others emptied, as a scan does). */
+function projectedRow(row: UsageRow, keep: number): UsageRow {
+  const k = row.key;
+  const projected = new UsageRow({
+    aggregateId: keep & KEY_FIELD_BITS.aggregateId ? k.aggregateId : "",
+    agent: keep & KEY_FIELD_BITS.agent ? k.agent : null,
+    model: k.model,
+    eventModel: keep & KEY_FIELD_BITS.eventModel ? k.eventModel : null,
+    role: keep & KEY_FIELD_BITS.role ? k.role : null,
+    wpId: keep & KEY_FIELD_BITS.wpId ? k.wpId : null,
+    success: keep & KEY_FIELD_BITS.success ? k.success : null,
+    source: keep & KEY_FIELD_BITS.source ? k.source : null,
+    period: k.period,
+  });
+  projected.merge(row);
+  return projected;
 }
