@@ -112,34 +112,24 @@ async function digestFrom(
   const { h64Raw } = await api;
   let chain = seed;
   let tail = h64Raw(EMPTY, chain);
-  const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(READ);
-  try {
-    for (let position = start; position < end; position += READ) {
-      const want = Math.min(READ, end - position);
-      // The file is shorter than it was said to be: no digest can match a stored one.
-      if ((await readFully(handle, buffer, want, position)) < want) {
-        return { end, chain: hex(chain ^ 1n), tail: hex(tail ^ 1n) };
-      }
-      // Whole blocks extend the chain; only the prefix's last partial block is the tail (READ
-      // is a multiple of BLOCK, so a partial block can only be the last).
-      for (let at = 0; at < want; at += BLOCK) {
-        const block = buffer.subarray(at, Math.min(at + BLOCK, want));
-        if (block.length === BLOCK) chain = h64Raw(block, chain);
-        else tail = h64Raw(block, chain);
-      }
+  const buffer = Buffer.allocUnsafe(READ);
+  for (let position = start; position < end; position += READ) {
+    const want = Math.min(READ, end - position);
+    // The file is shorter than it was said to be: no digest can match a stored one.
+    if ((await readFully(handle, buffer, want, position)) < want) {
+      return { end, chain: hex(chain ^ 1n), tail: hex(tail ^ 1n) };
     }
-  } finally {
-    if (spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(buffer);
+    // Whole blocks extend the chain; only the prefix's last partial block is the tail (READ is
+    // a multiple of BLOCK, so a partial block can only be the last).
+    for (let at = 0; at < want; at += BLOCK) {
+      const block = buffer.subarray(at, Math.min(at + BLOCK, want));
+      if (block.length === BLOCK) chain = h64Raw(block, chain);
+      else tail = h64Raw(block, chain);
+    }
   }
   if (end % BLOCK === 0) tail = h64Raw(EMPTY, chain);
   return { end, chain: hex(chain), tail: hex(tail) };
 }
-
-// Read buffers of finished digests, for the next (digests may run side by side): a report
-// digests every log it saves, and a fresh 1 MiB buffer each was garbage the thread collects
-// rarely (measured: ~10 MB of a cold 1M-event report's peak RSS).
-const spareBuffers: Buffer[] = [];
-const SPARE_BUFFERS = 4;
 
 /**
  * The digest of a file's prefix taken from bytes read for another purpose (an index rebuild's

@@ -53,16 +53,6 @@ describe("the prefix digest", () => {
     },
   );
 
-  it("taken side by side (their read buffers are reused) equal those taken one at a time", async () => {
-    const bytesOf = (n: number) => Buffer.from(pseudoRandom(3 * size).map((b) => b ^ n));
-    const files = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => fileOf(bytesOf(n))));
-    const alone: unknown[] = [];
-    for (const handle of files) alone.push(await digestPrefix(handle, size * 2));
-    const together = await Promise.all(files.map((handle) => digestPrefix(handle, size * 2)));
-    expect(together).toEqual(alone);
-    expect(new Set(alone.map((d) => JSON.stringify(d))).size).toBe(files.length);
-  });
-
   it("of a file shorter than asked matches no digest of the real bytes", async () => {
     const handle = await fileOf(pseudoRandom(BLOCK + 10));
     const short = await digestPrefix(handle, BLOCK + 20);
