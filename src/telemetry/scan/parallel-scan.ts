@@ -20,8 +20,8 @@ export interface FileJob {
 export interface FileResult {
   readonly tally: LogTally;
   /**
-   * The ids of the lines read, one set per range (to save in the cache as they are). Only
-   * until `onFile`'s promise settles: their memory then goes to the ranges read next.
+   * The ids of the lines read, one set per range (to save in the cache as they are). With
+   * `reuseIds`, only until `onFile`'s promise settles: their memory then goes to later ranges.
    */
   readonly ids: readonly IdSet[];
   /** The offset after the last line read. */
@@ -36,6 +36,11 @@ export interface ParallelOptions {
   readonly threads?: number | undefined;
   /** Below this many bytes a range is not worth a thread of its own; default 8 MiB. */
   readonly minRangeBytes?: number | undefined;
+  /**
+   * The id sets of a finished file are emptied once `onFile`'s promise settles, and their memory
+   * used by the ranges read after (see Rooms): for a caller that keeps no FileResult's ids.
+   */
+  readonly reuseIds?: boolean | undefined;
   /** A worker's bound on its old generation in MB (see startWorker); default 256. */
   readonly workerOldSpaceMb?: number | undefined;
   /** Called with the bytes read so far, as the scan goes (for a progress indicator). */
@@ -111,7 +116,7 @@ export async function scanFiles(
   };
   const unread = files.map((_, file) => ranges.filter((r) => r.file === file).length);
   const finishing: Promise<void>[] = [];
-  const rooms = new Rooms();
+  const rooms = options.reuseIds ? new Rooms() : null;
   const finish = (file: number) => {
     const joined = (async () => {
       const own = ranges.filter((r) => r.file === file);
@@ -119,7 +124,7 @@ export async function scanFiles(
       const result = await joinFile(files[file] as FileJob, own, options);
       for (const range of own) delete range.result;
       await onFile(file, result);
-      for (const set of new Set([...sets, ...result.ids])) if (set !== undefined) rooms.give(set);
+      if (rooms !== null) for (const set of new Set([...sets, ...result.ids])) rooms.give(set);
     })();
     // Awaited below with the others; until then a failure must not count as unhandled.
     joined.catch(() => undefined);
@@ -150,7 +155,8 @@ export async function scanFiles(
 class Rooms {
   readonly #spare: Uint32Array[] = [];
 
-  give(set: IdSet): void {
+  give(set: IdSet | undefined): void {
+    if (set === undefined) return;
     const room = set.takeRoom();
     if (room !== null && room.length > 0) this.#spare.push(room);
   }
@@ -222,7 +228,7 @@ async function runRanges(
   workerCount: number,
   progress: (bytes: number) => void,
   onRange: (range: PlannedRange) => void,
-  rooms: Rooms,
+  rooms: Rooms | null,
   oldSpaceMb: number,
 ): Promise<void> {
   const queue = [...ranges].sort((a, b) => b.job.end - b.job.start - (a.job.end - a.job.start));
@@ -256,10 +262,10 @@ async function inWorker(
   take: () => PlannedRange | undefined,
   progress: (bytes: number) => void,
   onRange: (range: PlannedRange) => void,
-  rooms: Rooms,
+  rooms: Rooms | null,
 ): Promise<void> {
   for (let range = take(); range; range = take()) {
-    const room = rooms.take(range.job.end - range.job.start);
+    const room = rooms?.take(range.job.end - range.job.start);
     const reply = await ask(worker, { ...range.job, room }, progress);
     if (reply === null) return; // this range and the rest are left for the main thread
     const tally = LogTally.fromJSON(reply.tally);
@@ -326,7 +332,7 @@ function startWorker(maxOldGenerationSizeMb: number): Worker {
 async function readRange(
   job: RangeJob,
   onBytes?: (bytes: number) => void,
-  rooms?: Rooms,
+  rooms?: Rooms | null,
 ): Promise<RangeResult> {
   const bytes = job.end - job.start;
   const ids = new IdSet(estimatedIds(bytes), rooms?.take(bytes));

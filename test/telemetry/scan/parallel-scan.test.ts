@@ -34,7 +34,7 @@ describe("scanFiles", () => {
     const buffers = new Set<ArrayBufferLike>();
     let reused = 0;
     const found: string[][] = [];
-    await scanFiles(jobs, { threads: 1 }, async (file, result) => {
+    await scanFiles(jobs, { threads: 1, reuseIds: true }, async (file, result) => {
       const [set] = result.ids as [IdSet];
       const buffer = set.data().run.buffer;
       if (buffers.has(buffer)) reused++;
@@ -44,6 +44,28 @@ describe("scanFiles", () => {
     });
     expect(reused).toBeGreaterThan(0);
     expect(found).toEqual(expected);
+  });
+
+  it("keeps every result's ids whole unless told they may be reused", async () => {
+    const root = await tempDir();
+    const jobs: FileJob[] = [];
+    for (const [i, count] of [900, 800, 700, 600].entries()) {
+      const path = await writeVariedLog(root, `04${i}-log`, count);
+      jobs.push({ path, start: 0, end: 1e9, unterminated: "read" });
+    }
+    const kept: IdSet[][] = [];
+    await scanFiles(jobs, { threads: 1 }, async (file, result) => {
+      kept[file] = [...result.ids];
+    });
+    const after = kept.map((sets) => sets.flatMap(idsOf));
+    const fresh = await Promise.all(
+      jobs.map(async (job) => {
+        const ids = new IdSet();
+        await scanRange(job.path, { ...job, ids });
+        return idsOf(ids);
+      }),
+    );
+    expect(after).toEqual(fresh);
   });
 
   it("leaves a worker's ranges to the main thread when the worker reaches its heap bound", async () => {
