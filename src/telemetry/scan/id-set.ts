@@ -294,11 +294,32 @@ export class IdSet {
   #run: Uint32Array;
   #runCount = 0;
   #rest: HashIdSet;
+  /** Whether the run's whole buffer is this set's alone (see `takeRoom`). */
+  #ownsBuffer = true;
 
-  /** Room for about `capacity` ids in the run before it grows. */
-  constructor(capacity = 1024) {
-    this.#run = new Uint32Array(Math.max(16, Math.ceil(capacity)) * SLOT_WORDS);
+  /**
+   * Room for about `capacity` ids in the run before it grows: `room` when it is big enough (the
+   * run of a set no longer used, see `takeRoom`; what it holds is overwritten), else a new array.
+   */
+  constructor(capacity = 1024, room?: Uint32Array) {
+    const words = Math.max(16, Math.ceil(capacity)) * SLOT_WORDS;
+    this.#run = room !== undefined && room.length >= words ? room : new Uint32Array(words);
     this.#rest = new HashIdSet(16);
+  }
+
+  /**
+   * The run's whole array, for a new set to reuse (`new IdSet(capacity, room)`): a scan reads
+   * range after range, and a fresh array for each was garbage that a thread collects rarely.
+   * This set must not be used after.
+   */
+  takeRoom(): Uint32Array | null {
+    const run = this.#run;
+    this.#run = new Uint32Array(0);
+    this.#runCount = 0;
+    this.#rest = new HashIdSet(16);
+    // A set over saved data may share its buffer with its table: its run is not given away.
+    if (!this.#ownsBuffer) return null;
+    return new Uint32Array(run.buffer, 0, run.buffer.byteLength >> 2);
   }
 
   get size(): number {
@@ -350,9 +371,11 @@ export class IdSet {
 
   /**
    * A set over saved data (from `data()`); null when its shape is not a set's. The contents are
-   * trusted: whoever saved them checks their integrity (the cache keeps a checksum).
+   * trusted: whoever saved them checks their integrity (the cache keeps a checksum). `owned`:
+   * the run's whole buffer is the set's alone (a worker's reply transfers it so), to give away
+   * with `takeRoom`.
    */
-  static from(data: IdSetData): IdSet | null {
+  static from(data: IdSetData, owned = false): IdSet | null {
     const runCount = data.run.length / SLOT_WORDS;
     if (!Number.isInteger(runCount)) return null;
     const rest = HashIdSet.from(data.slots, data.size - runCount, data.uuids);
@@ -361,6 +384,7 @@ export class IdSet {
     set.#run = data.run;
     set.#runCount = runCount;
     set.#rest = rest;
+    set.#ownsBuffer = owned;
     return set;
   }
 
@@ -390,9 +414,10 @@ export class IdSet {
   #append(tag: number, key: Uint32Array, at: number): void {
     let o = this.#runCount * SLOT_WORDS;
     if (o + SLOT_WORDS > this.#run.length) {
-      const bigger = new Uint32Array(this.#run.length * 2);
+      const bigger = new Uint32Array(Math.max(16 * SLOT_WORDS, this.#run.length * 2));
       bigger.set(this.#run);
       this.#run = bigger;
+      this.#ownsBuffer = true;
     }
     const run = this.#run;
     run[o++] = key[at] as number;
@@ -435,6 +460,14 @@ function hash(tag: number, w0: number, w1: number, w2: number, w3: number): numb
   h = Math.imul(h ^ (h >>> 13) ^ w1, 0xc2b2ae35);
   h = Math.imul(h ^ (h >>> 16) ^ w0, 0x27d4eb2f);
   return (h ^ (h >>> 15)) >>> 0;
+}
+
+// Lines spec-kitty writes are 350-500 bytes; a wrong guess costs one growth of the set, no more.
+const AVERAGE_LINE_BYTES = 420;
+
+/** Enough room for the ids of `bytes` of lines, so a set does not grow (and briefly double) as it fills. */
+export function estimatedIds(bytes: number): number {
+  return Math.ceil(bytes / AVERAGE_LINE_BYTES);
 }
 
 /** Anything that remembers ids: `add` is false for an id already seen. */

@@ -80,7 +80,8 @@ export async function tallyLogs(
     const keep = options.window === undefined ? options.keep : undefined;
     const pool = options.window === undefined && keep === undefined ? null : new LogTally();
     // Each log read in full is finished (cached, its ids let go) as soon as it is read.
-    await scanFiles(jobs, options, async (i, result) => {
+    // Each result's ids are saved (or let go) within its callback: their memory can be reused.
+    await scanFiles(jobs, { ...options, reuseIds: true }, async (i, result) => {
       const log = fresh[i] as OpenLog;
       const tally = await finishLog(log, result, cache, options.window);
       finished.set(log, pool === null ? tally : pooled(tally, pool, keep));

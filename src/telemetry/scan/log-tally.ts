@@ -27,9 +27,14 @@ export class LogTally implements SkippedLines {
     this.duplicates += next.duplicates;
   }
 
-  toJSON(): LogTallyJson {
+  /**
+   * With `packed`, the rows go as `UsageRows.toPacked()` writes them (none may have a period): a
+   * worker's reply is then a few flat arrays, not an array and eight strings per row, and the
+   * receiving thread keeps them packed (it only saves them and sums them up).
+   */
+  toJSON(packed = false): LogTallyJson {
     return {
-      rows: this.rows.toJSON(),
+      rows: packed ? this.rows.toPacked() : this.rows.toJSON(),
       lines: this.lines,
       skipped: this.skipped,
       first_skipped: this.firstSkipped,
@@ -37,7 +42,7 @@ export class LogTally implements SkippedLines {
     };
   }
 
-  /** A tally from `toJSON()`'s output (a worker's message, a cache file); null when malformed. */
+  /** A tally from `toJSON()`'s output (a worker's message); null when malformed. */
   static fromJSON(value: unknown): LogTally | null {
     if (typeof value !== "object" || value === null) return null;
     const v = value as Partial<Record<keyof LogTallyJson, unknown>>;
@@ -46,7 +51,8 @@ export class LogTally implements SkippedLines {
     const first = v.first_skipped as { line?: unknown; reason?: unknown } | null | undefined;
     if (first !== null && !(count(first?.line) && typeof first?.reason === "string")) return null;
     const tally = new LogTally();
-    if (!tally.rows.addJSON(v.rows)) return null;
+    const rows = Array.isArray(v.rows) ? tally.rows.addJSON(v.rows) : tally.rows.addPacked(v.rows);
+    if (!rows) return null;
     tally.lines = v.lines;
     tally.skipped = v.skipped;
     tally.duplicates = v.duplicates;

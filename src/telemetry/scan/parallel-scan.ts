@@ -4,11 +4,12 @@ import type { Worker } from "node:worker_threads";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import { type PrefixDigest, PrefixDigestSchema } from "../log-fingerprint.js";
 import { READ_FLAGS } from "../project-paths.js";
-import { IdSet, type IdSetData } from "./id-set.js";
+import { estimatedIds, IdSet, type IdSetData, SLOT_WORDS } from "./id-set.js";
 import { LogTally, type LogTallyJson } from "./log-tally.js";
 import { type RangePass, type RangePassSpec, startRangePass } from "./range-pass.js";
 import { type RangeOptions, scanRange, type TimeWindow } from "./scan-range.js";
 import { startThread } from "./start-thread.js";
+import { holdAfterWorkerStart, withYoungGenerationHeld } from "./young-generation.js";
 
 /** One log to sum, from a line start to its end. */
 export interface FileJob {
@@ -23,7 +24,10 @@ export interface FileJob {
 
 export interface FileResult {
   readonly tally: LogTally;
-  /** The ids of the lines read, one set per range (to save in the cache as they are). */
+  /**
+   * The ids of the lines read, one set per range (to save in the cache as they are). With
+   * `reuseIds`, only until `onFile`'s promise settles: their memory then goes to later ranges.
+   */
   readonly ids: readonly IdSet[];
   /** The offset after the last line read. */
   readonly end: number;
@@ -39,6 +43,13 @@ export interface ParallelOptions {
   readonly threads?: number | undefined;
   /** Below this many bytes a range is not worth a thread of its own; default 8 MiB. */
   readonly minRangeBytes?: number | undefined;
+  /**
+   * The id sets of a finished file are emptied once `onFile`'s promise settles, and their memory
+   * used by the ranges read after (see Rooms): for a caller that keeps no FileResult's ids.
+   */
+  readonly reuseIds?: boolean | undefined;
+  /** A worker's bound on its old generation in MB (see startWorker); default 1024. */
+  readonly workerOldSpaceMb?: number | undefined;
   /** Called with the bytes read so far, as the scan goes (for a progress indicator). */
   readonly onProgress?: ((bytesDone: number, bytesTotal: number) => void) | undefined;
   /** Given, every range is read with its own pass (see range-pass.ts), instead of summed into rows. */
@@ -49,6 +60,8 @@ export interface ParallelOptions {
 export interface RangeJob extends Omit<RangeOptions, "ids" | "visit"> {
   readonly path: string;
   readonly pass?: RangePassSpec | undefined;
+  /** An array for the range's id set to use (see IdSet's `room`), transferred with the job. */
+  readonly room?: Uint32Array | undefined;
 }
 export type RangeReply =
   | {
@@ -62,6 +75,7 @@ export type RangeReply =
   | { readonly error: string };
 
 const DEFAULT_MIN_RANGE = 8 << 20;
+const WORKER_OLD_SPACE_MB = 1024;
 const RANGES_PER_THREAD = 4;
 const NEWLINE = 0x0a;
 
@@ -82,9 +96,6 @@ interface PlannedRange {
 }
 
 const DigestShape = lazyCompile(PrefixDigestSchema);
-
-// Lines spec-kitty writes are 350-500 bytes; a wrong guess costs one growth of the set, no more.
-const AVERAGE_LINE_BYTES = 420;
 
 /**
  * Sums several logs, splitting big ones into line-aligned ranges read by worker threads and
@@ -121,12 +132,15 @@ export async function scanFiles(
   };
   const unread = files.map((_, file) => ranges.filter((r) => r.file === file).length);
   const finishing: Promise<void>[] = [];
+  const rooms = options.reuseIds ? new Rooms() : null;
   const finish = (file: number) => {
     const joined = (async () => {
       const own = ranges.filter((r) => r.file === file);
+      const sets = own.map((r) => r.result?.ids);
       const result = await joinFile(files[file] as FileJob, own, options);
       for (const range of own) delete range.result;
       await onFile(file, result);
+      if (rooms !== null) for (const set of new Set([...sets, ...result.ids])) rooms.give(set);
     })();
     // Awaited below with the others; until then a failure must not count as unhandled.
     joined.catch(() => undefined);
@@ -140,8 +154,42 @@ export async function scanFiles(
   };
   // A worker takes ~50 ms and ~20 MB to start: not worth it for less than one range of data.
   const workerCount = total < minRange ? 0 : Math.min(threads, ranges.length) - 1;
-  await runRanges(ranges, workerCount, progress, onRange);
-  await Promise.all(finishing);
+  const oldSpaceMb = options.workerOldSpaceMb ?? WORKER_OLD_SPACE_MB;
+  const all = async () => {
+    await runRanges(ranges, workerCount, progress, onRange, rooms, oldSpaceMb);
+    await Promise.all(finishing);
+  };
+  // A scan big enough for workers keeps its young generation as it is (see young-generation.ts).
+  await (workerCount > 0 ? withYoungGenerationHeld(all) : all());
+}
+
+/**
+ * The id-set runs of finished files, for the sets of ranges read after: memory already touched
+ * is reused rather than new arrays allocated while the old ones wait for a rare collection
+ * (main thread) or move to the main thread with each reply (workers).
+ */
+class Rooms {
+  readonly #spare: Uint32Array[] = [];
+
+  give(set: IdSet | undefined): void {
+    if (set === undefined) return;
+    const room = set.takeRoom();
+    if (room !== null && room.length > 0) this.#spare.push(room);
+  }
+
+  /** The smallest spare run with room for the ids of `bytes` of lines, if any. */
+  take(bytes: number): Uint32Array | undefined {
+    const words = estimatedIds(bytes) * SLOT_WORDS;
+    let best = -1;
+    for (const [i, room] of this.#spare.entries()) {
+      if (
+        room.length >= words &&
+        (best === -1 || room.length < (this.#spare[best] as Uint32Array).length)
+      )
+        best = i;
+    }
+    return best === -1 ? undefined : this.#spare.splice(best, 1)[0];
+  }
 }
 
 /** The most a thread's share may exceed an even one when files are not split. */
@@ -216,19 +264,24 @@ async function runRanges(
   workerCount: number,
   progress: (bytes: number) => void,
   onRange: (range: PlannedRange) => void,
+  rooms: Rooms | null,
+  oldSpaceMb: number,
 ): Promise<void> {
   const queue = [...ranges].sort((a, b) => b.job.end - b.job.start - (a.job.end - a.job.start));
   let next = 0;
   const take = (): PlannedRange | undefined => queue[next++];
   const inMain = async () => {
     for (let range = take(); range; range = take()) {
-      range.result = await readRange(range.job, progress);
+      range.result = await readRange(range.job, progress, rooms);
       onRange(range);
     }
   };
-  const workers = Array.from({ length: Math.max(0, workerCount) }, () => startWorker());
+  const workers = Array.from({ length: Math.max(0, workerCount) }, () => startWorker(oldSpaceMb));
   try {
-    await Promise.all([inMain(), ...workers.map((w) => inWorker(w, take, progress, onRange))]);
+    await Promise.all([
+      inMain(),
+      ...workers.map((w) => inWorker(w, take, progress, onRange, rooms)),
+    ]);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -245,12 +298,15 @@ async function inWorker(
   take: () => PlannedRange | undefined,
   progress: (bytes: number) => void,
   onRange: (range: PlannedRange) => void,
+  rooms: Rooms | null,
 ): Promise<void> {
   for (let range = take(); range; range = take()) {
-    const reply = await ask(worker, range.job, progress);
+    const room = rooms?.take(range.job.end - range.job.start);
+    const reply = await ask(worker, { ...range.job, room }, progress);
     if (reply === null) return; // this range and the rest are left for the main thread
     const tally = LogTally.fromJSON(reply.tally);
-    const ids = IdSet.from(reply.ids);
+    // The run's buffer came whole (transferred): the set may give it to a later range.
+    const ids = IdSet.from(reply.ids, true);
     if (tally === null || ids === null) return;
     const digest = DigestShape.Check(reply.digest) ? reply.digest : null;
     range.result = { tally, ids, end: reply.end, digest, pass: reply.pass };
@@ -285,19 +341,32 @@ function ask(
     };
     worker.on("message", onMessage);
     worker.once("error", onError);
-    worker.postMessage(job);
+    worker.postMessage(job, job.room === undefined ? [] : [job.room.buffer as ArrayBuffer]);
   });
 }
 
-function startWorker(): Worker {
+function startWorker(maxOldGenerationSizeMb: number): Worker {
   // A small young generation: the scan allocates little, and V8 would otherwise grow it to
-  // tens of MB (measured: peak RSS of a 1M-event report ~10 MB lower, no slower).
-  return startThread("scan-worker", { resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+  // tens of MB (measured: peak RSS of a 1M-event report ~10 MB lower, no slower). A bounded
+  // old one: a heap that may take gigabytes is let grow to 4x its live size between full
+  // collections, and each range's rows (~1 KB a row, garbage once sent) piled up to ~11 MB;
+  // under 1 GB, V8 grows it by ~1.6x (peak RSS ~9 MB lower, CPU +1%; a bound of 256 MB gave
+  // the same RSS for +3% CPU). The bound is far above what a range holds; a worker that
+  // reaches it anyway is ended, and the main thread reads the ranges it had left (runRanges).
+  const resourceLimits = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb };
+  const worker = startThread("scan-worker", { resourceLimits });
+  worker.once("online", holdAfterWorkerStart);
+  return worker;
 }
 
 /** Reads one range in this thread (with its pass, when the job has one). */
-async function readRange(job: RangeJob, onBytes?: (bytes: number) => void): Promise<RangeResult> {
-  const ids = new IdSet(estimatedIds(job.end - job.start));
+async function readRange(
+  job: RangeJob,
+  onBytes?: (bytes: number) => void,
+  rooms?: Rooms | null,
+): Promise<RangeResult> {
+  const bytes = job.end - job.start;
+  const ids = new IdSet(estimatedIds(bytes), rooms?.take(bytes));
   const pass: RangePass | null =
     job.pass === undefined ? null : await startRangePass(job.pass, job.end - job.start);
   const { tally, end, digest } = await scanRange(job.path, {
@@ -337,9 +406,4 @@ async function joinFile(
   const end = rest.at(-1)?.end ?? first.end;
   const digest = rest.length === 0 ? first.digest : null;
   return { tally: first.tally, ids: parts.map((p) => p.ids), end, passes, digest };
-}
-
-/** Enough room for the ids of a range, so the set does not grow (and briefly double) as it fills. */
-function estimatedIds(bytes: number): number {
-  return Math.ceil(bytes / AVERAGE_LINE_BYTES);
 }

@@ -1,6 +1,6 @@
 // A worker thread of the report's parallel scan: sums the byte ranges it is sent.
 import { parentPort } from "node:worker_threads";
-import { IdSet } from "./id-set.js";
+import { estimatedIds, IdSet } from "./id-set.js";
 import type { RangeJob, RangeReply } from "./parallel-scan.js";
 import { type RangePass, startRangePass } from "./range-pass.js";
 import { scanRange } from "./scan-range.js";
@@ -11,7 +11,7 @@ if (port === null) throw new Error("scan-worker.js runs as a worker thread only"
 const PROGRESS_STEP = 16 << 20;
 
 port.on("message", (job: RangeJob) => {
-  const ids = new IdSet(Math.ceil((job.end - job.start) / 420));
+  const ids = new IdSet(estimatedIds(job.end - job.start), job.room);
   let unreported = 0;
   const onBytes = (bytes: number) => {
     unreported += bytes;
@@ -36,8 +36,10 @@ port.on("message", (job: RangeJob) => {
     .then(({ tally, end, digest }) => {
       const data = ids.data();
       const found = pass?.finish();
+      // Rows kept apart by period cannot be packed; the others are (see LogTally.toJSON).
+      const packed = job.window?.period === undefined;
       const reply: RangeReply = {
-        tally: tally.toJSON(),
+        tally: tally.toJSON(packed),
         ids: data,
         end,
         digest,

@@ -198,6 +198,42 @@ describe("IdSet's hash table (UUIDs and ULIDs out of order)", () => {
   });
 });
 
+describe("IdSet's run reused by a later set (a scan's ranges, one after another)", () => {
+  const ulid = (i: number) => key(`01KHKJ${String(i).padStart(20, "0")}`);
+
+  it("takes a finished set's run, whatever it held, and keeps exactly its own ids", () => {
+    const first = new IdSet(1000);
+    for (let i = 0; i < 900; i++) first.add(ulid(i));
+    const room = first.takeRoom();
+    expect(room?.length).toBe(1000 * 5);
+    const second = new IdSet(500, room ?? undefined);
+    expect(second.data().run.buffer).toBe(room?.buffer);
+    for (let i = 2000; i < 2100; i++) expect(second.add(ulid(i))).toBe(true);
+    expect(second.add(ulid(2050))).toBe(false);
+    expect(second.has(ulid(5))).toBe(false);
+    expect(second.has(ulid(899))).toBe(false);
+    expect(second.size).toBe(100);
+    expect(second.data().newest).toEqual(IdSet.from(second.data())?.data().newest);
+  });
+
+  it("takes a new array when the room is too small", () => {
+    const first = new IdSet(100);
+    const room = first.takeRoom() ?? undefined;
+    expect(new IdSet(1000, room).data().run.buffer).not.toBe(room?.buffer);
+  });
+
+  it.each([
+    ["a set over saved data (its buffer may hold its table too)", false, null],
+    ["a set over a worker's transferred run", true, 40 * 5],
+  ])("gives away the run of %s only when it owns it", (_, owned, length) => {
+    const set = new IdSet(40);
+    for (let i = 0; i < 30; i++) set.add(ulid(i));
+    // As a worker sends it: the run's ids, over its whole buffer.
+    const copy = IdSet.from(set.data(), owned);
+    expect(copy?.takeRoom()?.length ?? null).toBe(length);
+  });
+});
+
 describe("joinSummaries", () => {
   it("keeps the newest ULID and adds up the UUIDs of several sets", () => {
     const sets = [["01KHKJ372XGPW46X27STP0AWF2", UUID], ["01KHKJ372XGPW46X27STP0AWF6"], []].map(
