@@ -568,10 +568,29 @@ export function projectedKey(k: UsageRowKey, keep: number): UsageRowKey {
 /** Rows packed as PackedRowsJson describes; rows kept apart by period cannot be. */
 function packRows(rows: Iterable<UsageRow>): PackedRowsJson {
   const strings: string[] = [];
-  const index = new Map<string, number>();
+  const text = stringIndexer(strings);
   const keys: number[] = [];
   const sums: (number | string)[] = [];
-  const text = (s: string | null) => {
+  for (const row of rows) {
+    const k = row.key;
+    if (k.period !== null) throw new Error("rows with a period are not packed");
+    const bands = row.estimate.length > RATE_CLASSES;
+    keys.push(text(k.aggregateId), text(k.agent), text(k.model), text(k.eventModel));
+    keys.push(text(k.role), text(k.wpId), text(k.source));
+    keys.push(k.success === null ? -1 : k.success ? 1 : 0, bands ? 1 : 0);
+    for (const sum of packedSums(row)) sums.push(sum);
+  }
+  return { strings, keys, sums };
+}
+
+/**
+ * A packed table's string index of a key field (-1 for null): `strings` holds each distinct
+ * string once (the first index of a string already in it), new ones are added at its end.
+ */
+function stringIndexer(strings: string[]): (s: string | null) => number {
+  const index = new Map<string, number>();
+  for (const [i, s] of strings.entries()) if (!index.has(s)) index.set(s, i);
+  return (s) => {
     if (s === null) return -1;
     let i = index.get(s);
     if (i === undefined) {
@@ -581,18 +600,6 @@ function packRows(rows: Iterable<UsageRow>): PackedRowsJson {
     }
     return i;
   };
-  for (const row of rows) {
-    const k = row.key;
-    if (k.period !== null) throw new Error("rows with a period are not packed");
-    const bands = row.estimate.length > RATE_CLASSES;
-    keys.push(text(k.aggregateId), text(k.agent), text(k.model), text(k.eventModel));
-    keys.push(text(k.role), text(k.wpId), text(k.source));
-    keys.push(k.success === null ? -1 : k.success ? 1 : 0, bands ? 1 : 0);
-    sums.push(row.eventCount, row.sharedCount, row.noUsageCount, row.estimateCount);
-    sums.push(row.reported.exactNumber() ?? row.reported.total.toString());
-    for (const sum of row.packedSums()) sums.push(sum.toJSON());
-  }
-  return { strings, keys, sums };
 }
 
 /** A row's packed sums (see PackedRowsJson). */
@@ -622,18 +629,7 @@ function addPacked(a: number | string, b: number | string): number | string {
  */
 function packedWith(packed: PackedRowsJson, rows: readonly UsageRow[]): PackedRowsJson | null {
   const strings = [...packed.strings];
-  const index = new Map<string, number>();
-  for (const [i, s] of strings.entries()) if (!index.has(s)) index.set(s, i);
-  const text = (s: string | null) => {
-    if (s === null) return -1;
-    let i = index.get(s);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      index.set(s, i);
-    }
-    return i;
-  };
+  const text = stringIndexer(strings);
   // Copies of the lists, summed into in place; rows of new keys go at their end.
   const keys = [...packed.keys];
   const sums = [...packed.sums];
