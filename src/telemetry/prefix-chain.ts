@@ -34,21 +34,17 @@ export function digestRange(
   end: number,
   h64Raw: XXHashAPI["h64Raw"],
 ): ChainDigest {
-  const whole = end - (end % BLOCK);
-  const chain = chainBlocks(fd, start, seed, Math.max(start, whole), h64Raw);
+  // Whole blocks extend the chain; the bytes after the last one (all of them when the prefix
+  // ends within `start`'s block) are the tail.
+  const from = Math.max(start, end - (end % BLOCK));
+  const chain = chainBlocks(fd, start, seed, from, h64Raw);
   // The file is shorter than it was said to be: no digest can match a stored one.
   if (chain === null) return spoiled(end, seed);
   let tail = h64Raw(EMPTY, chain);
-  if (whole > start && end > whole) {
+  if (end > from) {
     readBuffer ??= Buffer.allocUnsafe(READ);
-    const last = readBuffer.subarray(0, end - whole);
-    if (readFully(fd, last, last.length, whole) < last.length) return spoiled(end, chain);
-    tail = h64Raw(last, chain);
-  } else if (whole <= start && end > start) {
-    // Within one block: all of it is the tail.
-    readBuffer ??= Buffer.allocUnsafe(READ);
-    const last = readBuffer.subarray(0, end - start);
-    if (readFully(fd, last, last.length, start) < last.length) return spoiled(end, chain);
+    const last = readBuffer.subarray(0, end - from);
+    if (readFully(fd, last, last.length, from) < last.length) return spoiled(end, chain);
     tail = h64Raw(last, chain);
   }
   return { end, chain: hex(chain), tail: hex(tail) };

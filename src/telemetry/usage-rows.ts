@@ -604,9 +604,13 @@ function stringIndexer(strings: string[]): (s: string | null) => number {
 
 /** A row's packed sums (see PackedRowsJson). */
 function packedSums(row: UsageRow): (number | string)[] {
-  const sums = [row.eventCount, row.sharedCount, row.noUsageCount, row.estimateCount];
-  const packed: (number | string)[] = sums;
-  packed.push(row.reported.exactNumber() ?? row.reported.total.toString());
+  const packed: (number | string)[] = [
+    row.eventCount,
+    row.sharedCount,
+    row.noUsageCount,
+    row.estimateCount,
+    row.reported.exactNumber() ?? row.reported.total.toString(),
+  ];
   for (const sum of row.packedSums()) packed.push(sum.toJSON());
   return packed;
 }
