@@ -50,7 +50,10 @@ const result = await build({
   sourcemap: true,
   logLevel: "warning",
   // The shipped pricing table as JSON text (src/telemetry/pricing.ts reads it instead of the YAML).
-  define: { SPEC_KITTY_SHIPPED_PRICING: JSON.stringify(compilePricing(pricing)) },
+  define: {
+    SPEC_KITTY_SHIPPED_PRICING: JSON.stringify(compilePricing(pricing)),
+    SPEC_KITTY_TYPEBOX_COMPILE: JSON.stringify("./typebox-compile.js"),
+  },
   // CommonJS dependencies call require() (commander, yaml) and read __filename
   // (write-file-atomic); an ES module has none of these, so the bundle defines them.
   banner: {
@@ -65,6 +68,21 @@ const result = await build({
   },
 });
 await chmod("dist/cli/main.js", 0o755);
+// typebox's compiler, required beside the bundle the first time a validator is compiled
+// (src/events/lazy-compile.ts), so that a command that compiles none (a warm cost report) does
+// not load it. Built on its own: as an entry of the build above, every typebox module it shares
+// with the commands would be in a chunk they load (esbuild splits by file; ~165 KB instead of
+// ~20). Its copy of typebox's type code is not the commands': schemas are plain objects.
+await build({
+  entryPoints: { "typebox-compile": "scripts/typebox-compile.mjs" },
+  outdir: "dist/cli",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  sourcemap: true,
+  logLevel: "warning",
+});
 // The library (tsc's output) reads the shipped pricing table beside the module that loads it.
 await copyFile(PRICING_YAML, "dist/telemetry/pricing.yaml");
 // Which modules each chunk holds (for checking what a command loads): BUNDLE_METAFILE=<path>.

@@ -1,4 +1,5 @@
-import { type TSchema, Type } from "typebox";
+import type { TSchema } from "typebox";
+import * as Type from "typebox/type";
 import type { Event } from "../events/event.js";
 import { lazyCompile } from "../events/lazy-compile.js";
 

@@ -161,6 +161,24 @@ describe("what the bundled CLI loads", () => {
     expect(loaded).not.toMatch(bundledPackage(name));
   });
 
+  // typebox's compiler is a file of its own, required when a validator is first compiled
+  // (src/events/lazy-compile.ts; a warm report's cache headers have one compiled ahead of
+  // time); Type.Record's engine is not bundled at all (src/events/string-record.ts).
+  it.each(["typebox/build/compile", "typebox/build/type/engine/record"])(
+    "a cost report does not load %s",
+    async (name) => {
+      const loaded = await loadedBy(await chunkOf("cost"));
+      expect(loaded).toMatch(bundledPackage("typebox/build/type"));
+      expect(loaded).not.toMatch(bundledPackage(name));
+    },
+  );
+
+  it("typebox's compiler is beside the bundle, whole", async () => {
+    const compiler = await readFile(join(BUNDLE, "..", "typebox-compile.js"), "utf8");
+    expect(compiler).toMatch(bundledPackage("typebox/build/compile"));
+    expect(compiler).not.toMatch(/from "\.\/chunk-/);
+  });
+
   it("a cost report loads the table's code (cli-table3) only to print a table", async () => {
     const loaded = await loadedBy(await chunkOf("cost"));
     expect(loaded).toContain("// src/cli/render-cost-json.ts");
