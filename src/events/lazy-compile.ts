@@ -32,9 +32,14 @@ function loadCompiler(): Compiler {
  * the command never uses (the orchestrator's agent outputs in a cost report, say).
  */
 export function lazyCompile<const Type extends TSchema>(type: Type): PlainValidator<Type> {
+  return lazyCompileOf(() => type);
+}
+
+/** `lazyCompile` of a schema built on first use too (a generated one, say). */
+export function lazyCompileOf<const Type extends TSchema>(build: () => Type): PlainValidator<Type> {
   let compiled: PlainValidator<Type> | undefined;
   const validator = () => {
-    compiled ??= loadCompiler().Compile(type);
+    compiled ??= loadCompiler().Compile(build());
     return compiled;
   };
   return new Proxy({} as PlainValidator<Type>, {
