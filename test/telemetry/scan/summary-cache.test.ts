@@ -194,8 +194,18 @@ describe("the report cache (.kittify/cache)", () => {
         if (segment) segment.file = `${segment.file}/../../../elsewhere.ids`;
       },
     ],
-    ["a stamp that is not digits", (h) => void ((h as { stamp?: unknown }).stamp = { dev: 1 })],
-    ["a racy flag that is not a boolean", (h) => void ((h as { racy?: unknown }).racy = "no")],
+    [
+      "a stamp that is not digits",
+      (h) => {
+        (h as { stamp?: unknown }).stamp = { dev: 1 };
+      },
+    ],
+    [
+      "a racy flag that is not a boolean",
+      (h) => {
+        (h as { racy?: unknown }).racy = "no";
+      },
+    ],
   ])("ignores %s and rebuilds it", async (_, rewrite) => {
     const { root, log } = await project();
     const expected = await reference(root);
