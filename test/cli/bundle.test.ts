@@ -62,6 +62,20 @@ describe("the bundled CLI (dist/cli/main.js)", () => {
     expect(JSON.parse(bundled.stdout).length).toBeGreaterThan(5);
   });
 
+  // The cost command is a build of its own (scripts/bundle.mjs) beside main.js: its errors must
+  // still be the CLI's (one line, exit 1), which main.js knows by their shared base class.
+  it("reports a cost command's bad flag as the sources do", async () => {
+    const root = await copyOfFixtureProject();
+    const args = ["agent", "telemetry", "cost", "--repo", root, "--group-by", "bogus", "--json"];
+    const failed = await specKitty(args).then(
+      () => ({ code: 0, stderr: "" }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    const sources = await runSpecKitty(args);
+    expect([failed.code, failed.stderr]).toEqual([sources.exitCode, sources.stderr]);
+    expect(failed.stderr).toMatch(/^spec-kitty: invalid --group-by "bogus"[^\n]*\n$/);
+  });
+
   it("writes with its worker threads the dashboard the sources write (the pass beside the bundle)", async () => {
     const root = await tempDir();
     await writeVariedLog(root, "043-big", 24_000);
