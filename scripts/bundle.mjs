@@ -110,7 +110,7 @@ for (const pending = ["dist/cli/main.js"]; pending.length > 0; ) {
 const costChunk = Object.keys(outputs).find((f) => /\/cost-command-[A-Z0-9]{8}\.js$/.test(f));
 if (costChunk === undefined) throw new Error("the build has no cost command chunk");
 const MARKER = /^\/\/ ((?:\.\.\/)*(?:[\w.@-]+\/)*[\w.@-]+\.[cm]?[jt]s)$/gm;
-await build({
+const costBuild = await build({
   entryPoints: { [basename(costChunk, ".js")]: costChunk },
   outdir: "dist/cli",
   allowOverwrite: true,
@@ -122,6 +122,7 @@ await build({
   target: "node20",
   sourcemap: true,
   legalComments: "inline",
+  metafile: true,
   logLevel: "warning",
   plugins: [
     {
@@ -141,8 +142,10 @@ await build({
 });
 // The library (tsc's output) reads the shipped pricing table beside the module that loads it.
 await copyFile(PRICING_YAML, "dist/telemetry/pricing.yaml");
-// Which modules each chunk holds (for checking what a command loads): BUNDLE_METAFILE=<path>.
+// Which modules each chunk holds (for checking what a command loads): BUNDLE_METAFILE=<path>;
+// the cost command's own build (whose inputs are the chunks of the first) in <path>.cost.
 if (process.env.BUNDLE_METAFILE) {
   const { writeFile } = await import("node:fs/promises");
   await writeFile(process.env.BUNDLE_METAFILE, JSON.stringify(result.metafile));
+  await writeFile(`${process.env.BUNDLE_METAFILE}.cost`, JSON.stringify(costBuild.metafile));
 }
