@@ -1,5 +1,5 @@
 import { resolve, sep } from "node:path";
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { lazyCompile } from "../events/lazy-compile.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";

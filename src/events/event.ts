@@ -1,9 +1,10 @@
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { MAX_LAMPORT_CLOCK } from "./clock.js";
 import { EventError } from "./errors.js";
 import { type EventId, normalizeEventId } from "./event-id.js";
 import { lazyCompile } from "./lazy-compile.js";
 import { type JsonObject, toPythonJson } from "./py-json.js";
+import { stringRecord } from "./string-record.js";
 import { type IsoTimestamp, normalizeTimestamp } from "./timestamp.js";
 
 /** Who emitted an event, e.g. `cli:WP01`; it also names the event's Lamport clock. */
@@ -41,7 +42,7 @@ export const ENVELOPE_SCHEMA = Type.Object({
   event_id: Type.String(),
   event_type: Type.String({ minLength: 1 }),
   aggregate_id: Type.String({ minLength: 1 }),
-  payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  payload: Type.Optional(stringRecord(Type.Unknown())),
   timestamp: Type.String(),
   node_id: Type.String({ minLength: 1 }),
   lamport_clock: Type.Integer({ minimum: 0, maximum: MAX_LAMPORT_CLOCK }),

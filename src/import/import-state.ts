@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { type Static, Type } from "typebox";
+import type { Static } from "typebox";
+import * as Type from "typebox/type";
 import { lazyCompile } from "../events/lazy-compile.js";
+import { stringRecord } from "../events/string-record.js";
 import { openForRead, replaceFile } from "../telemetry/project-paths.js";
 
 /** Where the import keeps what it has read, under the project's `.kittify/`. */
@@ -15,14 +17,14 @@ const UnitState = Type.Object({
 });
 
 const AgentState = Type.Object({
-  units: Type.Record(Type.String(), UnitState),
+  units: stringRecord(UnitState),
   /** Hash of a call key -> hash of the turn that imported it: the call belongs to that turn. */
-  calls: Type.Record(Type.String(), Type.String()),
+  calls: stringRecord(Type.String()),
 });
 
 const StateSchema = Type.Object({
   version: Type.Literal(1),
-  agents: Type.Record(Type.String(), AgentState),
+  agents: stringRecord(AgentState),
 });
 const StateFile = lazyCompile(StateSchema);
 

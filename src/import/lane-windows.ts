@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { parse as parseYaml } from "yaml";
 import { lazyCompile } from "../events/lazy-compile.js";
 

@@ -1,7 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { lazyCompile } from "../events/lazy-compile.js";
+import { stringRecord } from "../events/string-record.js";
 import { assertFolderInside, readSmallFile, replaceFile } from "../telemetry/project-paths.js";
 
 /** How a work package ended in a run; only `approved` is skipped by the next run. */
@@ -18,8 +19,7 @@ export type WpOutcome = (typeof WP_OUTCOMES)[number];
 const StateFile = lazyCompile(
   Type.Object({
     feature: Type.String(),
-    workPackages: Type.Record(
-      Type.String(),
+    workPackages: stringRecord(
       Type.Object({
         outcome: Type.Union(WP_OUTCOMES.map((o) => Type.Literal(o))),
         attempts: Type.Integer({ minimum: 0 }),

@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { type Static, Type } from "typebox";
+import type { Static } from "typebox";
+import * as Type from "typebox/type";
 import writeFileAtomic from "write-file-atomic";
 import { lazyCompile } from "../events/lazy-compile.js";
 import { OrchestratorError } from "./errors.js";

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { parse as parseYaml } from "yaml";
 import { lazyCompile } from "../events/lazy-compile.js";
 import { FEATURES_FOLDER, listFeatureDirs } from "../telemetry/features.js";

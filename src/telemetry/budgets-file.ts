@@ -1,6 +1,7 @@
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import { lazyCompile } from "../events/lazy-compile.js";
+import { stringRecord } from "../events/string-record.js";
 import { TelemetryError } from "./errors.js";
 import { type PicoUsd, picoFromUsd } from "./money.js";
 
@@ -20,7 +21,7 @@ const BudgetsFile = lazyCompile(
     {
       project: Type.Optional(Usd),
       monthly: Type.Optional(Usd),
-      features: Type.Optional(Type.Record(Type.String(), Usd)),
+      features: Type.Optional(stringRecord(Usd)),
     },
     { additionalProperties: false },
   ),

@@ -19,11 +19,11 @@ import {
   type Role,
 } from "./execution-payload.js";
 import { SimpleJsonStore } from "./json-store.js";
+import { EVENT_LOG_FILE } from "./project-paths.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
 
 /** The log and clock file names inside a feature folder (the Python spec-kitty's). */
-export const EVENT_LOG_FILE = "execution.events.jsonl";
-export { CLOCK_FILE };
+export { CLOCK_FILE, EVENT_LOG_FILE };
 
 /** The token counts of one API request, as the provider billed it (the agents' `RequestUsage`). */
 export interface EmitRequestUsage {

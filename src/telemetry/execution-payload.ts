@@ -1,6 +1,7 @@
-import { type TSchema, Type } from "typebox";
+import type { TSchema } from "typebox";
+import * as Type from "typebox/type";
 import type { Event } from "../events/event.js";
-import { lazyCompile } from "../events/lazy-compile.js";
+import { lazyCompileOf } from "../events/lazy-compile.js";
 
 /** The event type telemetry writes. */
 export const EXECUTION_EVENT_TYPE = "ExecutionEvent";
@@ -223,7 +224,8 @@ function valueSchema(field: PayloadFieldDefinition): TSchema {
  * written as a string would poison every sum downstream.
  */
 export function payloadValidator(fields: readonly PayloadFieldDefinition[]) {
-  return lazyCompile(objectSchema(fields));
+  // The schema too is built on first use: every report imports this module, few validate.
+  return lazyCompileOf(() => objectSchema(fields));
 }
 
 function objectSchema(fields: readonly PayloadFieldDefinition[]): TSchema {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { CodedError } from "../events/errors.js";
 import { lazyCompile } from "../events/lazy-compile.js";
 

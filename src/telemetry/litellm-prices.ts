@@ -1,4 +1,4 @@
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { CodedError } from "../events/errors.js";
 import { lazyCompile } from "../events/lazy-compile.js";
 import { type Decimal, decimalOf, plainText, scaled, wholeOf } from "./decimal-rate.js";

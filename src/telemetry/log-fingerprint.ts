@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { BigIntStats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { type Static, Type } from "typebox";
+import type { Static } from "typebox";
+import * as Type from "typebox/type";
 import xxhash, { type XXHashAPI } from "xxhash-wasm";
 import { BLOCK, chainBlocks, digestRange, hex, START, spoiled } from "./prefix-chain.js";
 

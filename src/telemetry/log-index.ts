@@ -1,6 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { type Static, Type } from "typebox";
+import type { Static } from "typebox";
+import * as Type from "typebox/type";
 import type { Event } from "../events/event.js";
 import { type EventId, isUlid } from "../events/event-id.js";
 import { lazyCompile } from "../events/lazy-compile.js";

@@ -1,6 +1,7 @@
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { lazyCompile } from "../events/lazy-compile.js";
+import { stringRecord } from "../events/string-record.js";
 import { LONG_CONTEXT_THRESHOLDS } from "./execution-payload.js";
 import {
   type ParsedPricingTable,
@@ -49,7 +50,7 @@ const FileShape = lazyCompile(
     {
       effective: Type.Optional(Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$" })),
       inherit: Type.Optional(Type.Boolean()),
-      models: Type.Record(Type.String(), Type.Unknown()),
+      models: stringRecord(Type.Unknown()),
     },
     { additionalProperties: false },
   ),

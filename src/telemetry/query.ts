@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { compareEvents, type Event } from "../events/event.js";
 import { epochMicros, normalizeTimestamp } from "../events/timestamp.js";
-import { EVENT_LOG_FILE } from "./emit.js";
 import { TelemetryError } from "./errors.js";
 import { EVENT_SOURCES } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
 import { SimpleJsonStore } from "./json-store.js";
 import { warnLogUnreadable } from "./log-unreadable.js";
+import { EVENT_LOG_FILE } from "./project-paths.js";
 import { addDays, type LocalDate, localDateOf, startOfLocalDay } from "./time-zone.js";
 import { stderrWarningSink, type WarningSink } from "./warnings.js";
 

@@ -8,12 +8,11 @@ import {
   periodUnitOf,
   type RateResolver,
 } from "./cost.js";
-import { EVENT_LOG_FILE } from "./emit.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
 import { FieldValues, type FilterHint, mayHint } from "./filter-hints.js";
 import { latestEvents } from "./latest-events.js";
-import { assertFolderInside } from "./project-paths.js";
+import { assertFolderInside, EVENT_LOG_FILE } from "./project-paths.js";
 import {
   type EventFilter,
   type ParsedFilter,

@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { compareEvents, type Event, isInvalid } from "../events/event.js";
 import { epochMicros } from "../events/timestamp.js";
-import { EVENT_LOG_FILE } from "./emit.js";
 import { LINE_TOO_LONG, readEventLine } from "./event-line.js";
 import { EXECUTION_EVENT_TYPE } from "./execution-payload.js";
 import { listFeatureDirs } from "./features.js";
 import { readLogLines } from "./jsonl-reader.js";
 import { fieldsMatcher, idText, scanLog } from "./latest-events.js";
+import { EVENT_LOG_FILE } from "./project-paths.js";
 import {
   compileFilter,
   type EventFilter,

@@ -1,4 +1,5 @@
-import { type Static, Type } from "typebox";
+import type { Static } from "typebox";
+import * as Type from "typebox/type";
 import type { RequestUsage } from "../contract.js";
 
 const Count = Type.Integer({ minimum: 0 });

@@ -1,5 +1,7 @@
-import { type Static, Type } from "typebox";
+import type { Static } from "typebox";
+import * as Type from "typebox/type";
 import { lazyCompile } from "../../events/lazy-compile.js";
+import { stringRecord } from "../../events/string-record.js";
 import type { AgentInvoker, InvokerOptions, ModelUsage, RequestUsage, Usage } from "../contract.js";
 import { defineInvoker, type OutputParser } from "../define-invoker.js";
 import { ifExact, sumRequests, totalsOf } from "../model-usage.js";
@@ -29,7 +31,7 @@ const ResultSchema = Type.Object({
   total_cost_usd: Type.Optional(Usd),
   cost_usd: Type.Optional(Usd),
   usage: Type.Optional(ApiUsage),
-  modelUsage: Type.Optional(Type.Record(Type.String(), ModelUsageEntry)),
+  modelUsage: Type.Optional(stringRecord(ModelUsageEntry)),
   api_error_status: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   errors: Type.Optional(Type.Array(Type.Unknown())),
 });

@@ -1,6 +1,6 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import type { InvocationResult, ModelUsage, RequestUsage } from "../contract.js";
 import type { RunFilesReader } from "../define-invoker.js";

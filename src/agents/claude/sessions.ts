@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentEnv } from "../define-invoker.js";
 import type { SessionLogReader } from "../session-logs.js";

@@ -1,4 +1,5 @@
-import { type Static, Type } from "typebox";
+import type { Static } from "typebox";
+import * as Type from "typebox/type";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import type { RequestUsage } from "../contract.js";
 

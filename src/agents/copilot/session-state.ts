@@ -1,6 +1,8 @@
 import { join } from "node:path";
-import { type Static, Type } from "typebox";
+import type { Static } from "typebox";
+import * as Type from "typebox/type";
 import { lazyCompile } from "../../events/lazy-compile.js";
+import { stringRecord } from "../../events/string-record.js";
 import type { InvocationResult, ModelUsage, RequestUsage } from "../contract.js";
 import type { RunFilesReader } from "../define-invoker.js";
 import { sumRequests, totalsOf } from "../model-usage.js";
@@ -50,7 +52,7 @@ export const Shutdown = lazyCompile(
   Type.Object({
     type: Type.Literal("session.shutdown"),
     data: Type.Object({
-      modelMetrics: Type.Record(Type.String(), Type.Object({ usage: TokensSchema })),
+      modelMetrics: stringRecord(Type.Object({ usage: TokensSchema })),
     }),
   }),
 );

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { parse as parseYaml } from "yaml";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import type { RequestUsage } from "../contract.js";

@@ -1,5 +1,7 @@
-import { type Static, Type } from "typebox";
+import type { Static } from "typebox";
+import * as Type from "typebox/type";
 import { lazyCompile } from "../../events/lazy-compile.js";
+import { stringRecord } from "../../events/string-record.js";
 import type { AgentInvoker, InvocationResult, InvokerOptions, ModelUsage } from "../contract.js";
 import { defineInvoker, type OutputParser } from "../define-invoker.js";
 import { totalsOf } from "../model-usage.js";
@@ -31,11 +33,10 @@ const JsonOutput = lazyCompile(
     stats: Type.Optional(
       Type.Object({
         models: Type.Optional(
-          Type.Record(
-            Type.String(),
+          stringRecord(
             Type.Object({
               tokens: Type.Optional(ModelTokensSchema),
-              roles: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+              roles: Type.Optional(stringRecord(Type.Unknown())),
             }),
           ),
         ),
@@ -68,8 +69,7 @@ const StreamResultSchema = Type.Object({
       cached: Type.Optional(Count),
       input: Type.Optional(Count),
       models: Type.Optional(
-        Type.Record(
-          Type.String(),
+        stringRecord(
           Type.Object({
             total_tokens: Type.Optional(Count),
             input_tokens: Type.Optional(Count),

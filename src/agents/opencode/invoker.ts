@@ -1,4 +1,4 @@
-import { Type } from "typebox";
+import * as Type from "typebox/type";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import type { AgentInvoker, InvokerOptions } from "../contract.js";
 import { defineInvoker, type OutputParser } from "../define-invoker.js";

@@ -1,4 +1,9 @@
-import { Worker, type WorkerOptions } from "node:worker_threads";
+import { createRequire } from "node:module";
+import type { Worker, WorkerOptions } from "node:worker_threads";
+
+// node:worker_threads is loaded when a thread is first started: a warm report starts none,
+// and loading it cost ~4 ms of the ~100 such a report takes.
+const load = createRequire(import.meta.url);
 
 /**
  * Starts one of the scan's worker threads, `name` being its module beside this one without an
@@ -8,9 +13,10 @@ import { Worker, type WorkerOptions } from "node:worker_threads";
  * scan would then read everything in the main thread, and tests of two threads test one).
  */
 export function startThread(name: string, options: WorkerOptions = {}): Worker {
+  const { Worker: Thread } = load("node:worker_threads") as typeof import("node:worker_threads");
   const fromSource = import.meta.url.endsWith(".ts");
   const script = new URL(`./${name}${fromSource ? ".ts" : ".js"}`, import.meta.url);
-  if (!fromSource) return new Worker(script, options);
+  if (!fromSource) return new Thread(script, options);
   const viaTsx = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); });`;
-  return new Worker(viaTsx, { ...options, eval: true });
+  return new Thread(viaTsx, { ...options, eval: true });
 }

@@ -12,8 +12,8 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type Static, Type } from "typebox";
-import { lazyCompile } from "../../events/lazy-compile.js";
+import type { Static } from "typebox";
+import * as Type from "typebox/type";
 import {
   contentChecksum,
   digestPrefix,
@@ -29,6 +29,7 @@ import { CREATE_NEW_FLAGS, READ_FLAGS } from "../project-paths.js";
 import { IdSet, type IdSetData, joinSummaries, SLOT_WORDS } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
 import { provePrefix } from "./prefix-proof.js";
+import { checkHeader } from "./summary-cache-header.generated.js";
 
 /**
  * The report's incremental cache: for each log, the tally of its first `end` bytes and the ids
@@ -108,7 +109,8 @@ const SegmentSchema = Type.Object({
 type SegmentJson = Static<typeof SegmentSchema>;
 export type Segment = Omit<SegmentJson, "newest"> & { readonly newest: readonly number[] | null };
 
-const HeaderSchema = Type.Object({
+/** Generated into summary-cache-header.generated.ts (scripts/generate-checks.ts). */
+export const HeaderSchema = Type.Object({
   version: Type.Literal(VERSION),
   log: Type.String(),
   stamp: FileStampSchema,
@@ -121,7 +123,8 @@ const HeaderSchema = Type.Object({
 });
 type Header = Omit<Static<typeof HeaderSchema>, "segments"> & { segments: readonly Segment[] };
 
-const HeaderShape = lazyCompile(HeaderSchema);
+// Compiled ahead of time: a warm report, which validates nothing else, loads no compiler.
+const isHeader = (value: unknown): value is Static<typeof HeaderSchema> => checkHeader(value);
 
 /** The checksum line that ends a header file. */
 const CHECKSUM_LINE = 1 + 64 + 1;
@@ -144,7 +147,7 @@ async function readHeader(cacheDir: string, key: string, logPath: string): Promi
   } catch {
     return null;
   }
-  if (!HeaderShape.Check(data) || data.log !== resolve(logPath)) return null;
+  if (!isHeader(data) || data.log !== resolve(logPath)) return null;
   if (!data.segments.every((s) => s.file.startsWith(`${key}.`))) return null;
   return data;
 }

@@ -1,4 +1,11 @@
-import { setFlagsFromString } from "node:v8";
+import { createRequire } from "node:module";
+
+// node:v8 is loaded when work is first held: a report that starts no thread (a warm one) does
+// not load it.
+const load = createRequire(import.meta.url);
+function setFlagsFromString(flags: string): void {
+  (load("node:v8") as typeof import("node:v8")).setFlagsFromString(flags);
+}
 
 /**
  * V8 doubles a thread's young generation (up to 32 MB) each time as many bytes have survived

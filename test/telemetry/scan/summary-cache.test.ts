@@ -186,6 +186,26 @@ describe("the report cache (.kittify/cache)", () => {
       "packed rows with a sum cut off",
       (h) => void (h.tally.rows as { sums: unknown[] }).sums.pop(),
     ],
+    // The header's schema (its validator compiled ahead of time, scripts/generate-checks.ts).
+    [
+      "a segment file that leads out of the cache folder",
+      (h) => {
+        const [segment] = (h as unknown as { segments: { file: string }[] }).segments;
+        if (segment) segment.file = `${segment.file}/../../../elsewhere.ids`;
+      },
+    ],
+    [
+      "a stamp that is not digits",
+      (h) => {
+        (h as { stamp?: unknown }).stamp = { dev: 1 };
+      },
+    ],
+    [
+      "a racy flag that is not a boolean",
+      (h) => {
+        (h as { racy?: unknown }).racy = "no";
+      },
+    ],
   ])("ignores %s and rebuilds it", async (_, rewrite) => {
     const { root, log } = await project();
     const expected = await reference(root);
