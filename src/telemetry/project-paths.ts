@@ -21,13 +21,13 @@ export type UnsafeFileCode =
 /** A file we refuse to open; the message names the path and why, never the file's content. */
 export class UnsafeFileError extends CodedError<UnsafeFileCode> {}
 
-/** Flags for reading: no hang on a FIFO, no following a symlink at the last step. */
 /**
  * The log's name inside a feature folder (the Python spec-kitty's). Here, not in emit.ts (which
  * re-exports it), so that a report does not load the writer's code for a name.
  */
 export const EVENT_LOG_FILE = "execution.events.jsonl";
 
+/** Flags for reading: no hang on a FIFO, no following a symlink at the last step. */
 export const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
 /** Flags for a file we create under a fresh name (a temp file): never an existing one. */
 export const CREATE_NEW_FLAGS =
