@@ -5,6 +5,7 @@ import { digestPrefix, type PrefixDigest, sameDigest } from "../log-fingerprint.
 import { type ChainDigest, digestRange, START } from "../prefix-chain.js";
 import { BY_MAIN, byThread, claim, claimWord, isOpen } from "./proof-claim.js";
 import { startThread } from "./start-thread.js";
+import { holdAfterWorkerStart } from "./young-generation.js";
 
 /**
  * Proves that a log's first bytes are still the ones a cache entry's digest is of (after an
@@ -151,6 +152,7 @@ function proverThread(): Worker | null {
       void proveHere(job.handle, job.digest).then((proven) => settle(id, job, proven));
     }
   };
+  worker.once("online", holdAfterWorkerStart);
   worker.on("error", fail);
   worker.on("exit", fail);
   thread = worker;
