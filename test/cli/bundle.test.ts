@@ -7,6 +7,7 @@ import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { digestPrefix } from "../../src/telemetry/log-fingerprint.js";
 import { START } from "../../src/telemetry/prefix-chain.js";
+import { claimWord } from "../../src/telemetry/scan/proof-claim.js";
 import { runSpecKitty } from "../support/run-cli.js";
 import { copyOfFixtureProject, tempDir } from "../support/temp-project.js";
 import { writeVariedLog } from "../support/varied-log.js";
@@ -121,7 +122,14 @@ describe("the bundled CLI (dist/cli/main.js)", () => {
         worker.once("error", reject);
       });
       const seed = START.toString(16);
-      worker.postMessage({ id: 7, fd: handle.fd, start: 0, seed, end: 150_000 });
+      worker.postMessage({
+        id: 7,
+        fd: handle.fd,
+        start: 0,
+        seed,
+        end: 150_000,
+        claim: claimWord(),
+      });
       expect(await reply.finally(() => worker.terminate())).toEqual({
         id: 7,
         digest: await digestPrefix(handle, 150_000),

@@ -2,7 +2,7 @@ import { open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { digestPrefix } from "../../../src/telemetry/log-fingerprint.js";
-import { provePrefix } from "../../../src/telemetry/scan/prefix-proof.js";
+import { provePrefix, proveQueued } from "../../../src/telemetry/scan/prefix-proof.js";
 import { tempDir } from "../../support/temp-project.js";
 
 const BLOCK = 64 << 10;
@@ -13,8 +13,9 @@ function pseudoRandom(length: number, salt = 0): Buffer {
   return bytes;
 }
 
-// A cached prefix is proven by its digest, in a thread of its own (or here): the same bytes
-// prove it, any change anywhere (or a shorter file) does not.
+// A cached prefix is proven by its digest, in a thread of its own, here, or shared between
+// them (the thread takes the biggest, this thread the smallest): the same bytes prove it, any
+// change anywhere (or a shorter file) does not.
 describe("the proof of a cached prefix", () => {
   const handles: Awaited<ReturnType<typeof open>>[] = [];
   const fileOf = async (bytes: Buffer) => {
@@ -27,10 +28,11 @@ describe("the proof of a cached prefix", () => {
   afterAll(() => Promise.all(handles.map((h) => h.close())));
 
   const size = 9 * BLOCK + 77;
-  it.each([
-    ["in the proving thread", true],
-    ["here", false],
-  ])("%s: holds for the same bytes and fails for a change anywhere", async (_, inThread) => {
+  it.each<[string, boolean, boolean]>([
+    ["in the proving thread", true, false],
+    ["here", false, false],
+    ["queued for the thread, this thread helping", true, true],
+  ])("%s: holds for the same bytes and fails for a change anywhere", async (_, inThread, help) => {
     const bytes = pseudoRandom(size);
     const digest = await digestPrefix(await fileOf(bytes), size - 10);
     const changed = (at: number) => {
@@ -48,9 +50,9 @@ describe("the proof of a cached prefix", () => {
       [bytes.subarray(0, size - 11), false],
     ];
     // All at once, as a report proves its logs.
-    const proofs = await Promise.all(
-      cases.map(async ([file]) => provePrefix(await fileOf(file), digest, inThread)),
-    );
-    expect(proofs).toEqual(cases.map(([, proven]) => proven));
+    const files = await Promise.all(cases.map(([file]) => fileOf(file)));
+    const proofs = files.map((file) => provePrefix(file, digest, inThread));
+    if (help) await proveQueued();
+    expect(await Promise.all(proofs)).toEqual(cases.map(([, proven]) => proven));
   });
 });

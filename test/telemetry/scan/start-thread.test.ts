@@ -6,6 +6,7 @@ import { digestPrefix } from "../../../src/telemetry/log-fingerprint.js";
 import { START } from "../../../src/telemetry/prefix-chain.js";
 import type { RangeJob, RangeReply } from "../../../src/telemetry/scan/parallel-scan.js";
 import type { ProofJob, ProofReply } from "../../../src/telemetry/scan/prefix-proof.js";
+import { BY_MAIN, byThread, claim, claimWord } from "../../../src/telemetry/scan/proof-claim.js";
 import { startThread } from "../../../src/telemetry/scan/start-thread.js";
 
 const LOG = fileURLToPath(
@@ -49,10 +50,39 @@ describe("startThread (the scan's threads, from source)", () => {
     try {
       const size = (await handle.stat()).size;
       thread = startThread("digest-worker");
-      const job: ProofJob = { id: 7, fd: handle.fd, start: 0, seed: START.toString(16), end: size };
+      const seed = START.toString(16);
+      const job: ProofJob = { id: 7, fd: handle.fd, start: 0, seed, end: size, claim: claimWord() };
       const reply = await ask<ProofReply>(thread, job);
       const { chain, tail } = await digestPrefix(handle, size);
       expect(reply).toEqual({ id: 7, digest: { end: size, chain, tail } });
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it("leaves to the main thread a proof it has claimed, and takes the others", async () => {
+    const handle = await open(LOG, "r");
+    try {
+      const size = (await handle.stat()).size;
+      thread = startThread("digest-worker");
+      const seed = START.toString(16);
+      const taken = claimWord();
+      expect(claim(taken, BY_MAIN)).toBe(true);
+      const replies: ProofReply[] = [];
+      thread.on("message", (reply: ProofReply) => replies.push(reply));
+      const job = (id: number, word: Int32Array): ProofJob => ({
+        id,
+        fd: handle.fd,
+        start: 0,
+        seed,
+        end: size,
+        claim: word,
+      });
+      thread.postMessage(job(1, taken));
+      const open = claimWord();
+      await ask<ProofReply>(thread, job(2, open));
+      expect(replies.map((reply) => reply.id)).toEqual([2]);
+      expect(byThread(open)).toBe(true);
     } finally {
       await handle.close();
     }
