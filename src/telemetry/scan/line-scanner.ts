@@ -187,6 +187,13 @@ STRING_BYTE.fill(ORDINARY, 0x20, 0x7f);
 STRING_BYTE[QUOTE] = CLOSING_QUOTE;
 STRING_BYTE[BACKSLASH] = ESCAPE;
 
+/** The two digits at `buf[at]` as a number; -1 when either is not a digit. */
+function twoDigits(buf: Uint8Array, at: number): number {
+  const tens = (buf[at] as number) - ZERO;
+  const ones = (buf[at + 1] as number) - ZERO;
+  return tens >>> 0 <= 9 && ones >>> 0 <= 9 ? tens * 10 + ones : -1;
+}
+
 function isDigit(b: number): boolean {
   return b >= ZERO && b <= NINE;
 }
@@ -890,19 +897,10 @@ export class LineScanner {
     }
   }
 
-  private digits(at: number, count: number): number {
-    let value = 0;
-    for (let i = at; i < at + count; i++) {
-      const d = this.byteAt(i) - ZERO;
-      if (d < 0 || d > 9) return -1;
-      value = value * 10 + d;
-    }
-    return value;
-  }
-
   /**
    * The canonical timestamp form only (`2026-02-16T09:12:58.036834+00:00`, or without the
-   * fraction), its epoch microseconds computed exactly as `epochMicros` computes them.
+   * fraction), its epoch microseconds computed exactly as `epochMicros` computes them. Every
+   * byte read is inside the string just read (so before `lim`): read without bounds checks.
    */
   private readTimestamp(out: EventFields): boolean {
     const s = this.strStart;
@@ -912,16 +910,18 @@ export class LineScanner {
     const buf = this.buf;
     if (buf[s + 4] !== MINUS || buf[s + 7] !== MINUS || buf[s + 10] !== 0x54) return false;
     if (buf[s + 13] !== COLON || buf[s + 16] !== COLON) return false;
-    const year = this.digits(s, 4);
-    const month = this.digits(s + 5, 2);
-    const day = this.digits(s + 8, 2);
-    const hour = this.digits(s + 11, 2);
-    const minute = this.digits(s + 14, 2);
-    const second = this.digits(s + 17, 2);
-    if (year < 0 || month < 0 || day < 0) return false; // not digits
+    const century = twoDigits(buf, s);
+    const years = twoDigits(buf, s + 2);
+    const month = twoDigits(buf, s + 5);
+    const day = twoDigits(buf, s + 8);
+    const hour = twoDigits(buf, s + 11);
+    const minute = twoDigits(buf, s + 14);
+    const second = twoDigits(buf, s + 17);
+    if (century < 0 || years < 0 || month < 0 || day < 0) return false; // not digits
     if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
       return false;
     }
+    const year = century * 100 + years;
     // Consecutive lines mostly share a date: check it and find its midnight once.
     const date = year * 10_000 + month * 100 + day;
     if (date !== this.lastDate) {
@@ -935,14 +935,17 @@ export class LineScanner {
     let fraction = 0;
     if (hasFraction) {
       if (buf[at] !== DOT) return false;
-      fraction = this.digits(at + 1, 6);
-      if (fraction < 0) return false;
+      const high = twoDigits(buf, at + 1);
+      const middle = twoDigits(buf, at + 3);
+      const low = twoDigits(buf, at + 5);
+      if (high < 0 || middle < 0 || low < 0) return false;
+      fraction = high * 10_000 + middle * 100 + low;
       at += 7;
     }
     const sign = buf[at];
     if ((sign !== PLUS && sign !== MINUS) || buf[at + 3] !== COLON) return false;
-    const offsetHours = this.digits(at + 1, 2);
-    const offsetMinutes = this.digits(at + 4, 2);
+    const offsetHours = twoDigits(buf, at + 1);
+    const offsetMinutes = twoDigits(buf, at + 4);
     if (offsetHours < 0 || offsetHours > 23 || offsetMinutes < 0 || offsetMinutes > 59) {
       return false;
     }
