@@ -186,7 +186,7 @@ function splitReported(e: EventFields, main: number): boolean {
 const KEY_INTS = 9;
 const PERIOD = 7;
 const OUTCOME = 8;
-const INITIAL_ROWS = 8;
+const INITIAL_ROWS = 4;
 
 /**
  * The rows a scan sums events into, one per distinct key, in flat typed arrays: an event's row

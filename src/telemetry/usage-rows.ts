@@ -618,6 +618,9 @@ function getOrAdd<T>(level: Level<Level<T>>, key: string | null): Level<T> {
 
 const outcomeSlot = (success: boolean | null) => (success === null ? 0 : success ? 1 : 2);
 
+// Up to this many rows, events added into an empty set become a list of rows (see #settle).
+const FEW_ROWS = 16;
+
 /** The rows of one log (or part of one), one per distinct key. */
 export class UsageRows {
   #list: UsageRow[] = [];
@@ -653,24 +656,30 @@ export class UsageRows {
   }
 
   /**
-   * Takes the events added since into the rows: into a set that holds nothing else, as packed
-   * rows (a scan's rows are then sent, cached and pooled in that form, never made rows of
-   * objects); else row by row, each merged into the row of its key.
+   * Takes the events added since into the rows. Into a set that holds nothing else: a scan's
+   * many rows as packed rows (then sent, cached and pooled in that form, never made rows of
+   * objects), a few (one event's, a cost accumulator's) or rows kept apart by period as a list
+   * (their keys differ: no index is built unless a row is looked up). Else row by row, each
+   * merged into the row of its key.
    */
   #settle(): void {
     const table = this.#table;
     if (table === null) return;
     this.#table = null;
-    if (!table.hasPeriods && this.#list.length === 0 && this.#packed === null) {
+    const alone = this.#list.length === 0 && this.#packed === null;
+    if (alone && !table.hasPeriods && table.size > FEW_ROWS) {
       const packed = PackedRows.check(table.packed());
       if (packed === null) throw new Error("a row table packed rows that do not check");
-      if (packed.length > 0) this.#packed = packed;
+      this.#packed = packed;
       return;
     }
     for (let r = 0; r < table.size; r++) {
       const sums = table.sumsOf(r);
-      this.#take(UsageRow.fromPacked(table.keyOf(r), sums, 0, sums.length));
+      const row = UsageRow.fromPacked(table.keyOf(r), sums, 0, sums.length);
+      if (alone) this.#list.push(row);
+      else this.#take(row);
     }
+    if (alone && table.size > 0) this.#indexed = false;
   }
 
   /** The row for a key; `fresh` (or a new empty row) is taken as it when there is none yet. */

@@ -10,7 +10,7 @@ function fields(values: Partial<EventFields>): EventFields {
 // The table a scan sums into: rows found by the numbers of their keys' texts, sums in doubles
 // that carry into a bigint before they would round.
 describe("the row table", () => {
-  it("keeps each key's row as it grows from 8 rows to thousands", () => {
+  it("keeps each key's row as it grows from 4 rows to thousands", () => {
     const table = new RowTable();
     for (let round = 0; round < 3; round++) {
       for (let wp = 0; wp < 3000; wp++) {
@@ -44,5 +44,18 @@ describe("the row table", () => {
       ["2026-02-16", 2],
       ["2026-02-17", 1],
     ]);
+  });
+
+  // A set that only summed events takes a few rows as a list, many as packed rows (a scan's):
+  // either way the same rows, in the order their keys first came.
+  it.each([3, 40])("gives a set its %i rows alike however it keeps them", (keys) => {
+    const rows = new UsageRows();
+    for (let round = 0; round < 2; round++) {
+      for (let wp = 0; wp < keys; wp++) rows.add(fields({ wpId: `WP${wp}`, outputTokens: wp }));
+    }
+    expect(rows.size).toBe(keys);
+    expect([...rows].map((r) => [r.key.wpId, r.eventCount, r.outputTokens.total])).toEqual(
+      Array.from({ length: keys }, (_, wp) => [`WP${wp}`, 2, BigInt(2 * wp)]),
+    );
   });
 });
