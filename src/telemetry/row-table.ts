@@ -298,6 +298,32 @@ export class RowTable {
     return sums;
   }
 
+  /**
+   * Row `r` as `UsageRow.toJSON()` writes it (its key, counts, sums, bands or null, and its
+   * period when it has one), made straight from the table: no row of objects in between.
+   */
+  rowJson(r: number): (string | number | boolean | null | (number | string)[])[] {
+    const k = this.keyOf(r);
+    const s = this.sumsOf(r);
+    const json = [
+      k.aggregateId,
+      k.agent,
+      k.model,
+      k.eventModel,
+      k.role,
+      k.wpId,
+      k.success,
+      k.source,
+      ...[EVENTS, SHARED, TOKENS, TOKENS + 1, TOKENS + 2, TOKENS + 3, REPORTED, NO_USAGE].map(
+        (i) => s[i] as number | string,
+      ),
+      s[ESTIMATES] as number | string,
+      ...s.slice(ESTIMATE, ESTIMATE + RATE_CLASSES),
+      s.length > PACKED_SUMS ? s.slice(ESTIMATE + RATE_CLASSES) : null,
+    ];
+    return k.period === null ? json : [...json, k.period];
+  }
+
   /** A sum: a number while it is a safe integer, else its decimal digits. */
   #value(i: number): number | string {
     const small = this.#sums[i] as number;

@@ -799,6 +799,11 @@ export class UsageRows {
   }
 
   toJSON(): UsageRowJson[] {
+    // Events only added (a dashboard's range, rows by period): written from the table as they are.
+    const table = this.#table;
+    if (table !== null && this.#list.length === 0 && this.#packed === null) {
+      return Array.from({ length: table.size }, (_, r) => table.rowJson(r));
+    }
     this.#settle();
     if (this.#packed !== null) {
       this.#unpack();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ALL_KEY_FIELDS, RowTable } from "../../src/telemetry/row-table.js";
-import { EventFields } from "../../src/telemetry/scan/event-fields.js";
+import { EventFields, LongContextFields } from "../../src/telemetry/scan/event-fields.js";
 import { UsageRows } from "../../src/telemetry/usage-rows.js";
 
 function fields(values: Partial<EventFields>): EventFields {
@@ -57,5 +57,37 @@ describe("the row table", () => {
     expect([...rows].map((r) => [r.key.wpId, r.eventCount, r.outputTokens.total])).toEqual(
       Array.from({ length: keys }, (_, wp) => [`WP${wp}`, 2, BigInt(2 * wp)]),
     );
+  });
+
+  // A set that only summed events writes its JSON from the table (a dashboard's range, rows by
+  // period): the very JSON its rows of objects write.
+  it.each([
+    ["without periods", null],
+    ["by period", "2026-02-16"],
+  ])("writes the same JSON from the table as from its rows (%s)", (_, period) => {
+    const events = [
+      fields({ wpId: "WP01", inputTokens: Number.MAX_SAFE_INTEGER, costUsd: 0.25 }),
+      fields({ wpId: "WP01", inputTokens: Number.MAX_SAFE_INTEGER, success: false }),
+      fields({ wpId: "WP02", agent: "codex", source: "emit" }),
+      (() => {
+        const e = fields({ wpId: "WP03", inputTokens: 300_000 });
+        const model = e.nextModel();
+        Object.assign(model, { model: "m", inputTokens: 300_000, outputTokens: 7 });
+        const above = Object.assign(new LongContextFields(), {
+          aboveTokens: 200_000,
+          inputTokens: 100_000,
+        });
+        model.addLongContext(above);
+        return e;
+      })(),
+    ];
+    const fromTable = new UsageRows();
+    const fromRows = new UsageRows();
+    for (const e of events) {
+      fromTable.add(e, period);
+      fromRows.add(e, period);
+    }
+    expect(fromRows.size).toBe(4); // its rows made
+    expect(JSON.stringify(fromTable)).toBe(JSON.stringify(fromRows));
   });
 });
