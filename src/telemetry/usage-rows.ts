@@ -1,92 +1,33 @@
 import { CountSum } from "./count-sum.js";
-import { LONG_CONTEXT_THRESHOLDS } from "./execution-payload.js";
 import { PicoSum, type PicoUsd } from "./money.js";
-import { type EventFields, ModelFields } from "./scan/event-fields.js";
+import {
+  ALL_KEY_FIELDS,
+  ESTIMATE_SUMS,
+  KEY_FIELD_BITS,
+  PACKED_BAND_SUMS,
+  PACKED_COUNTS,
+  PACKED_SUMS,
+  type PackedRowsJson,
+  RATE_CLASSES,
+  RowTable,
+  type UsageRowKey,
+} from "./row-table.js";
+import type { EventFields } from "./scan/event-fields.js";
 
-/**
- * A log's execution events summed by everything a report can group or filter by except time:
- * feature, agent, model, role, work package, outcome and origin. Any cost report (any --group-by, any
- * field filter, any pricing table) is a roll-up of these rows, because an estimate is linear in
- * the token counts: rate x (sum of counts) = sum of (rate x count), exactly, in integers. So the
- * rows hold no prices and stay true when the pricing file changes.
- *
- * An event that recorded its usage per model (`models`) is summed as one part per model, each
- * into the row of that model (`model`), beside the event's own model (`eventModel`, what a
- * filter selects events by): so `--group-by model` credits each model its share, and any other
- * grouping adds the parts back into the whole event.
- */
-export interface UsageRowKey {
-  readonly aggregateId: string;
-  readonly agent: string | null;
-  /** The model of this part of the events: the event's model, or one entry of its `models`. */
-  readonly model: string | null;
-  /** The event's own (top-level) model. */
-  readonly eventModel: string | null;
-  readonly role: string | null;
-  readonly wpId: string | null;
-  readonly success: boolean | null;
-  /** Where the events came from (`orchestrate`, `emit`, `import`); null when they do not say. */
-  readonly source: string | null;
-  /**
-   * The events' period in the report's time zone (`2026-02-16`, `2026-W08` or `2026-02`), only
-   * when a report groups by time; null otherwise, so rows and the cache stay free of time.
-   */
-  readonly period: string | null;
-}
-
-/**
- * The key fields a scan may leave out (bits of a mask; the model is always kept, its rates
- * price the row). A report read without the cache keeps only what it groups or filters by, so
- * that rows kept apart by period stay few; the sums are the same, only coarser.
- */
-export const KEY_FIELD_BITS = {
-  aggregateId: 1,
-  agent: 2,
-  eventModel: 4,
-  role: 8,
-  wpId: 16,
-  success: 32,
-  source: 64,
-} as const;
-export type MaskableKeyField = keyof typeof KEY_FIELD_BITS;
-/** Every key field kept. */
-export const ALL_KEY_FIELDS = 127;
-
-/**
- * How an event's cost is known before any price is looked up: the one classification used by
- * the report's rows and by a single event's cost (`eventCost`). A reported `cost_usd` (0.0
- * included) wins; an event with neither a cost nor a billed token count (nor per-model usage)
- * has no usage; any other is estimated from its tokens (or unpriced, when the table has no rate
- * for its model).
- */
-export type UsageKind = "reported" | "no-usage" | "tokens";
-
-/** The usage kind of an event's fields (see UsageKind). */
-export function usageKind(e: EventFields): UsageKind {
-  if (!Number.isNaN(e.costUsd)) return "reported";
-  const noTokens =
-    e.inputTokens === null &&
-    e.outputTokens === null &&
-    e.cacheReadTokens === null &&
-    e.cacheWriteTokens === null &&
-    e.cacheWrite1hTokens === null &&
-    e.modelCount === 0;
-  return noTokens ? "no-usage" : "tokens";
-}
+export {
+  ALL_KEY_FIELDS,
+  KEY_FIELD_BITS,
+  type MaskableKeyField,
+  type PackedRowsJson,
+  type UsageKind,
+  type UsageRowKey,
+  usageKind,
+} from "./row-table.js";
 
 /** The model an estimate is priced by: none when the event names none (null or ""). */
 export function pricedModel(model: string | null): string | null {
   return model !== null && model !== "" ? model : null;
 }
-
-/**
- * The classes a token is billed by: uncached input, output, cache read, 5-minute cache write,
- * 1-hour cache write. An estimate's sums hold them per band of prompt size (ESTIMATE_BANDS).
- */
-const RATE_CLASSES = 5;
-/** Requests up to the first long-context threshold, then between each threshold and the next. */
-const ESTIMATE_BANDS = 1 + LONG_CONTEXT_THRESHOLDS.length;
-const ESTIMATE_SUMS = RATE_CLASSES * ESTIMATE_BANDS;
 
 // The row's JSON: its key (8 values), its event and shared counts, the 4 token sums, the
 // reported pico-dollars, the no-usage count, the estimate count, the estimate's sums of the
@@ -97,54 +38,6 @@ const REPORTED_AT = KEY_LENGTH + 6;
 const BASE_AT = REPORTED_AT + 3;
 const TIERS_AT = BASE_AT + RATE_CLASSES;
 const ROW_LENGTH = TIERS_AT + 1;
-
-/** The token counts of one part of an event (the event itself, or one of its models). */
-interface PartTokens {
-  readonly inputTokens: number | null;
-  readonly outputTokens: number | null;
-  readonly cacheReadTokens: number | null;
-  readonly cacheWriteTokens: number | null;
-  readonly cacheWrite1hTokens: number | null;
-}
-
-// Per band and class, the part's tokens (see bandsOf): one scratch, rows are filled one at a time.
-const bands = new Float64Array(ESTIMATE_SUMS);
-const cumulative = new Float64Array(RATE_CLASSES);
-
-/**
- * Splits a model's tokens into bands of prompt size from its long-context sums (cumulative: a
- * request above 272k is in the 200k sums too). A log written by hand may hold sums that do not
- * nest; they are clipped so that no band is negative, each 1-hour write within its band's writes.
- */
-function bandsOf(part: ModelFields): void {
-  bands.fill(0);
-  cumulative[0] = part.inputTokens ?? 0;
-  cumulative[1] = part.outputTokens ?? 0;
-  cumulative[2] = part.cacheReadTokens ?? 0;
-  cumulative[3] = part.cacheWriteTokens ?? 0;
-  cumulative[4] = part.cacheWrite1hTokens ?? 0;
-  for (let band = 0; band < ESTIMATE_BANDS; band++) {
-    const threshold = band; // the threshold that ends this band, when there is one
-    const seen =
-      threshold < LONG_CONTEXT_THRESHOLDS.length && (part.longContextSeen & (1 << threshold)) !== 0;
-    const at = band * RATE_CLASSES;
-    for (let c = 0; c < RATE_CLASSES; c++) {
-      const above = seen
-        ? Math.min(
-            part.longContext[threshold * RATE_CLASSES + c] as number,
-            cumulative[c] as number,
-          )
-        : 0;
-      bands[at + c] = (cumulative[c] as number) - above;
-      cumulative[c] = above;
-    }
-    // Within the band: the 1-hour writes (at most its writes), and the 5-minute rest.
-    const writes = bands[at + 3] as number;
-    const oneHour = Math.min(bands[at + 4] as number, writes);
-    bands[at + 3] = writes - oneHour;
-    bands[at + 4] = oneHour;
-  }
-}
 
 /** Adds a packed sum (a count, or its digits past 2^53). */
 function addPackedValue(sum: CountSum, v: number | string): void {
@@ -212,39 +105,6 @@ export class UsageRow {
       this.cacheWriteTokens,
       ...this.#estimate,
     ];
-  }
-
-  /** Adds one part of an event: its tokens, and its share of a reported cost (pico-dollars). */
-  addPart(part: PartTokens, kind: UsageKind, shared: boolean): void {
-    const input = part.inputTokens ?? 0;
-    const output = part.outputTokens ?? 0;
-    const cacheRead = part.cacheReadTokens ?? 0;
-    const cacheWrite = part.cacheWriteTokens ?? 0;
-    this.eventCount++;
-    if (shared) this.sharedCount++;
-    this.inputTokens.add(input);
-    this.outputTokens.add(output);
-    this.cacheReadTokens.add(cacheRead);
-    this.cacheWriteTokens.add(cacheWrite);
-    if (kind === "no-usage") this.noUsageCount++;
-    if (kind !== "tokens") return;
-    this.estimateCount++;
-    const estimate = this.#estimate;
-    if (part instanceof ModelFields && part.longContextSeen !== 0) {
-      this.#withBands();
-      bandsOf(part);
-      for (let i = 0; i < ESTIMATE_SUMS; i++) {
-        const count = bands[i] as number;
-        if (count !== 0) (estimate[i] as CountSum).add(count);
-      }
-      return;
-    }
-    const oneHour = Math.min(part.cacheWrite1hTokens ?? 0, cacheWrite);
-    (estimate[0] as CountSum).add(input);
-    (estimate[1] as CountSum).add(output);
-    (estimate[2] as CountSum).add(cacheRead);
-    (estimate[3] as CountSum).add(cacheWrite - oneHour);
-    if (oneHour !== 0) (estimate[4] as CountSum).add(oneHour);
   }
 
   merge(other: UsageRow): void {
@@ -385,30 +245,8 @@ export class UsageRow {
   }
 }
 
-/**
- * Rows as the cache keeps them: one table of the distinct strings and two flat lists, so that
- * a warm report parses three arrays instead of an array per row, and holds them as they were
- * parsed (a list of numbers is one array of doubles) until a row is asked for.
- *
- * `keys`: per row PACKED_KEYS integers: the 6 text fields of the key (aggregate id, agent,
- * model, event model, role, WP id) then the origin, each an index into `strings` or -1 for
- * null; then the outcome (-1 null, 0 failure, 1 success) and 1 when the row holds the
- * long-context bands (else 0). `sums`: per row the event, shared, no-usage and estimate
- * counts, the reported pico-dollars, then the token and estimate sums in the row's order (14
- * values, or 29 with the bands); a value past 2^53 is its decimal text. No periods: the cache
- * never holds them.
- */
-export interface PackedRowsJson {
-  readonly strings: readonly string[];
-  readonly keys: readonly number[];
-  readonly sums: readonly (number | string)[];
-}
-
 const TEXT_KEYS = 7;
 const PACKED_KEYS = TEXT_KEYS + 2;
-const PACKED_COUNTS = 5;
-const PACKED_SUMS = PACKED_COUNTS + 4 + RATE_CLASSES;
-const PACKED_BAND_SUMS = PACKED_SUMS + ESTIMATE_SUMS - RATE_CLASSES;
 const DIGITS = /^\d{1,400}$/;
 
 /** Validated packed rows; a row is decoded (a UsageRow) only when it is asked for. */
@@ -767,29 +605,6 @@ function isCount(v: unknown): v is number {
  */
 export type UsageRowJson = readonly (string | number | boolean | null | (string | number)[])[];
 
-const PICO_PER_USD = 1e12;
-// The main part's share of a split reported cost (see splitReported), in pico-dollars.
-let mainShare = 0;
-
-/**
- * Whether a reported cost splits by the models' own figures (see UsageRows.add); when it does,
- * `mainShare` is the main part's. Exact: every figure is a safe integer of pico-dollars.
- */
-function splitReported(e: EventFields, main: number): boolean {
-  const total = Math.round(e.costUsd * PICO_PER_USD);
-  if (!Number.isSafeInteger(total)) return false;
-  let others = 0;
-  for (let i = 0; i < e.modelCount; i++) {
-    if (i === main) continue;
-    const cost = (e.models[i] as ModelFields).costUsd;
-    if (Number.isNaN(cost)) return false;
-    others += Math.round(cost * PICO_PER_USD);
-  }
-  if (!(Number.isSafeInteger(others) && others <= total)) return false;
-  mainShare = total - others;
-  return true;
-}
-
 type Level<T> = Map<string | null, T>;
 
 function getOrAdd<T>(level: Level<Level<T>>, key: string | null): Level<T> {
@@ -803,15 +618,8 @@ function getOrAdd<T>(level: Level<Level<T>>, key: string | null): Level<T> {
 
 const outcomeSlot = (success: boolean | null) => (success === null ? 0 : success ? 1 : 2);
 
-const RECENT_SLOTS = 4096;
-
-/** A cheap hash of a key field: its length and two of its characters (values differ there). */
-function textHash(text: string | null): number {
-  if (text === null) return 0x5bd1e995;
-  const n = text.length;
-  if (n === 0) return 1;
-  return Math.imul(n, 0x9e3779b1) ^ (text.charCodeAt(n - 1) << 8) ^ (text.charCodeAt(n >> 1) << 16);
-}
+// Up to this many rows, events added into an empty set become a list of rows (see #settle).
+const FEW_ROWS = 16;
 
 /** The rows of one log (or part of one), one per distinct key. */
 export class UsageRows {
@@ -828,10 +636,10 @@ export class UsageRows {
    */
   #indexed = true;
   /**
-   * Rows found lately, by a hash of their key (see #recentRow); emptied whenever the list is
-   * indexed anew (rows with one key are merged then, and the merged ones are let go).
+   * Events added since the rows were last looked at (`add`), summed in a compact table: the
+   * other methods take them into the rows first (#settle).
    */
-  #recent: (UsageRow | undefined)[] | null = null;
+  #table: RowTable | null = null;
   /**
    * Rows read from the cache (addPacked into an empty set), kept packed while they are only
    * listed: a warm report decodes each as it sums it, and keeps none. Rows added after (an
@@ -841,126 +649,37 @@ export class UsageRows {
    */
   #packed: PackedRows | null = null;
 
-  /**
-   * Adds an event: whole, or one part per entry of its `models`. The entry of the event's own
-   * model (else the first) is its main part, which counts the event; the others are shared.
-   * A reported cost is split when every entry reported its own: each other model gets its
-   * own figure and the main one the rest, so the shares add up to the event's cost exactly;
-   * otherwise (or when the others' figures exceed the total) the main part gets it all.
-   */
+  /** Adds an event (see RowTable.add), or its fields of `keep` (KEY_FIELD_BITS). */
   add(e: EventFields, period: string | null = null, keep = ALL_KEY_FIELDS): void {
-    const kind = usageKind(e);
-    const aggregateId = keep & KEY_FIELD_BITS.aggregateId ? e.aggregateId : "";
-    const agent = keep & KEY_FIELD_BITS.agent ? e.agent : null;
-    const eventModel = keep & KEY_FIELD_BITS.eventModel ? e.model : null;
-    const role = keep & KEY_FIELD_BITS.role ? e.role : null;
-    const wpId = keep & KEY_FIELD_BITS.wpId ? e.wpId : null;
-    const success = keep & KEY_FIELD_BITS.success ? e.success : null;
-    const source = keep & KEY_FIELD_BITS.source ? e.source : null;
-    if (e.modelCount === 0) {
-      const row = this.#recentRow(
-        aggregateId,
-        agent,
-        e.model,
-        eventModel,
-        role,
-        wpId,
-        success,
-        source,
-        period,
-      );
-      row.addPart(e, kind, false);
-      if (kind === "reported") row.reported.addUsd(e.costUsd);
-      return;
-    }
-    const models = e.models;
-    let main = 0;
-    for (let i = 0; i < e.modelCount; i++) {
-      if ((models[i] as ModelFields).model === e.model) {
-        main = i;
-        break;
-      }
-    }
-    const split = kind === "reported" && splitReported(e, main);
-    for (let i = 0; i < e.modelCount; i++) {
-      const part = models[i] as ModelFields;
-      const row = this.#recentRow(
-        aggregateId,
-        agent,
-        part.model,
-        eventModel,
-        role,
-        wpId,
-        success,
-        source,
-        period,
-      );
-      row.addPart(part, kind, i !== main); // never "no-usage": the event has per-model usage
-      if (kind !== "reported") continue;
-      if (i === main) {
-        if (split) row.reported.addSafe(mainShare);
-        else row.reported.addUsd(e.costUsd);
-      } else if (split) row.reported.addSafe(Math.round(part.costUsd * PICO_PER_USD));
-    }
+    this.#table ??= new RowTable();
+    this.#table.add(e, period, keep);
   }
 
   /**
-   * The row for a key, looked up first among rows found lately by a cheap hash of the key's
-   * fields (a slot holds the last row found there; its key is compared whole): an event's
-   * row is otherwise eight Map lookups deep, and a log has a few hundred keys at most.
+   * Takes the events added since into the rows. Into a set that holds nothing else: a scan's
+   * many rows as packed rows (then sent, cached and pooled in that form, never made rows of
+   * objects), a few (one event's, a cost accumulator's) or rows kept apart by period as a list
+   * (their keys differ: no index is built unless a row is looked up). Else row by row, each
+   * merged into the row of its key.
    */
-  #recentRow(
-    aggregateId: string,
-    agent: string | null,
-    model: string | null,
-    eventModel: string | null,
-    role: string | null,
-    wpId: string | null,
-    success: boolean | null,
-    source: string | null,
-    period: string | null,
-  ): UsageRow {
-    let h = textHash(aggregateId);
-    h = Math.imul(h ^ textHash(agent), 0x01000193);
-    h = Math.imul(h ^ textHash(model), 0x01000193);
-    h = Math.imul(h ^ textHash(eventModel), 0x01000193);
-    h = Math.imul(h ^ textHash(role), 0x01000193);
-    h = Math.imul(h ^ textHash(wpId), 0x01000193);
-    h = Math.imul(h ^ textHash(source), 0x01000193);
-    h = Math.imul(h ^ textHash(period), 0x01000193) ^ outcomeSlot(success);
-    const slot = (h ^ (h >>> 16)) & (RECENT_SLOTS - 1);
-    if (this.#recent === null) this.#recent = new Array<UsageRow | undefined>(RECENT_SLOTS);
-    const recent = this.#recent;
-    const cached = recent[slot];
-    if (cached !== undefined) {
-      const k = cached.key;
-      if (
-        k.model === model &&
-        k.wpId === wpId &&
-        k.role === role &&
-        k.agent === agent &&
-        k.success === success &&
-        k.eventModel === eventModel &&
-        k.source === source &&
-        k.aggregateId === aggregateId &&
-        k.period === period
-      ) {
-        return cached;
-      }
+  #settle(): void {
+    const table = this.#table;
+    if (table === null) return;
+    this.#table = null;
+    const alone = this.#list.length === 0 && this.#packed === null;
+    if (alone && !table.hasPeriods && table.size > FEW_ROWS) {
+      const packed = PackedRows.check(table.packed());
+      if (packed === null) throw new Error("a row table packed rows that do not check");
+      this.#packed = packed;
+      return;
     }
-    const row = this.#rowFor(
-      aggregateId,
-      agent,
-      model,
-      eventModel,
-      role,
-      wpId,
-      success,
-      source,
-      period,
-    );
-    recent[slot] = row;
-    return row;
+    for (let r = 0; r < table.size; r++) {
+      const sums = table.sumsOf(r);
+      const row = UsageRow.fromPacked(table.keyOf(r), sums, 0, sums.length);
+      if (alone) this.#list.push(row);
+      else this.#take(row);
+    }
+    if (alone && table.size > 0) this.#indexed = false;
   }
 
   /** The row for a key; `fresh` (or a new empty row) is taken as it when there is none yet. */
@@ -1030,6 +749,7 @@ export class UsageRows {
 
   /** Adds another part's rows into these. */
   merge(other: Iterable<UsageRow>): void {
+    this.#settle();
     for (const row of other) this.#rowOf(row.key).merge(row);
   }
 
@@ -1039,6 +759,8 @@ export class UsageRows {
    * report pools every cached row of every log so.
    */
   mergeProjected(other: UsageRows, keep: number): void {
+    this.#settle();
+    other.#settle();
     const packed = other.#packed;
     if (packed !== null) {
       // Many rows share a projected key: each is looked up here once.
@@ -1058,6 +780,7 @@ export class UsageRows {
   }
 
   get size(): number {
+    this.#settle();
     if (this.#packed !== null) this.#unpack();
     if (!this.#indexed) this.#indexAll();
     return this.#list.length;
@@ -1065,6 +788,7 @@ export class UsageRows {
 
   /** The rows; packed ones are decoded one by one (each a row of its own, not kept here). */
   [Symbol.iterator](): IterableIterator<UsageRow> {
+    this.#settle();
     const packed = this.#packed;
     if (packed === null) return this.#list.values();
     const list = this.#list;
@@ -1075,6 +799,12 @@ export class UsageRows {
   }
 
   toJSON(): UsageRowJson[] {
+    // Events only added (a dashboard's range, rows by period): written from the table as they are.
+    const table = this.#table;
+    if (table !== null && this.#list.length === 0 && this.#packed === null) {
+      return Array.from({ length: table.size }, (_, r) => table.rowJson(r));
+    }
+    this.#settle();
     if (this.#packed !== null) {
       this.#unpack();
       this.#indexAll();
@@ -1084,6 +814,7 @@ export class UsageRows {
 
   /** The rows packed (the cache's form; see PackedRowsJson); none may have a period. */
   toPacked(): PackedRowsJson {
+    this.#settle();
     if (this.#packed !== null && this.#list.length === 0) return this.#packed.json;
     // An append's rows merged into the packed ones as they are (a save after an append would
     // otherwise decode every cached row); unless a count could pass 2^53 there.
@@ -1096,6 +827,7 @@ export class UsageRows {
 
   /** Adds into these the rows of `toPacked()`'s output; false when it is malformed. */
   addPacked(value: unknown): boolean {
+    this.#settle();
     const packed = PackedRows.check(value);
     if (packed === null) return false;
     if (this.#list.length === 0 && this.#packed === null) {
@@ -1113,11 +845,11 @@ export class UsageRows {
     this.#list = [...packed, ...this.#list];
     this.#index.clear();
     this.#indexed = false;
-    this.#recent = null;
   }
 
   /** Adds into these the rows of `toJSON()`'s output; false when any is malformed. */
   addJSON(value: unknown): boolean {
+    this.#settle();
     if (!Array.isArray(value)) return false;
     if (this.#packed !== null) this.#unpack();
     const listOnly = this.#list.length === 0;
@@ -1129,7 +861,6 @@ export class UsageRows {
     }
     if (listOnly && this.#list.length > 0) {
       this.#indexed = false;
-      this.#recent = null;
     }
     return true;
   }
@@ -1143,7 +874,6 @@ export class UsageRows {
   /** Indexes the listed rows, merging any two with one key (a list read as it was written). */
   #indexAll(): void {
     this.#indexed = true;
-    this.#recent = null;
     for (const row of this.#list.splice(0)) this.#take(row);
   }
 }

@@ -9,6 +9,7 @@ import {
   type PayloadFieldDefinition,
 } from "../execution-payload.js";
 import { IdKey } from "./id-set.js";
+import { EMPTY_TEXT, NULL_TEXT, textNumber, textOf } from "./text-ids.js";
 
 /** The token classes a long-context entry sums, in the order `ModelFields.longContext` holds them. */
 const LONG_CONTEXT_CLASSES = 5;
@@ -30,7 +31,8 @@ export class LongContextFields {
 
 /** What a report needs of one entry of an event's `models`. */
 export class ModelFields {
-  model: string | null = null;
+  /** The model's number (text-ids.ts): what the scanner sets and rows are keyed by. */
+  modelText = NULL_TEXT;
   inputTokens: number | null = null;
   outputTokens: number | null = null;
   cacheReadTokens: number | null = null;
@@ -45,8 +47,16 @@ export class ModelFields {
   readonly longContext = new Float64Array(LONG_CONTEXT_THRESHOLDS.length * LONG_CONTEXT_CLASSES);
   longContextSeen = 0;
 
+  get model(): string | null {
+    return textOf(this.modelText);
+  }
+
+  set model(text: string | null) {
+    this.modelText = textNumber(text);
+  }
+
   clear(): void {
-    this.model = null;
+    this.modelText = NULL_TEXT;
     this.inputTokens = this.outputTokens = this.cacheReadTokens = null;
     this.cacheWriteTokens = this.cacheWrite1hTokens = null;
     this.costUsd = Number.NaN;
@@ -82,14 +92,15 @@ export class ModelFields {
 export class EventFields {
   readonly id = new IdKey();
   isExecution = false;
-  aggregateId = "";
-  agent: string | null = null;
-  model: string | null = null;
-  role: string | null = null;
-  wpId: string | null = null;
+  // The key's texts by their numbers (text-ids.ts): the scanner sets these, rows are keyed by
+  // them; the getters and setters below read and write them as strings.
+  aggregateIdText = EMPTY_TEXT;
+  agentText = NULL_TEXT;
+  modelText = NULL_TEXT;
+  roleText = NULL_TEXT;
+  wpIdText = NULL_TEXT;
+  sourceText = NULL_TEXT;
   success: boolean | null = null;
-  /** Where the event came from (`orchestrate`, `emit`, `import`); null in older logs. */
-  source: string | null = null;
   /** The timestamp in microseconds since the epoch. */
   micros = 0;
   /** The envelope's clock and node: the order events are listed in (compareEvents). */
@@ -106,9 +117,58 @@ export class EventFields {
   readonly models: ModelFields[] = [];
   modelCount = 0;
 
+  get aggregateId(): string {
+    return textOf(this.aggregateIdText) ?? "";
+  }
+
+  set aggregateId(text: string) {
+    this.aggregateIdText = textNumber(text);
+  }
+
+  get agent(): string | null {
+    return textOf(this.agentText);
+  }
+
+  set agent(text: string | null) {
+    this.agentText = textNumber(text);
+  }
+
+  get model(): string | null {
+    return textOf(this.modelText);
+  }
+
+  set model(text: string | null) {
+    this.modelText = textNumber(text);
+  }
+
+  get role(): string | null {
+    return textOf(this.roleText);
+  }
+
+  set role(text: string | null) {
+    this.roleText = textNumber(text);
+  }
+
+  get wpId(): string | null {
+    return textOf(this.wpIdText);
+  }
+
+  set wpId(text: string | null) {
+    this.wpIdText = textNumber(text);
+  }
+
+  /** Where the event came from (`orchestrate`, `emit`, `import`); null in older logs. */
+  get source(): string | null {
+    return textOf(this.sourceText);
+  }
+
+  set source(text: string | null) {
+    this.sourceText = textNumber(text);
+  }
+
   /** Empties the payload's fields (a payload without them reads as nulls). */
   clearPayload(): void {
-    this.agent = this.model = this.role = this.wpId = this.source = null;
+    this.agentText = this.modelText = this.roleText = this.wpIdText = this.sourceText = NULL_TEXT;
     this.success = null;
     this.inputTokens = this.outputTokens = this.cacheReadTokens = this.cacheWriteTokens = null;
     this.cacheWrite1hTokens = null;

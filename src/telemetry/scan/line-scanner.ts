@@ -10,6 +10,7 @@ import {
 } from "../execution-payload.js";
 import { type EventFields, LongContextFields, type ModelFields } from "./event-fields.js";
 import { IdKey } from "./id-set.js";
+import { NULL_TEXT, textNumber } from "./text-ids.js";
 
 /**
  * Reads the fields a report needs straight from a log line's bytes, without building the
@@ -186,6 +187,13 @@ STRING_BYTE.fill(ORDINARY, 0x20, 0x7f);
 STRING_BYTE[QUOTE] = CLOSING_QUOTE;
 STRING_BYTE[BACKSLASH] = ESCAPE;
 
+/** The two digits at `buf[at]` as a number; -1 when either is not a digit. */
+function twoDigits(buf: Uint8Array, at: number): number {
+  const tens = (buf[at] as number) - ZERO;
+  const ones = (buf[at + 1] as number) - ZERO;
+  return tens >>> 0 <= 9 && ones >>> 0 <= 9 ? tens * 10 + ones : -1;
+}
+
 function isDigit(b: number): boolean {
   return b >= ZERO && b <= NINE;
 }
@@ -199,6 +207,8 @@ interface Interned {
   readonly text: string;
   readonly bytes: Uint8Array;
   readonly words: Uint32Array;
+  /** Its number (text-ids.ts), once a key field asked for it (-1 before). */
+  number: number;
 }
 
 // The report fields a payload value fills (NOT_READ: none), as numbers for a cheap switch.
@@ -232,8 +242,8 @@ interface PayloadRules {
   /** The report field the value fills (SLOT_CODES), or NOT_READ. */
   readonly slot: Uint8Array;
   readonly enumValues: readonly (readonly Uint8Array[])[];
-  /** The same values as strings, for the report field an enum fills. */
-  readonly enumTexts: readonly (readonly string[])[];
+  /** The same values' numbers (text-ids.ts), for the report field an enum fills. */
+  readonly enumTexts: readonly (readonly number[])[];
   /** The rules of the objects a list holds, for each key of kind `list`. */
   readonly nested: readonly (PayloadRules | null)[];
 }
@@ -252,7 +262,7 @@ function payloadRules(fields: readonly PayloadFieldDefinition[]): PayloadRules {
     enumValues: fields.map((f) =>
       f.kind === "enum" ? f.values.map((v) => Buffer.from(v, "latin1")) : [],
     ),
-    enumTexts: fields.map((f) => (f.kind === "enum" ? f.values : [])),
+    enumTexts: fields.map((f) => (f.kind === "enum" ? f.values.map(textNumber) : [])),
   };
 }
 
@@ -274,7 +284,7 @@ export class LineScanner {
   // The date of the last timestamp read (yyyymmdd) and its midnight in epoch seconds.
   private lastDate = -1;
   private lastMidnight = 0;
-  private readonly interned: (Interned | undefined)[] = new Array(INTERN_SLOTS);
+  private readonly internTable: (Interned | undefined)[] = new Array(INTERN_SLOTS);
   private readonly payload: PayloadRules;
   // Where the values of the object being read go: the event, one of its models, or the
   // long-context entry of a model being read (kept in `longContext` until it is complete).
@@ -337,6 +347,17 @@ export class LineScanner {
 
   /** The last string read, as a string; the few distinct values of a field are made once. */
   private internedString(): string {
+    return this.interned().text;
+  }
+
+  /** The number (text-ids.ts) of the last string read: a row key's field. */
+  private internedNumber(): number {
+    const entry = this.interned();
+    if (entry.number < 0) entry.number = textNumber(entry.text);
+    return entry.number;
+  }
+
+  private interned(): Interned {
     const { buf, strStart, strEnd } = this;
     const length = strEnd - strStart;
     // A cheap hash of the length and up to four bytes from the end (ids differ at their ends).
@@ -345,16 +366,17 @@ export class LineScanner {
       h = (h * 31 + (buf[i] as number)) | 0;
     }
     const slot = h & (INTERN_SLOTS - 1);
-    const cached = this.interned[slot];
+    const cached = this.internTable[slot];
     if (cached !== undefined && cached.words.length === length >> 2) {
-      if (cached.text.length === length && this.sameBytes(cached)) return cached.text;
+      if (cached.text.length === length && this.sameBytes(cached)) return cached;
     }
     const text = latin1Slice.call(buf, strStart, strEnd);
     const bytes = Buffer.from(text, "latin1");
     const words = new Uint32Array(length >> 2);
     for (let w = 0; w < words.length; w++) words[w] = bytes.readUInt32LE(w * 4);
-    this.interned[slot] = { text, words, bytes };
-    return text;
+    const entry = { text, words, bytes, number: -1 };
+    this.internTable[slot] = entry;
+    return entry;
   }
 
   /** Whether the last string read has the bytes of `entry` (compared four at a time). */
@@ -675,7 +697,7 @@ export class LineScanner {
         return true;
       case AGGREGATE_ID:
         if (!this.readPlainString() || this.strEnd === this.strStart) return false;
-        out.aggregateId = this.internedString();
+        out.aggregateIdText = this.internedNumber();
         return true;
       case NODE_ID:
         // Read as text (for the events' order); one with escapes goes to the full parse.
@@ -763,10 +785,13 @@ export class LineScanner {
     }
   }
 
-  /** A string or null; undefined when it is neither (or a string this scanner leaves alone). */
-  private nullableString(): string | null | undefined {
-    if (this.readNull()) return null;
-    return this.readPlainString() ? this.internedString() : undefined;
+  /**
+   * A string's number (text-ids.ts) or NULL_TEXT for null; -1 when it is neither (or a string
+   * this scanner leaves alone).
+   */
+  private nullableText(): number {
+    if (this.readNull()) return NULL_TEXT;
+    return this.readPlainString() ? this.internedNumber() : -1;
   }
 
   /** A token count (a non-negative safe integer) or null; undefined when neither. */
@@ -812,12 +837,12 @@ export class LineScanner {
       case TEXT: {
         if (slot === NOT_READ)
           return this.nullNext() ? this.readLiteral() === 0 : this.skipString();
-        const value = this.nullableString();
-        if (value === undefined) return false;
-        if (slot === SLOT_CODES.wpId) out.wpId = value;
-        else if (slot === SLOT_CODES.agent) out.agent = value;
-        else if (slot === SLOT_CODES.role) out.role = value;
-        else if (this.modelTarget !== null) this.modelTarget.model = value;
+        const value = this.nullableText();
+        if (value < 0) return false;
+        if (slot === SLOT_CODES.wpId) out.wpIdText = value;
+        else if (slot === SLOT_CODES.agent) out.agentText = value;
+        else if (slot === SLOT_CODES.role) out.roleText = value;
+        else if (this.modelTarget !== null) this.modelTarget.modelText = value;
         return true;
       }
       case TOKENS: {
@@ -858,7 +883,7 @@ export class LineScanner {
         for (let i = 0; i < values.length; i++) {
           if (!this.bytesEqual(values[i] as Uint8Array)) continue;
           // The definition's own string: no string is made per line.
-          if (slot === SLOT_CODES.source) out.source = rules.enumTexts[key]?.[i] ?? null;
+          if (slot === SLOT_CODES.source) out.sourceText = rules.enumTexts[key]?.[i] ?? NULL_TEXT;
           return true;
         }
         return false;
@@ -872,19 +897,10 @@ export class LineScanner {
     }
   }
 
-  private digits(at: number, count: number): number {
-    let value = 0;
-    for (let i = at; i < at + count; i++) {
-      const d = this.byteAt(i) - ZERO;
-      if (d < 0 || d > 9) return -1;
-      value = value * 10 + d;
-    }
-    return value;
-  }
-
   /**
    * The canonical timestamp form only (`2026-02-16T09:12:58.036834+00:00`, or without the
-   * fraction), its epoch microseconds computed exactly as `epochMicros` computes them.
+   * fraction), its epoch microseconds computed exactly as `epochMicros` computes them. Every
+   * byte read is inside the string just read (so before `lim`): read without bounds checks.
    */
   private readTimestamp(out: EventFields): boolean {
     const s = this.strStart;
@@ -894,16 +910,18 @@ export class LineScanner {
     const buf = this.buf;
     if (buf[s + 4] !== MINUS || buf[s + 7] !== MINUS || buf[s + 10] !== 0x54) return false;
     if (buf[s + 13] !== COLON || buf[s + 16] !== COLON) return false;
-    const year = this.digits(s, 4);
-    const month = this.digits(s + 5, 2);
-    const day = this.digits(s + 8, 2);
-    const hour = this.digits(s + 11, 2);
-    const minute = this.digits(s + 14, 2);
-    const second = this.digits(s + 17, 2);
-    if (year < 0 || month < 0 || day < 0) return false; // not digits
+    const century = twoDigits(buf, s);
+    const years = twoDigits(buf, s + 2);
+    const month = twoDigits(buf, s + 5);
+    const day = twoDigits(buf, s + 8);
+    const hour = twoDigits(buf, s + 11);
+    const minute = twoDigits(buf, s + 14);
+    const second = twoDigits(buf, s + 17);
+    if (century < 0 || years < 0 || month < 0 || day < 0) return false; // not digits
     if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
       return false;
     }
+    const year = century * 100 + years;
     // Consecutive lines mostly share a date: check it and find its midnight once.
     const date = year * 10_000 + month * 100 + day;
     if (date !== this.lastDate) {
@@ -917,14 +935,17 @@ export class LineScanner {
     let fraction = 0;
     if (hasFraction) {
       if (buf[at] !== DOT) return false;
-      fraction = this.digits(at + 1, 6);
-      if (fraction < 0) return false;
+      const high = twoDigits(buf, at + 1);
+      const middle = twoDigits(buf, at + 3);
+      const low = twoDigits(buf, at + 5);
+      if (high < 0 || middle < 0 || low < 0) return false;
+      fraction = high * 10_000 + middle * 100 + low;
       at += 7;
     }
     const sign = buf[at];
     if ((sign !== PLUS && sign !== MINUS) || buf[at + 3] !== COLON) return false;
-    const offsetHours = this.digits(at + 1, 2);
-    const offsetMinutes = this.digits(at + 4, 2);
+    const offsetHours = twoDigits(buf, at + 1);
+    const offsetMinutes = twoDigits(buf, at + 4);
     if (offsetHours < 0 || offsetHours > 23 || offsetMinutes < 0 || offsetMinutes > 59) {
       return false;
     }

@@ -237,6 +237,36 @@ describe("scanLine (the report's fast path)", () => {
     ]).toEqual([valid, valid]);
   });
 
+  // Each field of the canonical timestamp read by its digits: a wrong byte anywhere, a value
+  // out of range and every form the full parse takes must get the full parse's verdict.
+  it.each([
+    ["2026-02-16T09:12:58.036834+00:00", true],
+    ["2026-02-16T09:12:58+00:00", true],
+    ["2024-02-29T23:59:59.999999-05:30", true],
+    ["2023-02-29T00:00:00+00:00", false],
+    ["0099-01-01T00:00:00+00:00", false],
+    ["2026-13-01T00:00:00+00:00", false],
+    ["2026-00-01T00:00:00+00:00", false],
+    ["2026-04-31T00:00:00+00:00", false],
+    ["2026-02-16T24:00:00+00:00", false],
+    ["2026-02-16T09:60:00+00:00", false],
+    ["2026-02-16T09:12:60+00:00", false],
+    ["2026-02-16T09:12:58+24:00", false],
+    ["2026-02-16T09:12:58+00:60", false],
+    ["2O26-02-16T09:12:58+00:00", false],
+    ["2026-02-1xT09:12:58+00:00", false],
+    ["2026-02-16T09:12:58.03683a+00:00", false],
+    ["2026-02-16T09:12:58.036834+0a:00", false],
+    ["2026-02-16T09:12:58,036834+00:00", false],
+    ["2026-02-16 09:12:58.036834+00:00", false],
+  ])("reads the timestamp %s as the full parse does (accepted: %s)", (timestamp, accepted) => {
+    const line = eventLine(3, "043-x").replace(
+      /"timestamp": "[^"]*"/,
+      `"timestamp": "${timestamp}"`,
+    );
+    expect(agreesWithFullParse(Buffer.from(line))).toBe(accepted);
+  });
+
   it("leaves to the full parse what it cannot read with certainty", () => {
     const line = eventLine(3, "043-x");
     const refused = [
