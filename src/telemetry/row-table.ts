@@ -181,6 +181,34 @@ function splitReported(e: EventFields, main: number): boolean {
   return true;
 }
 
+/** A row in the JSON of a set's rows (`UsageRows.toJSON`, the dashboard's period rows). */
+export type RowJson = readonly (string | number | boolean | null | (string | number)[])[];
+
+/**
+ * A row's JSON from its key and its sums in the packed rows' order (PackedRowsJson): its key,
+ * counts, token sums, reported pico-dollars, estimate sums, the long-context bands or null, and
+ * its period when it has one. One writer for rows of objects and rows of the table.
+ */
+export function rowJson(k: UsageRowKey, s: readonly (number | string)[]): RowJson {
+  const json = [
+    k.aggregateId,
+    k.agent,
+    k.model,
+    k.eventModel,
+    k.role,
+    k.wpId,
+    k.success,
+    k.source,
+    ...[EVENTS, SHARED, TOKENS, TOKENS + 1, TOKENS + 2, TOKENS + 3, REPORTED, NO_USAGE].map(
+      (i) => s[i] as number | string,
+    ),
+    s[ESTIMATES] as number | string,
+    ...s.slice(ESTIMATE, ESTIMATE + RATE_CLASSES),
+    s.length > PACKED_SUMS ? s.slice(ESTIMATE + RATE_CLASSES) : null,
+  ];
+  return k.period === null ? json : [...json, k.period];
+}
+
 // A row's key: the numbers (text-ids.ts) of its aggregate id, agent, model, event model, role,
 // WP id, origin and period, and its outcome (0 null, 1 success, 2 failure).
 const KEY_INTS = 9;
@@ -299,29 +327,11 @@ export class RowTable {
   }
 
   /**
-   * Row `r` as `UsageRow.toJSON()` writes it (its key, counts, sums, bands or null, and its
-   * period when it has one), made straight from the table: no row of objects in between.
+   * Row `r` as `UsageRow.toJSON()` writes it (see rowJson), made straight from the table: no
+   * row of objects in between.
    */
-  rowJson(r: number): (string | number | boolean | null | (number | string)[])[] {
-    const k = this.keyOf(r);
-    const s = this.sumsOf(r);
-    const json = [
-      k.aggregateId,
-      k.agent,
-      k.model,
-      k.eventModel,
-      k.role,
-      k.wpId,
-      k.success,
-      k.source,
-      ...[EVENTS, SHARED, TOKENS, TOKENS + 1, TOKENS + 2, TOKENS + 3, REPORTED, NO_USAGE].map(
-        (i) => s[i] as number | string,
-      ),
-      s[ESTIMATES] as number | string,
-      ...s.slice(ESTIMATE, ESTIMATE + RATE_CLASSES),
-      s.length > PACKED_SUMS ? s.slice(ESTIMATE + RATE_CLASSES) : null,
-    ];
-    return k.period === null ? json : [...json, k.period];
+  rowJson(r: number): RowJson {
+    return rowJson(this.keyOf(r), this.sumsOf(r));
   }
 
   /** A sum: a number while it is a safe integer, else its decimal digits. */

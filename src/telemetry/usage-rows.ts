@@ -9,7 +9,9 @@ import {
   PACKED_SUMS,
   type PackedRowsJson,
   RATE_CLASSES,
+  type RowJson,
   RowTable,
+  rowJson,
   type UsageRowKey,
 } from "./row-table.js";
 import type { EventFields } from "./scan/event-fields.js";
@@ -96,7 +98,7 @@ export class UsageRow {
     this.key = { aggregateId, agent, model, eventModel, role, wpId, success, source, period };
   }
 
-  /** The token sums and the other counts, in the JSON's order (after the key). */
+  /** The token and estimate sums, in the packed rows' order (after the counts). */
   #sums(): readonly CountSum[] {
     return [
       this.inputTokens,
@@ -120,32 +122,10 @@ export class UsageRow {
   }
 
   toJSON(): UsageRowJson {
-    const k = this.key;
-    const json = [
-      k.aggregateId,
-      k.agent,
-      k.model,
-      k.eventModel,
-      k.role,
-      k.wpId,
-      k.success,
-      k.source,
-      this.eventCount,
-      this.sharedCount,
-      this.inputTokens.toJSON(),
-      this.outputTokens.toJSON(),
-      this.cacheReadTokens.toJSON(),
-      this.cacheWriteTokens.toJSON(),
-      // A number while it is one (the usual case, and cheaper both ways); else decimal text.
-      this.reported.exactNumber() ?? this.reported.total.toString(),
-      this.noUsageCount,
-      this.estimateCount,
-      ...this.#estimate.slice(0, RATE_CLASSES).map((sum) => sum.toJSON()),
-      this.#estimate.length > RATE_CLASSES
-        ? this.#estimate.slice(RATE_CLASSES).map((sum) => sum.toJSON())
-        : null,
-    ];
-    return k.period === null ? json : [...json, k.period];
+    // A number while it is one (the usual case, and cheaper both ways); else decimal text.
+    const counts = [this.eventCount, this.sharedCount, this.noUsageCount, this.estimateCount];
+    const reported = this.reported.exactNumber() ?? this.reported.total.toString();
+    return rowJson(this.key, [...counts, reported, ...this.#sums().map((sum) => sum.toJSON())]);
   }
 
   /** The token and estimate sums, in the packed rows' order. */
@@ -601,9 +581,9 @@ function isCount(v: unknown): v is number {
 /**
  * A row as plain JSON: its key, its event and shared counts, its token sums, the reported
  * pico-dollars (a number, or text past 2^53), the no-usage and estimate counts and the
- * estimate's sums (numbers, or text past 2^53).
+ * estimate's sums (numbers, or text past 2^53); see rowJson.
  */
-export type UsageRowJson = readonly (string | number | boolean | null | (string | number)[])[];
+export type UsageRowJson = RowJson;
 
 type Level<T> = Map<string | null, T>;
 
