@@ -113,7 +113,7 @@ describe("the bundled CLI (dist/cli/main.js)", () => {
     const hook = join(await tempDir(), "loaded.cjs");
     await writeFile(
       hook,
-      'process.on("exit", () => process.stderr.write(`\\nLOADED ${process.moduleLoadList.join(",")}\\n`));',
+      'process.on("exit", () => process.stderr.write("\\nLOADED " + process.moduleLoadList + "\\n"));',
     );
     const args = [BUNDLE, "agent", "telemetry", "cost", "--repo", root, "--json"];
     await specKitty(args.slice(1)); // fills the cache
