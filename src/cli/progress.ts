@@ -1,4 +1,4 @@
-import yoctoSpinner, { type Spinner } from "yocto-spinner";
+import type { Spinner, default as yoctoSpinner } from "yocto-spinner";
 import type { ProgramIo } from "./program-io.js";
 
 /** Shown only for scans this long: a quick report should not flash a spinner. */
@@ -17,13 +17,26 @@ export interface ScanProgress {
 export function scanProgress(io: ProgramIo, label: string): ScanProgress {
   const started = Date.now();
   let spinner: Spinner | null = null;
+  // CI logs are not terminals even when they claim to be: each update would be a new line.
+  const shown = io.stderrIsTty && io.env.CI === undefined;
+  // The spinner's code (and node:tty, which it loads) only for a terminal, loaded meanwhile:
+  // a report in a pipe or a script (most, and every warm one timed) does without.
+  let makeSpinner: typeof yoctoSpinner | null = null;
+  if (shown) {
+    import("yocto-spinner").then(
+      (m) => {
+        makeSpinner = m.default;
+      },
+      () => undefined, // no spinner then: it is only a nicety
+    );
+  }
   return {
     onProgress(done, total) {
-      // CI logs are not terminals even when they claim to be: each update would be a new line.
-      if (!io.stderrIsTty || io.env.CI !== undefined || total === 0) return;
+      if (!shown || total === 0) return;
       if (spinner === null) {
-        if (Date.now() - started < DELAY_MS) return;
-        spinner = yoctoSpinner({ text: label, stream: stderrStream(io) }).start();
+        // Not loaded yet: the next update shows it.
+        if (Date.now() - started < DELAY_MS || makeSpinner === null) return;
+        spinner = makeSpinner({ text: label, stream: stderrStream(io) }).start();
       }
       const text = `${label} ${Math.floor((done / total) * 100)}% (${mib(done)} of ${mib(total)} MiB)`;
       if (text !== spinner.text) spinner.text = text;

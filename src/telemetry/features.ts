@@ -89,8 +89,11 @@ export async function listFeatureDirs(
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (!matches(entry.name) || !(entry.isDirectory() || entry.isSymbolicLink())) continue;
     const dir = join(root, entry.name);
-    const target = await realpath(dir).catch(() => undefined);
-    if (target === undefined || !(await isDirectory(target))) continue;
+    // A folder that is no symlink is where it was listed, under the real root: resolved without
+    // two round trips through the thread pool per feature (a report lists them all, one by one).
+    const real = entry.isDirectory();
+    const target = real ? join(realRoot, entry.name) : await realpath(dir).catch(() => undefined);
+    if (target === undefined || !(real || (await isDirectory(target)))) continue;
     if (!target.startsWith(realRoot + sep)) {
       options.warn({
         code: "FEATURE_OUTSIDE_PROJECT",

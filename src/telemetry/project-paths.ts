@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
+import { type BigIntStats, constants, type Stats } from "node:fs";
 import { type FileHandle, open, realpath, rename, rm } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { CodedError } from "../events/errors.js";
@@ -90,7 +90,15 @@ export async function assertFolderInside(dir: string, root: string): Promise<voi
 }
 
 async function checkRegular(handle: FileHandle, path: string): Promise<void> {
-  const stat = await handle.stat();
+  await refuseUnlessRegular(await handle.stat(), handle, path);
+}
+
+/** Throws (the handle closed) unless the stat is a regular file's. */
+async function refuseUnlessRegular(
+  stat: Stats | BigIntStats,
+  handle: FileHandle,
+  path: string,
+): Promise<void> {
   if (stat.isFile()) return;
   await handle.close();
   const kind = stat.isDirectory()
@@ -111,9 +119,45 @@ export async function openForRead(
   path: string,
   root: string = projectRootOf(path),
 ): Promise<FileHandle | null> {
+  const handle = await openInside(path, root, () => realpath(root));
+  if (handle !== null) await checkRegular(handle, path);
+  return handle;
+}
+
+/** A file opened by `openStatForRead`, with its stat and when it was taken. */
+export interface StatedFile {
+  readonly handle: FileHandle;
+  readonly stat: BigIntStats;
+  /** `Date.now()` just before `stat` was taken (see `racyStamp`). */
+  readonly statAtMs: number;
+}
+
+/**
+ * `openForRead`, returning the stat the file was checked by (one stat, not two); `realRoot`
+ * gives the root's real path, which a caller opening many files of one project resolves once.
+ */
+export async function openStatForRead(
+  path: string,
+  root: string,
+  realRoot: () => Promise<string>,
+): Promise<StatedFile | null> {
+  const handle = await openInside(path, root, realRoot);
+  if (handle === null) return null;
+  const statAtMs = Date.now();
+  const stat = await handle.stat({ bigint: true });
+  await refuseUnlessRegular(stat, handle, path);
+  return { handle, stat, statAtMs };
+}
+
+/** Opens `path` (not yet checked to be a regular file) when it lies inside the root. */
+async function openInside(
+  path: string,
+  root: string,
+  realRoot: () => Promise<string>,
+): Promise<FileHandle | null> {
   const real = await realOrNull(path);
   if (real === null) return null;
-  if (!isInside(real, await realpath(root))) {
+  if (!isInside(real, await realRoot())) {
     throw new UnsafeFileError(
       "PATH_OUTSIDE_PROJECT",
       `${path} is a symlink that leads outside the project ${root}; it is not read`,
@@ -130,7 +174,6 @@ export async function openForRead(
     }
     throw e;
   }
-  await checkRegular(handle, path);
   return handle;
 }
 

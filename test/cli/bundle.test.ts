@@ -106,6 +106,27 @@ describe("the bundled CLI (dist/cli/main.js)", () => {
     await expect(access(join(BUNDLE, "..", "pricing.yaml"))).rejects.toThrow();
   });
 
+  // A warm report with nothing new holds no young generation (node:v8) and, in a pipe, shows no
+  // spinner (yocto-spinner loads node:tty): Node's own modules cost start-up time too.
+  it("loads neither node:v8 nor node:tty for a warm report in a pipe", async () => {
+    const root = await copyOfFixtureProject();
+    const hook = join(await tempDir(), "loaded.cjs");
+    await writeFile(
+      hook,
+      'process.on("exit", () => process.stderr.write("\\nLOADED " + process.moduleLoadList + "\\n"));',
+    );
+    const args = [BUNDLE, "agent", "telemetry", "cost", "--repo", root, "--json"];
+    await specKitty(args.slice(1)); // fills the cache
+    const { stdout, stderr } = await run(process.execPath, ["-r", hook, ...args], {
+      env: { ...process.env, NO_COLOR: "1", TZ: "UTC" },
+    });
+    expect(JSON.parse(stdout).length).toBeGreaterThan(0);
+    const loaded = stderr.split("LOADED ")[1]?.trim().split(",") ?? [];
+    expect(loaded).toContain("NativeModule fs");
+    expect(loaded).not.toContain("NativeModule v8");
+    expect(loaded).not.toContain("NativeModule tty");
+  });
+
   it("prints its version without building any command", async () => {
     const { stdout } = await specKitty(["--version"]);
     expect(stdout).toMatch(/^\d+\.\d+\.\d+/);

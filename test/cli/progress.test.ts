@@ -24,12 +24,13 @@ describe("the scan's progress on stderr", () => {
     if (ci !== undefined) process.env.CI = ci;
   });
 
-  it("appears once a scan has run for a second, with the share read, and is cleared", () => {
+  it("appears once a scan has run for a second, with the share read, and is cleared", async () => {
     vi.useFakeTimers({ now: 0 });
     // The spinner library reads CI from the process itself: a user's terminal has none.
     delete process.env.CI;
     const { io, stderr } = terminal(true);
     const progress = scanProgress(io, "Reading event logs");
+    await vi.dynamicImportSettled(); // the spinner's code, loaded only for a terminal
     progress.onProgress(10 << 20, 100 << 20);
     expect(stderr()).toBe(""); // a quick report shows nothing
     vi.setSystemTime(1500);

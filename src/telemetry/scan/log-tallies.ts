@@ -1,8 +1,8 @@
-import type { FileHandle } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { malformedLinesWarning } from "../event-line.js";
 import type { PrefixDigest } from "../log-fingerprint.js";
 import { warnLogUnreadable } from "../log-unreadable.js";
-import { openForRead } from "../project-paths.js";
+import { openStatForRead, projectRootOf, type StatedFile } from "../project-paths.js";
 import type { WarningSink } from "../warnings.js";
 import { type IdKey, type IdMemory, IdSet, LayeredIdSet, mayHold } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
@@ -63,8 +63,27 @@ export async function tallyLogs(
   const logs: (OpenLog | null)[] = [];
   try {
     // Opened (and their cache entries read) all at once, so that the waits on the disk overlap.
+    // Each project's real path resolved once (most reports: one project, many logs).
+    const realRoots = new Map<string, Promise<string>>();
+    const realRootOf = (root: string) => () => {
+      let real = realRoots.get(root);
+      if (real === undefined) {
+        real = realpath(root);
+        realRoots.set(root, real);
+      }
+      return real;
+    };
     const opened = await Promise.allSettled(
-      paths.map((path) => openLog(path, useCache ? options.cacheDir : null, options.warn)),
+      paths.map((path) => {
+        const root = projectRootOf(path);
+        return openLog(
+          path,
+          root,
+          realRootOf(root),
+          useCache ? options.cacheDir : null,
+          options.warn,
+        );
+      }),
     );
     for (const [i, result] of opened.entries()) {
       if (result.status === "rejected")
@@ -100,8 +119,11 @@ export async function tallyLogs(
     // another thread). Then each log is finished as soon as its proof holds (they end in any
     // order), and this thread helps with the proofs whenever no log is ready. Held (see
     // young-generation.ts): what is kept meanwhile (every log's rows) made V8 double the main
-    // thread's young generation, ~10 MB of peak RSS after an append at 1M events.
-    const settled = await withYoungGenerationHeld(async () => {
+    // thread's young generation, ~10 MB of peak RSS after an append at 1M events. With nothing
+    // to read (every log cached whole, stamps unchanged), nothing is held: node:v8 is not loaded.
+    const hold = logs.some((log) => log !== null && !finished.has(log) && !cachedWhole(log));
+    const held = hold ? withYoungGenerationHeld : <T>(work: () => Promise<T>) => work();
+    const settled = await held(async () => {
       if (cache !== null) {
         for (const log of logs) {
           if (log?.cached && log.cached.end < Number(log.stat.size)) {
@@ -142,23 +164,29 @@ export async function tallyLogs(
   }
 }
 
+/** Whether a log is cached up to its end under its current stamp: nothing of it is read. */
+function cachedWhole(log: OpenLog): boolean {
+  const cached = log.cached;
+  return cached !== null && cached.end === Number(log.stat.size) && !cached.restamp;
+}
+
 async function openLog(
   path: string,
+  root: string,
+  realRoot: () => Promise<string>,
   cacheDir: string | null,
   warn: WarningSink,
 ): Promise<OpenLog | null> {
-  let handle: FileHandle | null;
+  let opened: StatedFile | null;
   try {
     // Only a regular file inside the project: a FIFO, a device or a symlink out is refused.
-    handle = await openForRead(path);
+    opened = await openStatForRead(path, root, realRoot);
   } catch (e) {
     warnLogUnreadable(path, e, warn);
     return null;
   }
-  if (handle === null) return null;
-  const statAtMs = Date.now();
-  const stat = await handle.stat({ bigint: true });
-  const log = { path, handle, stat, statAtMs };
+  if (opened === null) return null;
+  const log = { path, ...opened };
   return { ...log, cached: cacheDir === null ? null : await loadCachedLog(cacheDir, log) };
 }
 

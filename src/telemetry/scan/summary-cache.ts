@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { BigIntStats } from "node:fs";
+import { type BigIntStats, closeSync, openSync, readFileSync } from "node:fs";
 import {
   type FileHandle,
   mkdir,
   open,
   readdir,
-  readFile,
   rename,
   rm,
   stat,
@@ -133,17 +132,24 @@ function entryKey(logPath: string): string {
   return contentChecksum(resolve(logPath)).slice(0, 20);
 }
 
-async function readHeader(cacheDir: string, key: string, logPath: string): Promise<Header | null> {
+function readHeader(cacheDir: string, key: string, logPath: string): Header | null {
   let data: unknown;
   try {
-    // The checksum is of the JSON text as written: checked before it is parsed.
-    const text = await readFile(join(cacheDir, `${key}.json`), {
-      encoding: "utf8",
-      flag: READ_FLAGS,
-    });
-    const json = text.slice(0, -CHECKSUM_LINE);
-    if (`\n${contentChecksum(json)}\n` !== text.slice(-CHECKSUM_LINE)) return null;
-    data = JSON.parse(json);
+    // Read at once, not through the thread pool: a warm report reads one small header per log,
+    // and each asynchronous read is four round trips (open, stat, read, close) through it.
+    const fd = openSync(join(cacheDir, `${key}.json`), READ_FLAGS);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    // The checksum is of the JSON's bytes as written: checked before they are decoded.
+    const end = bytes.length - CHECKSUM_LINE;
+    if (end < 0) return null;
+    const json = bytes.subarray(0, end);
+    if (`\n${contentChecksum(json)}\n` !== bytes.toString("latin1", end)) return null;
+    data = JSON.parse(json.toString("utf8"));
   } catch {
     return null;
   }
@@ -155,7 +161,7 @@ async function readHeader(cacheDir: string, key: string, logPath: string): Promi
 /** The cached state of a log, or null when there is none that can be trusted. */
 export async function loadCachedLog(cacheDir: string, log: LogIdentity): Promise<CachedLog | null> {
   const key = entryKey(log.path);
-  const header = await readHeader(cacheDir, key, log.path);
+  const header = readHeader(cacheDir, key, log.path);
   if (header === null) return null;
   const end = header.digest.end;
   if (end > Number(log.stat.size)) return null;
