@@ -3,7 +3,8 @@ import { CountSum } from "./count-sum.js";
 import { TelemetryError } from "./errors.js";
 import { LONG_CONTEXT_THRESHOLDS } from "./execution-payload.js";
 import { PicoSum, type PicoUsd, picoFromUsd } from "./money.js";
-import { EventFields } from "./scan/event-fields.js";
+import { ESTIMATE_SUMS, partBands } from "./row-table.js";
+import { EventFields, type ModelFields } from "./scan/event-fields.js";
 import { localPeriodKeyer, type PeriodUnit } from "./time-zone.js";
 import {
   pricedModel,
@@ -251,6 +252,7 @@ export function fieldsCostInto(
       return out;
     }
   }
+  if (fields.modelCount > 0 && modelsEstimate(fields, pricing, out)) return out;
   const rows = new UsageRows();
   rows.add(fields);
   const sum = new PicoSum();
@@ -264,6 +266,69 @@ export function fieldsCostInto(
   if (unpriced) out.kind = "unpriced";
   [out.pico, out.big] = [Number.NaN, sum.total];
   return out;
+}
+
+// Per resolver, a model's band rates (null: unpriced), by the model's text number: an event's
+// models are resolved once per scan, not once per event.
+const bandRatesMemo = new WeakMap<RateResolver, Map<number, BandRates | null>>();
+
+/**
+ * The estimate of an event with per-model usage, part by part at each part's rates, into `out`
+ * (kind and pico): the sum its rows give (an estimate is linear in the counts), with no row
+ * made. False when a product or the sum is not a safe integer (the rows' exact path then).
+ */
+function modelsEstimate(fields: EventFields, pricing: RateResolver, out: FieldsCost): boolean {
+  let memo = bandRatesMemo.get(pricing);
+  if (memo === undefined) {
+    memo = new Map();
+    bandRatesMemo.set(pricing, memo);
+  }
+  let total = 0;
+  let unpriced = false;
+  for (let m = 0; m < fields.modelCount; m++) {
+    const part = fields.models[m] as ModelFields;
+    let rates = memo.get(part.modelText);
+    if (rates === undefined) {
+      const model = pricedModel(part.model);
+      const resolved = model === null ? undefined : pricing.resolve(model);
+      rates = resolved === undefined ? null : bandRates(resolved);
+      memo.set(part.modelText, rates);
+    }
+    if (rates === null) {
+      unpriced = true;
+      continue;
+    }
+    let sum: number;
+    if (part.longContextSeen !== 0) {
+      const bands = partBands(part);
+      sum = 0;
+      for (let i = 0; i < ESTIMATE_SUMS; i++) {
+        const count = bands[i] as number;
+        if (count === 0) continue;
+        const pico = count * (rates[i] as number);
+        if (!Number.isSafeInteger(pico)) return false;
+        sum += pico;
+      }
+    } else {
+      const cacheWrite = part.cacheWriteTokens ?? 0;
+      const oneHour = Math.min(part.cacheWrite1hTokens ?? 0, cacheWrite);
+      const a = (part.inputTokens ?? 0) * (rates[0] as number);
+      const b = (part.outputTokens ?? 0) * (rates[1] as number);
+      const c = (part.cacheReadTokens ?? 0) * (rates[2] as number);
+      const d = (cacheWrite - oneHour) * (rates[3] as number);
+      const e = oneHour * (rates[4] as number);
+      if (!(Number.isSafeInteger(a) && Number.isSafeInteger(b) && Number.isSafeInteger(c))) {
+        return false;
+      }
+      if (!(Number.isSafeInteger(d) && Number.isSafeInteger(e))) return false;
+      sum = a + b + c + d + e;
+    }
+    total += sum;
+    if (!Number.isSafeInteger(sum) || !Number.isSafeInteger(total)) return false;
+  }
+  if (unpriced) out.kind = "unpriced";
+  out.pico = total;
+  return true;
 }
 
 /**

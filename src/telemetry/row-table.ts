@@ -121,6 +121,12 @@ const ESTIMATE = PACKED_COUNTS + 4;
 
 // Per band and class, a part's tokens (see bandsOf): one scratch, parts are summed one at a time.
 const bands = new Float64Array(ESTIMATE_SUMS);
+
+/** A part's tokens per band and class, as its row sums them (a scratch, valid until the next call). */
+export function partBands(part: ModelFields): Float64Array {
+  bandsOf(part);
+  return bands;
+}
 const cumulative = new Float64Array(RATE_CLASSES);
 
 /**
