@@ -192,6 +192,8 @@ function splitReported(e: EventFields, main: number): boolean {
 const KEY_INTS = 9;
 const PERIOD = 7;
 const OUTCOME = 8;
+// A packed row's key: the 7 texts, its outcome, its bands flag (PackedRowsJson).
+const PACKED_KEYS = 9;
 const INITIAL_ROWS = 4;
 
 /**
@@ -274,6 +276,37 @@ export class RowTable {
         if (split) this.#add(at + REPORTED, mainShare);
         else this.#addUsd(at + REPORTED, e.costUsd);
       } else if (split) this.#add(at + REPORTED, Math.round(part.costUsd * PICO_PER_USD));
+    }
+  }
+
+  /**
+   * Adds packed rows (another table's `packed()`, checked by the caller) row by row into the
+   * rows of their keys: a scan's ranges pooled with no object per row.
+   */
+  addPacked(json: PackedRowsJson): void {
+    const { strings, keys, sums } = json;
+    const numbers = strings.map((text) => textNumber(text));
+    const key = this.#key;
+    key[PERIOD] = NULL_TEXT;
+    let next = 0;
+    for (let k = 0; k < keys.length; k += PACKED_KEYS) {
+      for (let f = 0; f < PERIOD; f++) {
+        const i = keys[k + f] as number;
+        key[f] = i === -1 ? NULL_TEXT : (numbers[i] as number);
+      }
+      const outcome = keys[k + PERIOD] as number;
+      key[OUTCOME] = outcome === -1 ? 0 : outcome === 1 ? 1 : 2;
+      const withBands = keys[k + PERIOD + 1] === 1;
+      const row = this.#rowOf(key);
+      if (withBands) this.#bands[row] = 1;
+      const at = row * PACKED_BAND_SUMS;
+      const length = withBands ? PACKED_BAND_SUMS : PACKED_SUMS;
+      for (let i = 0; i < length; i++) {
+        const v = sums[next + i] as number | string;
+        if (typeof v === "number") this.#add(at + i, v);
+        else this.#carry(at + i, BigInt(this.#sums[at + i] as number) + BigInt(v));
+      }
+      next += length;
     }
   }
 

@@ -171,7 +171,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
       malformed[i] = malformedLinesWarning(log.path, result.tally);
       const parts = result.passes as SpendPassResult[];
       for (const part of parts) {
-        rows.addJSON(part.rows);
+        if (!rows.sumPacked(part.rows)) throw new Error("a scan's rows do not check");
         periodParts.push(part.periods);
         for (const candidate of part.top) {
           candidates.push({

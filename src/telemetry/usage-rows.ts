@@ -836,6 +836,18 @@ export class UsageRows {
     return true;
   }
 
+  /**
+   * Sums into these the rows of `toPacked()`'s output as events are (into the table #settle
+   * takes in): a scan's parts pooled with no row of objects per row. False when malformed.
+   */
+  sumPacked(value: unknown): boolean {
+    const packed = PackedRows.check(value);
+    if (packed === null) return false;
+    this.#table ??= new RowTable();
+    this.#table.addPacked(packed.json);
+    return true;
+  }
+
   #unpack(): void {
     const packed = this.#packed;
     if (packed === null) return;

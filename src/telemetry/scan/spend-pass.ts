@@ -3,7 +3,7 @@ import type { PicoUsd } from "../money.js";
 import { type PeriodChoice, PeriodRows, type PeriodRowsJson } from "../period-rows.js";
 import { type PricingEntry, pricingTableOf } from "../pricing-table.js";
 import type { PeriodUnit } from "../time-zone.js";
-import { type UsageRowJson, UsageRows } from "../usage-rows.js";
+import { type PackedRowsJson, UsageRows } from "../usage-rows.js";
 import type { EventFields } from "./event-fields.js";
 import type { IdKey } from "./id-set.js";
 import type { RangePass } from "./range-pass.js";
@@ -79,7 +79,8 @@ export interface TopCandidate {
 }
 
 export interface SpendPassResult {
-  readonly rows: UsageRowJson[];
+  /** Packed (UsageRows.toPacked): rows without period. */
+  readonly rows: PackedRowsJson;
   readonly periods: PeriodRowsJson;
   readonly invocations: InvocationColumns;
   readonly top: readonly TopCandidate[];
@@ -262,7 +263,7 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
     finish() {
       const { columns: invocations, transfer } = columns.done();
       const result: SpendPassResult = {
-        rows: rows.toJSON(),
+        rows: rows.toPacked(),
         periods: periods.toJSON(),
         invocations,
         top: top.map((t) => ({
