@@ -8,6 +8,7 @@ import {
   PACKED_COUNTS,
   PACKED_SUMS,
   type PackedRowsJson,
+  type PeriodPackedJson,
   RATE_CLASSES,
   RowTable,
   type UsageRowKey,
@@ -843,9 +844,29 @@ export class UsageRows {
   sumPacked(value: unknown): boolean {
     const packed = PackedRows.check(value);
     if (packed === null) return false;
+    // With `periods` (packedByPeriod): one per row, each a string's index or -1.
+    const periods = (value as { periods?: unknown }).periods;
+    if (periods !== undefined) {
+      const last = packed.json.strings.length - 1;
+      const ok = (p: unknown) =>
+        Number.isInteger(p) && (p as number) >= -1 && (p as number) <= last;
+      if (!Array.isArray(periods) || periods.length !== packed.length || !periods.every(ok)) {
+        return false;
+      }
+    }
     this.#table ??= new RowTable();
-    this.#table.addPacked(packed.json);
+    this.#table.addPacked(value as PackedRowsJson | PeriodPackedJson);
     return true;
+  }
+
+  /**
+   * The rows with their periods, packed, when the set only summed events (a range's rows by
+   * period: sent so, with no row of objects made); else null (send `toJSON()`).
+   */
+  packedByPeriod(): PeriodPackedJson | null {
+    const table = this.#table;
+    if (table === null || this.#list.length > 0 || this.#packed !== null) return null;
+    return table.packedByPeriod();
   }
 
   #unpack(): void {

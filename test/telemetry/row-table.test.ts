@@ -127,4 +127,31 @@ describe("the row table", () => {
     expect(pooled.sumPacked({ strings: [], keys: [0], sums: [] })).toBe(false);
     expect(JSON.stringify(pooled)).toBe(JSON.stringify(whole));
   });
+
+  // Rows by period go packed with their periods (a dashboard's ranges), pooled the same way.
+  it("sums packed parts with their periods as it sums their events", () => {
+    const whole = new UsageRows();
+    const pooled = new UsageRows();
+    for (const periods of [
+      ["2026-01", "2026-02"],
+      ["2026-02", "2026-03"],
+    ]) {
+      const rows = new UsageRows();
+      for (const period of periods) {
+        for (const agent of ["claude", "codex"]) {
+          const e = fields({ agent, inputTokens: 5, costUsd: period === "2026-02" ? 0.25 : NaN });
+          rows.add(e, period);
+          whole.add(e, period);
+        }
+      }
+      const packed = rows.packedByPeriod();
+      expect(packed?.periods.length).toBe(4);
+      expect(pooled.sumPacked(packed)).toBe(true);
+      expect(pooled.sumPacked({ ...packed, periods: [0] })).toBe(false);
+    }
+    expect(pooled.packedByPeriod()).not.toBeNull(); // still only summed
+    expect(whole.size).toBe(6);
+    expect(whole.packedByPeriod()).toBeNull(); // its rows made: JSON instead
+    expect(JSON.stringify(pooled)).toBe(JSON.stringify(whole));
+  });
 });
