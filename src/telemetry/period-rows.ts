@@ -35,13 +35,19 @@ function keyersOf(zone: string): Record<PeriodUnit, (micros: number) => string> 
     const day = localDayKeyer(zone);
     const of = (unit: PeriodUnit) => {
       const labels = new Map<string, string>();
+      // The last day's period: the day keyer hands the same string while the day lasts.
+      let last = "";
+      let lastPeriod = "";
       return (micros: number) => {
         const label = day(micros);
+        if (label === last) return lastPeriod;
         let period = labels.get(label);
         if (period === undefined) {
           period = periodOf(label, unit);
           labels.set(label, period);
         }
+        last = label;
+        lastPeriod = period;
         return period;
       };
     };
