@@ -1,4 +1,4 @@
-import { PicoSum, type PicoUsd } from "../telemetry/money.js";
+import { PICO_SUM_EXACT_BELOW, type PicoUsd } from "../telemetry/money.js";
 import { type EventFilter, type ParsedFilter, parseFilter } from "../telemetry/query.js";
 import { FAILED, IMPLEMENTER, REVIEWER, UNPRICED } from "../telemetry/scan/spend-pass.js";
 import {
@@ -44,15 +44,6 @@ export interface OutcomeScope {
   readonly feature?: string | undefined;
   readonly filter?: Omit<EventFilter, "eventType"> | Omit<ParsedFilter, "eventType">;
   readonly warn: WarningSink;
-}
-
-/** The attempt being read: its successful invocations' cost waits for its verdict. */
-interface Attempt {
-  reviewed: boolean;
-  implemented: boolean;
-  /** The implementer agents it ran (one or two: the primary and the fallback). */
-  readonly agents: number[];
-  readonly cost: PicoSum;
 }
 
 /**
@@ -104,57 +95,65 @@ export async function outcomesOf(
  */
 function outcomeRow(feature: string, wp: WpInvocations, state: RunState): WpOutcomeRow {
   const outcome = state.outcomeOf(wp.wpId)?.outcome ?? null;
-  const sums = { approved: new PicoSum(), rejected: new PicoSum(), open: new PicoSum() };
-  const failed = new PicoSum();
-  let [attempts, rejections, unpriced] = [0, 0, 0];
-  let current = null as Attempt | null;
-  // An attempt's verdict: the last one's is the run state's outcome (approved or rejected;
-  // otherwise open); an earlier one that was reviewed was rejected (the pipeline only
-  // implements again after a rejection), one that was not was abandoned (open).
-  const close = (attempt: Attempt, last: boolean) => {
-    const verdict: AttemptVerdict = last
-      ? outcome === "approved" || outcome === "rejected"
-        ? outcome
-        : "open"
-      : attempt.reviewed
-        ? "rejected"
-        : "open";
-    if (verdict === "rejected") rejections++;
-    sums[verdict].addSum(attempt.cost);
-  };
-  const fresh = (): Attempt => {
-    if (current !== null) close(current, false);
+  const sums = new SlotSums();
+  let attempts = 0;
+  let rejections = 0;
+  let unpriced = 0;
+  // The attempt being read: its successful invocations' cost (ATTEMPT) waits for its verdict.
+  let inAttempt = false;
+  let reviewed = false;
+  let implemented = false;
+  /** The implementer agents it ran (one or two: the primary and the fallback). */
+  const agents: number[] = [];
+  // An earlier attempt that was reviewed was rejected (the pipeline only implements again
+  // after a rejection); one that was not was abandoned (open). The last one's verdict is the
+  // run state's outcome (approved or rejected; otherwise open).
+  const start = () => {
+    if (inAttempt) {
+      if (reviewed) rejections++;
+      sums.move(ATTEMPT, reviewed ? REJECTED : OPEN);
+    }
     attempts++;
-    current = { reviewed: false, implemented: false, agents: [], cost: new PicoSum() };
-    return current;
+    inAttempt = true;
+    reviewed = false;
+    implemented = false;
+    agents.length = 0;
   };
-  const { flags, agent, cost, bigCosts } = wp;
-  for (const i of wp.order) {
+  const { flags, agent, cost, bigCosts, order } = wp;
+  // An index loop into typed sums: a million invocations make no object each.
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k] as number;
     const f = flags[i] as number;
     const failedRun = (f & FAILED) !== 0;
     if (f & UNPRICED) unpriced++;
-    let attempt: Attempt | null = null;
+    let slot = OPEN; // other roles' runs
     if (f & IMPLEMENTER) {
       const name = agent[i] as number;
-      attempt =
-        current === null || current.reviewed || current.implemented || current.agents.includes(name)
-          ? fresh()
-          : current;
-      attempt.agents.push(name);
-      if (!failedRun) attempt.implemented = true;
+      if (!inAttempt || reviewed || implemented || agents.includes(name)) start();
+      agents.push(name);
+      if (!failedRun) implemented = true;
+      slot = ATTEMPT;
     } else if (f & REVIEWER) {
-      attempt = current ?? fresh();
-      if (!failedRun) attempt.reviewed = true;
+      if (!inAttempt) start();
+      if (!failedRun) reviewed = true;
+      slot = ATTEMPT;
     }
-    // Failed runs are failed whatever their attempt; other roles' runs are open.
-    const sum = failedRun ? failed : (attempt?.cost ?? sums.open);
+    // Failed runs are failed whatever their attempt.
+    if (failedRun) slot = FAILED_RUNS;
     const pico = cost[i] as number;
-    if (Number.isNaN(pico)) sum.add(bigCosts.get(i) as PicoUsd);
-    else sum.addSafe(pico);
+    if (Number.isNaN(pico)) sums.addBig(slot, bigCosts.get(i) as PicoUsd);
+    else sums.add(slot, pico);
   }
-  if (current !== null) close(current, true);
-  const other = sums.open;
-  const total = (sums.approved.total + sums.rejected.total + failed.total + other.total) as PicoUsd;
+  if (inAttempt) {
+    const verdict = outcome === "approved" ? APPROVED : outcome === "rejected" ? REJECTED : OPEN;
+    if (verdict === REJECTED) rejections++;
+    sums.move(ATTEMPT, verdict);
+  }
+  const approved = sums.total(APPROVED);
+  const rejected = sums.total(REJECTED);
+  const other = sums.total(OPEN);
+  const failed = sums.total(FAILED_RUNS);
+  const total = (approved + rejected + failed + other) as PicoUsd;
   return {
     feature,
     wpId: wp.wpId,
@@ -163,10 +162,55 @@ function outcomeRow(feature: string, wp: WpInvocations, state: RunState): WpOutc
     rejections,
     invocations: wp.order.length,
     totalCost: total,
-    approvedCost: sums.approved.total,
-    rejectedCost: sums.rejected.total,
-    failedCost: failed.total,
-    otherCost: other.total,
+    approvedCost: approved,
+    rejectedCost: rejected,
+    failedCost: failed,
+    otherCost: other,
     unpricedInvocations: unpriced,
   };
+}
+
+// The sums of a work package's outcome row (SlotSums), and the attempt being read.
+const APPROVED = 0;
+const REJECTED = 1;
+const OPEN = 2;
+const FAILED_RUNS = 3;
+const ATTEMPT = 4;
+
+/**
+ * Exact running sums of pico-dollars in slots, kept as PicoSum keeps one (a double while it
+ * is exact, then a bigint), in a typed array: adding a cost allocates nothing.
+ */
+class SlotSums {
+  readonly #small = new Float64Array(5);
+  readonly #big: bigint[] = [0n, 0n, 0n, 0n, 0n];
+
+  /** Adds a safe integer of pico-dollars. */
+  add(slot: number, pico: number): void {
+    const small = this.#small;
+    const next = (small[slot] as number) + pico;
+    if (next < PICO_SUM_EXACT_BELOW) small[slot] = next;
+    else {
+      this.#big[slot] = (this.#big[slot] as bigint) + BigInt(small[slot] as number) + BigInt(pico);
+      small[slot] = 0;
+    }
+  }
+
+  addBig(slot: number, pico: PicoUsd): void {
+    this.#big[slot] = (this.#big[slot] as bigint) + pico;
+  }
+
+  /** Moves slot `from`'s sum into slot `to`. */
+  move(from: number, to: number): void {
+    const big = this.#big[from] as bigint;
+    if (big !== 0n) this.#big[to] = (this.#big[to] as bigint) + big;
+    this.#big[from] = 0n;
+    const small = this.#small[from] as number;
+    this.#small[from] = 0;
+    this.add(to, small);
+  }
+
+  total(slot: number): PicoUsd {
+    return ((this.#big[slot] as bigint) + BigInt(this.#small[slot] as number)) as PicoUsd;
+  }
 }

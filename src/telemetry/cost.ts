@@ -3,7 +3,9 @@ import { CountSum } from "./count-sum.js";
 import { TelemetryError } from "./errors.js";
 import { LONG_CONTEXT_THRESHOLDS } from "./execution-payload.js";
 import { PicoSum, type PicoUsd, picoFromUsd } from "./money.js";
-import { EventFields } from "./scan/event-fields.js";
+import { ESTIMATE_SUMS, partBands } from "./row-table.js";
+import { EventFields, type ModelFields } from "./scan/event-fields.js";
+import { textOf } from "./scan/text-ids.js";
 import { localPeriodKeyer, type PeriodUnit } from "./time-zone.js";
 import {
   pricedModel,
@@ -239,18 +241,18 @@ export function fieldsCostInto(
   if (fields.modelCount === 0) {
     // One model at its base rates (long context is recorded per model only): the row's sums
     // below, without a row per event. A product past 2^53 takes the exact path below.
-    const model = pricedModel(fields.model);
-    const resolved = model === null ? undefined : pricing.resolve(model);
-    if (resolved === undefined) {
+    const rates = ratesOf(pricing, fields.modelText);
+    if (rates === null) {
       out.kind = "unpriced";
       return out;
     }
-    const pico = baseEstimate(fields, resolved.rates);
+    const pico = baseEstimate(fields, rates);
     if (pico !== null) {
       out.pico = pico;
       return out;
     }
   }
+  if (fields.modelCount > 0 && modelsEstimate(fields, pricing, out)) return out;
   const rows = new UsageRows();
   rows.add(fields);
   const sum = new PicoSum();
@@ -266,27 +268,102 @@ export function fieldsCostInto(
   return out;
 }
 
+// Per resolver, a model's band rates (null: unpriced), by the model's text number: an event's
+// models are resolved once per scan, not once per event.
+const bandRatesMemo = new WeakMap<RateResolver, Map<number, BandRates | null>>();
+
+/** A model's band rates by its text number (null: unpriced), resolved once per resolver. */
+function ratesOf(pricing: RateResolver, modelText: number): BandRates | null {
+  let memo = bandRatesMemo.get(pricing);
+  if (memo === undefined) {
+    memo = new Map();
+    bandRatesMemo.set(pricing, memo);
+  }
+  let rates = memo.get(modelText);
+  if (rates === undefined) {
+    const model = pricedModel(textOf(modelText));
+    const resolved = model === null ? undefined : pricing.resolve(model);
+    rates = resolved === undefined ? null : bandRates(resolved);
+    memo.set(modelText, rates);
+  }
+  return rates;
+}
+
+/**
+ * The estimate of an event with per-model usage, part by part at each part's rates, into `out`
+ * (kind and pico): the sum its rows give (an estimate is linear in the counts), with no row
+ * made. False when a product or the sum is not a safe integer (the rows' exact path then).
+ */
+function modelsEstimate(fields: EventFields, pricing: RateResolver, out: FieldsCost): boolean {
+  let total = 0;
+  let unpriced = false;
+  for (let m = 0; m < fields.modelCount; m++) {
+    const part = fields.models[m] as ModelFields;
+    const rates = ratesOf(pricing, part.modelText);
+    if (rates === null) {
+      unpriced = true;
+      continue;
+    }
+    let sum: number;
+    if (part.longContextSeen !== 0) {
+      const bands = partBands(part);
+      sum = 0;
+      for (let i = 0; i < ESTIMATE_SUMS; i++) {
+        const count = bands[i] as number;
+        if (count === 0) continue;
+        const pico = count * (rates[i] as number);
+        if (!Number.isSafeInteger(pico)) return false;
+        sum += pico;
+      }
+    } else {
+      const cacheWrite = part.cacheWriteTokens ?? 0;
+      const oneHour = Math.min(part.cacheWrite1hTokens ?? 0, cacheWrite);
+      const a = (part.inputTokens ?? 0) * (rates[0] as number);
+      const b = (part.outputTokens ?? 0) * (rates[1] as number);
+      const c = (part.cacheReadTokens ?? 0) * (rates[2] as number);
+      const d = (cacheWrite - oneHour) * (rates[3] as number);
+      const e = oneHour * (rates[4] as number);
+      if (!(Number.isSafeInteger(a) && Number.isSafeInteger(b) && Number.isSafeInteger(c))) {
+        return false;
+      }
+      if (!(Number.isSafeInteger(d) && Number.isSafeInteger(e))) return false;
+      sum = a + b + c + d + e;
+    }
+    total += sum;
+    if (!Number.isSafeInteger(sum) || !Number.isSafeInteger(total)) return false;
+  }
+  if (unpriced) out.kind = "unpriced";
+  out.pico = total;
+  return true;
+}
+
 /**
  * An event's estimate at one model's base rates as a safe integer of pico-dollars, split into
  * the classes UsageRow.addPart sums (the 1-hour writes apart, at most the writes); null when a
  * product or the sum is not a safe integer.
  */
-function baseEstimate(fields: EventFields, rates: TokenRates): number | null {
+function baseEstimate(fields: EventFields, rates: BandRates): number | null {
   const cacheWrite = fields.cacheWriteTokens ?? 0;
   const oneHour = Math.min(fields.cacheWrite1hTokens ?? 0, cacheWrite);
-  const parts = [
-    (fields.inputTokens ?? 0) * rates.input,
-    (fields.outputTokens ?? 0) * rates.output,
-    (fields.cacheReadTokens ?? 0) * rates.cacheRead,
-    (cacheWrite - oneHour) * rates.cacheWrite,
-    oneHour * rates.cacheWrite1h,
-  ];
-  let total = 0;
-  for (const part of parts) {
-    total += part;
-    if (!Number.isSafeInteger(part) || !Number.isSafeInteger(total)) return null;
-  }
-  return total;
+  // Five products, not an array of them (an array per event is garbage to collect).
+  // The first band's rates: input, output, cache read, 5-minute and 1-hour cache writes.
+  const input = (fields.inputTokens ?? 0) * (rates[0] as number);
+  const output = (fields.outputTokens ?? 0) * (rates[1] as number);
+  const cacheRead = (fields.cacheReadTokens ?? 0) * (rates[2] as number);
+  const write = (cacheWrite - oneHour) * (rates[3] as number);
+  const write1h = oneHour * (rates[4] as number);
+  if (!(Number.isSafeInteger(input) && Number.isSafeInteger(output))) return null;
+  if (!(Number.isSafeInteger(cacheRead) && Number.isSafeInteger(write))) return null;
+  if (!Number.isSafeInteger(write1h)) return null;
+  // Each partial sum checked, as the products were summed one at a time.
+  let total = input + output;
+  if (!Number.isSafeInteger(total)) return null;
+  total += cacheRead;
+  if (!Number.isSafeInteger(total)) return null;
+  total += write;
+  if (!Number.isSafeInteger(total)) return null;
+  total += write1h;
+  return Number.isSafeInteger(total) ? total : null;
 }
 
 class GroupTotals {

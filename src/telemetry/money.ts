@@ -5,6 +5,8 @@ const PICO_PER_USD = 1_000_000_000_000;
 const PICO_PER_MICRO = 1_000_000n;
 // Below this, a sum of two safe integers is still exact in a double.
 const FLUSH_AT = 2 ** 52;
+/** Where a running sum of pico-dollars in a double stops (PicoSum spills into a bigint there). */
+export const PICO_SUM_EXACT_BELOW = FLUSH_AT;
 
 /** Pico-dollars of a reported USD figure, rounded to the nearest pico-dollar. */
 export function picoFromUsd(usd: number): PicoUsd {

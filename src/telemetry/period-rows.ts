@@ -1,3 +1,4 @@
+import type { PeriodPackedJson } from "./row-table.js";
 import type { EventFields } from "./scan/event-fields.js";
 import { localDayKeyer, type PeriodUnit, periodOf } from "./time-zone.js";
 import { UsageRow, type UsageRowJson, UsageRows } from "./usage-rows.js";
@@ -7,9 +8,21 @@ export type PeriodChoice = PeriodUnit | "auto";
 
 /** PeriodRows as plain data: the rows of each unit it kept. */
 export interface PeriodRowsJson {
-  readonly day?: UsageRowJson[];
-  readonly week?: UsageRowJson[];
-  readonly month?: UsageRowJson[];
+  readonly day?: PeriodPart;
+  readonly week?: PeriodPart;
+  readonly month?: PeriodPart;
+}
+
+/** A unit's rows: packed when the rows only summed events (no row of objects made), else JSON. */
+type PeriodPart = PeriodPackedJson | UsageRowJson[];
+
+function partOf(rows: UsageRows): PeriodPart {
+  return rows.packedByPeriod() ?? rows.toJSON();
+}
+
+function addPart(into: UsageRows, part: PeriodPart): void {
+  const ok = Array.isArray(part) ? into.addJSON(part) : into.sumPacked(part);
+  if (!ok) throw new Error("a range's rows by period do not check");
 }
 
 // Keyers are made once per zone and thread: each remembers the days it has seen (Intl is slow).
@@ -22,13 +35,19 @@ function keyersOf(zone: string): Record<PeriodUnit, (micros: number) => string> 
     const day = localDayKeyer(zone);
     const of = (unit: PeriodUnit) => {
       const labels = new Map<string, string>();
+      // The last day's period: the day keyer hands the same string while the day lasts.
+      let last = "";
+      let lastPeriod = "";
       return (micros: number) => {
         const label = day(micros);
+        if (label === last) return lastPeriod;
         let period = labels.get(label);
         if (period === undefined) {
           period = periodOf(label, unit);
           labels.set(label, period);
         }
+        last = label;
+        lastPeriod = period;
         return period;
       };
     };
@@ -121,9 +140,9 @@ export class PeriodRows {
 
   toJSON(): PeriodRowsJson {
     return {
-      ...(this.#day && { day: this.#day.toJSON() }),
-      ...(this.#week && { week: this.#week.toJSON() }),
-      ...(this.#month && { month: this.#month.toJSON() }),
+      ...(this.#day && { day: partOf(this.#day) }),
+      ...(this.#week && { week: partOf(this.#week) }),
+      ...(this.#month && { month: partOf(this.#month) }),
     };
   }
 }
@@ -148,11 +167,11 @@ export function joinPeriodRows(
   let weeks = true; // every part can give weeks
   let days = true;
   for (const part of parts) {
-    if (part.day) pool.day.addJSON(part.day);
+    if (part.day) addPart(pool.day, part.day);
     else days = false;
-    if (part.week) pool.week.addJSON(part.week);
+    if (part.week) addPart(pool.week, part.week);
     else if (!part.day) weeks = false;
-    if (part.month) pool.month.addJSON(part.month);
+    if (part.month) addPart(pool.month, part.month);
   }
   const months = rowsByPeriod(pool.day, "month", pool.month);
   const count = (rows: UsageRows) => new Set([...rows].map((r) => r.key.period)).size;

@@ -121,6 +121,12 @@ const ESTIMATE = PACKED_COUNTS + 4;
 
 // Per band and class, a part's tokens (see bandsOf): one scratch, parts are summed one at a time.
 const bands = new Float64Array(ESTIMATE_SUMS);
+
+/** A part's tokens per band and class, as its row sums them (a scratch, valid until the next call). */
+export function partBands(part: ModelFields): Float64Array {
+  bandsOf(part);
+  return bands;
+}
 const cumulative = new Float64Array(RATE_CLASSES);
 
 /**
@@ -209,11 +215,18 @@ export function rowJson(k: UsageRowKey, s: readonly (number | string)[]): RowJso
   return k.period === null ? json : [...json, k.period];
 }
 
+/** Rows packed with their periods: per row, its period's index in `strings` (-1: none). */
+export interface PeriodPackedJson extends PackedRowsJson {
+  readonly periods: readonly number[];
+}
+
 // A row's key: the numbers (text-ids.ts) of its aggregate id, agent, model, event model, role,
 // WP id, origin and period, and its outcome (0 null, 1 success, 2 failure).
 const KEY_INTS = 9;
 const PERIOD = 7;
 const OUTCOME = 8;
+// A packed row's key: the 7 texts, its outcome, its bands flag (PackedRowsJson).
+const PACKED_KEYS = 9;
 const INITIAL_ROWS = 4;
 
 /**
@@ -299,6 +312,40 @@ export class RowTable {
     }
   }
 
+  /**
+   * Adds packed rows (another table's `packed()`, checked by the caller) row by row into the
+   * rows of their keys: a scan's ranges pooled with no object per row.
+   */
+  addPacked(json: PackedRowsJson | PeriodPackedJson): void {
+    const { strings, keys, sums } = json;
+    const periods = "periods" in json ? json.periods : null;
+    const numbers = strings.map((text) => textNumber(text));
+    const text = (i: number) => (i === -1 ? NULL_TEXT : (numbers[i] as number));
+    const key = this.#key;
+    key[PERIOD] = NULL_TEXT;
+    let next = 0;
+    for (let k = 0; k < keys.length; k += PACKED_KEYS) {
+      for (let f = 0; f < PERIOD; f++) key[f] = text(keys[k + f] as number);
+      if (periods !== null) {
+        key[PERIOD] = text(periods[k / PACKED_KEYS] as number);
+        if (key[PERIOD] !== NULL_TEXT) this.#hasPeriods = true;
+      }
+      const outcome = keys[k + PERIOD] as number;
+      key[OUTCOME] = outcome === -1 ? 0 : outcome === 1 ? 1 : 2;
+      const withBands = keys[k + PERIOD + 1] === 1;
+      const row = this.#rowOf(key);
+      if (withBands) this.#bands[row] = 1;
+      const at = row * PACKED_BAND_SUMS;
+      const length = withBands ? PACKED_BAND_SUMS : PACKED_SUMS;
+      for (let i = 0; i < length; i++) {
+        const v = sums[next + i] as number | string;
+        if (typeof v === "number") this.#add(at + i, v);
+        else this.#carry(at + i, BigInt(this.#sums[at + i] as number) + BigInt(v));
+      }
+      next += length;
+    }
+  }
+
   /** Row `r`'s key. */
   keyOf(r: number): UsageRowKey {
     const k = this.#keys;
@@ -346,6 +393,17 @@ export class RowTable {
   /** The rows packed (see PackedRowsJson); none may have a period. */
   packed(): PackedRowsJson {
     if (this.#hasPeriods) throw new Error("rows with a period are not packed");
+    return this.#pack(null);
+  }
+
+  /** The rows packed with their periods (a scan's range sends its rows by period so). */
+  packedByPeriod(): PeriodPackedJson {
+    const periods: number[] = [];
+    return { ...this.#pack(periods), periods };
+  }
+
+  /** The rows packed; with `periods`, each row's period (an index into the strings) into it. */
+  #pack(periods: number[] | null): PackedRowsJson {
     const strings: string[] = [];
     // Each text's index in `strings`, by its number.
     const index = new Map<number, number>();
@@ -367,6 +425,7 @@ export class RowTable {
       for (let f = 0; f < PERIOD; f++) keys.push(indexOf(k[at + f] as number));
       const outcome = k[at + OUTCOME] as number;
       keys.push(outcome === 0 ? -1 : outcome === 1 ? 1 : 0, this.#bands[r] as number);
+      periods?.push(indexOf(k[at + PERIOD] as number));
       for (const v of this.sumsOf(r)) sums.push(v);
     }
     return { strings, keys, sums };

@@ -171,7 +171,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
       malformed[i] = malformedLinesWarning(log.path, result.tally);
       const parts = result.passes as SpendPassResult[];
       for (const part of parts) {
-        rows.addJSON(part.rows);
+        if (!rows.sumPacked(part.rows)) throw new Error("a scan's rows do not check");
         periodParts.push(part.periods);
         for (const candidate of part.top) {
           candidates.push({
@@ -283,6 +283,20 @@ async function readEventAt(path: string, offset: number, length: number): Promis
 function joinInvocations(parts: readonly InvocationColumns[]): WpInvocations[] {
   const n = parts.reduce((sum, p) => sum + p.count, 0);
   if (n === 0) return [];
+  const { strings, wp, node, agent, clock, flags, cost, ids, bigCosts } =
+    parts.length === 1 ? oneRange(parts[0] as InvocationColumns) : concatenated(parts, n);
+  return byWorkPackage(n, strings, wp, node, agent, clock, flags, cost, ids, bigCosts);
+}
+
+/** A log read as one range: its columns as they came (strings distinct, arrays the log's). */
+function oneRange(part: InvocationColumns) {
+  const bigCosts = new Map<number, PicoUsd>();
+  for (const [index, pico] of part.bigCosts) bigCosts.set(index, BigInt(pico) as PicoUsd);
+  return { ...part, bigCosts };
+}
+
+/** Several ranges' columns in file order, their strings made the log's. */
+function concatenated(parts: readonly InvocationColumns[], n: number) {
   const strings: string[] = [];
   const indexOf = new Map<string, number>();
   const wp = new Uint32Array(n);
@@ -317,6 +331,22 @@ function joinInvocations(parts: readonly InvocationColumns[]): WpInvocations[] {
     for (const [index, pico] of part.bigCosts) bigCosts.set(at + index, BigInt(pico) as PicoUsd);
     at += part.count;
   }
+  return { strings, wp, node, agent, clock, flags, cost, ids, bigCosts };
+}
+
+/** The invocations by work package, each in clock order. */
+function byWorkPackage(
+  n: number,
+  strings: readonly string[],
+  wp: Uint32Array,
+  node: Uint32Array,
+  agent: Uint32Array,
+  clock: Float64Array,
+  flags: Uint8Array,
+  cost: Float64Array,
+  ids: Uint32Array,
+  bigCosts: ReadonlyMap<number, PicoUsd>,
+): WpInvocations[] {
   // Each WP's invocations in file order (a counting sort by WP), then in clock order.
   const starts = new Uint32Array(strings.length + 1);
   for (let i = 0; i < n; i++) {

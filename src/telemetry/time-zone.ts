@@ -212,8 +212,14 @@ export function localDayKeyer(zone: string): (micros: number) => string {
     const midnight = (Math.floor(localStart / DAY_MS) + 1) * DAY_MS - offset;
     return { midnight, before: dateText(localStart), after: dateText(midnight + offset) };
   };
+  // The last answer and the UTC milliseconds [from, to) it holds for (a log's next event is
+  // mostly on the same local day): no look-up at all then.
+  let from = 0;
+  let to = 0;
+  let last = "";
   return (micros) => {
     const ms = Math.floor(micros / 1000);
+    if (ms >= from && ms < to) return last;
     const utcDay = Math.floor(ms / DAY_MS);
     let day = days.get(utcDay);
     if (day === undefined) {
@@ -221,7 +227,14 @@ export function localDayKeyer(zone: string): (micros: number) => string {
       days.set(utcDay, day);
     }
     if (day === null) return byQuarter(micros);
-    return ms < day.midnight ? day.before : day.after;
+    // Within this UTC day alone: the next one is looked up (its offset may differ).
+    const start = utcDay * DAY_MS;
+    const midnight = Math.min(day.midnight, start + DAY_MS);
+    const before = ms < midnight;
+    from = before ? start : midnight;
+    to = before ? midnight : start + DAY_MS;
+    last = before ? day.before : day.after;
+    return last;
   };
 }
 

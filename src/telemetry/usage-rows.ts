@@ -8,6 +8,7 @@ import {
   PACKED_COUNTS,
   PACKED_SUMS,
   type PackedRowsJson,
+  type PeriodPackedJson,
   RATE_CLASSES,
   type RowJson,
   RowTable,
@@ -814,6 +815,38 @@ export class UsageRows {
       if (packed.length > 0) this.#packed = packed;
     } else for (const row of packed) this.#take(row); // looked up among the list's rows
     return true;
+  }
+
+  /**
+   * Sums into these the rows of `toPacked()`'s output as events are (into the table #settle
+   * takes in): a scan's parts pooled with no row of objects per row. False when malformed.
+   */
+  sumPacked(value: unknown): boolean {
+    const packed = PackedRows.check(value);
+    if (packed === null) return false;
+    // With `periods` (packedByPeriod): one per row, each a string's index or -1.
+    const periods = (value as { periods?: unknown }).periods;
+    if (periods !== undefined) {
+      const last = packed.json.strings.length - 1;
+      const ok = (p: unknown) =>
+        Number.isInteger(p) && (p as number) >= -1 && (p as number) <= last;
+      if (!Array.isArray(periods) || periods.length !== packed.length || !periods.every(ok)) {
+        return false;
+      }
+    }
+    this.#table ??= new RowTable();
+    this.#table.addPacked(value as PackedRowsJson | PeriodPackedJson);
+    return true;
+  }
+
+  /**
+   * The rows with their periods, packed, when the set only summed events (a range's rows by
+   * period: sent so, with no row of objects made); else null (send `toJSON()`).
+   */
+  packedByPeriod(): PeriodPackedJson | null {
+    const table = this.#table;
+    if (table === null || this.#list.length > 0 || this.#packed !== null) return null;
+    return table.packedByPeriod();
   }
 
   #unpack(): void {

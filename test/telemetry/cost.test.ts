@@ -245,6 +245,72 @@ describe("one classification for an event and for the report's rows", () => {
   });
 });
 
+describe("eventCost of per-model usage (priced part by part, no row made)", () => {
+  // Sonnet with a long-context tier past 200k tokens; "haiku" at its own rates; "nope" unpriced.
+  const tiered: RateResolver = {
+    resolve: (model) =>
+      model === "sonnet"
+        ? {
+            rates: SONNET,
+            tiers: [{ aboveTokens: 200_000, rates: { ...SONNET, input: 6_000_000 } }],
+          }
+        : model === "haiku"
+          ? { rates: { ...SONNET, input: 1_000_000, output: 5_000_000 } }
+          : undefined,
+  };
+  const part = (model: string, usage: JsonObject): JsonObject => ({ model, ...usage });
+  it.each<[string, JsonObject[], string]>([
+    [
+      "two models",
+      [
+        part("sonnet", { input_tokens: 1000, output_tokens: 7 }),
+        part("haiku", { input_tokens: 50 }),
+      ],
+      "estimated",
+    ],
+    [
+      "one model twice",
+      [
+        part("sonnet", { input_tokens: 9 }),
+        part("sonnet", { cache_write_tokens: 100, cache_write_1h_tokens: 40 }),
+      ],
+      "estimated",
+    ],
+    [
+      "long context",
+      [
+        part("sonnet", {
+          input_tokens: 300_000,
+          long_context: [{ above_tokens: 200_000, input_tokens: 250_000 }],
+        }),
+        part("haiku", { output_tokens: 3 }),
+      ],
+      "estimated",
+    ],
+    [
+      "a product past 2^53",
+      [part("sonnet", { input_tokens: 2 ** 52 }), part("haiku", { input_tokens: 1 })],
+      "estimated",
+    ],
+    [
+      "a sum past 2^53",
+      [part("sonnet", { input_tokens: 2 ** 40 }), part("sonnet", { output_tokens: 2 ** 40 })],
+      "estimated",
+    ],
+    [
+      "one part unpriced",
+      [part("sonnet", { input_tokens: 1000 }), part("nope", { input_tokens: 5 })],
+      "unpriced",
+    ],
+  ])("%s: the sum of its models' estimates in the report", (_, models, kind) => {
+    const one = event({ model: "sonnet", models });
+    const result = eventCost(one, tiered);
+    const groups = costSummary([one], "model", tiered);
+    const estimated = groups.reduce((sum, g) => sum + g.estimatedCost, 0n);
+    expect([result.kind, result.cost]).toEqual([kind, estimated]);
+  });
+});
+
 describe("token sums past 2^53", () => {
   const big = Number.MAX_SAFE_INTEGER;
 

@@ -90,4 +90,68 @@ describe("the row table", () => {
     expect(fromRows.size).toBe(4); // its rows made
     expect(JSON.stringify(fromTable)).toBe(JSON.stringify(fromRows));
   });
+
+  // A dashboard's ranges send their rows packed; the main thread sums them into one table.
+  it.each([
+    ["a few rows", 3],
+    ["many rows", 40],
+  ])("sums packed parts as it sums their events (%s)", (_, keys) => {
+    const event = (wp: number, part: number) => {
+      const e = fields({ wpId: `WP${wp}`, success: part % 2 === 0 ? null : false });
+      if (wp === 1) e.inputTokens = Number.MAX_SAFE_INTEGER;
+      if (wp === 2) e.costUsd = 0.5;
+      if (wp === 0) {
+        const model = e.nextModel();
+        Object.assign(model, { model: "m", inputTokens: 300_000, outputTokens: part });
+        model.addLongContext(
+          Object.assign(new LongContextFields(), { aboveTokens: 200_000, inputTokens: 99 }),
+        );
+      }
+      return e;
+    };
+    const whole = new UsageRows();
+    const pooled = new UsageRows();
+    for (let part = 0; part < 3; part++) {
+      const rows = new UsageRows();
+      // WP1 twice: its part's input tokens past 2^53, odd (decimal text in the packed sums).
+      const extra = event(1, part);
+      extra.inputTokens = 2;
+      rows.add(extra);
+      whole.add(extra);
+      for (let wp = 0; wp < keys; wp++) {
+        rows.add(event(wp, part));
+        whole.add(event(wp, part));
+      }
+      expect(pooled.sumPacked(rows.toPacked())).toBe(true);
+    }
+    expect(pooled.sumPacked({ strings: [], keys: [0], sums: [] })).toBe(false);
+    expect(JSON.stringify(pooled)).toBe(JSON.stringify(whole));
+  });
+
+  // Rows by period go packed with their periods (a dashboard's ranges), pooled the same way.
+  it("sums packed parts with their periods as it sums their events", () => {
+    const whole = new UsageRows();
+    const pooled = new UsageRows();
+    for (const periods of [
+      ["2026-01", "2026-02"],
+      ["2026-02", "2026-03"],
+    ]) {
+      const rows = new UsageRows();
+      for (const period of periods) {
+        for (const agent of ["claude", "codex"]) {
+          const e = fields({ agent, inputTokens: 5, costUsd: period === "2026-02" ? 0.25 : NaN });
+          rows.add(e, period);
+          whole.add(e, period);
+        }
+      }
+      const packed = rows.packedByPeriod();
+      expect(packed?.periods.length).toBe(4);
+      expect(pooled.sumPacked(packed)).toBe(true);
+      expect(pooled.sumPacked({ ...packed, periods: [0] })).toBe(false);
+    }
+    expect(pooled.packedByPeriod()).not.toBeNull(); // still only summed
+    expect(whole.size).toBe(6);
+    expect(whole.packedByPeriod()).toBeNull(); // its rows made: JSON instead
+    expect(JSON.stringify(pooled)).toBe(JSON.stringify(whole));
+  });
 });

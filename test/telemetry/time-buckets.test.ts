@@ -247,6 +247,24 @@ describe("time-zone helpers", () => {
     },
   );
 
+  // The keyer remembers the span its last date holds for: times in any order, to the
+  // microsecond around midnights and clock changes, still get Intl's date.
+  it.each(["Europe/Berlin", "America/Havana", "Asia/Kathmandu"])(
+    "%s: the keyer's dates in any order around clock changes are Intl's",
+    (zone) => {
+      const dayOf = localDayKeyer(zone);
+      const start = Date.UTC(2026, 2, 6);
+      const times: number[] = [];
+      for (let ms = start; ms < start + 28 * 86_400_000; ms += 900_000) times.push(ms, ms - 1);
+      for (let i = 0; i < times.length; i++) {
+        const ms = times[(i * 7919) % times.length] as number;
+        const expected = formatLocalDate(localDateOf(ms, zone));
+        if (dayOf(ms * 1000 + 999) !== expected) expect([zone, ms]).toEqual([zone, expected]);
+        if (dayOf(ms * 1000) !== expected) expect([zone, ms]).toEqual([zone, expected]);
+      }
+    },
+  );
+
   it("reads UTC dates without Intl, as Intl reads them (1900-2100)", () => {
     const intl = new Intl.DateTimeFormat("en-US", {
       timeZone: "UTC",

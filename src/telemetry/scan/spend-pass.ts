@@ -3,10 +3,11 @@ import type { PicoUsd } from "../money.js";
 import { type PeriodChoice, PeriodRows, type PeriodRowsJson } from "../period-rows.js";
 import { type PricingEntry, pricingTableOf } from "../pricing-table.js";
 import type { PeriodUnit } from "../time-zone.js";
-import { type UsageRowJson, UsageRows } from "../usage-rows.js";
+import { type PackedRowsJson, UsageRows } from "../usage-rows.js";
 import type { EventFields } from "./event-fields.js";
 import type { IdKey } from "./id-set.js";
 import type { RangePass } from "./range-pass.js";
+import { EMPTY_TEXT, NULL_TEXT, textNumber, textOf } from "./text-ids.js";
 
 /**
  * What one read of the logs gathers for a dashboard (see spend-scan.ts), per range: usage rows
@@ -79,7 +80,8 @@ export interface TopCandidate {
 }
 
 export interface SpendPassResult {
-  readonly rows: UsageRowJson[];
+  /** Packed (UsageRows.toPacked): rows without period. */
+  readonly rows: PackedRowsJson;
   readonly periods: PeriodRowsJson;
   readonly invocations: InvocationColumns;
   readonly top: readonly TopCandidate[];
@@ -142,6 +144,23 @@ class Columns {
     this.flags = new Uint8Array(capacity);
     this.cost = new Float64Array(capacity);
     this.ids = new Uint32Array(capacity * ID_WORDS);
+  }
+
+  /** Per text number (text-ids.ts), its index in `strings` + 1 (0: not yet there). */
+  #byNumber = new Int32Array(64);
+
+  /** The index of the text numbered `n` (a key text the scanner numbered): no string hashed. */
+  textNumbered(n: number): number {
+    if (n >= this.#byNumber.length) {
+      const grown = new Int32Array(Math.max(n + 1, this.#byNumber.length * 2));
+      grown.set(this.#byNumber);
+      this.#byNumber = grown;
+    }
+    const held = this.#byNumber[n] as number;
+    if (held > 0) return held - 1;
+    const index = this.text(textOf(n) ?? "");
+    this.#byNumber[n] = index + 1;
+    return index;
   }
 
   text(value: string): number {
@@ -213,6 +232,9 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
   const top: { cost: bigint | number; id: string; offset: number; length: number }[] = [];
   const candidate = { cost: 0 as bigint | number, id: "" };
   const cost: FieldsCost = { kind: "no-usage", pico: 0, big: 0n as PicoUsd };
+  const UNKNOWN = textNumber(UNKNOWN_GROUP);
+  let lastNode: string | null = null;
+  let lastNodeIndex = 0;
 
   const keepTop = (cost: bigint | number, fields: EventFields, offset: number, length: number) => {
     if (o.top <= 0) return;
@@ -237,10 +259,17 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
       const { kind, pico, big } = fieldsCostInto(fields, pricing, cost);
       const at = columns.reserve();
       // Without a WP id (null or ""): the `unknown` group, as `cost --group-by wp` has it.
-      const wp = fields.wpId;
-      columns.wp[at] = columns.text(wp !== null && wp !== "" ? wp : UNKNOWN_GROUP);
-      columns.node[at] = columns.text(fields.nodeId);
-      columns.agent[at] = columns.text(fields.agent ?? "");
+      const wp = fields.wpIdText;
+      columns.wp[at] = columns.textNumbered(wp !== NULL_TEXT && wp !== EMPTY_TEXT ? wp : UNKNOWN);
+      // Consecutive invocations often share a node: its index is looked up when it changes.
+      if (fields.nodeId !== lastNode) {
+        lastNode = fields.nodeId;
+        lastNodeIndex = columns.text(lastNode);
+      }
+      columns.node[at] = lastNodeIndex;
+      columns.agent[at] = columns.textNumbered(
+        fields.agentText === NULL_TEXT ? EMPTY_TEXT : fields.agentText,
+      );
       columns.clock[at] = fields.lamportClock;
       const role = fields.role;
       columns.flags[at] =
@@ -262,7 +291,7 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
     finish() {
       const { columns: invocations, transfer } = columns.done();
       const result: SpendPassResult = {
-        rows: rows.toJSON(),
+        rows: rows.toPacked(),
         periods: periods.toJSON(),
         invocations,
         top: top.map((t) => ({
