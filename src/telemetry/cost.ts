@@ -316,18 +316,9 @@ function modelsEstimate(fields: EventFields, pricing: RateResolver, out: FieldsC
         sum += pico;
       }
     } else {
-      const cacheWrite = part.cacheWriteTokens ?? 0;
-      const oneHour = Math.min(part.cacheWrite1hTokens ?? 0, cacheWrite);
-      const a = (part.inputTokens ?? 0) * (rates[0] as number);
-      const b = (part.outputTokens ?? 0) * (rates[1] as number);
-      const c = (part.cacheReadTokens ?? 0) * (rates[2] as number);
-      const d = (cacheWrite - oneHour) * (rates[3] as number);
-      const e = oneHour * (rates[4] as number);
-      if (!(Number.isSafeInteger(a) && Number.isSafeInteger(b) && Number.isSafeInteger(c))) {
-        return false;
-      }
-      if (!(Number.isSafeInteger(d) && Number.isSafeInteger(e))) return false;
-      sum = a + b + c + d + e;
+      const base = baseEstimate(part, rates);
+      if (base === null) return false;
+      sum = base;
     }
     total += sum;
     if (!Number.isSafeInteger(sum) || !Number.isSafeInteger(total)) return false;
@@ -337,12 +328,18 @@ function modelsEstimate(fields: EventFields, pricing: RateResolver, out: FieldsC
   return true;
 }
 
+/** The token counts of an event or of one of its models' parts. */
+type TokenCounts = Pick<
+  EventFields,
+  "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheWriteTokens" | "cacheWrite1hTokens"
+>;
+
 /**
- * An event's estimate at one model's base rates as a safe integer of pico-dollars, split into
+ * An event's (or a model part's) estimate at one model's base rates as a safe integer of pico-dollars, split into
  * the classes UsageRow.addPart sums (the 1-hour writes apart, at most the writes); null when a
  * product or the sum is not a safe integer.
  */
-function baseEstimate(fields: EventFields, rates: BandRates): number | null {
+function baseEstimate(fields: TokenCounts, rates: BandRates): number | null {
   const cacheWrite = fields.cacheWriteTokens ?? 0;
   const oneHour = Math.min(fields.cacheWrite1hTokens ?? 0, cacheWrite);
   // Five products, not an array of them (an array per event is garbage to collect).

@@ -32,6 +32,7 @@ import {
   type SpendPassResult,
   type TopCandidate,
 } from "./scan/spend-pass.js";
+import { indexOrAdd } from "./string-index.js";
 import { UsageRows } from "./usage-rows.js";
 import type { TelemetryWarning, WarningSink } from "./warnings.js";
 
@@ -310,15 +311,7 @@ function concatenated(parts: readonly InvocationColumns[], n: number) {
   let at = 0;
   for (const part of parts) {
     // The range's strings as the log's.
-    const remap = part.strings.map((s) => {
-      let index = indexOf.get(s);
-      if (index === undefined) {
-        index = strings.length;
-        strings.push(s);
-        indexOf.set(s, index);
-      }
-      return index;
-    });
+    const remap = part.strings.map((s) => indexOrAdd(strings, indexOf, s));
     for (let i = 0; i < part.count; i++) {
       wp[at + i] = remap[part.wp[i] as number] as number;
       node[at + i] = remap[part.node[i] as number] as number;

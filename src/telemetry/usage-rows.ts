@@ -16,6 +16,7 @@ import {
   type UsageRowKey,
 } from "./row-table.js";
 import type { EventFields } from "./scan/event-fields.js";
+import { indexOrAdd } from "./string-index.js";
 
 export {
   ALL_KEY_FIELDS,
@@ -409,16 +410,7 @@ function packRows(rows: Iterable<UsageRow>): PackedRowsJson {
 function stringIndexer(strings: string[]): (s: string | null) => number {
   const index = new Map<string, number>();
   for (const [i, s] of strings.entries()) if (!index.has(s)) index.set(s, i);
-  return (s) => {
-    if (s === null) return -1;
-    let i = index.get(s);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      index.set(s, i);
-    }
-    return i;
-  };
+  return (s) => (s === null ? -1 : indexOrAdd(strings, index, s));
 }
 
 /** A row's packed sums (see PackedRowsJson). */

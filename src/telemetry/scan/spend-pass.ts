@@ -2,6 +2,7 @@ import { type FieldsCost, fieldsCostInto, type RateResolver, UNKNOWN_GROUP } fro
 import type { PicoUsd } from "../money.js";
 import { type PeriodChoice, PeriodRows, type PeriodRowsJson } from "../period-rows.js";
 import { type PricingEntry, pricingTableOf } from "../pricing-table.js";
+import { indexOrAdd } from "../string-index.js";
 import type { PeriodUnit } from "../time-zone.js";
 import { type PackedRowsJson, UsageRows } from "../usage-rows.js";
 import type { EventFields } from "./event-fields.js";
@@ -164,13 +165,7 @@ class Columns {
   }
 
   text(value: string): number {
-    let index = this.#indexOf.get(value);
-    if (index === undefined) {
-      index = this.strings.length;
-      this.strings.push(value);
-      this.#indexOf.set(value, index);
-    }
-    return index;
+    return indexOrAdd(this.strings, this.#indexOf, value);
   }
 
   /** Room for one more. */

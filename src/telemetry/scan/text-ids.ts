@@ -1,3 +1,5 @@
+import { indexOrAdd } from "../string-index.js";
+
 /**
  * Numbers for the strings rows are keyed by (feature, agent, model, role, WP id, origin,
  * period): each distinct value gets its number once, so that the line scanner hands an event's
@@ -6,21 +8,14 @@
  * (a project has tens to thousands), as the rows made of them do.
  */
 const texts: (string | null)[] = [null];
-const numbers = new Map<string, number>();
+const numbers = new Map<string | null, number>();
 
 /** The number of null. */
 export const NULL_TEXT = 0;
 
 /** The number of `text` (NULL_TEXT for null), given it now if it has none yet. */
 export function textNumber(text: string | null): number {
-  if (text === null) return NULL_TEXT;
-  let n = numbers.get(text);
-  if (n === undefined) {
-    n = texts.length;
-    texts.push(text);
-    numbers.set(text, n);
-  }
-  return n;
+  return text === null ? NULL_TEXT : indexOrAdd(texts, numbers, text);
 }
 
 /** The text numbered `n` (null for NULL_TEXT). */
