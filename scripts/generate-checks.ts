@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { TSchema } from "typebox";
 import { Build } from "typebox/schema";
+import { RollupSchema } from "../src/telemetry/scan/report-rollup.js";
 import { HeaderSchema } from "../src/telemetry/scan/summary-cache.js";
 
 interface GeneratedCheck {
@@ -29,6 +30,13 @@ export const GENERATED_CHECKS: readonly GeneratedCheck[] = [
     definedIn: "summary-cache.ts",
     name: "checkHeader",
     type: HeaderSchema,
+  },
+  {
+    path: "src/telemetry/scan/report-rollup.generated.ts",
+    schema: "RollupSchema",
+    definedIn: "report-rollup.ts",
+    name: "checkRollup",
+    type: RollupSchema,
   },
 ];
 

@@ -1,6 +1,7 @@
 import { realpath } from "node:fs/promises";
 import { malformedLinesWarning } from "../event-line.js";
 import type { PrefixDigest } from "../log-fingerprint.js";
+import { racyStamp } from "../log-fingerprint.js";
 import { warnLogUnreadable } from "../log-unreadable.js";
 import { openStatForRead, projectRootOf, type StatedFile } from "../project-paths.js";
 import type { WarningSink } from "../warnings.js";
@@ -8,6 +9,7 @@ import { type IdKey, type IdMemory, IdSet, LayeredIdSet, mayHold } from "./id-se
 import { LogTally } from "./log-tally.js";
 import { type FileJob, type FileResult, type ParallelOptions, scanFiles } from "./parallel-scan.js";
 import { proveQueued } from "./prefix-proof.js";
+import { loadRollup, type RolledUpLog, saveRollup } from "./report-rollup.js";
 import { type RangeOptions, type RangeScan, scanRange, type TimeWindow } from "./scan-range.js";
 import {
   type CachedLog,
@@ -37,6 +39,11 @@ export interface TallyOptions {
   readonly keep?: number | undefined;
 }
 
+/** A log as opened: `file` (and `stat`) null when it does not exist or cannot be read. */
+interface StatedLog extends RolledUpLog {
+  readonly file: StatedFile | null;
+}
+
 interface OpenLog extends LogIdentity {
   readonly cached: CachedLog | null;
   /** What was appended since the cache entry, read while its prefix is proven (`readAppended`). */
@@ -61,9 +68,10 @@ export async function tallyLogs(
 ): Promise<LogTally[]> {
   const useCache = options.cacheDir !== null && options.window === undefined;
   const logs: (OpenLog | null)[] = [];
+  let stated: StatedLog[] = [];
   try {
-    // Opened (and their cache entries read) all at once, so that the waits on the disk overlap.
-    // Each project's real path resolved once (most reports: one project, many logs).
+    // Opened all at once, so that the waits on the disk overlap. Each project's real path
+    // resolved once (most reports: one project, many logs).
     const realRoots = new Map<string, Promise<string>>();
     const realRootOf = (root: string) => () => {
       let real = realRoots.get(root);
@@ -76,19 +84,44 @@ export async function tallyLogs(
     const opened = await Promise.allSettled(
       paths.map((path) => {
         const root = projectRootOf(path);
-        return openLog(
-          path,
-          root,
-          realRootOf(root),
-          useCache ? options.cacheDir : null,
-          options.warn,
-        );
+        // Only a regular file inside the project: a FIFO, a device or a symlink out is refused.
+        return openStatForRead(path, root, realRootOf(root));
       }),
     );
-    for (const [i, result] of opened.entries()) {
-      if (result.status === "rejected")
-        warnLogUnreadable(paths[i] as string, result.reason, options.warn);
-      logs.push(result.status === "fulfilled" ? result.value : null);
+    let unreadable = false;
+    stated = opened.map((result, i) => {
+      const path = paths[i] as string;
+      if (result.status === "fulfilled") {
+        return { path, file: result.value, stat: result.value?.stat ?? null };
+      }
+      unreadable = true;
+      warnLogUnreadable(path, result.reason, options.warn);
+      return { path, file: null, stat: null };
+    });
+    // Nothing new anywhere: every log's rows, already pooled, in one file (report-rollup.ts).
+    const rollup =
+      useCache && options.keep !== undefined && !unreadable
+        ? { cacheDir: options.cacheDir as string, keep: options.keep }
+        : null;
+    const rolledUp = rollup && loadRollup(rollup.cacheDir, rollup.keep, stated);
+    if (rolledUp) return withWarnings(paths, rolledUp, options.warn);
+    for (const { path, file } of stated) {
+      if (file === null) {
+        logs.push(null);
+        continue;
+      }
+      const log = { path, ...file };
+      const cacheDir = useCache ? options.cacheDir : null;
+      try {
+        logs.push({
+          ...log,
+          cached: cacheDir === null ? null : await loadCachedLog(cacheDir, log),
+        });
+      } catch (e) {
+        unreadable = true;
+        warnLogUnreadable(path, e, options.warn);
+        logs.push(null);
+      }
     }
     // Logs with a cache entry have only their appended bytes to read: that is done here, with
     // the ids from the cache. The others are read in full, in parallel.
@@ -151,43 +184,39 @@ export async function tallyLogs(
       }
       const result = settled[i] as PromiseSettledResult<LogTally | null>;
       if (result.status === "rejected") throw result.reason;
-      const tally = finished.get(log) ?? (result.value as LogTally);
-      tallies.push(tally);
-      const warning = malformedLinesWarning(log.path, tally);
-      if (warning) options.warn(warning);
+      tallies.push(finished.get(log) ?? (result.value as LogTally));
     }
+    // Every log taken from its cache entry as it was, under a stamp that is not racy: the pool
+    // is saved as the roll-up of these logs for the next report.
+    const present = logs.filter((log) => log !== null);
+    const rollUp =
+      rollup !== null &&
+      pool !== null &&
+      !unreadable &&
+      present.length > 0 &&
+      present.every((log) => cachedWhole(log) && !racyStamp(log.stat, log.statAtMs));
+    if (rollUp) await saveRollup(rollup.cacheDir, rollup.keep, stated, tallies, pool.rows);
     // The pooled rows are the first log's (the report sums every log's rows alike).
     if (pool !== null && tallies[0] !== undefined) tallies[0].rows.merge(pool.rows);
-    return tallies;
+    return withWarnings(paths, tallies, options.warn);
   } finally {
-    await Promise.all(logs.map((log) => log?.handle.close()));
+    await Promise.all(stated.map((log) => log.file?.handle.close()));
   }
+}
+
+/** The tallies, once each log's malformed-line warning is given. */
+function withWarnings(paths: readonly string[], tallies: LogTally[], warn: WarningSink) {
+  for (const [i, tally] of tallies.entries()) {
+    const warning = malformedLinesWarning(paths[i] as string, tally);
+    if (warning) warn(warning);
+  }
+  return tallies;
 }
 
 /** Whether a log is cached up to its end under its current stamp: nothing of it is read. */
 function cachedWhole(log: OpenLog): boolean {
   const cached = log.cached;
   return cached !== null && cached.end === Number(log.stat.size) && !cached.restamp;
-}
-
-async function openLog(
-  path: string,
-  root: string,
-  realRoot: () => Promise<string>,
-  cacheDir: string | null,
-  warn: WarningSink,
-): Promise<OpenLog | null> {
-  let opened: StatedFile | null;
-  try {
-    // Only a regular file inside the project: a FIFO, a device or a symlink out is refused.
-    opened = await openStatForRead(path, root, realRoot);
-  } catch (e) {
-    warnLogUnreadable(path, e, warn);
-    return null;
-  }
-  if (opened === null) return null;
-  const log = { path, ...opened };
-  return { ...log, cached: cacheDir === null ? null : await loadCachedLog(cacheDir, log) };
 }
 
 /**

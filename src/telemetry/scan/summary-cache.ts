@@ -1,15 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { type BigIntStats, closeSync, openSync, readFileSync } from "node:fs";
-import {
-  type FileHandle,
-  mkdir,
-  open,
-  readdir,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from "node:fs/promises";
+import type { BigIntStats } from "node:fs";
+import { type FileHandle, mkdir, open, readdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Static } from "typebox";
 import * as Type from "typebox/type";
@@ -25,6 +16,7 @@ import {
   sameStamp,
 } from "../log-fingerprint.js";
 import { CREATE_NEW_FLAGS, READ_FLAGS } from "../project-paths.js";
+import { readCheckedJson, writeCheckedJson } from "./checked-json.js";
 import { IdSet, type IdSetData, joinSummaries, SLOT_WORDS } from "./id-set.js";
 import { LogTally } from "./log-tally.js";
 import { provePrefix } from "./prefix-proof.js";
@@ -125,34 +117,12 @@ type Header = Omit<Static<typeof HeaderSchema>, "segments"> & { segments: readon
 // Compiled ahead of time: a warm report, which validates nothing else, loads no compiler.
 const isHeader = (value: unknown): value is Static<typeof HeaderSchema> => checkHeader(value);
 
-/** The checksum line that ends a header file. */
-const CHECKSUM_LINE = 1 + 64 + 1;
-
 function entryKey(logPath: string): string {
   return contentChecksum(resolve(logPath)).slice(0, 20);
 }
 
 function readHeader(cacheDir: string, key: string, logPath: string): Header | null {
-  let data: unknown;
-  try {
-    // Read at once, not through the thread pool: a warm report reads one small header per log,
-    // and each asynchronous read is four round trips (open, stat, read, close) through it.
-    const fd = openSync(join(cacheDir, `${key}.json`), READ_FLAGS);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    // The checksum is of the JSON's bytes as written: checked before they are decoded.
-    const end = bytes.length - CHECKSUM_LINE;
-    if (end < 0) return null;
-    const json = bytes.subarray(0, end);
-    if (`\n${contentChecksum(json)}\n` !== bytes.toString("latin1", end)) return null;
-    data = JSON.parse(json.toString("utf8"));
-  } catch {
-    return null;
-  }
+  const data = readCheckedJson(join(cacheDir, `${key}.json`));
   if (!isHeader(data) || data.log !== resolve(logPath)) return null;
   if (!data.segments.every((s) => s.file.startsWith(`${key}.`))) return null;
   return data;
@@ -305,10 +275,7 @@ export async function saveCachedLog(
       tally: state.tally,
       segments,
     };
-    const temp = join(cacheDir, `${key}.json.${randomBytes(4).toString("hex")}.tmp`);
-    const json = JSON.stringify(header);
-    await writeFile(temp, `${json}\n${contentChecksum(json)}\n`, { flag: CREATE_NEW_FLAGS });
-    await rename(temp, join(cacheDir, `${key}.json`));
+    await writeCheckedJson(cacheDir, `${key}.json`, header);
     if (replaces) await removeUnlisted(cacheDir, key, segments);
   } catch {
     // A read-only checkout, a full disk: the next report reads the log in full again.
