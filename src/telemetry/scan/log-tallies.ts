@@ -48,6 +48,8 @@ interface OpenLog extends LogIdentity {
   readonly cached: CachedLog | null;
   /** What was appended since the cache entry, read while its prefix is proven (`readAppended`). */
   appended?: AppendedPart | undefined;
+  /** Its entry was saved by this report, whole, under a stamp the next report takes as it is. */
+  savedWhole?: boolean | undefined;
 }
 
 interface AppendedPart {
@@ -186,15 +188,17 @@ export async function tallyLogs(
       if (result.status === "rejected") throw result.reason;
       tallies.push(finished.get(log) ?? (result.value as LogTally));
     }
-    // Every log taken from its cache entry as it was, under a stamp that is not racy: the pool
-    // is saved as the roll-up of these logs for the next report.
+    // Every log's entry, whole, is one the next report takes as it is (this one took it so, or
+    // saved it so): the pool is saved as the roll-up of these logs for the next report.
     const present = logs.filter((log) => log !== null);
     const rollUp =
       rollup !== null &&
       pool !== null &&
       !unreadable &&
       present.length > 0 &&
-      present.every((log) => cachedWhole(log) && !racyStamp(log.stat, log.statAtMs));
+      present.every(
+        (log) => (cachedWhole(log) || log.savedWhole) && !racyStamp(log.stat, log.statAtMs),
+      );
     if (rollUp) await saveRollup(rollup.cacheDir, rollup.keep, stated, tallies, pool.rows);
     // The pooled rows are the first log's (the report sums every log's rows alike).
     if (pool !== null && tallies[0] !== undefined) tallies[0].rows.merge(pool.rows);
@@ -362,20 +366,22 @@ async function finishLog(
   const stale = loaded === null || part.end - loaded.end >= SAVE_AFTER_BYTES;
   if (cache?.cacheDir && stale) {
     const { end, tally, fresh, digest } = part;
-    await saveCachedLog(cache.cacheDir, log, {
+    const trusted = await saveCachedLog(cache.cacheDir, log, {
       end,
       tally: tallyToCache(tally),
       loaded,
       fresh,
       digest: digest ?? null,
     });
+    log.savedWhole = trusted && end === size;
   } else if (cache?.cacheDir && loaded?.restamp) {
-    await saveCachedLog(cache.cacheDir, log, {
+    const trusted = await saveCachedLog(cache.cacheDir, log, {
       end: loaded.end,
       tally: loaded.tallyJson,
       loaded,
       fresh: [],
     });
+    log.savedWhole = trusted && loaded.end === size;
   }
   if (part.end === size) return part.tally;
   // A last line without its newline: counted now, but not cached (it may still be growing).

@@ -14,9 +14,10 @@ import { checkRollup } from "./report-rollup.generated.js";
  * report with nothing new otherwise reads every log's cache entry and sums every cached row
  * again (a few thousand rows for 10k events) to the same pool.
  *
- * Saved only by a report that took every log from its cache entry as it was (the entry's stamp
- * is the log's and was not racy, see summary-cache.ts) and found none of those stamps racy: the
- * pool is then exactly what those entries sum to. Used only while every log has the stamp saved
+ * Saved only by a report after which every log's cache entry covers the whole log under the
+ * stamp the report opened it with, that stamp not racy (see summary-cache.ts): the entry was
+ * taken as it was, or read and saved so by this report. The pool is then exactly what those
+ * entries sum to, and what the next report would sum again. Used only while every log has the stamp saved
  * here (a missing log: still missing), in the same order, for the same key fields: the same
  * condition under which each entry would be used as it is, so it can never change a number. A
  * roll-up that does not read back whole (checksum, schema, counts, rows) is ignored.

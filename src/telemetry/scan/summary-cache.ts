@@ -224,7 +224,8 @@ async function readUpTo(handle: FileHandle, into: Uint8Array): Promise<number> {
  * Saves a log's state: the tally of its first `end` bytes (as `tallyToCache` writes it), the segments of the entry it was
  * loaded from (kept as they are) and the ids read since, in one or more sets (`fresh`).
  * Nothing is saved when the log changed while it was read. Failing to save loses only speed,
- * so errors are swallowed.
+ * so errors are swallowed. True when the entry was saved under a stamp that is not racy: the
+ * next report then takes it as it is.
  */
 export async function saveCachedLog(
   cacheDir: string,
@@ -237,7 +238,7 @@ export async function saveCachedLog(
     /** The digest of the very bytes the tally sums, taken as they were read (scanRange's). */
     digest?: PrefixDigest | null;
   },
-): Promise<void> {
+): Promise<boolean> {
   try {
     const old = state.loaded;
     const scanned = state.digest;
@@ -248,7 +249,7 @@ export async function saveCachedLog(
       : scanned?.end === state.end
         ? scanned
         : await digestPrefix(log.handle, state.end);
-    if (!(await unchangedSinceOpened(log))) return;
+    if (!(await unchangedSinceOpened(log))) return false;
     await mkdir(cacheDir, { recursive: true });
     const key = entryKey(log.path);
     const newSets = state.fresh.filter((set) => set.size > 0);
@@ -258,7 +259,7 @@ export async function saveCachedLog(
     if (old !== null && replaces) {
       // Too many small tables: merge them all into one (this reads the old ones once).
       const layers = await old.loadLayers();
-      if (layers === null) return;
+      if (layers === null) return false;
       const all = [...layers, ...newSets];
       const merged = new IdSet(all.reduce((n, set) => n + set.size, 0));
       for (const set of all) merged.addAll(set);
@@ -277,8 +278,10 @@ export async function saveCachedLog(
     };
     await writeCheckedJson(cacheDir, `${key}.json`, header);
     if (replaces) await removeUnlisted(cacheDir, key, segments);
+    return !header.racy;
   } catch {
     // A read-only checkout, a full disk: the next report reads the log in full again.
+    return false;
   }
 }
 
