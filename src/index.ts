@@ -81,6 +81,12 @@ export {
 } from "./telemetry/emit.js";
 export { TelemetryError, type TelemetryErrorCode } from "./telemetry/errors.js";
 export {
+  type EventListing,
+  filterHints,
+  listEvents,
+  streamEvents,
+} from "./telemetry/event-listing.js";
+export {
   ATTRIBUTIONS,
   type Attribution,
   COST_SOURCES,
@@ -129,11 +135,7 @@ export {
   type CostReport,
   type CostReportOptions,
   costReport,
-  type EventListing,
-  filterHints,
-  listEvents,
   type ReportScope,
-  streamEvents,
 } from "./telemetry/report.js";
 export { type EventOrder, streamProjectEventsSorted } from "./telemetry/sorted-events.js";
 export type { TelemetryWarning, TelemetryWarningCode, WarningSink } from "./telemetry/warnings.js";

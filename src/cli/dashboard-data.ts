@@ -6,7 +6,7 @@ import type { CostGroup, GroupByKey } from "../telemetry/cost.js";
 import type { PicoUsd } from "../telemetry/money.js";
 import type { PeriodChoice } from "../telemetry/period-rows.js";
 import type { PricingTable } from "../telemetry/pricing.js";
-import type { ParsedFilter } from "../telemetry/query.js";
+import type { ParsedFilter } from "../telemetry/event-filter.js";
 import { keptFields, rollUpRows } from "../telemetry/report.js";
 import { spendScan } from "../telemetry/spend-scan.js";
 import type { UsageRows } from "../telemetry/usage-rows.js";

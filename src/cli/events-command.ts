@@ -1,10 +1,11 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { type Event, serializeEvent } from "../events/event.js";
 import { storeEvents } from "../team/pg/events.js";
+import { parseFilter } from "../telemetry/event-filter.js";
+import { filterHints, listEvents, streamEvents } from "../telemetry/event-listing.js";
 import { EXECUTION_FLOAT_KEYS } from "../telemetry/execution-payload.js";
 import { loadPricingTable } from "../telemetry/pricing.js";
-import { parseFilter } from "../telemetry/query.js";
-import { filterHints, listEvents, type ReportScope, streamEvents } from "../telemetry/report.js";
+import type { ReportScope } from "../telemetry/report.js";
 import { colorsFor, outputWidth, writeBatched, writeBatchedAsync } from "./output.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";

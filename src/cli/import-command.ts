@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { AGENT_IDS } from "../agents/registry.js";
 import { SESSION_READERS } from "../agents/session-readers.js";
 import { importSessions } from "../import/import-sessions.js";
-import { timeBound } from "../telemetry/query.js";
+import { timeBound } from "../telemetry/event-filter.js";
 import type { ProgramIo } from "./program-io.js";
 import { findProjectRoot } from "./project-root.js";
 import { renderImportProblems, renderImportSummary } from "./render-import.js";

@@ -1,6 +1,7 @@
 import { type Event, type InvalidEvent, isInvalid, parseEventLine } from "../events/event.js";
 import { executionPayloadProblem, executionPayloadValid } from "./execution-payload.js";
-import type { TelemetryWarning } from "./warnings.js";
+
+export { malformedLinesWarning, type SkippedLines } from "./malformed-lines.js";
 
 /**
  * What one line of a log is, as every reader sees it: the single definition shared by the
@@ -46,22 +47,3 @@ export function readEventLine(text: string | null, explain = true): Event | Inva
 
 /** A payload `readEventLine` was told not to explain. */
 export const UNEXPLAINED: InvalidEvent = { error: "payload" };
-
-/** How many lines a read skipped, and the first, for the one warning per file. */
-export interface SkippedLines {
-  readonly skipped: number;
-  readonly firstSkipped: { readonly line: number; readonly reason: string } | null;
-}
-
-/** The MALFORMED_LINES warning for a file, or null when nothing was skipped. */
-export function malformedLinesWarning(file: string, stats: SkippedLines): TelemetryWarning | null {
-  if (stats.skipped === 0 || !stats.firstSkipped) return null;
-  const { line, reason } = stats.firstSkipped;
-  const plural = stats.skipped === 1 ? "line" : "lines";
-  return {
-    code: "MALFORMED_LINES",
-    file,
-    skipped: stats.skipped,
-    message: `${file}: skipped ${stats.skipped} malformed ${plural} (first at line ${line}: ${reason})`,
-  };
-}

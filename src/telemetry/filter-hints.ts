@@ -1,4 +1,4 @@
-import { type ParsedFilter, UNKNOWN_ORIGIN } from "./query.js";
+import { type ParsedFilter, UNKNOWN_ORIGIN } from "./event-filter.js";
 
 /** The field filters a hint can be about, with the flag that sets each and what it names. */
 const FIELDS = [

@@ -1,10 +1,10 @@
 import { open } from "node:fs/promises";
 import { type Event, isInvalid } from "../events/event.js";
+import type { ParsedFilter } from "./event-filter.js";
 import { cleanLine, malformedLinesWarning, readEventLine } from "./event-line.js";
 import { Latest } from "./latest.js";
 import { warnLogUnreadable } from "./log-unreadable.js";
 import { openForRead, READ_FLAGS } from "./project-paths.js";
-import type { ParsedFilter } from "./query.js";
 import type { EventFields } from "./scan/event-fields.js";
 import { IdSet } from "./scan/id-set.js";
 import { scanRange } from "./scan/scan-range.js";

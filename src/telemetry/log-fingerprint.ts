@@ -1,10 +1,17 @@
-import { createHash } from "node:crypto";
-import type { BigIntStats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import type { Static } from "typebox";
 import * as Type from "typebox/type";
 import xxhash, { type XXHashAPI } from "xxhash-wasm";
 import { BLOCK, chainBlocks, digestRange, hex, START, spoiled } from "./prefix-chain.js";
+
+export {
+  contentChecksum,
+  type FileStamp,
+  FileStampSchema,
+  fileStamp,
+  racyStamp,
+  sameStamp,
+} from "./file-stamp.js";
 
 /**
  * What proves that a log is still the one a cache (the report's, the emit index) describes.
@@ -22,17 +29,7 @@ import { BLOCK, chainBlocks, digestRange, hex, START, spoiled } from "./prefix-c
  * attacker who can write the log and the cache alike.
  */
 
-const Decimal = Type.String({ pattern: "^[0-9]{1,30}$" });
 const Hex64 = Type.String({ pattern: "^[0-9a-f]{16}$" });
-
-export const FileStampSchema = Type.Object({
-  dev: Decimal,
-  ino: Decimal,
-  size: Decimal,
-  mtime_ns: Decimal,
-  ctime_ns: Decimal,
-});
-export type FileStamp = Static<typeof FileStampSchema>;
 
 export const PrefixDigestSchema = Type.Object({
   end: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
@@ -40,40 +37,6 @@ export const PrefixDigestSchema = Type.Object({
   tail: Hex64,
 });
 export type PrefixDigest = Static<typeof PrefixDigestSchema>;
-
-/** A file's stamp, from a `stat({ bigint: true })`. */
-export function fileStamp(stat: BigIntStats): FileStamp {
-  return {
-    dev: String(stat.dev),
-    ino: String(stat.ino),
-    size: String(stat.size),
-    mtime_ns: String(stat.mtimeNs),
-    ctime_ns: String(stat.ctimeNs),
-  };
-}
-
-export function sameStamp(a: FileStamp, b: FileStamp): boolean {
-  return (
-    a.dev === b.dev &&
-    a.ino === b.ino &&
-    a.size === b.size &&
-    a.mtime_ns === b.mtime_ns &&
-    a.ctime_ns === b.ctime_ns
-  );
-}
-
-/**
- * Whether a stamp read at `readAtMs` could stay unchanged through a later write: file systems
- * stamp times at a coarse tick (a jiffy, or 1-2 s on some), so a write within the tick of the
- * last one may leave mtime and ctime as they were. Such a stamp is trusted only with a digest.
- * A ctime with a fraction of a second comes from a file system with fine timestamps (a tick of
- * 10 ms at most); one without may come from a 1-2 s one.
- */
-export function racyStamp(stat: BigIntStats, readAtMs: number): boolean {
-  const fine = stat.ctimeNs % 1_000_000_000n !== 0n;
-  const window = fine ? 100_000_000n : 3_000_000_000n;
-  return stat.ctimeNs + window > BigInt(Math.floor(readAtMs)) * 1_000_000n;
-}
 
 export function sameDigest(a: PrefixDigest, b: PrefixDigest): boolean {
   return a.end === b.end && a.chain === b.chain && a.tail === b.tail;
@@ -173,11 +136,4 @@ export class PrefixDigester {
     const last = this.#pending.subarray(0, this.#pendingLength);
     return { end, chain: hex(this.#chain), tail: hex(this.#h64Raw(last, this.#chain)) };
   }
-}
-
-/** A checksum of a cache file's own content, so that a hand edit or a torn write is seen. */
-export function contentChecksum(...parts: readonly (string | Uint8Array)[]): string {
-  const hash = createHash("sha256");
-  for (const part of parts) hash.update(part);
-  return hash.digest("hex");
 }

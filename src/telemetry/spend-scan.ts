@@ -4,6 +4,7 @@ import type { Event } from "../events/event.js";
 import { isInvalid } from "../events/event.js";
 import { type CostKind, eventCost, type RateResolver } from "./cost.js";
 import { EVENT_LOG_FILE } from "./emit.js";
+import { type ParsedFilter, UNKNOWN_ORIGIN } from "./event-filter.js";
 import { cleanLine, malformedLinesWarning, readEventLine } from "./event-line.js";
 import { listFeatureDirs } from "./features.js";
 import { warnLogUnreadable } from "./log-unreadable.js";
@@ -17,7 +18,6 @@ import {
 } from "./period-rows.js";
 import type { PricingEntry } from "./pricing-table.js";
 import { openForRead, READ_FLAGS } from "./project-paths.js";
-import { type ParsedFilter, UNKNOWN_ORIGIN } from "./query.js";
 import { IdKey } from "./scan/id-set.js";
 import { type FileJob, scanFiles } from "./scan/parallel-scan.js";
 import { registerRangePass } from "./scan/range-pass.js";

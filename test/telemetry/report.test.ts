@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { listEvents } from "../../src/telemetry/event-listing.js";
 import { loadPricingTable } from "../../src/telemetry/pricing.js";
 import { parseFilter } from "../../src/telemetry/query.js";
-import { costReport, listEvents, type ReportScope } from "../../src/telemetry/report.js";
+import { costReport, type ReportScope } from "../../src/telemetry/report.js";
 import { copyOfFixtureProject } from "../support/temp-project.js";
 
 /** A Date that counts how often it is read: each parse of a date bound reads it once. */

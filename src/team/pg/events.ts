@@ -1,8 +1,8 @@
 import { compareEvents, type Event, isInvalid, parseEventLine } from "../../events/event.js";
 import { epochMicros } from "../../events/timestamp.js";
+import { UNKNOWN_ORIGIN } from "../../telemetry/event-filter.js";
+import type { EventListing } from "../../telemetry/event-listing.js";
 import { featureMatcher } from "../../telemetry/features.js";
-import { UNKNOWN_ORIGIN } from "../../telemetry/query.js";
-import type { EventListing } from "../../telemetry/report.js";
 import { connect, reasonOf, redactedUrl, TeamStoreError } from "./connect.js";
 import type { StoreScope } from "./report.js";
 

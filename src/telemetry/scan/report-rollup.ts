@@ -2,7 +2,7 @@ import type { BigIntStats } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Static } from "typebox";
 import * as Type from "typebox/type";
-import { FileStampSchema, fileStamp, sameStamp } from "../log-fingerprint.js";
+import { FileStampSchema, fileStamp, sameStamp } from "../file-stamp.js";
 import type { UsageRows } from "../usage-rows.js";
 import { readCheckedJson, writeCheckedJson } from "./checked-json.js";
 import { LogTally } from "./log-tally.js";
@@ -51,6 +51,12 @@ const isRollup = (value: unknown): value is Static<typeof RollupSchema> => check
 export interface RolledUpLog {
   readonly path: string;
   readonly stat: BigIntStats | null;
+}
+
+/** Where a report's roll-up is saved: the cache folder, and the key fields the report keeps. */
+export interface RollupTarget {
+  readonly cacheDir: string;
+  readonly keep: number;
 }
 
 function rollupFile(keep: number): string {
