@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import * as Type from "typebox/type";
 import { CodedError } from "../events/errors.js";
 import { lazyCompile } from "../events/lazy-compile.js";
+import { randomUUID } from "./node-crypto.js";
 
 /** Stable codes of a lock failure. */
 export type LogLockErrorCode = "LOG_LOCK_FAILED" | "LOG_LOCK_LOST";

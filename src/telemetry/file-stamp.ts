@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import type { BigIntStats } from "node:fs";
 import type { Static } from "typebox";
 import * as Type from "typebox/type";
+import { createHash } from "./node-crypto.js";
 
 // What tells, with no read of a log, that it is the one a cache describes (its stamp; see
 // log-fingerprint.ts for the digest that proves it when the stamp changed), and the checksum

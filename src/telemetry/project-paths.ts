@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { type BigIntStats, constants, type Stats } from "node:fs";
 import { type FileHandle, open, realpath, rename, rm } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { CodedError } from "../events/errors.js";
+import { randomBytes } from "./node-crypto.js";
 
 /**
  * The one rule for every file telemetry opens (logs, clock file, index, pricing override, report

@@ -108,7 +108,7 @@ describe("the bundled CLI (dist/cli/main.js)", () => {
 
   // A warm report with nothing new holds no young generation (node:v8) and, in a pipe, shows no
   // spinner (yocto-spinner loads node:tty): Node's own modules cost start-up time too.
-  it("loads neither node:v8 nor node:tty for a warm report in a pipe", async () => {
+  it("loads neither node:v8, node:tty nor Web Crypto for a warm report in a pipe", async () => {
     const root = await copyOfFixtureProject();
     // A stamp taken within 0.1 s of a write is proven by its digest (`racyStamp`): the copied
     // logs must be older than that for the report that fills the cache to leave it warm.
@@ -128,6 +128,9 @@ describe("the bundled CLI (dist/cli/main.js)", () => {
     expect(loaded).toContain("NativeModule fs");
     expect(loaded).not.toContain("NativeModule v8");
     expect(loaded).not.toContain("NativeModule tty");
+    // node:crypto required, not imported (node-crypto.ts): its ES module view loads Web Crypto.
+    expect(loaded).toContain("NativeModule crypto");
+    expect(loaded).not.toContain("NativeModule internal/crypto/webcrypto");
   });
 
   it("prints its version without building any command", async () => {

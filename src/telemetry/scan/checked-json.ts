@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { contentChecksum } from "../file-stamp.js";
+import { randomBytes } from "../node-crypto.js";
 import { CREATE_NEW_FLAGS, READ_FLAGS } from "../project-paths.js";
 
 /**

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -15,6 +14,7 @@ import {
   racyStamp,
   sameStamp,
 } from "../log-fingerprint.js";
+import { randomBytes } from "../node-crypto.js";
 import { CREATE_NEW_FLAGS, READ_FLAGS } from "../project-paths.js";
 import { readCheckedJson, writeCheckedJson } from "./checked-json.js";
 import { IdSet, type IdSetData, joinSummaries, SLOT_WORDS } from "./id-set.js";
