@@ -171,4 +171,18 @@ describe("architecture", () => {
   it("src/ has no import cycle (type imports included)", async () => {
     expect(cyclesOf(await importGraph())).toEqual([]);
   });
+
+  // Node 20 makes an ES module view of a built-in by reading every export: crypto's `webcrypto`
+  // getter then loads Web Crypto (several ms of every command's start). telemetry/node-crypto.ts
+  // requires it instead; nothing else imports it.
+  it("no module but telemetry/node-crypto.ts imports node:crypto", async () => {
+    const importers: string[] = [];
+    for (const file of await sourceFiles(SRC)) {
+      const text = await readFile(join(SRC, file), "utf8");
+      // Type-only mentions (`typeof import("node:crypto")`) load nothing.
+      const code = text.replace(/typeof import\("node:crypto"\)/g, "");
+      if (/(?:from|import)\s*\(?\s*"(?:node:)?crypto"/.test(code)) importers.push(file);
+    }
+    expect(importers).toEqual([]);
+  });
 });

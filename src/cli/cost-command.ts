@@ -7,8 +7,8 @@ import {
   loadBudgets,
 } from "../telemetry/budgets.js";
 import { parseGroupBy } from "../telemetry/cost.js";
-import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/event-filter.js";
+import { loadPricingTable } from "../telemetry/pricing.js";
 import { costReport, type ReportScope } from "../telemetry/report.js";
 import type { TelemetryWarning } from "../telemetry/warnings.js";
 import { formatCostCsv } from "./format-cost-csv.js";

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Command, Option } from "@commander-js/extra-typings";
-import { loadPricingTable } from "../telemetry/pricing.js";
 import { parseFilter } from "../telemetry/event-filter.js";
+import { loadPricingTable } from "../telemetry/pricing.js";
 import { dashboardData, MAX_PERIODS } from "./dashboard-data.js";
 import { formatCount } from "./output.js";
 import type { ProgramIo } from "./program-io.js";

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import type { DateContext } from "../telemetry/event-filter.js";
 import { ROLES } from "../telemetry/execution-payload.js";
 import type { FilterHint } from "../telemetry/filter-hints.js";
-import type { DateContext } from "../telemetry/event-filter.js";
 import { machineTimeZone, validTimeZone } from "../telemetry/time-zone.js";
 import type { WarningSink } from "../telemetry/warnings.js";
 import type { ProgramIo } from "./program-io.js";

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash } from "../telemetry/node-crypto.js";
 import type { EventId } from "../events/event-id.js";
 
 /**

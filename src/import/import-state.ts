@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Static } from "typebox";
 import * as Type from "typebox/type";
 import { lazyCompile } from "../events/lazy-compile.js";
 import { stringRecord } from "../events/string-record.js";
+import { createHash } from "../telemetry/node-crypto.js";
 import { openForRead, replaceFile } from "../telemetry/project-paths.js";
 
 /** Where the import keeps what it has read, under the project's `.kittify/`. */

@@ -1,5 +1,5 @@
-import { PICO_SUM_EXACT_BELOW, type PicoUsd } from "../telemetry/money.js";
 import { type EventFilter, type ParsedFilter, parseFilter } from "../telemetry/event-filter.js";
+import { PICO_SUM_EXACT_BELOW, type PicoUsd } from "../telemetry/money.js";
 import { FAILED, IMPLEMENTER, REVIEWER, UNPRICED } from "../telemetry/scan/spend-pass.js";
 import {
   type FeatureInvocations,

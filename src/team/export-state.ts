@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { createHash } from "../telemetry/node-crypto.js";
 import { openForAppend } from "../telemetry/project-paths.js";
 
 /** Where the ids of what was sent are kept, per destination (safe to delete: all is resent). */

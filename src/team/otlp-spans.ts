@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { type Attributes, type HrTime, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
@@ -6,6 +5,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import type { Event } from "../events/event.js";
 import type { CostKind } from "../telemetry/cost.js";
 import { type PicoUsd, usdForJson } from "../telemetry/money.js";
+import { createHash } from "../telemetry/node-crypto.js";
 
 /** Our own attributes, beside the GenAI semantic conventions' (`gen_ai.*`). */
 export const ATTRIBUTE_NAMESPACE = "spec_kitty";

@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Static } from "typebox";
 import * as Type from "typebox/type";
 import { lazyCompile } from "../../events/lazy-compile.js";
+import { createHash } from "../../telemetry/node-crypto.js";
 import type { RequestUsage } from "../contract.js";
 import type { AgentEnv } from "../define-invoker.js";
 import { describe, streamJsonLines } from "../jsonl-stream.js";

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { type GroupByKey, periodUnitOf, type RateResolver } from "../../telemetry/cost.js";
-import { featureMatcher } from "../../telemetry/features.js";
 import type { ParsedFilter } from "../../telemetry/event-filter.js";
+import { featureMatcher } from "../../telemetry/features.js";
 import { type CostReport, rollUpRows } from "../../telemetry/report.js";
 import { localPeriodKeyer } from "../../telemetry/time-zone.js";
 import { rowFromKeyAndSums, type UsageRow } from "../../telemetry/usage-rows.js";
