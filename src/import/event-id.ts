@@ -1,5 +1,5 @@
-import { createHash } from "../telemetry/node-crypto.js";
 import type { EventId } from "../events/event-id.js";
+import { createHash } from "../telemetry/node-crypto.js";
 
 /**
  * The id of the event a turn makes for one target: a name-based UUID (version 5 layout) of the
