@@ -9,9 +9,10 @@ import type { StatedLog, TallyOptions } from "./tally-options.js";
 
 /**
  * The tally of each log (in the order given), as the store's full read and the cost engine
- * would make it, with each log's malformed-line warning: read from the cache plus what was
- * appended since, or in full, in parallel. A missing log counts nothing; one that cannot be
- * read is one LOG_UNREADABLE warning and counts nothing.
+ * would make it, with each log's malformed-line warning: from the report's roll-up when no log
+ * changed (report-rollup.ts; with `keep`, the pooled rows in the first tally), else from the
+ * cache plus what was appended since, or in full, in parallel. A missing log counts nothing;
+ * one that cannot be read is one LOG_UNREADABLE warning and counts nothing.
  */
 export async function tallyLogs(
   paths: readonly string[],
