@@ -4,7 +4,7 @@ import { type PeriodChoice, PeriodRows, type PeriodRowsJson } from "../period-ro
 import { type PricingEntry, pricingTableOf } from "../pricing-table.js";
 import { indexOrAdd } from "../string-index.js";
 import type { PeriodUnit } from "../time-zone.js";
-import { type PackedRowsJson, UsageRows } from "../usage-rows.js";
+import type { PackedRowsJson } from "../usage-rows.js";
 import type { EventFields } from "./event-fields.js";
 import type { IdKey } from "./id-set.js";
 import type { RangePass } from "./range-pass.js";
@@ -220,8 +220,14 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
     "entries" in o.pricing ? pricingTableOf(o.pricing.effective, o.pricing.entries) : o.pricing;
   const since = o.since ?? Number.NEGATIVE_INFINITY;
   const until = o.until ?? Number.POSITIVE_INFINITY;
-  const rows = new UsageRows();
-  const periods = new PeriodRows(o.period, o.zone, o.periodKeep, o.maxPeriods, o.firstUnit);
+  const rows = new PeriodRows({
+    choice: o.period,
+    zone: o.zone,
+    rowKeep: o.rowKeep,
+    periodKeep: o.periodKeep,
+    max: o.maxPeriods,
+    first: o.firstUnit,
+  });
   const columns = new Columns(Math.ceil(bytes / AVERAGE_LINE_BYTES));
   const matches = matcher(o.match);
   const top: { cost: bigint | number; id: string; offset: number; length: number }[] = [];
@@ -248,8 +254,7 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
   return {
     visit(fields, offset, length) {
       if (!fields.isExecution || fields.micros < since || fields.micros > until) return;
-      rows.add(fields, null, o.rowKeep);
-      periods.add(fields);
+      rows.add(fields);
       if (!matches(fields)) return;
       const { kind, pico, big } = fieldsCostInto(fields, pricing, cost);
       const at = columns.reserve();
@@ -286,8 +291,7 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
     finish() {
       const { columns: invocations, transfer } = columns.done();
       const result: SpendPassResult = {
-        rows: rows.toPacked(),
-        periods: periods.toJSON(),
+        ...rows.finish(),
         invocations,
         top: top.map((t) => ({
           pico: t.cost.toString(),
