@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { outcomesOf } from "../orchestrator/outcomes.js";
+import { featureOutcomes, type WpOutcomeRow } from "../orchestrator/outcomes.js";
 import { currentMonth, projectSpending, spendingOf } from "../telemetry/budget-spending.js";
 import { type BudgetStatus, budgetStatuses, loadBudgets } from "../telemetry/budgets.js";
 import type { CostGroup, GroupByKey } from "../telemetry/cost.js";
@@ -69,6 +69,8 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
     warnings.push(w);
     warn(w);
   };
+  // Each feature's outcomes as soon as its log is read (its columns then let go), in folder order.
+  const outcomeParts: WpOutcomeRow[][] = [];
   const scan = await spendScan({
     repoRoot,
     feature,
@@ -83,6 +85,9 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
     warn: collect,
     threads: request.threads,
     minRangeBytes: request.minRangeBytes,
+    onFeature: async (index, feature) => {
+      outcomeParts[index] = await featureOutcomes(repoRoot, feature);
+    },
   });
   // A WP id is a feature's own: unless one feature is chosen, `wp` groups are per feature.
   const wpByFeature = !(feature !== undefined && scan.featureCount === 1);
@@ -96,7 +101,7 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
   const byWp = report(scan.rows, ["wp"]);
   const period = scan.periods.unit;
   const overTime = report(scan.periods.rows, [period, request.stack]);
-  const outcomes = await outcomesOf(repoRoot, scan.features);
+  const outcomes = outcomeParts.flat();
   const budgets = await loadBudgets(repoRoot);
   const spendingScope = {
     timeZone: request.timeZone,
