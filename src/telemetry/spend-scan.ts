@@ -11,9 +11,8 @@ import type { PicoUsd } from "./money.js";
 import {
   firstUnitFor,
   type JoinedPeriods,
-  joinPeriodRows,
   type PeriodChoice,
-  type PeriodRowsJson,
+  PeriodPool,
 } from "./period-rows.js";
 import type { PricingEntry } from "./pricing-table.js";
 import { openForRead, READ_FLAGS } from "./project-paths.js";
@@ -98,7 +97,7 @@ export interface SpendScan {
   readonly featureCount: number;
   /** Rows of every execution event in the time window, without period. */
   readonly rows: UsageRows;
-  /** The same events' rows by period in the zone (see joinPeriodRows). */
+  /** The same events' rows by period in the zone (see PeriodPool). */
   readonly periods: JoinedPeriods;
   /** Features with a matching invocation, in folder order (none with `onFeature`). */
   readonly features: readonly FeatureInvocations[];
@@ -154,7 +153,8 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     unterminated: "read",
   }));
   const rows = new UsageRows();
-  const periodParts: PeriodRowsJson[] = [];
+  // Pooled as each range comes: little is left to do once the last one is read.
+  const periodParts = new PeriodPool();
   const found: (FeatureInvocations | null)[] = logs.map(() => null);
   const malformed: (TelemetryWarning | null)[] = logs.map(() => null);
   const candidates: {
@@ -179,7 +179,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
       const parts = result.passes as SpendPassResult[];
       for (const part of parts) {
         if (!rows.sumPacked(part.rows)) throw new Error("a scan's rows do not check");
-        periodParts.push(part.periods);
+        periodParts.add(part.periods);
         for (const candidate of part.top) {
           candidates.push({
             cost: BigInt(candidate.pico),
@@ -208,7 +208,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
   return {
     featureCount: features.length,
     rows,
-    periods: joinPeriodRows(periodParts, request.period, request.maxPeriods),
+    periods: periodParts.join(request.period, request.maxPeriods),
     features: found.filter((f): f is FeatureInvocations => f !== null),
     top,
   };
