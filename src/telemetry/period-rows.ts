@@ -233,38 +233,34 @@ export interface JoinedPeriods {
 }
 
 /**
- * The rows of several scans (ranges) kept with one choice, pooled as each range is read; then
- * joined (`join`): the finest unit every part can give with at most `max` periods in all
- * (`auto`), or the chosen one.
+ * Joins the rows of several scans (ranges) kept with `choice`: the finest unit every part can
+ * give with at most `max` periods in all (`auto`), or the chosen one.
  */
-export class PeriodPool {
-  readonly #day = new UsageRows();
-  readonly #week = new UsageRows();
-  readonly #month = new UsageRows();
-  #weeks = true; // every part can give weeks
-  #days = true;
-
-  add(part: PeriodRowsJson): void {
-    if (part.day) addPart(this.#day, part.day);
-    else this.#days = false;
-    if (part.week) addPart(this.#week, part.week);
-    else if (!part.day) this.#weeks = false;
-    if (part.month) addPart(this.#month, part.month);
+export function joinPeriodRows(
+  parts: readonly PeriodRowsJson[],
+  choice: PeriodChoice,
+  max: number,
+): JoinedPeriods {
+  const pool = { day: new UsageRows(), week: new UsageRows(), month: new UsageRows() };
+  let weeks = true; // every part can give weeks
+  let days = true;
+  for (const part of parts) {
+    if (part.day) addPart(pool.day, part.day);
+    else days = false;
+    if (part.week) addPart(pool.week, part.week);
+    else if (!part.day) weeks = false;
+    if (part.month) addPart(pool.month, part.month);
   }
-
-  join(choice: PeriodChoice, max: number): JoinedPeriods {
-    const [days, weeks] = [this.#day, this.#week];
-    const months = rowsByPeriod(days, "month", this.#month);
-    const count = (rows: UsageRows) => new Set([...rows].map((r) => r.key.period)).size;
-    if (choice === "day" || (choice === "auto" && this.#days && count(days) <= max)) {
-      return { unit: "day", rows: days, months };
-    }
-    if (choice === "week" || (choice === "auto" && this.#weeks)) {
-      const rows = rowsByPeriod(days, "week", weeks);
-      if (choice === "week" || count(rows) <= max) return { unit: "week", rows, months };
-    }
-    return { unit: "month", rows: months, months };
+  const months = rowsByPeriod(pool.day, "month", pool.month);
+  const count = (rows: UsageRows) => new Set([...rows].map((r) => r.key.period)).size;
+  if (choice === "day" || (choice === "auto" && days && count(pool.day) <= max)) {
+    return { unit: "day", rows: pool.day, months };
   }
+  if (choice === "week" || (choice === "auto" && weeks)) {
+    const rows = rowsByPeriod(pool.day, "week", pool.week);
+    if (choice === "week" || count(rows) <= max) return { unit: "week", rows, months };
+  }
+  return { unit: "month", rows: months, months };
 }
 
 const DAY_MICROS = 86_400_000_000;

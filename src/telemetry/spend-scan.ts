@@ -11,8 +11,9 @@ import type { PicoUsd } from "./money.js";
 import {
   firstUnitFor,
   type JoinedPeriods,
+  joinPeriodRows,
   type PeriodChoice,
-  PeriodPool,
+  type PeriodRowsJson,
 } from "./period-rows.js";
 import type { PricingEntry } from "./pricing-table.js";
 import { openForRead, READ_FLAGS } from "./project-paths.js";
@@ -97,7 +98,7 @@ export interface SpendScan {
   readonly featureCount: number;
   /** Rows of every execution event in the time window, without period. */
   readonly rows: UsageRows;
-  /** The same events' rows by period in the zone (see PeriodPool). */
+  /** The same events' rows by period in the zone (see joinPeriodRows). */
   readonly periods: JoinedPeriods;
   /** Features with a matching invocation, in folder order (none with `onFeature`). */
   readonly features: readonly FeatureInvocations[];
@@ -153,8 +154,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     unterminated: "read",
   }));
   const rows = new UsageRows();
-  // Pooled as each range comes: little is left to do once the last one is read.
-  const periodParts = new PeriodPool();
+  const periodParts: PeriodRowsJson[] = [];
   const found: (FeatureInvocations | null)[] = logs.map(() => null);
   const malformed: (TelemetryWarning | null)[] = logs.map(() => null);
   const candidates: {
@@ -179,7 +179,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
       const parts = result.passes as SpendPassResult[];
       for (const part of parts) {
         if (!rows.sumPacked(part.rows)) throw new Error("a scan's rows do not check");
-        periodParts.add(part.periods);
+        periodParts.push(part.periods);
         for (const candidate of part.top) {
           candidates.push({
             cost: BigInt(candidate.pico),
@@ -208,7 +208,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
   return {
     featureCount: features.length,
     rows,
-    periods: periodParts.join(request.period, request.maxPeriods),
+    periods: joinPeriodRows(periodParts, request.period, request.maxPeriods),
     features: found.filter((f): f is FeatureInvocations => f !== null),
     top,
   };
