@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { outcomesOf } from "../orchestrator/outcomes.js";
+import { featureOutcomes, type WpOutcomeRow } from "../orchestrator/outcomes.js";
 import { currentMonth, projectSpending, spendingOf } from "../telemetry/budget-spending.js";
 import { type BudgetStatus, budgetStatuses, loadBudgets } from "../telemetry/budgets.js";
 import type { CostGroup, GroupByKey } from "../telemetry/cost.js";
@@ -9,7 +9,7 @@ import type { PeriodChoice } from "../telemetry/period-rows.js";
 import type { PricingTable } from "../telemetry/pricing.js";
 import { keptFields, rollUpRows } from "../telemetry/report.js";
 import { spendScan } from "../telemetry/spend-scan.js";
-import type { UsageRows } from "../telemetry/usage-rows.js";
+import type { UsageRow } from "../telemetry/usage-rows.js";
 import type { TelemetryWarning } from "../telemetry/warnings.js";
 import { usdExact } from "./cost-totals.js";
 import { costJsonDocument } from "./format-cost-json.js";
@@ -69,6 +69,8 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
     warnings.push(w);
     warn(w);
   };
+  // Each feature's outcomes as soon as its log is read (its columns then let go), in folder order.
+  const outcomeParts: WpOutcomeRow[][] = [];
   const scan = await spendScan({
     repoRoot,
     feature,
@@ -83,20 +85,25 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
     warn: collect,
     threads: request.threads,
     minRangeBytes: request.minRangeBytes,
+    onFeature: async (index, feature) => {
+      outcomeParts[index] = await featureOutcomes(repoRoot, feature);
+    },
   });
   // A WP id is a feature's own: unless one feature is chosen, `wp` groups are per feature.
   const wpByFeature = !(feature !== undefined && scan.featureCount === 1);
-  const report = (rows: UsageRows, groupBy: readonly GroupByKey[]) => {
+  const report = (rows: Iterable<UsageRow>, groupBy: readonly GroupByKey[]) => {
     const options = { timeZone: request.timeZone, wpByFeature };
     return { groupBy, groups: rollUpRows(rows, groupBy, filter, pricing, options).groups };
   };
-  const byAgent = report(scan.rows, ["agent"]);
-  const byModel = report(scan.rows, ["model"]);
-  const byFeature = report(scan.rows, ["feature"]);
-  const byWp = report(scan.rows, ["wp"]);
+  // The rows decoded once for the four groupings (a packed set decodes them as it lists them).
+  const rows = [...scan.rows];
+  const byAgent = report(rows, ["agent"]);
+  const byModel = report(rows, ["model"]);
+  const byFeature = report(rows, ["feature"]);
+  const byWp = report(rows, ["wp"]);
   const period = scan.periods.unit;
   const overTime = report(scan.periods.rows, [period, request.stack]);
-  const outcomes = await outcomesOf(repoRoot, scan.features);
+  const outcomes = outcomeParts.flat();
   const budgets = await loadBudgets(repoRoot);
   const spendingScope = {
     timeZone: request.timeZone,

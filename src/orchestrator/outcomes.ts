@@ -51,7 +51,8 @@ export interface OutcomeScope {
  * attempts and failed runs. Joins the execution events (role, success, work package) with the
  * orchestrator's run state (the verdicts); each event is costed exactly as the cost report
  * costs it (`eventCost`), so a row's total equals `cost --group-by wp`'s. One parallel read of
- * the logs (spendScan); a dashboard that has made that read passes its result to `outcomesOf`.
+ * the logs (spendScan); a dashboard that makes that read passes each feature's invocations to
+ * `featureOutcomes` as its log is read.
  */
 export async function workPackageOutcomes(
   scope: OutcomeScope,
@@ -79,11 +80,17 @@ export async function outcomesOf(
   features: readonly FeatureInvocations[],
 ): Promise<WpOutcomeRow[]> {
   // Each feature's run state, read at once (the verdicts).
-  const states = await Promise.all(features.map(({ slug }) => RunState.load(repoRoot, slug)));
-  return features.flatMap(({ slug, workPackages }, i) => {
-    const { state } = states[i] as { state: RunState };
-    return workPackages.map((wp) => outcomeRow(slug, wp, state));
-  });
+  const rows = await Promise.all(features.map((feature) => featureOutcomes(repoRoot, feature)));
+  return rows.flat();
+}
+
+/** The outcome rows of one feature's invocations, with its run state. */
+export async function featureOutcomes(
+  repoRoot: string,
+  { slug, workPackages }: FeatureInvocations,
+): Promise<WpOutcomeRow[]> {
+  const { state } = await RunState.load(repoRoot, slug);
+  return workPackages.map((wp) => outcomeRow(slug, wp, state));
 }
 
 /**

@@ -76,9 +76,10 @@ export class RunState {
     } catch {
       data = undefined;
     }
-    const valid = StateFile.Check(data) && data.feature === feature;
+    // No file is no state: its validator is not compiled for it (a dashboard reads many).
+    const valid = data !== null && StateFile.Check(data) && data.feature === feature;
     const entries: RunState["entries"] = new Map(
-      StateFile.Check(data) && valid ? Object.entries(data.workPackages) : [],
+      valid && StateFile.Check(data) ? Object.entries(data.workPackages) : [],
     );
     const problem =
       text !== null && !valid ? `${path} is not a valid run state; starting afresh` : null;

@@ -1,7 +1,8 @@
-import type { PeriodPackedJson } from "./row-table.js";
+import { type PackedRowsJson, type PeriodPackedJson, RowTable } from "./row-table.js";
 import type { EventFields } from "./scan/event-fields.js";
+import { NULL_TEXT, textNumber, textOf } from "./scan/text-ids.js";
 import { localDayKeyer, type PeriodUnit, periodOf } from "./time-zone.js";
-import { UsageRow, type UsageRowJson, UsageRows } from "./usage-rows.js";
+import { UsageRow, UsageRows } from "./usage-rows.js";
 
 /** Which periods a time series is kept by: one unit, or `auto` (see PeriodRows). */
 export type PeriodChoice = PeriodUnit | "auto";
@@ -13,27 +14,35 @@ export interface PeriodRowsJson {
   readonly month?: PeriodPart;
 }
 
-/** A unit's rows: packed when the rows only summed events (no row of objects made), else JSON. */
-type PeriodPart = PeriodPackedJson | UsageRowJson[];
-
-function partOf(rows: UsageRows): PeriodPart {
-  return rows.packedByPeriod() ?? rows.toJSON();
-}
+/** A unit's rows, packed with their periods. */
+type PeriodPart = PeriodPackedJson;
 
 function addPart(into: UsageRows, part: PeriodPart): void {
-  const ok = Array.isArray(part) ? into.addJSON(part) : into.sumPacked(part);
-  if (!ok) throw new Error("a range's rows by period do not check");
+  if (!into.sumPacked(part)) throw new Error("a range's rows by period do not check");
 }
 
 // Keyers are made once per zone and thread: each remembers the days it has seen (Intl is slow).
 // Weeks and months are looked up from the day's label, so Intl is asked once per day.
-const keyers = new Map<string, Record<PeriodUnit, (micros: number) => string>>();
+interface Keyers {
+  readonly day: (micros: number) => string;
+  readonly month: (micros: number) => string;
+  /** The week and the month of the day, as one label (see WEEK_MONTH). */
+  readonly weekMonth: (micros: number) => string;
+}
 
-function keyersOf(zone: string): Record<PeriodUnit, (micros: number) => string> {
+const keyers = new Map<string, Keyers>();
+
+/** Between the week and the month of a week-and-month label (`2026-W05/2026-02`). */
+const WEEK_MONTH = "/";
+
+const weekMonthOf = (day: string) =>
+  `${periodOf(day, "week")}${WEEK_MONTH}${periodOf(day, "month")}`;
+
+function keyersOf(zone: string): Keyers {
   let k = keyers.get(zone);
   if (k === undefined) {
     const day = localDayKeyer(zone);
-    const of = (unit: PeriodUnit) => {
+    const of = (periodOfDay: (day: string) => string) => {
       const labels = new Map<string, string>();
       // The last day's period: the day keyer hands the same string while the day lasts.
       let last = "";
@@ -43,7 +52,7 @@ function keyersOf(zone: string): Record<PeriodUnit, (micros: number) => string> 
         if (label === last) return lastPeriod;
         let period = labels.get(label);
         if (period === undefined) {
-          period = periodOf(label, unit);
+          period = periodOfDay(label);
           labels.set(label, period);
         }
         last = label;
@@ -51,7 +60,7 @@ function keyersOf(zone: string): Record<PeriodUnit, (micros: number) => string> 
         return period;
       };
     };
-    k = { day, week: of("week"), month: of("month") };
+    k = { day, month: of((label) => periodOf(label, "month")), weekMonth: of(weekMonthOf) };
     keyers.set(zone, k);
   }
   return k;
@@ -75,76 +84,145 @@ export function rowsByPeriod(rows: Iterable<UsageRow>, unit: PeriodUnit, into = 
   return into;
 }
 
+/** What a range's rows keep (KEY_FIELD_BITS) and by which periods (see PeriodRows). */
+export interface PeriodRowsOptions {
+  readonly choice: PeriodChoice;
+  readonly zone: string;
+  /** The key fields of the rows without period, and of the rows by period. */
+  readonly rowKeep: number;
+  readonly periodKeep: number;
+  /** At most how many periods `auto` keeps. */
+  readonly max: number;
+  /** With `auto`, the unit to start with (a history known to be long skips days). */
+  readonly first: PeriodUnit;
+}
+
 /**
- * Usage rows by period for a chart of at most `max` periods, summed as a scan goes. `auto` keeps
- * days (or starts at a coarser unit) until more than `max` are seen, then weeks and months (weeks do not nest in months),
- * then months alone past `max` weeks: rows stay at most about `max` periods whatever the
- * history's length. A chosen unit is kept as it is (week: with months too, for budgets).
+ * A scan's usage rows without period and by period for a chart of at most `max` periods, with
+ * one row update per event: events are summed into a small table of the current period alone
+ * (keyed by both rows' fields), which is summed into the rows without period and the rows of
+ * its period, row by row, and emptied when the period changes (logs are written in time order:
+ * a range's events change period a few hundred times at most). `auto` keeps days (or starts at
+ * a coarser unit) until more than `max` are seen, then weeks and months (weeks do not nest in
+ * months), then months alone past `max` weeks: rows stay at most about `max` periods whatever
+ * the history's length. A chosen unit is kept as it is (week: with months too, for budgets).
  */
 export class PeriodRows {
-  #day: UsageRows | null = null;
-  #week: UsageRows | null = null;
-  #month: UsageRows | null = null;
+  /** The current period's events (`#label`), by the fields of both rows. */
+  readonly #current = new RowTable();
+  #label = "";
+  readonly #rows = new RowTable();
+  #day: RowTable | null = null;
+  #week: RowTable | null = null;
+  #month: RowTable | null = null;
+  /** What `#label` is: a day, a week and a month (`2026-W05/2026-02`), or a month. */
+  #unit: "day" | "weekMonth" | "month";
   readonly #auto: boolean;
-  readonly #max: number;
+  readonly #options: PeriodRowsOptions;
   readonly #keep: number;
-  readonly #keyers: Record<PeriodUnit, (micros: number) => string>;
+  readonly #keyers: Keyers;
+  /** With `auto`: the days seen (or the weeks). */
   readonly #labels = new Set<string>();
 
-  /** `first`: with `auto`, the unit to start with (a history known to be long skips days). */
-  constructor(choice: PeriodChoice, zone: string, keep: number, max: number, first: PeriodUnit) {
-    this.#auto = choice === "auto";
-    this.#max = max;
-    this.#keep = keep;
-    this.#keyers = keyersOf(zone);
-    const unit = choice === "auto" ? first : choice;
-    if (unit === "day") this.#day = new UsageRows();
-    if (unit === "week") this.#week = new UsageRows();
-    if (unit === "week" || unit === "month") this.#month = new UsageRows();
+  constructor(options: PeriodRowsOptions) {
+    this.#options = options;
+    this.#auto = options.choice === "auto";
+    this.#keep = options.rowKeep | options.periodKeep;
+    this.#keyers = keyersOf(options.zone);
+    this.#current.trackTouched();
+    const unit = options.choice === "auto" ? options.first : options.choice;
+    this.#unit = unit === "week" ? "weekMonth" : unit;
+    if (unit === "day") this.#day = new RowTable();
+    if (unit === "week") this.#week = new RowTable();
+    if (unit === "week" || unit === "month") this.#month = new RowTable();
   }
 
   add(fields: EventFields): void {
-    const keep = this.#keep;
-    const day = this.#day;
-    if (day !== null) {
-      const label = this.#keyers.day(fields.micros);
-      day.add(fields, label, keep);
-      if (this.#auto && !this.#labels.has(label)) {
-        this.#labels.add(label);
-        if (this.#labels.size > this.#max) this.#coarsen();
-      }
-      return;
-    }
-    const week = this.#week;
-    if (week !== null) {
-      const label = this.#keyers.week(fields.micros);
-      week.add(fields, label, keep);
-      if (this.#auto && !this.#labels.has(label)) {
-        this.#labels.add(label);
-        if (this.#labels.size > this.#max) this.#week = null;
-      }
-    }
-    this.#month?.add(fields, this.#keyers.month(fields.micros), keep);
+    const label = this.#keyers[this.#unit](fields.micros);
+    if (label !== this.#label) this.#start(label, fields.micros);
+    this.#current.add(fields, null, this.#keep);
   }
 
-  /** Past `max` days: weeks and months from the days (past `max` weeks, months alone). */
+  /** Sums the current period's rows, and starts the period of `label` (at `micros`). */
+  #start(label: string, micros: number): void {
+    this.#flush();
+    this.#label = label;
+    if (!this.#auto || this.#unit === "month") return;
+    const counted = this.#unit === "day" ? label : weekOf(label);
+    if (this.#labels.has(counted)) return;
+    this.#labels.add(counted);
+    if (this.#labels.size <= this.#options.max) return;
+    this.#coarsen();
+    this.#label = this.#keyers[this.#unit](micros);
+  }
+
+  #flush(): void {
+    const label = this.#label;
+    if (label === "") return;
+    const current = this.#current;
+    const keep = this.#options.periodKeep;
+    current.sumInto(this.#rows, this.#options.rowKeep, () => NULL_TEXT, true);
+    if (this.#unit === "weekMonth") {
+      const week = textNumber(weekOf(label));
+      if (this.#week !== null) current.sumInto(this.#week, keep, () => week, true);
+      const month = textNumber(monthOf(label));
+      current.sumInto(this.#month as RowTable, keep, () => month, true);
+    } else {
+      const period = textNumber(label);
+      current.sumInto((this.#day ?? this.#month) as RowTable, keep, () => period, true);
+    }
+    current.clearTouched();
+  }
+
+  /** Past `max` days: weeks and months from the days; past `max` weeks: months alone. */
   #coarsen(): void {
-    const days = this.#day as UsageRows;
+    const days = this.#day;
+    this.#unit = "month";
+    this.#week = null;
+    if (days === null) return;
     this.#day = null;
-    this.#week = rowsByPeriod(days, "week");
-    this.#month = rowsByPeriod(days, "month");
+    const keep = this.#options.periodKeep;
+    this.#week = summed(days, keep, (day) => periodOf(day, "week"));
+    this.#month = summed(days, keep, (day) => periodOf(day, "month"));
+    const dayLabels = [...this.#labels];
     this.#labels.clear();
-    for (const row of this.#week) this.#labels.add(row.key.period ?? "");
-    if (this.#labels.size > this.#max) this.#week = null;
+    for (const day of dayLabels) this.#labels.add(periodOf(day, "week"));
+    if (this.#labels.size > this.#options.max) this.#week = null;
+    else this.#unit = "weekMonth";
   }
 
-  toJSON(): PeriodRowsJson {
+  /** The rows without period (packed), and by period (packed with their periods). */
+  finish(): { rows: PackedRowsJson; periods: PeriodRowsJson } {
+    this.#flush();
+    this.#label = "";
     return {
-      ...(this.#day && { day: partOf(this.#day) }),
-      ...(this.#week && { week: partOf(this.#week) }),
-      ...(this.#month && { month: partOf(this.#month) }),
+      rows: this.#rows.packed(),
+      periods: {
+        ...(this.#day && { day: this.#day.packedByPeriod() }),
+        ...(this.#week && { week: this.#week.packedByPeriod() }),
+        ...(this.#month && { month: this.#month.packedByPeriod() }),
+      },
     };
   }
+}
+
+/** A week and month label's week. */
+const weekOf = (label: string) => label.slice(0, label.indexOf(WEEK_MONTH));
+const monthOf = (label: string) => label.slice(label.indexOf(WEEK_MONTH) + 1);
+
+/** The rows of a table by period summed by the fields of `keep` and by `period` of their label. */
+function summed(table: RowTable, keep: number, period: (label: string) => string): RowTable {
+  const into = new RowTable();
+  const numbers = new Map<number, number>();
+  table.sumInto(into, keep, (n) => {
+    let m = numbers.get(n);
+    if (m === undefined) {
+      m = textNumber(period(textOf(n) as string));
+      numbers.set(n, m);
+    }
+    return m;
+  });
+  return into;
 }
 
 /** The time series of several PeriodRows joined: its unit, its rows, and the rows by month. */

@@ -346,6 +346,71 @@ export class RowTable {
     }
   }
 
+  /**
+   * Rows summed into since they were last cleared (`clearTouched`), in the order they were:
+   * kept only once asked for (`trackTouched`), for a table of one period's events at a time.
+   */
+  #touched: number[] | null = null;
+
+  trackTouched(): void {
+    this.#touched ??= [];
+  }
+
+  /**
+   * Sums the rows (with `touched`: only those summed into since last cleared) into `into`,
+   * each key cut down to the fields of `keep` (as `add` cuts an event's) and its period
+   * turned by `period` (text numbers; NULL_TEXT: none): the rows of coarser keys from the rows
+   * of a finer one, the same sums as adding their events again (sums are linear), row by row.
+   */
+  sumInto(into: RowTable, keep: number, period: (text: number) => number, touched = false): void {
+    const rows = touched ? (this.#touched ?? []) : null;
+    const n = rows === null ? this.#count : rows.length;
+    const key = into.#key;
+    const k = this.#keys;
+    const s = this.#sums;
+    for (let j = 0; j < n; j++) {
+      const r = rows === null ? j : (rows[j] as number);
+      const at = r * KEY_INTS;
+      key[0] = keep & KEY_FIELD_BITS.aggregateId ? (k[at] as number) : EMPTY_TEXT;
+      key[1] = keep & KEY_FIELD_BITS.agent ? (k[at + 1] as number) : NULL_TEXT;
+      key[2] = k[at + 2] as number;
+      key[3] = keep & KEY_FIELD_BITS.eventModel ? (k[at + 3] as number) : NULL_TEXT;
+      key[4] = keep & KEY_FIELD_BITS.role ? (k[at + 4] as number) : NULL_TEXT;
+      key[5] = keep & KEY_FIELD_BITS.wpId ? (k[at + 5] as number) : NULL_TEXT;
+      key[6] = keep & KEY_FIELD_BITS.source ? (k[at + 6] as number) : NULL_TEXT;
+      key[PERIOD] = period(k[at + PERIOD] as number);
+      if (key[PERIOD] !== NULL_TEXT) into.#hasPeriods = true;
+      key[OUTCOME] = keep & KEY_FIELD_BITS.success ? (k[at + OUTCOME] as number) : 0;
+      const row = into.#rowOf(key);
+      const withBands = this.#bands[r] === 1;
+      if (withBands) into.#bands[row] = 1;
+      const from = r * PACKED_BAND_SUMS;
+      const to = row * PACKED_BAND_SUMS;
+      const length = withBands ? PACKED_BAND_SUMS : PACKED_SUMS;
+      for (let i = 0; i < length; i++) {
+        const big = this.#big?.get(from + i);
+        if (big === undefined) into.#add(to + i, s[from + i] as number);
+        else {
+          const held = BigInt(into.#sums[to + i] as number);
+          into.#carry(to + i, held + big + BigInt(s[from + i] as number));
+        }
+      }
+    }
+  }
+
+  /** Empties the rows summed into since last cleared (their keys stay, found again as they were). */
+  clearTouched(): void {
+    const rows = this.#touched;
+    if (rows === null) return;
+    for (const r of rows) {
+      const at = r * PACKED_BAND_SUMS;
+      this.#sums.fill(0, at, at + PACKED_BAND_SUMS);
+      this.#bands[r] = 0;
+      if (this.#big !== null) for (let i = at; i < at + PACKED_BAND_SUMS; i++) this.#big.delete(i);
+    }
+    rows.length = 0;
+  }
+
   /** Row `r`'s key. */
   keyOf(r: number): UsageRowKey {
     const k = this.#keys;
@@ -445,6 +510,8 @@ export class RowTable {
     const cacheRead = part.cacheReadTokens ?? 0;
     const cacheWrite = part.cacheWriteTokens ?? 0;
     s[at + EVENTS] = (s[at + EVENTS] as number) + 1;
+    // A row's first part since it was cleared (its event count was 0).
+    if (this.#touched !== null && s[at + EVENTS] === 1) this.#touched.push(row);
     if (shared) s[at + SHARED] = (s[at + SHARED] as number) + 1;
     this.#add(at + TOKENS, input);
     this.#add(at + TOKENS + 1, output);

@@ -56,6 +56,12 @@ export interface SpendScanRequest {
   readonly warn: WarningSink;
   readonly threads?: number | undefined;
   readonly minRangeBytes?: number | undefined;
+  /**
+   * Given, each feature's invocations go here as soon as its log is read, with the log's place
+   * among the features' (folder order), and are not kept (`features` is then empty): their
+   * columns are let go while the other logs are still read.
+   */
+  readonly onFeature?: ((index: number, feature: FeatureInvocations) => Promise<void>) | undefined;
 }
 
 /**
@@ -94,7 +100,7 @@ export interface SpendScan {
   readonly rows: UsageRows;
   /** The same events' rows by period in the zone (see joinPeriodRows). */
   readonly periods: JoinedPeriods;
-  /** Features with a matching invocation, in folder order. */
+  /** Features with a matching invocation, in folder order (none with `onFeature`). */
   readonly features: readonly FeatureInvocations[];
   /** The costliest matching invocations, costliest first (then by id). */
   readonly top: readonly TopInvocation[];
@@ -185,7 +191,10 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
         }
       }
       const workPackages = joinInvocations(parts.map((p) => p.invocations));
-      if (workPackages.length > 0) found[i] = { slug: log.slug, workPackages };
+      if (workPackages.length === 0) return;
+      const feature = { slug: log.slug, workPackages };
+      if (request.onFeature === undefined) found[i] = feature;
+      else await request.onFeature(i, feature);
     },
   );
   for (const warning of malformed) if (warning) warn(warning);
