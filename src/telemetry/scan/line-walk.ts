@@ -81,7 +81,7 @@ export async function walkLines(
       const available = head + bytesRead;
       reading = bytesRead > 0 ? file.read(next, head, CHUNK, position) : NOTHING_READ;
       const from = visitLines(buffer, dataStart, available, end - base, base, fields, visit);
-      if (from < 0) return base - 1 - from; // stopped at `end`
+      if (base + from >= end) return base + from;
       if (bytesRead === 0) {
         // The end of the file, with `available - from` bytes of a line that has no `\n`.
         if (from < available && options.unterminated === "read") {
@@ -134,11 +134,12 @@ export async function walkLines(
 
 /**
  * Visits the whole lines of `buffer[from, available)` that start before `stop` (the walk's end,
- * relative to the buffer), `base` being the buffer's file offset. Returns where the first line
- * without its `\n` in the buffer starts, or `-1 - at` when it stopped at `stop`, `at` being
- * where. The per-line loop is a function of its own: V8 optimizes it with the scanner inlined,
+ * relative to the buffer), `base` being the buffer's file offset. Returns where it stopped: at
+ * `stop` or after it (the next line's start), or before it where a line has no `\n` in the
+ * buffer. The per-line loop is a function of its own: V8 optimizes it with the scanner inlined,
  * and a deoptimization of the walk's rarer paths (a chunk's end, the file's end, a carried
  * line) then does not make it compile that big code again (each thread compiled it ~8 times).
+ * It computes nothing on its way out: code first run there (at a range's end) would do the same.
  */
 function visitLines(
   buffer: Buffer,
@@ -151,8 +152,9 @@ function visitLines(
 ): number {
   let from = start;
   for (;;) {
-    if (from >= stop) return -1 - from;
-    if (buffer[from] === OPEN_BRACE) {
+    if (from >= stop) return from;
+    // `from < available`: a chunk full to its buffer's end, its last line whole, ends there.
+    if (from < available && buffer[from] === OPEN_BRACE) {
       const newline = scanLineTo(buffer, from, available, fields);
       if (newline !== -1) {
         visit(buffer, from, newline, true, base + from);
