@@ -133,7 +133,7 @@ export async function walkLines(
 }
 
 /**
- * Visits the whole lines of `buffer[from, available)` that start before `stop` (the walk's end,
+ * Visits the whole lines of `buffer[start, available)` that start before `stop` (the walk's end,
  * relative to the buffer), `base` being the buffer's file offset. Returns where it stopped: at
  * `stop` or after it (the next line's start), or before it where a line has no `\n` in the
  * buffer. The per-line loop is a function of its own: V8 optimizes it with the scanner inlined,
