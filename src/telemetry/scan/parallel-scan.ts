@@ -156,8 +156,9 @@ export async function scanFiles(
   // A worker takes ~50 ms and ~20 MB to start: not worth it for less than one range of data.
   const workerCount = total < minRange ? 0 : Math.min(threads, ranges.length) - 1;
   const oldSpaceMb = options.workerOldSpaceMb ?? WORKER_OLD_SPACE_MB;
-  // Jobs for workers transfer (detach) spare id buffers: see detach-early.ts.
-  if (workerCount > 0) detachEarly();
+  // Jobs for workers transfer (detach) spare id buffers: see detach-early.ts. Without spare
+  // buffers to give, this thread detaches none, and its code need not check for one.
+  if (workerCount > 0 && options.reuseIds) detachEarly();
   const all = async () => {
     await runRanges(ranges, workerCount, progress, onRange, rooms, oldSpaceMb);
     await Promise.all(finishing);
