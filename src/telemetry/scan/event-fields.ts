@@ -11,6 +11,9 @@ import {
 import { IdKey } from "./id-set.js";
 import { EMPTY_TEXT, NULL_TEXT, textNumber, textOf } from "./text-ids.js";
 
+/** The entries of `models` an EventFields holds from the start (more are added as lines need). */
+const MODELS_AHEAD = 4;
+
 /** The token classes a long-context entry sums, in the order `ModelFields.longContext` holds them. */
 const LONG_CONTEXT_CLASSES = 5;
 
@@ -103,8 +106,14 @@ export class EventFields {
   success: boolean | null = null;
   /** The timestamp in microseconds since the epoch. */
   micros = 0;
-  /** The envelope's clock and node: the order events are listed in (compareEvents). */
-  lamportClock = 0;
+  /**
+   * The envelope's clock and node: the order events are listed in (compareEvents). The clock
+   * starts as a double (NaN: none read yet), not 0: a clock read by the scanner's general number
+   * path comes as a double, and storing one into a field V8 had laid out for small integers
+   * changed the class's layout mid-scan, which threw away the optimized code of a dozen scanner
+   * and row functions in each thread (each compiled again).
+   */
+  lamportClock = Number.NaN;
   nodeId = "";
   inputTokens: number | null = null;
   outputTokens: number | null = null;
@@ -116,6 +125,17 @@ export class EventFields {
   /** The entries of `models` read, the first `modelCount` of them (reused from line to line). */
   readonly models: ModelFields[] = [];
   modelCount = 0;
+
+  constructor() {
+    // A few entries made ahead, by the code that makes more: the list holds objects from the
+    // start, and that code has run once. Growing it first while the scan ran optimized (a line
+    // with more models than any before) threw that code away in each thread.
+    for (let i = 0; i < MODELS_AHEAD; i++) this.#addModel();
+  }
+
+  #addModel(): void {
+    this.models.push(new ModelFields());
+  }
 
   get aggregateId(): string {
     return textOf(this.aggregateIdText) ?? "";
@@ -178,12 +198,8 @@ export class EventFields {
 
   /** A cleared entry for the next model of `models`. */
   nextModel(): ModelFields {
-    let model = this.models[this.modelCount];
-    if (model === undefined) {
-      model = new ModelFields();
-      this.models.push(model);
-    }
-    this.modelCount++;
+    if (this.modelCount === this.models.length) this.#addModel();
+    const model = this.models[this.modelCount++] as ModelFields;
     model.clear();
     return model;
   }

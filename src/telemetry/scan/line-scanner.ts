@@ -158,7 +158,9 @@ function keyOrder(keys: readonly string[]): KeyOrder {
  * (and its closing quote), without making a string of it.
  */
 function keyTable(keys: readonly string[]): KeyEntry[][] {
-  const table: KeyEntry[][] = [];
+  // One slot per byte value, so that any byte's look-up is in bounds (a read past an array's
+  // end makes V8 throw away the optimized code that made it, the first time it happens).
+  const table: KeyEntry[][] = new Array(256).fill(undefined);
   for (const [index, key] of keys.entries()) {
     const rest = Buffer.from(`${key.slice(1)}"`, "latin1");
     const words = new Uint32Array(rest.length >> 2);
@@ -623,7 +625,8 @@ export class LineScanner {
     const buf = this.buf;
     const at = this.skipSpace() + 1;
     if (this.byteAt(at - 1) !== QUOTE) return INVALID;
-    const candidates = table[this.byteAt(at)];
+    // `& 0xff`: past the limit (-1) reads slot 255, which no key starts with.
+    const candidates = table[this.byteAt(at) & 0xff];
     if (candidates !== undefined) {
       const view = this.view;
       for (let c = 0; c < candidates.length; c++) {

@@ -36,7 +36,9 @@ const NEWLINE = 0x0a;
 const OPEN_BRACE = 0x7b;
 const CHUNK = 1 << 20;
 const HEAD_ROOM = 64 << 10;
-const NOTHING_READ = Promise.resolve({ bytesRead: 0 });
+// Shaped as FileHandle.read's results: one shape of object at `await reading` (a second one
+// made V8 throw away the walk's optimized code).
+const NOTHING_READ = Promise.resolve({ bytesRead: 0, buffer: Buffer.alloc(0) });
 
 /**
  * Reads the lines of `file` from `options.start`, each line once, in order: the fast scanner
@@ -59,7 +61,8 @@ export async function walkLines(
   const pooled = buffers;
   let current = 0;
   let position = options.start;
-  let reading: Promise<{ bytesRead: number }> = file.read(
+  const end = options.end;
+  let reading: Promise<{ bytesRead: number; buffer: Buffer }> = file.read(
     buffers[0] as Buffer,
     head,
     CHUNK,
@@ -77,22 +80,8 @@ export async function walkLines(
       const next = buffers[1 - current] as Buffer;
       const available = head + bytesRead;
       reading = bytesRead > 0 ? file.read(next, head, CHUNK, position) : NOTHING_READ;
-      let from = dataStart;
-      for (;;) {
-        if (base + from >= options.end) return base + from;
-        if (buffer[from] === OPEN_BRACE) {
-          const newline = scanLineTo(buffer, from, available, fields);
-          if (newline !== -1) {
-            visit(buffer, from, newline, true, base + from);
-            from = newline + 1;
-            continue;
-          }
-        }
-        const newline = buffer.indexOf(NEWLINE, from);
-        if (newline === -1 || newline >= available) break;
-        visit(buffer, from, newline, false, base + from);
-        from = newline + 1;
-      }
+      const from = visitLines(buffer, dataStart, available, end - base, base, fields, visit);
+      if (base + from >= end) return base + from;
       if (bytesRead === 0) {
         // The end of the file, with `available - from` bytes of a line that has no `\n`.
         if (from < available && options.unterminated === "read") {
@@ -128,7 +117,7 @@ export async function walkLines(
         head = bigger;
         buffers = grown;
         current = 0;
-        reading = Promise.resolve({ bytesRead: more });
+        reading = Promise.resolve({ bytesRead: more, buffer: next });
       } else {
         current = 1 - current;
       }
@@ -140,6 +129,43 @@ export async function walkLines(
   } finally {
     await reading.catch(() => undefined); // a read still in flight must end before returning
     if (spare.length < SPARE_PAIRS) spare.push(pooled);
+  }
+}
+
+/**
+ * Visits the whole lines of `buffer[start, available)` that start before `stop` (the walk's end,
+ * relative to the buffer), `base` being the buffer's file offset. Returns where it stopped: at
+ * `stop` or after it (the next line's start), or before it where a line has no `\n` in the
+ * buffer. The per-line loop is a function of its own: V8 optimizes it with the scanner inlined,
+ * and a deoptimization of the walk's rarer paths (a chunk's end, the file's end, a carried
+ * line) then does not make it compile that big code again (each thread compiled it ~8 times).
+ * It computes nothing on its way out: code first run there (at a range's end) would do the same.
+ */
+function visitLines(
+  buffer: Buffer,
+  start: number,
+  available: number,
+  stop: number,
+  base: number,
+  fields: EventFields,
+  visit: LineVisit,
+): number {
+  let from = start;
+  for (;;) {
+    if (from >= stop) return from;
+    // `from < available`: a chunk full to its buffer's end, its last line whole, ends there.
+    if (from < available && buffer[from] === OPEN_BRACE) {
+      const newline = scanLineTo(buffer, from, available, fields);
+      if (newline !== -1) {
+        visit(buffer, from, newline, true, base + from);
+        from = newline + 1;
+        continue;
+      }
+    }
+    const newline = buffer.indexOf(NEWLINE, from);
+    if (newline === -1 || newline >= available) return from;
+    visit(buffer, from, newline, false, base + from);
+    from = newline + 1;
   }
 }
 

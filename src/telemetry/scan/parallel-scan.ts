@@ -4,6 +4,7 @@ import type { Worker } from "node:worker_threads";
 import { lazyCompile } from "../../events/lazy-compile.js";
 import { type PrefixDigest, PrefixDigestSchema } from "../log-fingerprint.js";
 import { READ_FLAGS } from "../project-paths.js";
+import { detachEarly } from "./detach-early.js";
 import { estimatedIds, IdSet, type IdSetData, SLOT_WORDS } from "./id-set.js";
 import { LogTally, type LogTallyJson } from "./log-tally.js";
 import { type RangePass, type RangePassSpec, startRangePass } from "./range-pass.js";
@@ -155,6 +156,9 @@ export async function scanFiles(
   // A worker takes ~50 ms and ~20 MB to start: not worth it for less than one range of data.
   const workerCount = total < minRange ? 0 : Math.min(threads, ranges.length) - 1;
   const oldSpaceMb = options.workerOldSpaceMb ?? WORKER_OLD_SPACE_MB;
+  // Jobs for workers transfer (detach) spare id buffers: see detach-early.ts. Without spare
+  // buffers to give, this thread detaches none, and its code need not check for one.
+  if (workerCount > 0 && options.reuseIds) detachEarly();
   const all = async () => {
     await runRanges(ranges, workerCount, progress, onRange, rooms, oldSpaceMb);
     await Promise.all(finishing);

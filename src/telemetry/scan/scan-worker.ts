@@ -1,5 +1,6 @@
 // A worker thread of the report's parallel scan: sums the byte ranges it is sent.
 import { parentPort } from "node:worker_threads";
+import { detachEarly } from "./detach-early.js";
 import { estimatedIds, IdSet } from "./id-set.js";
 import type { RangeJob, RangeReply } from "./parallel-scan.js";
 import { type RangePass, startRangePass } from "./range-pass.js";
@@ -9,6 +10,8 @@ const port = parentPort;
 if (port === null) throw new Error("scan-worker.js runs as a worker thread only");
 // Progress goes back every PROGRESS_STEP bytes, not every chunk: messages are not free.
 const PROGRESS_STEP = 16 << 20;
+// Each reply transfers (detaches) the range's id buffers: see detach-early.ts.
+detachEarly();
 
 port.on("message", (job: RangeJob) => {
   const ids = new IdSet(estimatedIds(job.end - job.start), job.room);
