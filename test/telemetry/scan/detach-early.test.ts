@@ -46,7 +46,13 @@ describe("detachEarly", () => {
     expect(await optimizedAroundTransfer("early")).toEqual([true, true]);
   }, 60_000);
 
-  it("(which V8 would otherwise throw away at the first transfer)", async () => {
-    expect(await optimizedAroundTransfer("late")).toEqual([true, false]);
-  }, 60_000);
+  // V8's own behaviour, which the code works around: checked on Node 20's V8, the one CI runs
+  // (another V8 may keep the code, and then the workaround is merely harmless).
+  it.runIf(process.versions.node.startsWith("20."))(
+    "(which V8 would otherwise throw away at the first transfer)",
+    async () => {
+      expect(await optimizedAroundTransfer("late")).toEqual([true, false]);
+    },
+    60_000,
+  );
 });
