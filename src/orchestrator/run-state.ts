@@ -77,12 +77,12 @@ export class RunState {
       data = undefined;
     }
     // No file is no state: its validator is not compiled for it (a dashboard reads many).
-    const valid = data !== null && StateFile.Check(data) && data.feature === feature;
+    const saved = data !== null && StateFile.Check(data) && data.feature === feature ? data : null;
     const entries: RunState["entries"] = new Map(
-      valid && StateFile.Check(data) ? Object.entries(data.workPackages) : [],
+      saved === null ? [] : Object.entries(saved.workPackages),
     );
     const problem =
-      text !== null && !valid ? `${path} is not a valid run state; starting afresh` : null;
+      text !== null && saved === null ? `${path} is not a valid run state; starting afresh` : null;
     return { state: new RunState(path, projectRoot, feature, entries), problem };
   }
 
