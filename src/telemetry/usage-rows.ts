@@ -437,12 +437,45 @@ function addPacked(a: number | string, b: number | string): number | string {
   return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big.toString();
 }
 
+/** A row to sum into packed rows: its key's 7 texts (null for none), its outcome, its packed sums. */
+interface PackedEntry {
+  readonly texts: readonly (string | null)[];
+  /** -1, 0 or 1, as packed keys hold it. */
+  readonly outcome: number;
+  readonly sums: readonly (number | string)[];
+}
+
+function* entriesOfRows(rows: readonly UsageRow[]): Generator<PackedEntry> {
+  for (const row of rows) {
+    const k = row.key;
+    if (k.period !== null) throw new Error("rows with a period are not packed");
+    const texts = [k.aggregateId, k.agent, k.model, k.eventModel, k.role, k.wpId, k.source];
+    const outcome = k.success === null ? -1 : k.success ? 1 : 0;
+    yield { texts, outcome, sums: packedSums(row) };
+  }
+}
+
+/** Packed rows as entries, none decoded into a UsageRow. */
+function* entriesOfPacked(packed: PackedRows): Generator<PackedEntry> {
+  const { strings, keys, sums } = packed.json;
+  for (let r = 0; r < packed.length; r++) {
+    const k = r * PACKED_KEYS;
+    const texts: (string | null)[] = [];
+    for (let f = 0; f < TEXT_KEYS; f++) {
+      const i = keys[k + f] as number;
+      texts.push(i === -1 ? null : (strings[i] as string));
+    }
+    const outcome = keys[k + TEXT_KEYS] as number;
+    yield { texts, outcome, sums: sums.slice(packed.sumsAt(r), packed.sumsAt(r + 1)) };
+  }
+}
+
 /**
- * Packed rows (valid: PackedRows.check) with `rows` added, one row per key as `packRows` of
+ * Packed rows (valid: PackedRows.check) with `entries` added, one row per key as `packRows` of
  * all of them would hold them: a row whose key is among them is summed into it, the others
  * follow. Null when an event count would pass 2^53 (a packed count must be a number).
  */
-function packedWith(packed: PackedRowsJson, rows: readonly UsageRow[]): PackedRowsJson | null {
+function packedWith(packed: PackedRowsJson, entries: Iterable<PackedEntry>): PackedRowsJson | null {
   const strings = [...packed.strings];
   const text = stringIndexer(strings);
   // Copies of the lists, summed into in place; rows of new keys go at their end.
@@ -463,20 +496,10 @@ function packedWith(packed: PackedRowsJson, rows: readonly UsageRow[]): PackedRo
   at.push(end);
   // The long-context bands of rows that had none until a row with them was summed into them.
   const bands = new Map<number, (number | string)[]>();
-  for (const row of rows) {
-    const k = row.key;
-    if (k.period !== null) throw new Error("rows with a period are not packed");
-    const key = [
-      text(k.aggregateId),
-      text(k.agent),
-      text(k.model),
-      text(k.eventModel),
-      text(k.role),
-      text(k.wpId),
-      text(k.source),
-      k.success === null ? -1 : k.success ? 1 : 0,
-    ];
-    const theirs = packedSums(row);
+  for (const entry of entries) {
+    const key = entry.texts.map(text);
+    key.push(entry.outcome);
+    const theirs = entry.sums;
     const id = key.join();
     const mine = byKey.get(id);
     if (mine === undefined) {
@@ -723,7 +746,28 @@ export class UsageRows {
   /** Adds another part's rows into these. */
   merge(other: Iterable<UsageRow>): void {
     this.#settle();
+    if (other instanceof UsageRows && this.#mergePacked(other)) return;
     for (const row of other) this.#rowOf(row.key).merge(row);
+  }
+
+  /**
+   * Packed rows (a cache entry's) and another set's packed rows (what was appended since, as a
+   * scan packs them) summed into one packed table, no row of either decoded into a UsageRow:
+   * the save and the pooling that follow an append take packed rows as they are. False (nothing
+   * done) when either set holds other rows too, or a count would pass 2^53 (then row by row).
+   */
+  #mergePacked(other: UsageRows): boolean {
+    other.#settle();
+    const mine = this.#packed;
+    const theirs = other.#packed;
+    if (mine === null || theirs === null || this.#list.length > 0 || other.#list.length > 0) {
+      return false;
+    }
+    const merged = packedWith(mine.json, entriesOfPacked(theirs));
+    const checked = merged === null ? null : PackedRows.check(merged);
+    if (checked === null) return false;
+    this.#packed = checked;
+    return true;
   }
 
   /**
@@ -791,7 +835,7 @@ export class UsageRows {
     if (this.#packed !== null && this.#list.length === 0) return this.#packed.json;
     // An append's rows merged into the packed ones as they are (a save after an append would
     // otherwise decode every cached row); unless a count could pass 2^53 there.
-    const merged = this.#packed === null ? null : packedWith(this.#packed.json, this.#list);
+    const merged = this.#packed === null ? null : packedWith(this.#packed.json, entriesOfRows(this.#list));
     if (merged !== null) return merged;
     this.#unpack();
     if (!this.#indexed) this.#indexAll();

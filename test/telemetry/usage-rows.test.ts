@@ -224,6 +224,38 @@ describe("usage rows packed for the cache", () => {
     }
   });
 
+  // An append's scan packs its rows too: merged into the cached packed rows as they are, one
+  // packed table (no row of either decoded), as decoding both and merging them would.
+  it.each([
+    ["rows of keys it has and of keys it has not", [r0, r2]],
+    ["a row with the long-context bands into one without", [withBands(r0, bandsOf15)]],
+    ["a row without the bands into one with", [r1]],
+    ["sums past 2^53 into sums past 2^53", [withBands(r1, bandsOf15.map(() => BIG))]],
+    [
+      "a new key whose strings are new",
+      [["045-z", "gemini", "g", "g", "r", "WP9", null, "import"].concat(r2.slice(8) as never[])],
+    ],
+    [
+      "an event count that passes 2^53 (decoded then)",
+      [r0.map((v, i) => (i === 8 ? Number.MAX_SAFE_INTEGER : v))],
+    ],
+  ])("sum packed rows of %s into packed rows as decoded rows do", (name, more) => {
+    const packed = packedOf(unpacked.toPacked());
+    const appended = packedOf(fromJson(more).toPacked());
+    const decode = vi.spyOn(UsageRow, "fromPacked");
+    try {
+      packed.merge(appended);
+      // Row by row only when a count passes 2^53 (the appended row decoded to be merged).
+      expect(decode).toHaveBeenCalledTimes(name.includes("decoded") ? 1 : 0);
+    } finally {
+      decode.mockRestore();
+    }
+    const eager = fromJson(rowJson);
+    eager.merge(fromJson(more));
+    expect(packed.toPacked()).toEqual(eager.toPacked());
+    if (!name.includes("decoded")) expect([...packed]).toHaveLength(eager.size);
+  });
+
   // A report that keeps only some key fields pools each log's rows so (src/telemetry/scan/
   // log-tallies.ts): from the packed sums, without decoding a row, as from decoded rows.
   it.each([
