@@ -835,7 +835,8 @@ export class UsageRows {
     if (this.#packed !== null && this.#list.length === 0) return this.#packed.json;
     // An append's rows merged into the packed ones as they are (a save after an append would
     // otherwise decode every cached row); unless a count could pass 2^53 there.
-    const merged = this.#packed === null ? null : packedWith(this.#packed.json, entriesOfRows(this.#list));
+    const merged =
+      this.#packed === null ? null : packedWith(this.#packed.json, entriesOfRows(this.#list));
     if (merged !== null) return merged;
     this.#unpack();
     if (!this.#indexed) this.#indexAll();

@@ -189,7 +189,7 @@ describe("usage rows packed for the cache", () => {
   const [r0, r1, r2] = rowJson as [unknown[], unknown[], unknown[]];
   const withBands = (row: unknown[], bands: unknown[]) => [...row.slice(0, -1), bands];
   const bandsOf15 = Array.from({ length: 15 }, (_, i) => i + 1);
-  it.each([
+  const appends: [string, unknown[][]][] = [
     ["rows of keys it has and of keys it has not", [r0, r2]],
     ["a row with the long-context bands into one without", [withBands(r0, bandsOf15)]],
     ["a row without the bands into one with", [r1]],
@@ -210,7 +210,8 @@ describe("usage rows packed for the cache", () => {
       "an event count that passes 2^53 (decoded then)",
       [r0.map((v, i) => (i === 8 ? Number.MAX_SAFE_INTEGER : v))],
     ],
-  ])("pack %s as decoded rows do", (name, more) => {
+  ];
+  it.each(appends)("pack %s as decoded rows do", (name, more) => {
     const packed = packedOf(unpacked.toPacked());
     packed.merge(fromJson(more));
     const eager = fromJson(rowJson);
@@ -226,20 +227,7 @@ describe("usage rows packed for the cache", () => {
 
   // An append's scan packs its rows too: merged into the cached packed rows as they are, one
   // packed table (no row of either decoded), as decoding both and merging them would.
-  it.each([
-    ["rows of keys it has and of keys it has not", [r0, r2]],
-    ["a row with the long-context bands into one without", [withBands(r0, bandsOf15)]],
-    ["a row without the bands into one with", [r1]],
-    ["sums past 2^53 into sums past 2^53", [withBands(r1, bandsOf15.map(() => BIG))]],
-    [
-      "a new key whose strings are new",
-      [["045-z", "gemini", "g", "g", "r", "WP9", null, "import"].concat(r2.slice(8) as never[])],
-    ],
-    [
-      "an event count that passes 2^53 (decoded then)",
-      [r0.map((v, i) => (i === 8 ? Number.MAX_SAFE_INTEGER : v))],
-    ],
-  ])("sum packed rows of %s into packed rows as decoded rows do", (name, more) => {
+  it.each(appends)("sum packed rows of %s into packed rows as decoded rows do", (name, more) => {
     const packed = packedOf(unpacked.toPacked());
     const appended = packedOf(fromJson(more).toPacked());
     const decode = vi.spyOn(UsageRow, "fromPacked");
