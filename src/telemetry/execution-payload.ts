@@ -2,6 +2,8 @@ import type { TSchema } from "typebox";
 import * as Type from "typebox/type";
 import type { Event } from "../events/event.js";
 import { lazyCompileOf } from "../events/lazy-compile.js";
+import { firstSchemaError } from "../events/schema-first-error.js";
+import { checkExecutionPayload } from "./execution-payload.generated.js";
 
 /** The event type telemetry writes. */
 export const EXECUTION_EVENT_TYPE = "ExecutionEvent";
@@ -212,23 +214,39 @@ function valueSchema(field: PayloadFieldDefinition): TSchema {
     case "enum":
       return Type.Union(field.values.map((v) => Type.Literal(v)));
     case "list":
-      return Type.Array(objectSchema(field.fields));
+      return Type.Array(payloadSchema(field.fields));
     default:
       return field satisfies never;
   }
 }
 
+/** A payload check made from a list of field definitions (see `payloadValidator`). */
+export interface PayloadValidator {
+  /** Whether `payload` satisfies the fields. */
+  readonly check: (payload: unknown) => boolean;
+  /** Their schema, built on first use: every report imports this module, few validate. */
+  readonly schema: () => TSchema;
+}
+
 /**
  * The full parse's check of a payload, generated from `fields`. Reading is tolerant of absent
  * fields (older logs) and of extra ones (newer writers), but not of wrong types: a token count
- * written as a string would poison every sum downstream.
+ * written as a string would poison every sum downstream. PAYLOAD_FIELDS' check is compiled ahead
+ * of time (scripts/generate-checks.ts); another list's (a test's new field) by typebox on first use.
  */
-export function payloadValidator(fields: readonly PayloadFieldDefinition[]) {
-  // The schema too is built on first use: every report imports this module, few validate.
-  return lazyCompileOf(() => objectSchema(fields));
+export function payloadValidator(fields: readonly PayloadFieldDefinition[]): PayloadValidator {
+  let built: TSchema | undefined;
+  const schema = () => {
+    built ??= payloadSchema(fields);
+    return built;
+  };
+  if (fields === PAYLOAD_FIELDS) return { check: checkExecutionPayload, schema };
+  const compiled = lazyCompileOf(schema);
+  return { check: (payload) => compiled.Check(payload), schema };
 }
 
-function objectSchema(fields: readonly PayloadFieldDefinition[]): TSchema {
+/** The schema of an object with `fields`, each optional and nullable (see `payloadValidator`). */
+export function payloadSchema(fields: readonly PayloadFieldDefinition[]): TSchema {
   return Type.Object(
     Object.fromEntries(
       fields.map((f) => [f.name, Type.Optional(Type.Union([valueSchema(f), Type.Null()]))]),
@@ -236,13 +254,14 @@ function objectSchema(fields: readonly PayloadFieldDefinition[]): TSchema {
   );
 }
 
-/** Why a payload does not satisfy `validator`'s fields; null when it does. */
-export function payloadProblem(
-  validator: ReturnType<typeof payloadValidator>,
-  payload: unknown,
-): string | null {
-  if (validator.Check(payload)) return null;
-  const first = validator.Errors(payload)[0];
+/**
+ * Why a payload does not satisfy `validator`'s fields; null when it does. The words are typebox's
+ * first error, found without typebox (firstSchemaError): a report that skips a line loads no
+ * compiler to say why.
+ */
+export function payloadProblem(validator: PayloadValidator, payload: unknown): string | null {
+  if (validator.check(payload)) return null;
+  const first = firstSchemaError(validator.schema(), payload);
   return first ? `payload${first.instancePath.replace(/\//g, ".")}: ${first.message}` : "payload";
 }
 
@@ -255,9 +274,9 @@ export function executionPayloadProblem(event: Event): string | null {
 }
 
 /**
- * Whether `executionPayloadProblem` finds none, without the words of one: they take typebox's
- * list of every error, ~0.3 ms a line (a reader that only counts bad lines need not pay it).
+ * Whether `executionPayloadProblem` finds none, without the words of one (for a reader that only
+ * counts bad lines).
  */
 export function executionPayloadValid(event: Event): boolean {
-  return event.event_type !== EXECUTION_EVENT_TYPE || PayloadOnDisk.Check(event.payload);
+  return event.event_type !== EXECUTION_EVENT_TYPE || PayloadOnDisk.check(event.payload);
 }
