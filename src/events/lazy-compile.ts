@@ -67,5 +67,6 @@ export function lazyFirstError(
     validator = loadCompiler().Compile(schema);
     describers.set(schema, validator);
   }
-  return validator.Errors(value)[0] ?? null;
+  const first = validator.Errors(value)[0];
+  return first ? { instancePath: first.instancePath, message: first.message } : null;
 }

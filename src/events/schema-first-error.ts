@@ -13,7 +13,8 @@ type Node = Readonly<Record<string, unknown>>;
 
 /**
  * The keywords the walk below knows, as typebox's builders write them for our schemas, and
- * typebox's own marks (`~kind`, not enumerable, say what builder made a node; they check nothing).
+ * typebox's own marks (`~kind` and the like, not enumerable: what built a node; they check
+ * nothing). A mark that checks (`~refine`, `~codec`) is not among them: typebox answers then.
  */
 const KNOWN = new Set([
   "type",
@@ -29,6 +30,7 @@ const KNOWN = new Set([
   "~kind",
   "~optional",
   "~readonly",
+  "~unsafe",
 ]);
 const TYPES = new Set(["object", "array", "string", "number", "integer", "boolean", "null"]);
 
