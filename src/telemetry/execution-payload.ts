@@ -1,9 +1,5 @@
 import type { TSchema } from "typebox";
 import * as Type from "typebox/type";
-import type { Event } from "../events/event.js";
-import { lazyCompileOf } from "../events/lazy-compile.js";
-import { firstSchemaError } from "../events/schema-first-error.js";
-import { checkExecutionPayload } from "./execution-payload.generated.js";
 
 /** The event type telemetry writes. */
 export const EXECUTION_EVENT_TYPE = "ExecutionEvent";
@@ -122,8 +118,9 @@ export const MODEL_USAGE_FIELDS = [
 
 /**
  * The ExecutionEvent payload (DESIGN §4), defined once. Both readers derive from this table:
- * the full parse's validator (`payloadValidator`) and the report's fast line scanner (its key
- * table and per-key value rules), so that a field added here is checked alike by both.
+ * the full parse's validator (`payloadValidator`, payload-check.ts) and the report's fast line
+ * scanner (its key table and per-key value rules), so that a field added here is checked alike
+ * by both.
  */
 export const PAYLOAD_FIELDS = [
   { name: "wp_id", kind: "text", reference: true, report: "wpId" },
@@ -220,63 +217,15 @@ function valueSchema(field: PayloadFieldDefinition): TSchema {
   }
 }
 
-/** A payload check made from a list of field definitions (see `payloadValidator`). */
-export interface PayloadValidator {
-  /** Whether `payload` satisfies the fields. */
-  readonly check: (payload: unknown) => boolean;
-  /** Their schema, built on first use: every report imports this module, few validate. */
-  readonly schema: () => TSchema;
-}
-
 /**
- * The full parse's check of a payload, generated from `fields`. Reading is tolerant of absent
- * fields (older logs) and of extra ones (newer writers), but not of wrong types: a token count
- * written as a string would poison every sum downstream. PAYLOAD_FIELDS' check is compiled ahead
- * of time (scripts/generate-checks.ts); another list's (a test's new field) by typebox on first use.
+ * The schema of an object with `fields`, each optional and nullable: reading is tolerant of
+ * absent fields (older logs) and of extra ones (newer writers), but not of wrong types (a token
+ * count written as a string would poison every sum downstream). Checked by payload-check.ts.
  */
-export function payloadValidator(fields: readonly PayloadFieldDefinition[]): PayloadValidator {
-  let built: TSchema | undefined;
-  const schema = () => {
-    built ??= payloadSchema(fields);
-    return built;
-  };
-  if (fields === PAYLOAD_FIELDS) return { check: checkExecutionPayload, schema };
-  const compiled = lazyCompileOf(schema);
-  return { check: (payload) => compiled.Check(payload), schema };
-}
-
-/** The schema of an object with `fields`, each optional and nullable (see `payloadValidator`). */
 export function payloadSchema(fields: readonly PayloadFieldDefinition[]): TSchema {
   return Type.Object(
     Object.fromEntries(
       fields.map((f) => [f.name, Type.Optional(Type.Union([valueSchema(f), Type.Null()]))]),
     ),
   );
-}
-
-/**
- * Why a payload does not satisfy `validator`'s fields; null when it does. The words are typebox's
- * first error, found without typebox (firstSchemaError): a report that skips a line loads no
- * compiler to say why.
- */
-export function payloadProblem(validator: PayloadValidator, payload: unknown): string | null {
-  if (validator.check(payload)) return null;
-  const first = firstSchemaError(validator.schema(), payload);
-  return first ? `payload${first.instancePath.replace(/\//g, ".")}: ${first.message}` : "payload";
-}
-
-const PayloadOnDisk = payloadValidator(PAYLOAD_FIELDS);
-
-/** Why an event's payload is not a valid ExecutionEvent payload; null when valid or not one. */
-export function executionPayloadProblem(event: Event): string | null {
-  if (event.event_type !== EXECUTION_EVENT_TYPE) return null;
-  return payloadProblem(PayloadOnDisk, event.payload);
-}
-
-/**
- * Whether `executionPayloadProblem` finds none, without the words of one (for a reader that only
- * counts bad lines).
- */
-export function executionPayloadValid(event: Event): boolean {
-  return event.event_type !== EXECUTION_EVENT_TYPE || PayloadOnDisk.check(event.payload);
 }
