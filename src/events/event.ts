@@ -1,9 +1,11 @@
+import type { Static } from "typebox";
 import * as Type from "typebox/type";
 import { MAX_LAMPORT_CLOCK } from "./clock.js";
 import { EventError } from "./errors.js";
+import { checkEnvelope } from "./event-envelope.generated.js";
 import { type EventId, normalizeEventId } from "./event-id.js";
-import { lazyCompile } from "./lazy-compile.js";
 import { type JsonObject, toPythonJson } from "./py-json.js";
+import { firstSchemaError } from "./schema-first-error.js";
 import { stringRecord } from "./string-record.js";
 import { type IsoTimestamp, normalizeTimestamp } from "./timestamp.js";
 
@@ -48,7 +50,10 @@ export const ENVELOPE_SCHEMA = Type.Object({
   lamport_clock: Type.Integer({ minimum: 0, maximum: MAX_LAMPORT_CLOCK }),
   causation_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
-const EnvelopeShape = lazyCompile(ENVELOPE_SCHEMA);
+// Compiled ahead of time (scripts/generate-checks.ts), and its errors worded without typebox
+// (schema-first-error.ts): a report that meets a malformed line loads no compiler.
+const isEnvelope = (value: unknown): value is Static<typeof ENVELOPE_SCHEMA> =>
+  checkEnvelope(value);
 
 /** Why a value is not a valid event. */
 export interface InvalidEvent {
@@ -56,7 +61,7 @@ export interface InvalidEvent {
 }
 
 function describeShapeError(value: unknown): string {
-  const first = EnvelopeShape.Errors(value)[0];
+  const first = firstSchemaError(ENVELOPE_SCHEMA, value);
   if (!first) return "not an event object";
   const field = first.instancePath.replace(/^\//, "");
   return field ? `${field}: ${first.message}` : first.message;
@@ -67,7 +72,7 @@ function describeShapeError(value: unknown): string {
  * Unknown envelope keys are ignored, as the Python model ignores them.
  */
 export function validateEvent(value: unknown): Event | InvalidEvent {
-  if (!EnvelopeShape.Check(value)) return { error: describeShapeError(value) };
+  if (!isEnvelope(value)) return { error: describeShapeError(value) };
   const eventId = normalizeEventId(value.event_id);
   if (typeof eventId !== "string") return { error: `event_id: ${eventId.error}` };
   const causation = value.causation_id ?? null;

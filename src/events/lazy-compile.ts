@@ -50,3 +50,23 @@ export function lazyCompileOf<const Type extends TSchema>(build: () => Type): Pl
     },
   });
 }
+
+// Compiled validators of the schemas asked for their first error, kept for the next line.
+const describers = new WeakMap<TSchema, PlainValidator<TSchema>>();
+
+/**
+ * typebox's first error for `value` (null when valid), typebox loaded now: for the schemas
+ * `firstSchemaError` cannot walk itself.
+ */
+export function lazyFirstError(
+  schema: TSchema,
+  value: unknown,
+): { readonly instancePath: string; readonly message: string } | null {
+  let validator = describers.get(schema);
+  if (validator === undefined) {
+    validator = loadCompiler().Compile(schema);
+    describers.set(schema, validator);
+  }
+  const first = validator.Errors(value)[0];
+  return first ? { instancePath: first.instancePath, message: first.message } : null;
+}

@@ -1,5 +1,5 @@
 import { type Event, type InvalidEvent, isInvalid, parseEventLine } from "../events/event.js";
-import { executionPayloadProblem, executionPayloadValid } from "./execution-payload.js";
+import { executionPayloadProblem, executionPayloadValid } from "./payload-check.js";
 
 export { malformedLinesWarning, type SkippedLines } from "./malformed-lines.js";
 

@@ -1,7 +1,5 @@
 import type { TSchema } from "typebox";
 import * as Type from "typebox/type";
-import type { Event } from "../events/event.js";
-import { lazyCompileOf } from "../events/lazy-compile.js";
 
 /** The event type telemetry writes. */
 export const EXECUTION_EVENT_TYPE = "ExecutionEvent";
@@ -120,8 +118,9 @@ export const MODEL_USAGE_FIELDS = [
 
 /**
  * The ExecutionEvent payload (DESIGN §4), defined once. Both readers derive from this table:
- * the full parse's validator (`payloadValidator`) and the report's fast line scanner (its key
- * table and per-key value rules), so that a field added here is checked alike by both.
+ * the full parse's validator (`payloadValidator`, payload-check.ts) and the report's fast line
+ * scanner (its key table and per-key value rules), so that a field added here is checked alike
+ * by both.
  */
 export const PAYLOAD_FIELDS = [
   { name: "wp_id", kind: "text", reference: true, report: "wpId" },
@@ -212,52 +211,21 @@ function valueSchema(field: PayloadFieldDefinition): TSchema {
     case "enum":
       return Type.Union(field.values.map((v) => Type.Literal(v)));
     case "list":
-      return Type.Array(objectSchema(field.fields));
+      return Type.Array(payloadSchema(field.fields));
     default:
       return field satisfies never;
   }
 }
 
 /**
- * The full parse's check of a payload, generated from `fields`. Reading is tolerant of absent
- * fields (older logs) and of extra ones (newer writers), but not of wrong types: a token count
- * written as a string would poison every sum downstream.
+ * The schema of an object with `fields`, each optional and nullable: reading is tolerant of
+ * absent fields (older logs) and of extra ones (newer writers), but not of wrong types (a token
+ * count written as a string would poison every sum downstream). Checked by payload-check.ts.
  */
-export function payloadValidator(fields: readonly PayloadFieldDefinition[]) {
-  // The schema too is built on first use: every report imports this module, few validate.
-  return lazyCompileOf(() => objectSchema(fields));
-}
-
-function objectSchema(fields: readonly PayloadFieldDefinition[]): TSchema {
+export function payloadSchema(fields: readonly PayloadFieldDefinition[]): TSchema {
   return Type.Object(
     Object.fromEntries(
       fields.map((f) => [f.name, Type.Optional(Type.Union([valueSchema(f), Type.Null()]))]),
     ),
   );
-}
-
-/** Why a payload does not satisfy `validator`'s fields; null when it does. */
-export function payloadProblem(
-  validator: ReturnType<typeof payloadValidator>,
-  payload: unknown,
-): string | null {
-  if (validator.Check(payload)) return null;
-  const first = validator.Errors(payload)[0];
-  return first ? `payload${first.instancePath.replace(/\//g, ".")}: ${first.message}` : "payload";
-}
-
-const PayloadOnDisk = payloadValidator(PAYLOAD_FIELDS);
-
-/** Why an event's payload is not a valid ExecutionEvent payload; null when valid or not one. */
-export function executionPayloadProblem(event: Event): string | null {
-  if (event.event_type !== EXECUTION_EVENT_TYPE) return null;
-  return payloadProblem(PayloadOnDisk, event.payload);
-}
-
-/**
- * Whether `executionPayloadProblem` finds none, without the words of one: they take typebox's
- * list of every error, ~0.3 ms a line (a reader that only counts bad lines need not pay it).
- */
-export function executionPayloadValid(event: Event): boolean {
-  return event.event_type !== EXECUTION_EVENT_TYPE || PayloadOnDisk.Check(event.payload);
 }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { access, open, readdir, readFile, writeFile } from "node:fs/promises";
+import { access, appendFile, open, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -10,7 +10,7 @@ import { START } from "../../src/telemetry/prefix-chain.js";
 import { claimWord } from "../../src/telemetry/scan/proof-claim.js";
 import { runSpecKitty } from "../support/run-cli.js";
 import { copyOfFixtureProject, tempDir } from "../support/temp-project.js";
-import { writeVariedLog } from "../support/varied-log.js";
+import { variedLog, writeVariedLog } from "../support/varied-log.js";
 
 // The shipped CLI is a bundle (scripts/bundle.mjs, run by `npm ci` through `prepare`): these
 // tests run it as users do, because a bundle can break what the sources never do (a CommonJS
@@ -131,6 +131,73 @@ describe("the bundled CLI (dist/cli/main.js)", () => {
     // node:crypto required, not imported (node-crypto.ts): its ES module view loads Web Crypto.
     expect(loaded).toContain("NativeModule crypto");
     expect(loaded).not.toContain("NativeModule internal/crypto/webcrypto");
+  });
+
+  // A log's malformed lines are parsed in full and the first one's error is put in words: both
+  // without typebox's compiler (typebox-compile.js beside the bundle, ~360 KB), whose loading
+  // and compiling cost each scanning thread ~30 ms. Checked in every thread: a preload (which
+  // Node runs in workers too) notes each thread and each load of that file.
+  it("loads no typebox compiler in any thread for a cold report, a dashboard and a report after an append, malformed lines and all", async () => {
+    const root = await tempDir();
+    // Over 16 MiB in all, so that a worker thread scans too; every 50th line is malformed.
+    await writeVariedLog(root, "043-big", 24_000);
+    const log = await writeVariedLog(root, "044-big", 24_000);
+    const notes = join(root, "notes.txt");
+    const hook = join(root, "note-loads.cjs");
+    await writeFile(
+      hook,
+      [
+        'const { appendFileSync } = require("node:fs");',
+        'const Module = require("node:module");',
+        'const thread = require("node:worker_threads").isMainThread ? "main" : "worker";',
+        "const note = (text) => appendFileSync(process.env.NOTES, text + '\\n');",
+        "note(thread + ' started');",
+        "const load = Module._load;",
+        "Module._load = function (request, ...rest) {",
+        "  if (String(request).includes('typebox-compile')) note(thread + ' loaded the compiler');",
+        "  return load.call(this, request, ...rest);",
+        "};",
+      ].join("\n"),
+    );
+    const noted = async (args: string[]) => {
+      await writeFile(notes, "");
+      const { stderr } = await run(process.execPath, ["-r", hook, BUNDLE, ...args], {
+        env: { ...process.env, NO_COLOR: "1", TZ: "UTC", NOTES: notes },
+        maxBuffer: 64 << 20,
+      });
+      const lines = (await readFile(notes, "utf8")).split("\n").filter((line) => line !== "");
+      return { stderr, threads: lines.filter((line) => line.endsWith(" started")), lines };
+    };
+    const report = ["agent", "telemetry", "cost", "--repo", root, "--json"];
+    const cold = await noted(report);
+    // The malformed lines were met and explained (a payload's wrong type among them).
+    expect(cold.stderr).toMatch(/skipped \d+ malformed lines \(first at line \d+: /);
+    expect(cold.threads).toEqual(expect.arrayContaining(["main started", "worker started"]));
+    expect(cold.lines.filter((line) => !line.endsWith(" started"))).toEqual([]);
+
+    const html = join(root, "dashboard.html");
+    const dashboard = await noted([
+      "agent",
+      "telemetry",
+      "dashboard",
+      "--repo",
+      root,
+      "--out",
+      html,
+    ]);
+    expect(dashboard.threads).toEqual(expect.arrayContaining(["main started", "worker started"]));
+    expect(dashboard.lines.filter((line) => !line.endsWith(" started"))).toEqual([]);
+
+    // An append with a malformed line of each kind the scanner leaves to the full parse.
+    await appendFile(log, variedLog(100, "044-big", 10));
+    const warm = await noted(report);
+    expect(warm.stderr).toMatch(/044-big[^\n]*skipped \d+ malformed lines/);
+    expect(warm.lines.filter((line) => !line.endsWith(" started"))).toEqual([]);
+
+    // The hook does see the compiler loaded where a command needs one (a pricing file's check).
+    await writeFile(join(root, ".kittify", "pricing.yaml"), "models: {}\n");
+    const priced = await noted(["agent", "telemetry", "pricing", "show", "--repo", root, "--json"]);
+    expect(priced.lines).toContain("main loaded the compiler");
   });
 
   it("prints its version without building any command", async () => {

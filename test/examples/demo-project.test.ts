@@ -3,11 +3,9 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateDemoProject } from "../../examples/demo-project/generate.js";
 import { type Event, serializeEvent } from "../../src/events/event.js";
-import {
-  EXECUTION_FLOAT_KEYS,
-  executionPayloadProblem,
-} from "../../src/telemetry/execution-payload.js";
+import { EXECUTION_FLOAT_KEYS } from "../../src/telemetry/execution-payload.js";
 import { SimpleJsonStore } from "../../src/telemetry/json-store.js";
+import { executionPayloadProblem } from "../../src/telemetry/payload-check.js";
 import type { TelemetryWarning } from "../../src/telemetry/warnings.js";
 import { tempDir } from "../support/temp-project.js";
 

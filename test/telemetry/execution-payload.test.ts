@@ -5,9 +5,8 @@ import {
   MODEL_USAGE_FIELDS,
   PAYLOAD_FIELDS,
   type PayloadFieldDefinition,
-  payloadProblem,
-  payloadValidator,
 } from "../../src/telemetry/execution-payload.js";
+import { payloadProblem, payloadValidator } from "../../src/telemetry/payload-check.js";
 import { EventFields } from "../../src/telemetry/scan/event-fields.js";
 import { LineScanner, scanLine } from "../../src/telemetry/scan/line-scanner.js";
 import { eventLine } from "../support/varied-log.js";

@@ -1,12 +1,12 @@
 import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
-import { lazyCompile } from "../../events/lazy-compile.js";
-import { type PrefixDigest, PrefixDigestSchema } from "../log-fingerprint.js";
+import type { PrefixDigest } from "../log-fingerprint.js";
 import { READ_FLAGS } from "../project-paths.js";
 import { detachEarly } from "./detach-early.js";
 import { estimatedIds, IdSet, type IdSetData, SLOT_WORDS } from "./id-set.js";
 import { LogTally, type LogTallyJson } from "./log-tally.js";
+import { checkPrefixDigest } from "./prefix-digest.generated.js";
 import { type RangePass, type RangePassSpec, startRangePass } from "./range-pass.js";
 import { type RangeOptions, scanRange, type TimeWindow } from "./scan-range.js";
 import { startThread } from "./start-thread.js";
@@ -96,7 +96,8 @@ interface PlannedRange {
   read?: boolean;
 }
 
-const DigestShape = lazyCompile(PrefixDigestSchema);
+// Compiled ahead of time (scripts/generate-checks.ts): a cold report loads no compiler for it.
+const isDigest = (value: unknown): value is PrefixDigest => checkPrefixDigest(value);
 
 /**
  * Sums several logs, splitting big ones into line-aligned ranges read by worker threads and
@@ -312,7 +313,7 @@ async function inWorker(
     // The run's buffer came whole (transferred): the set may give it to a later range.
     const ids = IdSet.from(reply.ids, true);
     if (tally === null || ids === null) return;
-    const digest = DigestShape.Check(reply.digest) ? reply.digest : null;
+    const digest = isDigest(reply.digest) ? reply.digest : null;
     range.result = { tally, ids, end: reply.end, digest, pass: reply.pass };
     onRange(range);
   }
