@@ -1,5 +1,6 @@
 import { CountSum } from "./count-sum.js";
 import { PicoSum, type PicoUsd } from "./money.js";
+import { PackedKeyIndex } from "./packed-key-index.js";
 import {
   ALL_KEY_FIELDS,
   ESTIMATE_SUMS,
@@ -483,15 +484,12 @@ function packedWith(packed: PackedRowsJson, entries: Iterable<PackedEntry>): Pac
   const sums = [...packed.sums];
   // Where each row's sums start (one more: the end), and the rows by key (the first of a key).
   const at: number[] = [];
-  const byKey = new Map<string, number>();
-  const idOf = (k: number) =>
-    `${keys[k]},${keys[k + 1]},${keys[k + 2]},${keys[k + 3]},${keys[k + 4]},${keys[k + 5]},${keys[k + 6]},${keys[k + 7]}`;
+  const byKey = new PackedKeyIndex(keys, PACKED_KEYS, TEXT_KEYS + 1);
   let end = 0;
   for (let k = 0; k < keys.length; k += PACKED_KEYS) {
+    byKey.add(at.length);
     at.push(end);
     end += keys[k + TEXT_KEYS + 1] === 1 ? PACKED_BAND_SUMS : PACKED_SUMS;
-    const id = idOf(k);
-    if (!byKey.has(id)) byKey.set(id, at.length - 1);
   }
   at.push(end);
   // The long-context bands of rows that had none until a row with them was summed into them.
@@ -500,11 +498,10 @@ function packedWith(packed: PackedRowsJson, entries: Iterable<PackedEntry>): Pac
     const key = entry.texts.map(text);
     key.push(entry.outcome);
     const theirs = entry.sums;
-    const id = key.join();
-    const mine = byKey.get(id);
-    if (mine === undefined) {
-      byKey.set(id, at.length - 1);
+    const mine = byKey.find(key);
+    if (mine === -1) {
       keys.push(...key, theirs.length === PACKED_BAND_SUMS ? 1 : 0);
+      byKey.add(at.length - 1);
       for (const v of theirs) sums.push(v);
       at.push(sums.length);
       continue;
