@@ -35,6 +35,13 @@ import {
 import { indexOrAdd } from "./string-index.js";
 import { UsageRows } from "./usage-rows.js";
 import type { TelemetryWarning, WarningSink } from "./warnings.js";
+import {
+  type ClockPlace,
+  compareClockPlaces,
+  JoinedAttempts,
+  UNPRICED,
+  type WpAttemptsPartJson,
+} from "./wp-attempts.js";
 
 /** What to read, and what of it to keep (see SpendPassOptions). */
 export interface SpendScanRequest {
@@ -64,21 +71,11 @@ export interface SpendScanRequest {
   readonly onFeature?: ((index: number, feature: FeatureInvocations) => Promise<void>) | undefined;
 }
 
-/**
- * A work package's invocations in clock order (Lamport clock, node, id), as outcomes read them:
- * `order` indexes the log's columns (a view, not a copy).
- */
+/** A work package's invocations in a log, read in clock order (Lamport clock, node, id). */
 export interface WpInvocations {
   readonly wpId: string;
-  readonly order: Uint32Array;
-  /** Per invocation: IMPLEMENTER, REVIEWER, FAILED, UNPRICED bits (spend-pass.ts). */
-  readonly flags: Uint8Array;
-  /** Per invocation: its agent, an index into `strings` ("" for none). */
-  readonly agent: Uint32Array;
-  readonly strings: readonly string[];
-  /** Per invocation: pico-dollars while a safe integer, else NaN and `bigCosts` holds it. */
-  readonly cost: Float64Array;
-  readonly bigCosts: ReadonlyMap<number, PicoUsd>;
+  /** Its attempts (without the last one's verdict), its invocations and the unpriced ones. */
+  readonly attempts: JoinedAttempts;
 }
 
 export interface FeatureInvocations {
@@ -145,6 +142,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     maxPeriods: request.maxPeriods,
     firstUnit: startUnit(first, last, filter, request.maxPeriods),
     top: request.top,
+    invocations: "attempts",
     pricing: entries === undefined ? pricing : { effective: pricing.effective, entries },
   };
   const jobs: FileJob[] = logs.map(({ path, size }) => ({
@@ -190,7 +188,10 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
           });
         }
       }
-      const workPackages = joinInvocations(parts.map((p) => p.invocations));
+      // A log whose invocations are not in clock order is read again, its invocations sorted.
+      const workPackages =
+        joinAttempts(parts.map((p) => p.attempts)) ??
+        (await sortedAttempts(jobs[i] as FileJob, options));
       if (workPackages.length === 0) return;
       const feature = { slug: log.slug, workPackages };
       if (request.onFeature === undefined) found[i] = feature;
@@ -287,6 +288,47 @@ async function readEventAt(path: string, offset: number, length: number): Promis
   } finally {
     await file.close();
   }
+}
+
+/**
+ * A log's work packages' attempts from its ranges' parts (in file order), by WP id; null when
+ * a range's were not read (its invocations out of clock order) or a work package's invocations
+ * in one range do not all come after those in the range before.
+ */
+function joinAttempts(
+  parts: readonly (readonly WpAttemptsPartJson[] | null)[],
+): WpInvocations[] | null {
+  const byWp = new Map<string, { attempts: JoinedAttempts; last: ClockPlace }>();
+  for (const part of parts) {
+    if (part === null) return null;
+    for (const wp of part) {
+      let held = byWp.get(wp.wpId);
+      if (held === undefined) {
+        held = { attempts: new JoinedAttempts(), last: wp.last };
+        byWp.set(wp.wpId, held);
+      } else if (compareClockPlaces(held.last, wp.first) >= 0) return null;
+      held.attempts.join(wp);
+      held.last = wp.last;
+    }
+  }
+  return byWpId([...byWp].map(([wpId, { attempts }]) => ({ wpId, attempts })));
+}
+
+const byWpId = (list: WpInvocations[]) =>
+  list.sort((x, y) => (x.wpId < y.wpId ? -1 : x.wpId > y.wpId ? 1 : 0));
+
+/** A log read again in this thread, its invocations in columns, each WP's sorted into clock order. */
+async function sortedAttempts(job: FileJob, options: SpendPassOptions): Promise<WpInvocations[]> {
+  const parts: InvocationColumns[] = [];
+  const pass = {
+    module: SPEND_PASS_MODULE,
+    options: { ...options, invocations: "columns", top: 0 },
+  };
+  await scanFiles([job], { threads: 1, pass }, async (_, result) => {
+    for (const part of result.passes as SpendPassResult[])
+      if (part.invocations !== null) parts.push(part.invocations);
+  });
+  return joinInvocations(parts);
 }
 
 /** One log's invocations (its ranges' columns, in file order) by work package, each in clock order. */
@@ -395,8 +437,15 @@ function byWorkPackage(
       if (byClock(i, j) > 0) sorted = false;
     }
     if (!sorted) list = Uint32Array.from([...list].sort(byClock));
-    const name = strings[key] as string;
-    result.push({ wpId: name, order: list, flags, agent, strings, cost, bigCosts });
+    const attempts = new JoinedAttempts();
+    for (const i of list) {
+      const f = flags[i] as number;
+      const pico = cost[i] as number;
+      attempts.invocations++;
+      if (f & UNPRICED) attempts.unpriced++;
+      attempts.step(f, strings[agent[i] as number] as string, pico, bigCosts.get(i) ?? 0n);
+    }
+    result.push({ wpId: strings[key] as string, attempts });
   }
-  return result.sort((x, y) => (x.wpId < y.wpId ? -1 : x.wpId > y.wpId ? 1 : 0));
+  return byWpId(result);
 }
