@@ -438,12 +438,14 @@ function byWorkPackage(
     }
     if (!sorted) list = Uint32Array.from([...list].sort(byClock));
     const attempts = new JoinedAttempts();
+    const run = { pico: 0, big: 0n };
     for (const i of list) {
       const f = flags[i] as number;
-      const pico = cost[i] as number;
+      run.pico = cost[i] as number;
+      run.big = bigCosts.get(i) ?? 0n;
       attempts.invocations++;
       if (f & UNPRICED) attempts.unpriced++;
-      attempts.step(f, strings[agent[i] as number] as string, pico, bigCosts.get(i) ?? 0n);
+      attempts.step(f, strings[agent[i] as number] as string, run);
     }
     result.push({ wpId: strings[key] as string, attempts });
   }

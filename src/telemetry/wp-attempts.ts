@@ -38,6 +38,12 @@ export class SlotSums {
     this.#big[slot] = (this.#big[slot] as bigint) + pico;
   }
 
+  addCost(slot: number, cost: RunCost): void {
+    const pico = cost.pico;
+    if (Number.isNaN(pico)) this.addBig(slot, cost.big);
+    else this.add(slot, pico);
+  }
+
   /** Moves slot `from`'s sum into slot `to`. */
   move(from: number, to: number): void {
     const big = this.#big[from] as bigint;
@@ -69,6 +75,15 @@ export class SlotSums {
 /** How the last attempt ended, as the run state tells it. */
 export type LastVerdict = "approved" | "rejected" | "open";
 
+/**
+ * An invocation's cost: pico-dollars while a safe integer, else NaN and `big`. Passed as an
+ * object (a scan's FieldsCost) rather than as a double, which a call would box on the heap.
+ */
+export interface RunCost {
+  readonly pico: number;
+  readonly big: bigint;
+}
+
 /** A work package's attempts and what each kind cost, once read (see WpAttempts.finish). */
 export interface AttemptTotals {
   readonly attempts: number;
@@ -95,17 +110,17 @@ export class WpAttempts<A> {
   inAttempt = false;
   reviewed = false;
   implemented = false;
-  /** The implementer agents it ran (one or two: the primary and the fallback). */
-  agents: A[] = [];
+  /** The implementer agents it ran (one or two: the primary and the fallback): `agentCount` of `agents`. */
+  readonly agents: A[] = [];
+  agentCount = 0;
 
-  /** One invocation: its flags, agent and cost (`pico`, or `big` when `pico` is NaN). */
-  step(flags: number, agent: A, pico: number, big: bigint): void {
+  /** One invocation: its flags, agent and cost. */
+  step(flags: number, agent: A, cost: RunCost): void {
     const failedRun = (flags & FAILED) !== 0;
     let slot = OPEN; // other roles' runs
     if (flags & IMPLEMENTER) {
-      if (!this.inAttempt || this.reviewed || this.implemented || this.agents.includes(agent))
-        this.start();
-      this.agents.push(agent);
+      if (!this.inAttempt || this.reviewed || this.implemented || this.#ran(agent)) this.start();
+      this.agents[this.agentCount++] = agent;
       if (!failedRun) this.implemented = true;
       slot = ATTEMPT;
     } else if (flags & REVIEWER) {
@@ -115,8 +130,7 @@ export class WpAttempts<A> {
     }
     // Failed runs are failed whatever their attempt.
     if (failedRun) slot = FAILED_RUNS;
-    if (Number.isNaN(pico)) this.sums.addBig(slot, big);
-    else this.sums.add(slot, pico);
+    this.sums.addCost(slot, cost);
   }
 
   /**
@@ -132,7 +146,18 @@ export class WpAttempts<A> {
     this.inAttempt = true;
     this.reviewed = false;
     this.implemented = false;
-    this.agents = [];
+    // Its slots reused, not made anew: an attempt is started every few invocations.
+    this.agentCount = 0;
+  }
+
+  #ran(agent: A): boolean {
+    for (let i = 0; i < this.agentCount; i++) if (this.agents[i] === agent) return true;
+    return false;
+  }
+
+  /** The agents the attempt being read ran. */
+  ranAgents(): A[] {
+    return this.agents.slice(0, this.agentCount);
   }
 
   /** The totals, the last attempt's verdict being `last` (the run state's). */
@@ -210,7 +235,7 @@ export interface WpAttemptsPartJson {
 export class WpAttemptsPart<A> {
   invocations = 0;
   unpriced = 0;
-  readonly #prefix: [flags: number, agent: A, pico: number, big: bigint][] = [];
+  readonly #prefix: [flags: number, agent: A, cost: RunCost][] = [];
   #settled = false;
   readonly #attempts = new WpAttempts<A>();
   // Until settled: since the last run that may have started an attempt, what is certain of the
@@ -219,11 +244,11 @@ export class WpAttemptsPart<A> {
   #sinceImplemented = false;
   #sinceReviewed = false;
 
-  add(flags: number, agent: A, pico: number, big: bigint): void {
+  add(flags: number, agent: A, cost: RunCost): void {
     this.invocations++;
     if (flags & UNPRICED) this.unpriced++;
     if (this.#settled) {
-      this.#attempts.step(flags, agent, pico, big);
+      this.#attempts.step(flags, agent, cost);
       return;
     }
     const failedRun = (flags & FAILED) !== 0;
@@ -234,7 +259,7 @@ export class WpAttemptsPart<A> {
         this.#settled = true;
         // A fresh attempt (the one before it is closed when the parts are joined).
         this.#attempts.start();
-        this.#attempts.step(flags, agent, pico, big);
+        this.#attempts.step(flags, agent, cost);
         return;
       }
       // It may have started an attempt: what is certain starts again from it.
@@ -246,12 +271,10 @@ export class WpAttemptsPart<A> {
       this.#sinceReviewed ||= !failedRun;
     } else {
       // Another role's run: other, or failed, whatever the attempt.
-      const slot = failedRun ? FAILED_RUNS : OPEN;
-      if (Number.isNaN(pico)) this.#attempts.sums.addBig(slot, big);
-      else this.#attempts.sums.add(slot, pico);
+      this.#attempts.sums.addCost(failedRun ? FAILED_RUNS : OPEN, cost);
       return;
     }
-    this.#prefix.push([flags, agent, pico, big]);
+    this.#prefix.push([flags, agent, { pico: cost.pico, big: cost.big }]);
   }
 
   toJSON(
@@ -265,7 +288,7 @@ export class WpAttemptsPart<A> {
       wpId,
       invocations: this.invocations,
       unpriced: this.unpriced,
-      prefix: this.#prefix.map(([flags, agent, pico, big]) => [
+      prefix: this.#prefix.map(([flags, agent, { pico, big }]) => [
         flags,
         textOf(agent),
         Number.isNaN(pico) ? big.toString() : String(pico),
@@ -276,7 +299,7 @@ export class WpAttemptsPart<A> {
       sums: a.sums.toJSON(),
       reviewed: a.reviewed,
       implemented: a.implemented,
-      agents: a.agents.map(textOf),
+      agents: a.ranAgents().map(textOf),
       first,
       last,
     };
@@ -293,7 +316,7 @@ export class JoinedAttempts extends WpAttempts<string> {
     this.invocations += part.invocations;
     this.unpriced += part.unpriced;
     for (const [flags, agent, pico] of part.prefix)
-      this.step(flags, agent, Number.NaN, BigInt(pico));
+      this.step(flags, agent, { pico: Number.NaN, big: BigInt(pico) });
     if (part.settled) {
       // The start the part was certain of: it closes the attempt read so far.
       this.start();
@@ -301,7 +324,8 @@ export class JoinedAttempts extends WpAttempts<string> {
       this.rejections += part.rejections;
       this.reviewed = part.reviewed;
       this.implemented = part.implemented;
-      this.agents = [...part.agents];
+      this.agentCount = 0;
+      for (const agent of part.agents) this.agents[this.agentCount++] = agent;
     }
     this.sums.addAll(part.sums);
   }

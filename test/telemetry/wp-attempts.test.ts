@@ -17,7 +17,7 @@ const place = (clock: number) => ({ clock, node: "cli", id: String(clock) });
 /** The runs read in one go, as a work package's whole log in clock order. */
 function inOneGo(runs: readonly Run[], last: LastVerdict) {
   const attempts = new WpAttempts<string>();
-  for (const [flags, agent, pico, big] of runs) attempts.step(flags, agent, pico, big);
+  for (const [flags, agent, pico, big] of runs) attempts.step(flags, agent, { pico, big });
   return attempts.finish(last);
 }
 
@@ -29,7 +29,7 @@ function inRanges(runs: readonly Run[], cuts: readonly number[], last: LastVerdi
   for (let r = 0; r + 1 < bounds.length; r++) {
     const part = new WpAttemptsPart<number>();
     for (const [flags, agent, pico, big] of runs.slice(bounds[r], bounds[r + 1]))
-      part.add(flags, agents.indexOf(agent), pico, big);
+      part.add(flags, agents.indexOf(agent), { pico, big });
     const text = (n: number) => agents[n] as string;
     joined.join(part.toJSON("WP01", text, place(r), place(r)));
   }

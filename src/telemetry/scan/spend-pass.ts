@@ -10,6 +10,7 @@ import {
   FAILED,
   IMPLEMENTER,
   REVIEWER,
+  type RunCost,
   UNPRICED,
   WpAttemptsPart,
   type WpAttemptsPartJson,
@@ -278,6 +279,8 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
   let lastNode: string | null = null;
   let lastNodeIndex = 0;
 
+  // What a cost must reach to be among the top few, as a double (ties go by id).
+  let topFloor = o.top > 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   const keepTop = (cost: bigint | number, fields: EventFields, offset: number, length: number) => {
     if (o.top <= 0) return;
     const worst = top.at(-1);
@@ -307,9 +310,15 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
         (role === "implementer" ? IMPLEMENTER : role === "reviewer" ? REVIEWER : 0) |
         (fields.success === false ? FAILED : 0) |
         (kind === "unpriced" || kind === "no-usage" ? UNPRICED : 0);
-      keepTop(Number.isNaN(pico) ? big : pico, fields, offset, length);
+      // Only a cost that may be among the top few is handed on (a double argument is boxed).
+      if (pico >= topFloor || Number.isNaN(pico)) {
+        keepTop(Number.isNaN(pico) ? big : pico, fields, offset, length);
+        // A bigint cost is past every safe integer, as its double is.
+        const worst = top.at(-1);
+        if (top.length >= o.top && worst !== undefined) topFloor = Number(worst.cost);
+      }
       if (attempts !== null) {
-        attempts.add(wp, agent, flags, pico, big, fields);
+        attempts.add(wp, agent, flags, cost, fields);
         return;
       }
       if (columns === null) return;
@@ -354,13 +363,20 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
 }
 
 /** A work package's part of a range, and where its invocations are in clock order. */
-interface WpTrack {
-  readonly wp: number;
-  readonly part: WpAttemptsPart<number>;
+class WpTrack {
+  readonly part = new WpAttemptsPart<number>();
   readonly first: ClockPlace;
-  lastClock: number;
-  lastNode: string;
-  readonly lastId: IdKey;
+  // A double from the start: a field that changes representation is stored boxed.
+  lastClock = Number.NaN;
+  lastNode = "";
+  readonly lastId = new IdKey();
+  readonly wp: number;
+
+  constructor(wp: number, f: EventFields) {
+    this.wp = wp;
+    this.lastId.copyFrom(f.id);
+    this.first = { clock: f.lamportClock, node: f.nodeId, id: idText(this.lastId) };
+  }
 }
 
 /**
@@ -374,13 +390,11 @@ class RangeAttempts {
   readonly #tracks: WpTrack[] = [];
   #inOrder = true;
 
-  add(wp: number, agent: number, flags: number, pico: number, big: bigint, f: EventFields): void {
+  add(wp: number, agent: number, flags: number, cost: RunCost, f: EventFields): void {
     if (!this.#inOrder) return;
     let track = this.#byWp[wp];
     if (track === undefined) {
-      const id = new IdKey().copyFrom(f.id);
-      const first = { clock: f.lamportClock, node: f.nodeId, id: idText(id) };
-      track = { wp, part: new WpAttemptsPart(), first, lastClock: 0, lastNode: "", lastId: id };
+      track = new WpTrack(wp, f);
       this.#byWp[wp] = track;
       this.#tracks.push(track);
     } else if (!(f.lamportClock > track.lastClock) && !follows(track, f)) {
@@ -389,7 +403,7 @@ class RangeAttempts {
     } else track.lastId.copyFrom(f.id);
     track.lastClock = f.lamportClock;
     track.lastNode = f.nodeId;
-    track.part.add(flags, agent, pico, big);
+    track.part.add(flags, agent, cost);
   }
 
   finish(): WpAttemptsPartJson[] | null {
