@@ -9,13 +9,7 @@ import { cleanLine, malformedLinesWarning, readEventLine } from "./event-line.js
 import { listFeatureDirs } from "./features.js";
 import { warnLogUnreadable } from "./log-unreadable.js";
 import type { PicoUsd } from "./money.js";
-import {
-  firstUnitFor,
-  type JoinedPeriods,
-  joinPeriodRows,
-  type PeriodChoice,
-  type PeriodRowsJson,
-} from "./period-rows.js";
+import { firstUnitFor, type JoinedPeriods, type PeriodChoice, PeriodPool } from "./period-rows.js";
 import type { PricingEntry } from "./pricing-table.js";
 import { openForRead, READ_FLAGS } from "./project-paths.js";
 import { IdKey } from "./scan/id-set.js";
@@ -33,7 +27,7 @@ import {
   type TopCandidate,
 } from "./scan/spend-pass.js";
 import { indexOrAdd } from "./string-index.js";
-import { UsageRows } from "./usage-rows.js";
+import { type UsageRow, UsageRows } from "./usage-rows.js";
 import type { TelemetryWarning, WarningSink } from "./warnings.js";
 import {
   type ClockPlace,
@@ -69,6 +63,14 @@ export interface SpendScanRequest {
    * columns are let go while the other logs are still read.
    */
   readonly onFeature?: ((index: number, feature: FeatureInvocations) => Promise<void>) | undefined;
+  /**
+   * Given, each log's rows without period go here as soon as it is read (in no set order), and
+   * are not kept (`rows` is then empty): a caller rolling them up does it while the other
+   * logs are still read.
+   */
+  readonly onRows?: ((rows: readonly UsageRow[]) => void) | undefined;
+  /** Given, told how many features match before any log is read. */
+  readonly onFeatures?: ((count: number) => void) | undefined;
 }
 
 /** A work package's invocations in a log, read in clock order (Lamport clock, node, id). */
@@ -93,9 +95,9 @@ export interface TopInvocation {
 /** What one read of the logs found. */
 export interface SpendScan {
   readonly featureCount: number;
-  /** Rows of every execution event in the time window, without period. */
+  /** Rows of every execution event in the time window, without period (none with `onRows`). */
   readonly rows: UsageRows;
-  /** The same events' rows by period in the zone (see joinPeriodRows). */
+  /** The same events' rows by period in the zone (see PeriodPool). */
   readonly periods: JoinedPeriods;
   /** Features with a matching invocation, in folder order (none with `onFeature`). */
   readonly features: readonly FeatureInvocations[];
@@ -112,6 +114,7 @@ export interface SpendScan {
 export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
   const { filter, pricing, warn } = request;
   const features = await listFeatureDirs(request.repoRoot, { pattern: request.feature, warn });
+  request.onFeatures?.(features.length);
   const logs: { slug: string; path: string; size: number }[] = [];
   let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
   for (const { slug, dir } of features) {
@@ -152,7 +155,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     unterminated: "read",
   }));
   const rows = new UsageRows();
-  const periodParts: PeriodRowsJson[] = [];
+  const periods = new PeriodPool();
   const found: (FeatureInvocations | null)[] = logs.map(() => null);
   const malformed: (TelemetryWarning | null)[] = logs.map(() => null);
   const candidates: {
@@ -175,9 +178,10 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
       // Told in the logs' order once all are read, as the report tells them.
       malformed[i] = malformedLinesWarning(log.path, result.tally);
       const parts = result.passes as SpendPassResult[];
+      const logRows = request.onRows === undefined ? rows : new UsageRows();
       for (const part of parts) {
-        if (!rows.sumPacked(part.rows)) throw new Error("a scan's rows do not check");
-        periodParts.push(part.periods);
+        if (!logRows.sumPacked(part.rows)) throw new Error("a scan's rows do not check");
+        periods.add(part.periods);
         for (const candidate of part.top) {
           candidates.push({
             cost: BigInt(candidate.pico),
@@ -188,6 +192,8 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
           });
         }
       }
+      // Decoded once for every roll-up they go to.
+      if (logRows !== rows) request.onRows?.([...logRows]);
       // A log whose invocations are not in clock order is read again, its invocations sorted.
       const workPackages =
         joinAttempts(parts.map((p) => p.attempts)) ??
@@ -209,7 +215,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
   return {
     featureCount: features.length,
     rows,
-    periods: joinPeriodRows(periodParts, request.period, request.maxPeriods),
+    periods: periods.join(request.period, request.maxPeriods),
     features: found.filter((f): f is FeatureInvocations => f !== null),
     top,
   };
