@@ -3,7 +3,6 @@ import { join } from "node:path";
 import type { Event } from "../events/event.js";
 import { isInvalid } from "../events/event.js";
 import { type CostKind, eventCost, type RateResolver } from "./cost.js";
-import { EVENT_LOG_FILE } from "./emit.js";
 import { type ParsedFilter, UNKNOWN_ORIGIN } from "./event-filter.js";
 import { cleanLine, malformedLinesWarning, readEventLine } from "./event-line.js";
 import { listFeatureDirs } from "./features.js";
@@ -11,7 +10,9 @@ import { warnLogUnreadable } from "./log-unreadable.js";
 import type { PicoUsd } from "./money.js";
 import { firstUnitFor, type JoinedPeriods, type PeriodChoice, PeriodPool } from "./period-rows.js";
 import type { PricingEntry } from "./pricing-table.js";
-import { openForRead, READ_FLAGS } from "./project-paths.js";
+// From project-paths.js, not emit.js: the emitter's modules (and node:crypto's ES module view,
+// ~25 ms) are not loaded by a read.
+import { EVENT_LOG_FILE, openForRead, READ_FLAGS } from "./project-paths.js";
 import { IdKey } from "./scan/id-set.js";
 import { type FileJob, scanFiles } from "./scan/parallel-scan.js";
 import { registerRangePass } from "./scan/range-pass.js";
@@ -115,14 +116,21 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
   const { filter, pricing, warn } = request;
   const features = await listFeatureDirs(request.repoRoot, { pattern: request.feature, warn });
   request.onFeatures?.(features.length);
-  const logs: { slug: string; path: string; size: number }[] = [];
-  let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
-  for (const { slug, dir } of features) {
+  // Each log's size, and with `auto` the span of its first and last lines, looked up at once.
+  const looked = await eachAtOnce(features, LOOK_UPS_AT_ONCE, async ({ slug, dir }) => {
     const path = join(dir, EVENT_LOG_FILE);
-    const size = await sizeOf(path, warn);
-    if (size === null) continue;
-    logs.push({ slug, path, size });
-    const span = await timeSpan(path, size);
+    // Told in folder order below, whichever look-up ends first.
+    const told: TelemetryWarning[] = [];
+    const size = await sizeOf(path, (w) => told.push(w));
+    if (size === null) return { told, log: null };
+    const span = request.period === "auto" ? await timeSpan(path, size) : null;
+    return { told, log: { slug, path, size, span } };
+  });
+  for (const { told } of looked) for (const w of told) warn(w);
+  const logs = looked.flatMap(({ log }) => (log === null ? [] : [log]));
+  let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  for (const { span } of logs) {
+    if (span === null) continue;
     first = Math.min(first, span.first);
     last = Math.max(last, span.last);
   }
@@ -219,6 +227,24 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     features: found.filter((f): f is FeatureInvocations => f !== null),
     top,
   };
+}
+
+// Files open at once while logs are looked up (a project may have thousands of features).
+const LOOK_UPS_AT_ONCE = 16;
+
+/** `fn` of each item, at most `limit` at once; the results in the items' order. */
+async function eachAtOnce<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const run = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return results;
 }
 
 /** The unit `auto` starts with: the logs' span, within the filter's time window. */
