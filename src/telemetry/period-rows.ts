@@ -121,6 +121,8 @@ export class PeriodRows {
   readonly #options: PeriodRowsOptions;
   readonly #keep: number;
   readonly #keyers: Keyers;
+  /** `#keyers[#unit]`, looked up when the unit changes, not per event. */
+  #keyer: (micros: number) => string;
   /** With `auto`: the days seen (or the weeks). */
   readonly #labels = new Set<string>();
 
@@ -132,13 +134,14 @@ export class PeriodRows {
     this.#current.trackTouched();
     const unit = options.choice === "auto" ? options.first : options.choice;
     this.#unit = unit === "week" ? "weekMonth" : unit;
+    this.#keyer = this.#keyers[this.#unit];
     if (unit === "day") this.#day = new RowTable();
     if (unit === "week") this.#week = new RowTable();
     if (unit === "week" || unit === "month") this.#month = new RowTable();
   }
 
   add(fields: EventFields): void {
-    const label = this.#keyers[this.#unit](fields.micros);
+    const label = this.#keyer(fields.micros);
     if (label !== this.#label) this.#start(label, fields.micros);
     this.#current.add(fields, null, this.#keep);
   }
@@ -153,7 +156,8 @@ export class PeriodRows {
     this.#labels.add(counted);
     if (this.#labels.size <= this.#options.max) return;
     this.#coarsen();
-    this.#label = this.#keyers[this.#unit](micros);
+    this.#keyer = this.#keyers[this.#unit];
+    this.#label = this.#keyer(micros);
   }
 
   #flush(): void {
