@@ -187,8 +187,11 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
       malformed[i] = malformedLinesWarning(log.path, result.tally);
       const parts = result.passes as SpendPassResult[];
       const logRows = request.onRows === undefined ? rows : new UsageRows();
+      // A log read as one range: its rows kept packed as they came (decoded as they are listed).
+      const whole = logRows !== rows && parts.length === 1;
       for (const part of parts) {
-        if (!logRows.sumPacked(part.rows)) throw new Error("a scan's rows do not check");
+        const ok = whole ? logRows.addPacked(part.rows) : logRows.sumPacked(part.rows);
+        if (!ok) throw new Error("a scan's rows do not check");
         periods.add(part.periods);
         for (const candidate of part.top) {
           candidates.push({
