@@ -30,6 +30,7 @@ export interface DashboardRequest {
   readonly repoRoot: string;
   readonly feature: string | undefined;
   readonly filter: ParsedFilter;
+  /** May be a getter (the machine's zone): read once the logs are being looked up. */
   readonly timeZone: string;
   /** `auto`: the finest of day, week and month with at most MAX_PERIODS periods. */
   readonly period: PeriodChoice;
@@ -80,14 +81,16 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
   };
   // Each feature's outcomes as soon as its log is read, in folder order.
   const outcomeParts: WpOutcomeRow[][] = [];
-  let options: RollUpOptions = { timeZone: request.timeZone, wpByFeature: true };
+  let options: RollUpOptions = { wpByFeature: true };
   // The four groupings rolled up as each log is read (the report's roll-up, fed in several goes).
   const rollUps = new Map<GroupByKey, RowRollUp>();
   const scan = await spendScan({
     repoRoot,
     feature,
     filter,
-    timeZone: request.timeZone,
+    get timeZone() {
+      return request.timeZone;
+    },
     rowKeep: keptFields(GROUPINGS, filter),
     periodKeep: keptFields(["day", request.stack], filter),
     period: request.period,
@@ -102,7 +105,10 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
     },
     onFeatures: (count) => {
       // A WP id is a feature's own: unless one feature is chosen, `wp` groups are per feature.
-      options = { ...options, wpByFeature: !(feature !== undefined && count === 1) };
+      options = {
+        timeZone: request.timeZone,
+        wpByFeature: !(feature !== undefined && count === 1),
+      };
       for (const key of GROUPINGS) rollUps.set(key, new RowRollUp([key], filter, pricing, options));
     },
     onRows: (rows) => {
