@@ -79,6 +79,9 @@ Examples:
         { since: options.since, until: options.until, ...fieldFilter(options) },
         dates,
       );
+      // Read while the logs are (~210 KB); a failed read is thrown where it is awaited.
+      const chartJs = chartLibrary();
+      chartJs.catch(() => undefined);
       const repoRoot = await findProjectRoot(io.cwd, options.repo);
       const warn = warningsTo(io);
       const pricing = await loadPricingTable(repoRoot, { warn });
@@ -86,7 +89,10 @@ Examples:
         repoRoot,
         feature: options.feature,
         filter,
-        timeZone: dates.timeZone ?? "UTC",
+        // Looked up when the scan first needs it (Intl's first use overlaps its file look-ups).
+        get timeZone() {
+          return dates.timeZone ?? "UTC";
+        },
         period: options.period,
         stack: options.stack,
         top: options.top,
@@ -94,7 +100,7 @@ Examples:
         pricing,
         warn,
       });
-      const html = renderDashboard(data, await chartLibrary());
+      const html = renderDashboard(data, await chartJs);
       const out =
         options.out === undefined ? join(repoRoot, DEFAULT_OUT) : resolve(io.cwd, options.out);
       await mkdir(dirname(out), { recursive: true });

@@ -7,7 +7,7 @@ import type { ParsedFilter } from "../telemetry/event-filter.js";
 import type { PicoUsd } from "../telemetry/money.js";
 import type { PeriodChoice } from "../telemetry/period-rows.js";
 import type { PricingTable } from "../telemetry/pricing.js";
-import { keptFields, rollUpRows } from "../telemetry/report.js";
+import { keptFields, type RollUpOptions, RowRollUp, rollUpRows } from "../telemetry/report.js";
 import { spendScan } from "../telemetry/spend-scan.js";
 import type { UsageRow } from "../telemetry/usage-rows.js";
 import type { TelemetryWarning } from "../telemetry/warnings.js";
@@ -30,6 +30,7 @@ export interface DashboardRequest {
   readonly repoRoot: string;
   readonly feature: string | undefined;
   readonly filter: ParsedFilter;
+  /** May be a getter (the machine's zone): read once the logs are being looked up. */
   readonly timeZone: string;
   /** `auto`: the finest of day, week and month with at most MAX_PERIODS periods. */
   readonly period: PeriodChoice;
@@ -41,6 +42,15 @@ export interface DashboardRequest {
   /** Threads to read with (default: the available parallelism), for tests. */
   readonly threads?: number | undefined;
   readonly minRangeBytes?: number | undefined;
+}
+
+/** The groupings of the page's tables, rolled up from the rows without period. */
+const GROUPINGS = ["agent", "model", "feature", "wp"] as const;
+
+/** A grouping's groups. */
+interface Grouped {
+  readonly groupBy: readonly GroupByKey[];
+  readonly groups: CostGroup[];
 }
 
 /** Whether a request reads every event of every feature (then budgets need no read of their own). */
@@ -69,14 +79,19 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
     warnings.push(w);
     warn(w);
   };
-  // Each feature's outcomes as soon as its log is read (its columns then let go), in folder order.
+  // Each feature's outcomes as soon as its log is read, in folder order.
   const outcomeParts: WpOutcomeRow[][] = [];
+  let options: RollUpOptions = { wpByFeature: true };
+  // The four groupings rolled up as each log is read (the report's roll-up, fed in several goes).
+  const rollUps = new Map<GroupByKey, RowRollUp>();
   const scan = await spendScan({
     repoRoot,
     feature,
     filter,
-    timeZone: request.timeZone,
-    rowKeep: keptFields(["agent", "model", "feature", "wp"], filter),
+    get timeZone() {
+      return request.timeZone;
+    },
+    rowKeep: keptFields(GROUPINGS, filter),
     periodKeep: keptFields(["day", request.stack], filter),
     period: request.period,
     maxPeriods: MAX_PERIODS,
@@ -88,19 +103,29 @@ export async function dashboardData(request: DashboardRequest): Promise<PrettyVa
     onFeature: async (index, feature) => {
       outcomeParts[index] = await featureOutcomes(repoRoot, feature);
     },
+    onFeatures: (count) => {
+      // A WP id is a feature's own: unless one feature is chosen, `wp` groups are per feature.
+      options = {
+        timeZone: request.timeZone,
+        wpByFeature: !(feature !== undefined && count === 1),
+      };
+      for (const key of GROUPINGS) rollUps.set(key, new RowRollUp([key], filter, pricing, options));
+    },
+    onRows: (rows) => {
+      for (const rollUp of rollUps.values()) rollUp.add(rows);
+    },
   });
-  // A WP id is a feature's own: unless one feature is chosen, `wp` groups are per feature.
-  const wpByFeature = !(feature !== undefined && scan.featureCount === 1);
   const report = (rows: Iterable<UsageRow>, groupBy: readonly GroupByKey[]) => {
-    const options = { timeZone: request.timeZone, wpByFeature };
     return { groupBy, groups: rollUpRows(rows, groupBy, filter, pricing, options).groups };
   };
-  // The rows decoded once for the four groupings (a packed set decodes them as it lists them).
-  const rows = [...scan.rows];
-  const byAgent = report(rows, ["agent"]);
-  const byModel = report(rows, ["model"]);
-  const byFeature = report(rows, ["feature"]);
-  const byWp = report(rows, ["wp"]);
+  const grouped = (key: (typeof GROUPINGS)[number]): Grouped => ({
+    groupBy: [key],
+    groups: rollUps.get(key)?.result().groups ?? [],
+  });
+  const byAgent = grouped("agent");
+  const byModel = grouped("model");
+  const byFeature = grouped("feature");
+  const byWp = grouped("wp");
   const period = scan.periods.unit;
   const overTime = report(scan.periods.rows, [period, request.stack]);
   const outcomes = outcomeParts.flat();

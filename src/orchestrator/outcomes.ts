@@ -1,6 +1,5 @@
 import { type EventFilter, type ParsedFilter, parseFilter } from "../telemetry/event-filter.js";
-import { PICO_SUM_EXACT_BELOW, type PicoUsd } from "../telemetry/money.js";
-import { FAILED, IMPLEMENTER, REVIEWER, UNPRICED } from "../telemetry/scan/spend-pass.js";
+import type { PicoUsd } from "../telemetry/money.js";
 import {
   type FeatureInvocations,
   type SpendScanRequest,
@@ -94,130 +93,29 @@ export async function featureOutcomes(
 }
 
 /**
- * Splits a work package's invocations (in clock order) into attempts the way the pipeline
- * makes them: an implementer run, the fallback after it when it failed, then the reviews. A new
- * implementer run starts a new attempt once the attempt was reviewed, already succeeded, or
- * already ran that agent (a resumed run starts over with the primary agent). Failed runs count
- * as failed whatever their attempt; other roles' runs as other.
+ * A work package's row: its attempts (see WpAttempts: how invocations make attempts), the last
+ * one's verdict taken from the run state.
  */
 function outcomeRow(feature: string, wp: WpInvocations, state: RunState): WpOutcomeRow {
   const outcome = state.outcomeOf(wp.wpId)?.outcome ?? null;
-  const sums = new SlotSums();
-  let attempts = 0;
-  let rejections = 0;
-  let unpriced = 0;
-  // The attempt being read: its successful invocations' cost (ATTEMPT) waits for its verdict.
-  let inAttempt = false;
-  let reviewed = false;
-  let implemented = false;
-  /** The implementer agents it ran (one or two: the primary and the fallback). */
-  const agents: number[] = [];
-  // An earlier attempt that was reviewed was rejected (the pipeline only implements again
-  // after a rejection); one that was not was abandoned (open). The last one's verdict is the
-  // run state's outcome (approved or rejected; otherwise open).
-  const start = () => {
-    if (inAttempt) {
-      if (reviewed) rejections++;
-      sums.move(ATTEMPT, reviewed ? REJECTED : OPEN);
-    }
-    attempts++;
-    inAttempt = true;
-    reviewed = false;
-    implemented = false;
-    agents.length = 0;
-  };
-  const { flags, agent, cost, bigCosts, order } = wp;
-  // An index loop into typed sums: a million invocations make no object each.
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k] as number;
-    const f = flags[i] as number;
-    const failedRun = (f & FAILED) !== 0;
-    if (f & UNPRICED) unpriced++;
-    let slot = OPEN; // other roles' runs
-    if (f & IMPLEMENTER) {
-      const name = agent[i] as number;
-      if (!inAttempt || reviewed || implemented || agents.includes(name)) start();
-      agents.push(name);
-      if (!failedRun) implemented = true;
-      slot = ATTEMPT;
-    } else if (f & REVIEWER) {
-      if (!inAttempt) start();
-      if (!failedRun) reviewed = true;
-      slot = ATTEMPT;
-    }
-    // Failed runs are failed whatever their attempt.
-    if (failedRun) slot = FAILED_RUNS;
-    const pico = cost[i] as number;
-    if (Number.isNaN(pico)) sums.addBig(slot, bigCosts.get(i) as PicoUsd);
-    else sums.add(slot, pico);
-  }
-  if (inAttempt) {
-    const verdict = outcome === "approved" ? APPROVED : outcome === "rejected" ? REJECTED : OPEN;
-    if (verdict === REJECTED) rejections++;
-    sums.move(ATTEMPT, verdict);
-  }
-  const approved = sums.total(APPROVED);
-  const rejected = sums.total(REJECTED);
-  const other = sums.total(OPEN);
-  const failed = sums.total(FAILED_RUNS);
-  const total = (approved + rejected + failed + other) as PicoUsd;
+  const { attempts } = wp;
+  // An earlier attempt that was reviewed was rejected; the last one's verdict is the run
+  // state's outcome (approved or rejected; otherwise open).
+  const last = outcome === "approved" || outcome === "rejected" ? outcome : "open";
+  const totals = attempts.finish(last);
+  const { approvedCost, rejectedCost, failedCost, otherCost } = totals;
   return {
     feature,
     wpId: wp.wpId,
     outcome,
-    attempts,
-    rejections,
-    invocations: wp.order.length,
-    totalCost: total,
-    approvedCost: approved,
-    rejectedCost: rejected,
-    failedCost: failed,
-    otherCost: other,
-    unpricedInvocations: unpriced,
+    attempts: totals.attempts,
+    rejections: totals.rejections,
+    invocations: attempts.invocations,
+    totalCost: (approvedCost + rejectedCost + failedCost + otherCost) as PicoUsd,
+    approvedCost,
+    rejectedCost,
+    failedCost,
+    otherCost,
+    unpricedInvocations: attempts.unpriced,
   };
-}
-
-// The sums of a work package's outcome row (SlotSums), and the attempt being read.
-const APPROVED = 0;
-const REJECTED = 1;
-const OPEN = 2;
-const FAILED_RUNS = 3;
-const ATTEMPT = 4;
-
-/**
- * Exact running sums of pico-dollars in slots, kept as PicoSum keeps one (a double while it
- * is exact, then a bigint), in a typed array: adding a cost allocates nothing.
- */
-class SlotSums {
-  readonly #small = new Float64Array(5);
-  readonly #big: bigint[] = [0n, 0n, 0n, 0n, 0n];
-
-  /** Adds a safe integer of pico-dollars. */
-  add(slot: number, pico: number): void {
-    const small = this.#small;
-    const next = (small[slot] as number) + pico;
-    if (next < PICO_SUM_EXACT_BELOW) small[slot] = next;
-    else {
-      this.#big[slot] = (this.#big[slot] as bigint) + BigInt(small[slot] as number) + BigInt(pico);
-      small[slot] = 0;
-    }
-  }
-
-  addBig(slot: number, pico: PicoUsd): void {
-    this.#big[slot] = (this.#big[slot] as bigint) + pico;
-  }
-
-  /** Moves slot `from`'s sum into slot `to`. */
-  move(from: number, to: number): void {
-    const big = this.#big[from] as bigint;
-    if (big !== 0n) this.#big[to] = (this.#big[to] as bigint) + big;
-    this.#big[from] = 0n;
-    const small = this.#small[from] as number;
-    this.#small[from] = 0;
-    this.add(to, small);
-  }
-
-  total(slot: number): PicoUsd {
-    return ((this.#big[slot] as bigint) + BigInt(this.#small[slot] as number)) as PicoUsd;
-  }
 }

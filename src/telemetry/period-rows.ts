@@ -121,6 +121,8 @@ export class PeriodRows {
   readonly #options: PeriodRowsOptions;
   readonly #keep: number;
   readonly #keyers: Keyers;
+  /** `#keyers[#unit]`, looked up when the unit changes, not per event. */
+  #keyer: (micros: number) => string;
   /** With `auto`: the days seen (or the weeks). */
   readonly #labels = new Set<string>();
 
@@ -132,13 +134,14 @@ export class PeriodRows {
     this.#current.trackTouched();
     const unit = options.choice === "auto" ? options.first : options.choice;
     this.#unit = unit === "week" ? "weekMonth" : unit;
+    this.#keyer = this.#keyers[this.#unit];
     if (unit === "day") this.#day = new RowTable();
     if (unit === "week") this.#week = new RowTable();
     if (unit === "week" || unit === "month") this.#month = new RowTable();
   }
 
   add(fields: EventFields): void {
-    const label = this.#keyers[this.#unit](fields.micros);
+    const label = this.#keyer(fields.micros);
     if (label !== this.#label) this.#start(label, fields.micros);
     this.#current.add(fields, null, this.#keep);
   }
@@ -153,7 +156,8 @@ export class PeriodRows {
     this.#labels.add(counted);
     if (this.#labels.size <= this.#options.max) return;
     this.#coarsen();
-    this.#label = this.#keyers[this.#unit](micros);
+    this.#keyer = this.#keyers[this.#unit];
+    this.#label = this.#keyer(micros);
   }
 
   #flush(): void {
@@ -241,26 +245,43 @@ export function joinPeriodRows(
   choice: PeriodChoice,
   max: number,
 ): JoinedPeriods {
-  const pool = { day: new UsageRows(), week: new UsageRows(), month: new UsageRows() };
-  let weeks = true; // every part can give weeks
-  let days = true;
-  for (const part of parts) {
-    if (part.day) addPart(pool.day, part.day);
-    else days = false;
-    if (part.week) addPart(pool.week, part.week);
-    else if (!part.day) weeks = false;
-    if (part.month) addPart(pool.month, part.month);
+  const pool = new PeriodPool();
+  for (const part of parts) pool.add(part);
+  return pool.join(choice, max);
+}
+
+/**
+ * The rows of several scans (ranges) pooled as they come (see joinPeriodRows), so that a
+ * parallel scan's main thread sums each range's while the others are still read.
+ */
+export class PeriodPool {
+  readonly #day = new UsageRows();
+  readonly #week = new UsageRows();
+  readonly #month = new UsageRows();
+  #weeks = true; // every part can give weeks
+  #days = true;
+
+  add(part: PeriodRowsJson): void {
+    if (part.day) addPart(this.#day, part.day);
+    else this.#days = false;
+    if (part.week) addPart(this.#week, part.week);
+    else if (!part.day) this.#weeks = false;
+    if (part.month) addPart(this.#month, part.month);
   }
-  const months = rowsByPeriod(pool.day, "month", pool.month);
-  const count = (rows: UsageRows) => new Set([...rows].map((r) => r.key.period)).size;
-  if (choice === "day" || (choice === "auto" && days && count(pool.day) <= max)) {
-    return { unit: "day", rows: pool.day, months };
+
+  /** The parts' rows by the finest unit they all give with at most `max` periods, or `choice`. */
+  join(choice: PeriodChoice, max: number): JoinedPeriods {
+    const months = rowsByPeriod(this.#day, "month", this.#month);
+    const count = (rows: UsageRows) => new Set([...rows].map((r) => r.key.period)).size;
+    if (choice === "day" || (choice === "auto" && this.#days && count(this.#day) <= max)) {
+      return { unit: "day", rows: this.#day, months };
+    }
+    if (choice === "week" || (choice === "auto" && this.#weeks)) {
+      const rows = rowsByPeriod(this.#day, "week", this.#week);
+      if (choice === "week" || count(rows) <= max) return { unit: "week", rows, months };
+    }
+    return { unit: "month", rows: months, months };
   }
-  if (choice === "week" || (choice === "auto" && weeks)) {
-    const rows = rowsByPeriod(pool.day, "week", pool.week);
-    if (choice === "week" || count(rows) <= max) return { unit: "week", rows, months };
-  }
-  return { unit: "month", rows: months, months };
 }
 
 const DAY_MICROS = 86_400_000_000;

@@ -127,18 +127,53 @@ export function rollUpRows(
   keys: readonly GroupByKey[],
   filter: ParsedFilter,
   pricing: RateResolver,
-  options: { readonly timeZone?: string | undefined; readonly wpByFeature: boolean },
+  options: RollUpOptions,
 ): Pick<CostReport, "groups" | "hints"> {
-  const acc = new CostAccumulator(keys, pricing, options);
-  const matches = compileRowFilter(filter);
-  const values = new FieldValues();
+  const rollUp = new RowRollUp(keys, filter, pricing, options);
+  rollUp.add(rows);
+  return rollUp.result();
+}
+
+export interface RollUpOptions {
+  readonly timeZone?: string | undefined;
+  readonly wpByFeature: boolean;
+}
+
+/**
+ * rollUpRows fed its rows in several goes (a parallel scan's as each log is read): the same
+ * groups whatever the rows' order and however they are cut, their sums being exact.
+ */
+export class RowRollUp {
+  readonly #acc: CostAccumulator;
+  readonly #filter: ParsedFilter;
+  readonly #matches: (row: UsageRowKey) => boolean;
+  readonly #values = new FieldValues();
   // Values are gathered for hints only, and only a field filter has any.
-  const hinting = mayHint(filter);
-  for (const row of rows) {
-    if (hinting) values.add({ ...row.key, model: row.key.eventModel, source: row.key.source });
-    if (matches(row.key)) acc.addRow(row);
+  readonly #hinting: boolean;
+
+  constructor(
+    keys: readonly GroupByKey[],
+    filter: ParsedFilter,
+    pricing: RateResolver,
+    options: RollUpOptions,
+  ) {
+    this.#acc = new CostAccumulator(keys, pricing, options);
+    this.#filter = filter;
+    this.#matches = compileRowFilter(filter);
+    this.#hinting = mayHint(filter);
   }
-  return { groups: acc.groups(), hints: values.hints(filter) };
+
+  add(rows: Iterable<UsageRow>): void {
+    for (const row of rows) {
+      if (this.#hinting)
+        this.#values.add({ ...row.key, model: row.key.eventModel, source: row.key.source });
+      if (this.#matches(row.key)) this.#acc.addRow(row);
+    }
+  }
+
+  result(): Pick<CostReport, "groups" | "hints"> {
+    return { groups: this.#acc.groups(), hints: this.#values.hints(this.#filter) };
+  }
 }
 
 /**

@@ -491,7 +491,10 @@ export class RowTable {
       const outcome = k[at + OUTCOME] as number;
       keys.push(outcome === 0 ? -1 : outcome === 1 ? 1 : 0, this.#bands[r] as number);
       periods?.push(indexOf(k[at + PERIOD] as number));
-      for (const v of this.sumsOf(r)) sums.push(v);
+      // Straight from the table (no array per row: a scan packs each range's rows).
+      const from = r * PACKED_BAND_SUMS;
+      const to = from + (this.#bands[r] === 1 ? PACKED_BAND_SUMS : PACKED_SUMS);
+      for (let i = from; i < to; i++) sums.push(this.#value(i));
     }
     return { strings, keys, sums };
   }

@@ -3,21 +3,16 @@ import { join } from "node:path";
 import type { Event } from "../events/event.js";
 import { isInvalid } from "../events/event.js";
 import { type CostKind, eventCost, type RateResolver } from "./cost.js";
-import { EVENT_LOG_FILE } from "./emit.js";
 import { type ParsedFilter, UNKNOWN_ORIGIN } from "./event-filter.js";
 import { cleanLine, malformedLinesWarning, readEventLine } from "./event-line.js";
 import { listFeatureDirs } from "./features.js";
 import { warnLogUnreadable } from "./log-unreadable.js";
 import type { PicoUsd } from "./money.js";
-import {
-  firstUnitFor,
-  type JoinedPeriods,
-  joinPeriodRows,
-  type PeriodChoice,
-  type PeriodRowsJson,
-} from "./period-rows.js";
+import { firstUnitFor, type JoinedPeriods, type PeriodChoice, PeriodPool } from "./period-rows.js";
 import type { PricingEntry } from "./pricing-table.js";
-import { openForRead, READ_FLAGS } from "./project-paths.js";
+// From project-paths.js, not emit.js: the emitter's modules (and node:crypto's ES module view,
+// ~25 ms) are not loaded by a read.
+import { EVENT_LOG_FILE, openForRead, READ_FLAGS } from "./project-paths.js";
 import { IdKey } from "./scan/id-set.js";
 import { type FileJob, scanFiles } from "./scan/parallel-scan.js";
 import { registerRangePass } from "./scan/range-pass.js";
@@ -33,14 +28,22 @@ import {
   type TopCandidate,
 } from "./scan/spend-pass.js";
 import { indexOrAdd } from "./string-index.js";
-import { UsageRows } from "./usage-rows.js";
+import { type UsageRow, UsageRows } from "./usage-rows.js";
 import type { TelemetryWarning, WarningSink } from "./warnings.js";
+import {
+  type ClockPlace,
+  compareClockPlaces,
+  JoinedAttempts,
+  UNPRICED,
+  type WpAttemptsPartJson,
+} from "./wp-attempts.js";
 
 /** What to read, and what of it to keep (see SpendPassOptions). */
 export interface SpendScanRequest {
   readonly repoRoot: string;
   readonly feature: string | undefined;
   readonly filter: ParsedFilter;
+  /** Read once the logs are being looked up (it may be a getter that asks Intl). */
   readonly timeZone: string;
   /** The key fields (KEY_FIELD_BITS) the rows without period and the period rows keep. */
   readonly rowKeep: number;
@@ -62,23 +65,21 @@ export interface SpendScanRequest {
    * columns are let go while the other logs are still read.
    */
   readonly onFeature?: ((index: number, feature: FeatureInvocations) => Promise<void>) | undefined;
+  /**
+   * Given, each log's rows without period go here as soon as it is read (in no set order), and
+   * are not kept (`rows` is then empty): a caller rolling them up does it while the other
+   * logs are still read.
+   */
+  readonly onRows?: ((rows: readonly UsageRow[]) => void) | undefined;
+  /** Given, told how many features match before any log is read. */
+  readonly onFeatures?: ((count: number) => void) | undefined;
 }
 
-/**
- * A work package's invocations in clock order (Lamport clock, node, id), as outcomes read them:
- * `order` indexes the log's columns (a view, not a copy).
- */
+/** A work package's invocations in a log, read in clock order (Lamport clock, node, id). */
 export interface WpInvocations {
   readonly wpId: string;
-  readonly order: Uint32Array;
-  /** Per invocation: IMPLEMENTER, REVIEWER, FAILED, UNPRICED bits (spend-pass.ts). */
-  readonly flags: Uint8Array;
-  /** Per invocation: its agent, an index into `strings` ("" for none). */
-  readonly agent: Uint32Array;
-  readonly strings: readonly string[];
-  /** Per invocation: pico-dollars while a safe integer, else NaN and `bigCosts` holds it. */
-  readonly cost: Float64Array;
-  readonly bigCosts: ReadonlyMap<number, PicoUsd>;
+  /** Its attempts (without the last one's verdict), its invocations and the unpriced ones. */
+  readonly attempts: JoinedAttempts;
 }
 
 export interface FeatureInvocations {
@@ -96,9 +97,9 @@ export interface TopInvocation {
 /** What one read of the logs found. */
 export interface SpendScan {
   readonly featureCount: number;
-  /** Rows of every execution event in the time window, without period. */
+  /** Rows of every execution event in the time window, without period (none with `onRows`). */
   readonly rows: UsageRows;
-  /** The same events' rows by period in the zone (see joinPeriodRows). */
+  /** The same events' rows by period in the zone (see PeriodPool). */
   readonly periods: JoinedPeriods;
   /** Features with a matching invocation, in folder order (none with `onFeature`). */
   readonly features: readonly FeatureInvocations[];
@@ -115,14 +116,25 @@ export interface SpendScan {
 export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
   const { filter, pricing, warn } = request;
   const features = await listFeatureDirs(request.repoRoot, { pattern: request.feature, warn });
-  const logs: { slug: string; path: string; size: number }[] = [];
-  let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
-  for (const { slug, dir } of features) {
+  // Each log's size, and with `auto` the span of its first and last lines, looked up at once.
+  const lookingUp = eachAtOnce(features, LOOK_UPS_AT_ONCE, async ({ slug, dir }) => {
     const path = join(dir, EVENT_LOG_FILE);
-    const size = await sizeOf(path, warn);
-    if (size === null) continue;
-    logs.push({ slug, path, size });
-    const span = await timeSpan(path, size);
+    // Told in folder order below, whichever look-up ends first.
+    const told: TelemetryWarning[] = [];
+    const size = await sizeOf(path, (w) => told.push(w));
+    if (size === null) return { told, log: null };
+    const span = request.period === "auto" ? await timeSpan(path, size) : null;
+    return { told, log: { slug, path, size, span } };
+  });
+  // Read while the logs are looked up: the machine's zone is Intl's first use (~10 ms).
+  const zone = request.timeZone;
+  request.onFeatures?.(features.length);
+  const looked = await lookingUp;
+  for (const { told } of looked) for (const w of told) warn(w);
+  const logs = looked.flatMap(({ log }) => (log === null ? [] : [log]));
+  let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  for (const { span } of logs) {
+    if (span === null) continue;
     first = Math.min(first, span.first);
     last = Math.max(last, span.last);
   }
@@ -138,13 +150,14 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
       success: filter.success,
       sources: filter.origin?.map((o) => (o === UNKNOWN_ORIGIN ? null : o)),
     },
-    zone: request.timeZone,
+    zone,
     rowKeep: request.rowKeep,
     periodKeep: request.periodKeep,
     period: request.period,
     maxPeriods: request.maxPeriods,
     firstUnit: startUnit(first, last, filter, request.maxPeriods),
     top: request.top,
+    invocations: "attempts",
     pricing: entries === undefined ? pricing : { effective: pricing.effective, entries },
   };
   const jobs: FileJob[] = logs.map(({ path, size }) => ({
@@ -154,7 +167,7 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
     unterminated: "read",
   }));
   const rows = new UsageRows();
-  const periodParts: PeriodRowsJson[] = [];
+  const periods = new PeriodPool();
   const found: (FeatureInvocations | null)[] = logs.map(() => null);
   const malformed: (TelemetryWarning | null)[] = logs.map(() => null);
   const candidates: {
@@ -177,9 +190,13 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
       // Told in the logs' order once all are read, as the report tells them.
       malformed[i] = malformedLinesWarning(log.path, result.tally);
       const parts = result.passes as SpendPassResult[];
+      const logRows = request.onRows === undefined ? rows : new UsageRows();
+      // A log read as one range: its rows kept packed as they came (decoded as they are listed).
+      const whole = logRows !== rows && parts.length === 1;
       for (const part of parts) {
-        if (!rows.sumPacked(part.rows)) throw new Error("a scan's rows do not check");
-        periodParts.push(part.periods);
+        const ok = whole ? logRows.addPacked(part.rows) : logRows.sumPacked(part.rows);
+        if (!ok) throw new Error("a scan's rows do not check");
+        periods.add(part.periods);
         for (const candidate of part.top) {
           candidates.push({
             cost: BigInt(candidate.pico),
@@ -190,7 +207,12 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
           });
         }
       }
-      const workPackages = joinInvocations(parts.map((p) => p.invocations));
+      // Decoded once for every roll-up they go to.
+      if (logRows !== rows) request.onRows?.([...logRows]);
+      // A log whose invocations are not in clock order is read again, its invocations sorted.
+      const workPackages =
+        joinAttempts(parts.map((p) => p.attempts)) ??
+        (await sortedAttempts(jobs[i] as FileJob, options));
       if (workPackages.length === 0) return;
       const feature = { slug: log.slug, workPackages };
       if (request.onFeature === undefined) found[i] = feature;
@@ -208,10 +230,28 @@ export async function spendScan(request: SpendScanRequest): Promise<SpendScan> {
   return {
     featureCount: features.length,
     rows,
-    periods: joinPeriodRows(periodParts, request.period, request.maxPeriods),
+    periods: periods.join(request.period, request.maxPeriods),
     features: found.filter((f): f is FeatureInvocations => f !== null),
     top,
   };
+}
+
+// Files open at once while logs are looked up (a project may have thousands of features).
+const LOOK_UPS_AT_ONCE = 16;
+
+/** `fn` of each item, at most `limit` at once; the results in the items' order. */
+async function eachAtOnce<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const run = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return results;
 }
 
 /** The unit `auto` starts with: the logs' span, within the filter's time window. */
@@ -287,6 +327,47 @@ async function readEventAt(path: string, offset: number, length: number): Promis
   } finally {
     await file.close();
   }
+}
+
+/**
+ * A log's work packages' attempts from its ranges' parts (in file order), by WP id; null when
+ * a range's were not read (its invocations out of clock order) or a work package's invocations
+ * in one range do not all come after those in the range before.
+ */
+function joinAttempts(
+  parts: readonly (readonly WpAttemptsPartJson[] | null)[],
+): WpInvocations[] | null {
+  const byWp = new Map<string, { attempts: JoinedAttempts; last: ClockPlace }>();
+  for (const part of parts) {
+    if (part === null) return null;
+    for (const wp of part) {
+      let held = byWp.get(wp.wpId);
+      if (held === undefined) {
+        held = { attempts: new JoinedAttempts(), last: wp.last };
+        byWp.set(wp.wpId, held);
+      } else if (compareClockPlaces(held.last, wp.first) >= 0) return null;
+      held.attempts.join(wp);
+      held.last = wp.last;
+    }
+  }
+  return byWpId([...byWp].map(([wpId, { attempts }]) => ({ wpId, attempts })));
+}
+
+const byWpId = (list: WpInvocations[]) =>
+  list.sort((x, y) => (x.wpId < y.wpId ? -1 : x.wpId > y.wpId ? 1 : 0));
+
+/** A log read again in this thread, its invocations in columns, each WP's sorted into clock order. */
+async function sortedAttempts(job: FileJob, options: SpendPassOptions): Promise<WpInvocations[]> {
+  const parts: InvocationColumns[] = [];
+  const pass = {
+    module: SPEND_PASS_MODULE,
+    options: { ...options, invocations: "columns", top: 0 },
+  };
+  await scanFiles([job], { threads: 1, pass }, async (_, result) => {
+    for (const part of result.passes as SpendPassResult[])
+      if (part.invocations !== null) parts.push(part.invocations);
+  });
+  return joinInvocations(parts);
 }
 
 /** One log's invocations (its ranges' columns, in file order) by work package, each in clock order. */
@@ -395,8 +476,17 @@ function byWorkPackage(
       if (byClock(i, j) > 0) sorted = false;
     }
     if (!sorted) list = Uint32Array.from([...list].sort(byClock));
-    const name = strings[key] as string;
-    result.push({ wpId: name, order: list, flags, agent, strings, cost, bigCosts });
+    const attempts = new JoinedAttempts();
+    const run = { pico: 0, big: 0n };
+    for (const i of list) {
+      const f = flags[i] as number;
+      run.pico = cost[i] as number;
+      run.big = bigCosts.get(i) ?? 0n;
+      attempts.invocations++;
+      if (f & UNPRICED) attempts.unpriced++;
+      attempts.step(f, strings[agent[i] as number] as string, run);
+    }
+    result.push({ wpId: strings[key] as string, attempts });
   }
-  return result.sort((x, y) => (x.wpId < y.wpId ? -1 : x.wpId > y.wpId ? 1 : 0));
+  return byWpId(result);
 }

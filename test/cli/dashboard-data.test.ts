@@ -3,13 +3,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dashboardData, MAX_PERIODS } from "../../src/cli/dashboard-data.js";
 import { eventCost } from "../../src/telemetry/cost.js";
-import { emitExecutionEvents } from "../../src/telemetry/emit.js";
+import { EVENT_LOG_FILE, emitExecutionEvents } from "../../src/telemetry/emit.js";
 import { listEvents } from "../../src/telemetry/event-listing.js";
 import { loadPricingTable } from "../../src/telemetry/pricing.js";
 import { parseFilter } from "../../src/telemetry/query.js";
 import { runSpecKitty } from "../support/run-cli.js";
 import { tempDir } from "../support/temp-project.js";
-import { writeVariedLog } from "../support/varied-log.js";
+import { eventLine, writeVariedLog } from "../support/varied-log.js";
 
 type Doc = { rows: { group: Record<string, string>; event_count: number; cost_usd: string }[] };
 type Data = Record<string, Doc> & {
@@ -89,6 +89,26 @@ describe("dashboardData: one read of the logs", () => {
       costed.slice(0, 10).map((c) => c.id),
     );
   }, 120_000);
+
+  it("reads the work packages' attempts range by range as from the log's lines in clock order", async () => {
+    // Lines in clock order, read in tiny ranges by two threads; then the same lines backwards
+    // (not in clock order: the log is read again and its invocations sorted).
+    const [ordered, backwards] = [await tempDir(), await tempDir()];
+    const lines = Array.from({ length: 3_000 }, (_, i) => eventLine(i + 1, "001-alpha"));
+    for (const [root, text] of [
+      [ordered, lines],
+      [backwards, [...lines].reverse()],
+    ] as const) {
+      await mkdir(join(root, "kitty-specs", "001-alpha"), { recursive: true });
+      await writeFile(
+        join(root, "kitty-specs", "001-alpha", EVENT_LOG_FILE),
+        `${text.join("\n")}\n`,
+      );
+    }
+    const outcomes = (await dataOf(ordered, 2)).outcomes;
+    expect(outcomes.length).toBeGreaterThan(1);
+    expect(outcomes).toEqual((await dataOf(backwards, 1)).outcomes);
+  }, 60_000);
 
   it("counts execution events only in the work packages' invocations, as `cost --group-by wp`", async () => {
     const root = await tempDir();

@@ -1,9 +1,10 @@
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { usdExact } from "../../src/cli/cost-totals.js";
 import { workPackageOutcomes } from "../../src/orchestrator/outcomes.js";
 import { RunState } from "../../src/orchestrator/run-state.js";
-import { emitExecutionEvent } from "../../src/telemetry/emit.js";
+import { EVENT_LOG_FILE, emitExecutionEvent } from "../../src/telemetry/emit.js";
 import type { Role } from "../../src/telemetry/execution-payload.js";
 import { loadPricingTable } from "../../src/telemetry/pricing.js";
 import { runSpecKitty } from "../support/run-cli.js";
@@ -108,6 +109,17 @@ describe("workPackageOutcomes", () => {
         other: 0,
       },
     ]);
+  });
+
+  it("reads a log whose lines are not in clock order as their clocks order them", async () => {
+    const root = await handBuiltProject();
+    const rowsOf = async () =>
+      workPackageOutcomes({ repoRoot: root, warn: () => undefined }, await loadPricingTable(root));
+    const inOrder = await rowsOf();
+    const log = join(root, "kitty-specs", FEATURE, EVENT_LOG_FILE);
+    const lines = (await readFile(log, "utf8")).split("\n").filter((l) => l !== "");
+    await writeFile(log, `${lines.reverse().join("\n")}\n`);
+    expect(await rowsOf()).toEqual(inOrder);
   });
 
   it("gives each work package the total `cost --group-by wp --format json` gives it", async () => {

@@ -5,8 +5,18 @@ import { type PricingEntry, pricingTableOf } from "../pricing-table.js";
 import { indexOrAdd } from "../string-index.js";
 import type { PeriodUnit } from "../time-zone.js";
 import type { PackedRowsJson } from "../usage-rows.js";
+import {
+  type ClockPlace,
+  FAILED,
+  IMPLEMENTER,
+  REVIEWER,
+  type RunCost,
+  UNPRICED,
+  WpAttemptsPart,
+  type WpAttemptsPartJson,
+} from "../wp-attempts.js";
 import type { EventFields } from "./event-fields.js";
-import type { IdKey } from "./id-set.js";
+import { IdKey } from "./id-set.js";
 import type { RangePass } from "./range-pass.js";
 import { EMPTY_TEXT, NULL_TEXT, textNumber, textOf } from "./text-ids.js";
 
@@ -32,6 +42,12 @@ export interface SpendPassOptions {
   /** With `auto`: the unit to start with (the logs' first and last lines tell the span). */
   readonly firstUnit: PeriodUnit;
   readonly top: number;
+  /**
+   * How matching invocations are kept: `attempts`, each work package's attempts read as the
+   * range goes (WpAttemptsPart), given the range's invocations are in clock order; `columns`,
+   * every invocation in columns (for a log whose invocations are not).
+   */
+  readonly invocations: "attempts" | "columns";
   /** The pricing table as data (a worker makes its own), or the resolver itself (this thread). */
   readonly pricing:
     | { readonly effective: string | undefined; readonly entries: readonly PricingEntry[] }
@@ -49,11 +65,6 @@ export interface InvocationMatch {
   readonly sources?: readonly (string | null)[] | undefined;
 }
 
-/** Flags of an invocation (`InvocationColumns.flags`). */
-export const IMPLEMENTER = 1;
-export const REVIEWER = 2;
-export const FAILED = 4;
-export const UNPRICED = 8;
 /** Words of an id key in `InvocationColumns.ids`: its four words and its tag. */
 export const ID_WORDS = 5;
 
@@ -84,7 +95,13 @@ export interface SpendPassResult {
   /** Packed (UsageRows.toPacked): rows without period. */
   readonly rows: PackedRowsJson;
   readonly periods: PeriodRowsJson;
-  readonly invocations: InvocationColumns;
+  /** With `columns`: the invocations; else null. */
+  readonly invocations: InvocationColumns | null;
+  /**
+   * With `attempts`: each work package's part (in the order first seen), or null when the
+   * range's invocations of some work package are not in clock order.
+   */
+  readonly attempts: readonly WpAttemptsPartJson[] | null;
   readonly top: readonly TopCandidate[];
 }
 
@@ -251,7 +268,9 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
     max: o.maxPeriods,
     first: o.firstUnit,
   });
-  const columns = Columns.ofCapacity(Math.ceil(bytes / AVERAGE_LINE_BYTES));
+  const columns =
+    o.invocations === "columns" ? Columns.ofCapacity(Math.ceil(bytes / AVERAGE_LINE_BYTES)) : null;
+  const attempts = columns === null ? new RangeAttempts() : null;
   const matches = matcher(o.match);
   const top: { cost: bigint | number; id: string; offset: number; length: number }[] = [];
   const candidate = { cost: 0 as bigint | number, id: "" };
@@ -260,6 +279,8 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
   let lastNode: string | null = null;
   let lastNodeIndex = 0;
 
+  // What a cost must reach to be among the top few, as a double (ties go by id).
+  let topFloor = o.top > 0 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   const keepTop = (cost: bigint | number, fields: EventFields, offset: number, length: number) => {
     if (o.top <= 0) return;
     const worst = top.at(-1);
@@ -280,25 +301,38 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
       rows.add(fields);
       if (!matches(fields)) return;
       const { kind, pico, big } = fieldsCostInto(fields, pricing, cost);
-      const at = columns.reserve();
       // Without a WP id (null or ""): the `unknown` group, as `cost --group-by wp` has it.
-      const wp = fields.wpIdText;
-      columns.wp[at] = columns.textNumbered(wp !== NULL_TEXT && wp !== EMPTY_TEXT ? wp : UNKNOWN);
+      const wpText = fields.wpIdText;
+      const wp = wpText !== NULL_TEXT && wpText !== EMPTY_TEXT ? wpText : UNKNOWN;
+      const agent = fields.agentText === NULL_TEXT ? EMPTY_TEXT : fields.agentText;
+      const role = fields.role;
+      const flags =
+        (role === "implementer" ? IMPLEMENTER : role === "reviewer" ? REVIEWER : 0) |
+        (fields.success === false ? FAILED : 0) |
+        (kind === "unpriced" || kind === "no-usage" ? UNPRICED : 0);
+      // Only a cost that may be among the top few is handed on (a double argument is boxed).
+      if (pico >= topFloor || Number.isNaN(pico)) {
+        keepTop(Number.isNaN(pico) ? big : pico, fields, offset, length);
+        // A bigint cost is past every safe integer, as its double is.
+        const worst = top.at(-1);
+        if (top.length >= o.top && worst !== undefined) topFloor = Number(worst.cost);
+      }
+      if (attempts !== null) {
+        attempts.add(wp, agent, flags, cost, fields);
+        return;
+      }
+      if (columns === null) return;
+      const at = columns.reserve();
+      columns.wp[at] = columns.textNumbered(wp);
       // Consecutive invocations often share a node: its index is looked up when it changes.
       if (fields.nodeId !== lastNode) {
         lastNode = fields.nodeId;
         lastNodeIndex = columns.text(lastNode);
       }
       columns.node[at] = lastNodeIndex;
-      columns.agent[at] = columns.textNumbered(
-        fields.agentText === NULL_TEXT ? EMPTY_TEXT : fields.agentText,
-      );
+      columns.agent[at] = columns.textNumbered(agent);
       columns.clock[at] = fields.lamportClock;
-      const role = fields.role;
-      columns.flags[at] =
-        (role === "implementer" ? IMPLEMENTER : role === "reviewer" ? REVIEWER : 0) |
-        (fields.success === false ? FAILED : 0) |
-        (kind === "unpriced" || kind === "no-usage" ? UNPRICED : 0);
+      columns.flags[at] = flags;
       columns.cost[at] = pico;
       if (Number.isNaN(pico)) columns.bigCosts.push([at, big.toString()]);
       const ids = columns.ids;
@@ -309,13 +343,13 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
       ids[w + 2] = words[2] as number;
       ids[w + 3] = words[3] as number;
       ids[w + 4] = fields.id.tag;
-      keepTop(Number.isNaN(pico) ? big : pico, fields, offset, length);
     },
     finish() {
-      const { columns: invocations, transfer } = columns.done();
+      const done = columns?.done();
       const result: SpendPassResult = {
         ...rows.finish(),
-        invocations,
+        invocations: done?.columns ?? null,
+        attempts: attempts?.finish() ?? null,
         top: top.map((t) => ({
           pico: t.cost.toString(),
           id: t.id,
@@ -323,9 +357,79 @@ export function createRangePass(options: unknown, bytes: number): RangePass {
           length: t.length,
         })),
       };
-      return { result, transfer };
+      return { result, transfer: done?.transfer ?? [] };
     },
   };
+}
+
+/** A work package's part of a range, and where its invocations are in clock order. */
+class WpTrack {
+  readonly part = new WpAttemptsPart<number>();
+  readonly first: ClockPlace;
+  // A double from the start: a field that changes representation is stored boxed.
+  lastClock = Number.NaN;
+  lastNode = "";
+  readonly lastId = new IdKey();
+  readonly wp: number;
+
+  constructor(wp: number, f: EventFields) {
+    this.wp = wp;
+    this.lastId.copyFrom(f.id);
+    this.first = { clock: f.lamportClock, node: f.nodeId, id: idText(this.lastId) };
+  }
+}
+
+/**
+ * A range's work packages' attempts (WpAttemptsPart, agents by text number), read as long as
+ * each work package's invocations come in clock order (Lamport clock, node, id), as a log
+ * written by the pipeline has them; the first that does not makes the range's result null.
+ */
+class RangeAttempts {
+  /** By WP text number. */
+  readonly #byWp: (WpTrack | undefined)[] = [];
+  readonly #tracks: WpTrack[] = [];
+  #inOrder = true;
+
+  add(wp: number, agent: number, flags: number, cost: RunCost, f: EventFields): void {
+    if (!this.#inOrder) return;
+    let track = this.#byWp[wp];
+    if (track === undefined) {
+      track = new WpTrack(wp, f);
+      this.#byWp[wp] = track;
+      this.#tracks.push(track);
+    } else if (!(f.lamportClock > track.lastClock) && !follows(track, f)) {
+      this.#inOrder = false;
+      return;
+    } else {
+      // Word by word: cheaper than a typed array's `set` once per invocation.
+      const to = track.lastId.words;
+      const from = f.id.words;
+      to[0] = from[0] as number;
+      to[1] = from[1] as number;
+      to[2] = from[2] as number;
+      to[3] = from[3] as number;
+      track.lastId.tag = f.id.tag;
+    }
+    track.lastClock = f.lamportClock;
+    track.lastNode = f.nodeId;
+    track.part.add(flags, agent, cost);
+  }
+
+  finish(): WpAttemptsPartJson[] | null {
+    if (!this.#inOrder) return null;
+    const text = (n: number) => textOf(n) ?? "";
+    return this.#tracks.map((t) => {
+      const last = { clock: t.lastClock, node: t.lastNode, id: idText(t.lastId) };
+      return t.part.toJSON(text(t.wp), text, t.first, last);
+    });
+  }
+}
+
+/** Whether an invocation at the same clock as a track's last comes after it (node, then id). */
+function follows(track: WpTrack, f: EventFields): boolean {
+  if (f.lamportClock !== track.lastClock) return false;
+  if (f.nodeId !== track.lastNode) return f.nodeId > track.lastNode;
+  return idText(f.id) > idText(track.lastId);
 }
 
 /** The field conditions as one predicate on scanned fields (as compileFilter's on events). */
