@@ -8,7 +8,7 @@ const KEY = 2;
 function indexOf(rows: number[][], hash = fnvKeyHash): PackedKeyIndex {
   const keys = rows.flat();
   const index = new PackedKeyIndex(keys, WIDTH, KEY, hash);
-  rows.forEach((_, row) => index.add(row));
+  for (let row = 0; row < rows.length; row++) index.add(row);
   return index;
 }
 
@@ -38,7 +38,7 @@ describe("packed rows found by their key", () => {
   it("finds rows added after it was made, read from the same growing list", () => {
     const keys = rows.flat();
     const index = new PackedKeyIndex(keys, WIDTH, KEY, () => 1);
-    rows.forEach((_, row) => index.add(row));
+    for (let row = 0; row < rows.length; row++) index.add(row);
     keys.push(5, 5, 0);
     index.add(rows.length);
     expect(index.find([5, 5])).toBe(rows.length);
