@@ -18,6 +18,7 @@ import {
   payloadSchema,
 } from "../../src/telemetry/execution-payload.js";
 import { PrefixDigestSchema } from "../../src/telemetry/log-fingerprint.js";
+import { NEW_PAYLOAD_FIELDS } from "../support/new-payload-fields.js";
 import { seeded } from "../support/relayout.js";
 import { eventLine, variedLog } from "../support/varied-log.js";
 
@@ -174,16 +175,7 @@ function fieldByField(base: Record<string, unknown>, names: readonly string[]): 
   return names.flatMap((name) => ODD_VALUES.map((odd) => ({ ...base, [name]: odd })));
 }
 
-const NEW_FIELDS: readonly PayloadFieldDefinition[] = [
-  { name: "tool_tokens", kind: "tokens", reference: false },
-  { name: "summary", kind: "text", reference: false },
-  { name: "price_usd", kind: "usd", reference: false },
-  { name: "wall_ms", kind: "non-negative", reference: false },
-  { name: "signal", kind: "integer", reference: false },
-  { name: "cached", kind: "boolean", reference: false },
-  { name: "tier", kind: "enum", reference: false, values: ["batch", "flex"] },
-  { name: "parts", kind: "list", reference: false, report: "models", fields: MODEL_USAGE_FIELDS },
-];
+const NEW_FIELDS = NEW_PAYLOAD_FIELDS;
 
 /** Every line of the agent outputs recorded in the fixtures: real JSON that is not an event. */
 async function agentOutputValues(): Promise<unknown[]> {

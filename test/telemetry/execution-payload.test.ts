@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { isInvalid, parseEventLine } from "../../src/events/event.js";
 import { readEventLine } from "../../src/telemetry/event-line.js";
 import {
-  MODEL_USAGE_FIELDS,
   PAYLOAD_FIELDS,
   type PayloadFieldDefinition,
 } from "../../src/telemetry/execution-payload.js";
 import { payloadProblem, payloadValidator } from "../../src/telemetry/payload-check.js";
 import { EventFields } from "../../src/telemetry/scan/event-fields.js";
 import { LineScanner, scanLine } from "../../src/telemetry/scan/line-scanner.js";
+import { NEW_PAYLOAD_FIELDS } from "../support/new-payload-fields.js";
 import { eventLine } from "../support/varied-log.js";
 
 // Values of every kind, as JSON text: each is put in each field of the definition.
@@ -38,17 +38,7 @@ const VALUES = [
   "[1]",
 ];
 
-// A field of each kind that the definition does not have yet, as a new one would be added.
-const NEW_FIELDS: readonly PayloadFieldDefinition[] = [
-  { name: "tool_tokens", kind: "tokens", reference: false },
-  { name: "summary", kind: "text", reference: false },
-  { name: "price_usd", kind: "usd", reference: false },
-  { name: "wall_ms", kind: "non-negative", reference: false },
-  { name: "signal", kind: "integer", reference: false },
-  { name: "cached", kind: "boolean", reference: false },
-  { name: "tier", kind: "enum", reference: false, values: ["batch", "flex"] },
-  { name: "parts", kind: "list", reference: false, report: "models", fields: MODEL_USAGE_FIELDS },
-];
+const NEW_FIELDS = NEW_PAYLOAD_FIELDS;
 
 /** A valid event line whose payload's `name` holds the JSON text `value`. */
 function lineWith(name: string, value: string): Buffer {
